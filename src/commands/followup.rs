@@ -1,0 +1,98 @@
+//! `incident followup add|list|done`: action items for after the incident.
+
+use chrono::NaiveDate;
+
+use crate::cli::{FollowupAddArgs, FollowupCommand, FollowupDoneArgs};
+use crate::commands::hypothesis::next_item_id;
+use crate::context::{Context, required_text};
+use crate::error::{Error, Result};
+use crate::model::{Body, FollowUp, Incident, ItemId, ItemKind};
+use crate::output::table;
+
+pub fn run(ctx: &Context, command: &FollowupCommand) -> Result<u8> {
+    match command {
+        FollowupCommand::Add(args) => add(ctx, args),
+        FollowupCommand::List => list(ctx),
+        FollowupCommand::Done(args) => done(ctx, args),
+    }
+}
+
+fn add(ctx: &Context, args: &FollowupAddArgs) -> Result<u8> {
+    let text = required_text("the follow-up", &args.text)?;
+    let owner = required_text("--owner", &args.owner)?;
+    let due = args
+        .due
+        .as_deref()
+        .map(|d| {
+            NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                Error::usage(format!("--due: {d:?} is not a date")).with_hint("use YYYY-MM-DD, e.g. --due 2026-12-01")
+            })
+        })
+        .transpose()?;
+    let loaded = ctx.load()?;
+    let mut recorded = None;
+    ctx.append_with(&loaded.dir, |current| {
+        let id = next_item_id(current, ItemKind::FollowUp);
+        let body = Body::FollowUpAdded { followup: id.to_string(), text, owner, due, priority: args.priority };
+        let event = ctx.new_event(body, None);
+        recorded = Some((id, event.clone()));
+        Ok(vec![event])
+    })?;
+    let (id, event) = recorded.ok_or_else(|| Error::runtime("internal: no event built"))?;
+    if ctx.out.json {
+        ctx.out.json_line(&event)?;
+    } else {
+        ctx.out.data(&id.to_string())?;
+        ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    }
+    Ok(0)
+}
+
+fn done(ctx: &Context, args: &FollowupDoneArgs) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let followup = existing_followup(&loaded.incident, &args.id)?;
+    if followup.done {
+        ctx.out.info(&format!("{} is already done; nothing recorded.", followup.id));
+        return Ok(0);
+    }
+    let event = ctx.new_event(Body::FollowUpDone { followup: followup.id.clone() }, None);
+    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    Ok(0)
+}
+
+fn existing_followup<'a>(incident: &'a Incident, text: &str) -> Result<&'a FollowUp> {
+    let id = ItemId::parse(ItemKind::FollowUp, text).map_err(Error::usage)?.to_string();
+    incident.followups.iter().find(|f| f.id == id).ok_or_else(|| {
+        let known: Vec<&str> = incident.followups.iter().map(|f| f.id.as_str()).collect();
+        let hint = if known.is_empty() {
+            "this incident has no follow-ups yet: add one with `incident followup add TEXT --owner NAME`".to_string()
+        } else {
+            format!("known follow-ups: {}", known.join(", "))
+        };
+        Error::runtime(format!("no follow-up {id} in {}", incident.id)).with_hint(hint)
+    })
+}
+
+fn list(ctx: &Context) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let followups = &loaded.incident.followups;
+    if ctx.out.json {
+        ctx.out.json_value(followups)?;
+        return Ok(0);
+    }
+    if followups.is_empty() {
+        ctx.out.info(
+            "No follow-ups yet. Add one with `incident followup add TEXT --owner NAME [--due DATE] [--priority P1]`.",
+        );
+        return Ok(0);
+    }
+    let mut t = table(&["ID", "Done", "Priority", "Owner", "Due", "Item"], ctx.out.stdout_is_terminal);
+    for f in followups {
+        let priority = f.priority.map(|p| p.as_str().to_ascii_uppercase()).unwrap_or_default();
+        let due = f.due.map(|d| d.to_string()).unwrap_or_default();
+        t.add_row(vec![f.id.as_str(), if f.done { "yes" } else { "no" }, &priority, &f.owner, &due, &f.text]);
+    }
+    ctx.out.data(&crate::output::render_table(&t))?;
+    Ok(0)
+}

@@ -1,0 +1,43 @@
+//! One module per command, one signature, one dispatch.
+//!
+//! Each command is `run(ctx, args) -> Result<u8>`: the exit code on success (0 for all but
+//! `run`, which passes on its command's status).
+
+mod followup;
+mod hypothesis;
+mod lifecycle;
+mod list;
+mod meta;
+mod open;
+mod record;
+mod run;
+mod show;
+mod timeline;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::error::Result;
+
+pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
+    match command {
+        Command::Open(args) => open::run(ctx, args),
+        Command::Use(args) => list::use_incident(ctx, args),
+        Command::List(args) => list::run(ctx, args),
+        Command::Show => show::run(ctx),
+        Command::Status(args) => lifecycle::status(ctx, args),
+        Command::Severity(args) => lifecycle::severity(ctx, args),
+        Command::Role(args) => lifecycle::role(ctx, args),
+        Command::Impact(args) => lifecycle::impact(ctx, args),
+        Command::Resolve(args) => lifecycle::resolve(ctx, args),
+        Command::Observe(args) => record::observe(ctx, args),
+        Command::Note(args) => record::note(ctx, args),
+        Command::Decide(args) => record::decide(ctx, args),
+        Command::Act(args) => record::act(ctx, args),
+        Command::Hypothesis(command) => hypothesis::run(ctx, command),
+        Command::Run(args) => run::run(ctx, args),
+        Command::Followup(command) => followup::run(ctx, command),
+        Command::Timeline(args) => timeline::run(ctx, args),
+        Command::Completions(args) => meta::completions(args),
+        Command::Man => meta::man(),
+    }
+}

@@ -1,0 +1,45 @@
+//! Recording the loop: observations, notes, decisions and hand-made actions.
+
+use crate::cli::{DecideArgs, NoteArgs, TextArgs};
+use crate::commands::hypothesis::existing_hypothesis;
+use crate::context::{Context, required_text};
+use crate::error::Result;
+use crate::model::{Body, Phase};
+
+pub fn observe(ctx: &Context, args: &TextArgs) -> Result<u8> {
+    let text = required_text("the observation", &args.text)?;
+    record(ctx, Body::Observation { text }, None)
+}
+
+pub fn note(ctx: &Context, args: &NoteArgs) -> Result<u8> {
+    let text = required_text("the note", &args.text)?;
+    record(ctx, Body::Note { text }, args.phase)
+}
+
+pub fn decide(ctx: &Context, args: &DecideArgs) -> Result<u8> {
+    let text = required_text("the decision", &args.text)?;
+    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Decision { text, hypothesis })
+}
+
+pub fn act(ctx: &Context, args: &DecideArgs) -> Result<u8> {
+    let text = required_text("the action", &args.text)?;
+    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Action { text, hypothesis })
+}
+
+fn record(ctx: &Context, body: Body, phase: Option<Phase>) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let event = ctx.new_event(body, phase);
+    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    Ok(0)
+}
+
+/// Records an event that may name a hypothesis, which must exist.
+fn record_about(ctx: &Context, hypothesis: Option<&str>, body: impl FnOnce(Option<String>) -> Body) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let hypothesis = hypothesis.map(|h| existing_hypothesis(&loaded.incident, h).map(|h| h.id.clone())).transpose()?;
+    let event = ctx.new_event(body(hypothesis), None);
+    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    Ok(0)
+}

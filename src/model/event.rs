@@ -1,0 +1,413 @@
+//! One line of the timeline.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::vocab::{Phase, Priority, Severity, Status};
+use crate::time::serde_ts;
+
+/// The timeline format written by this version, carried by `incident.opened`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One event. Fields a reader does not know are ignored, so newer writers never break it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Unique and sortable by creation (a ULID).
+    pub id: String,
+    /// When it happened (`--at` may put it before it was recorded).
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    /// When it was written, present only when it differs from `ts`.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+    pub recorded: Option<DateTime<Utc>>,
+    pub author: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// A file kept beside the timeline (a command's whole output, a response body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    /// Relative to the incident's folder, e.g. `artifacts/01J...-output.log`.
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// What happened, by kind. The JSON `kind` field selects the variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Body {
+    #[serde(rename = "incident.opened")]
+    Opened {
+        format: u32,
+        title: String,
+        severity: Severity,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        services: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commander: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        impact_start: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        detected_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        drill: bool,
+    },
+    #[serde(rename = "status.changed")]
+    StatusChanged {
+        from: Status,
+        to: Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    #[serde(rename = "severity.changed")]
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    #[serde(rename = "role.assigned")]
+    RoleAssigned { role: String, name: String },
+    #[serde(rename = "impact.recorded")]
+    ImpactRecorded {
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        start: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        end: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        detected_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        users: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        details: BTreeMap<String, String>,
+    },
+    #[serde(rename = "observation")]
+    Observation { text: String },
+    #[serde(rename = "note")]
+    Note { text: String },
+    #[serde(rename = "hypothesis.added")]
+    HypothesisAdded {
+        hypothesis: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_check: Option<String>,
+    },
+    #[serde(rename = "hypothesis.confirmed")]
+    HypothesisConfirmed { hypothesis: String, evidence: String },
+    #[serde(rename = "hypothesis.refuted")]
+    HypothesisRefuted { hypothesis: String, evidence: String },
+    #[serde(rename = "decision")]
+    Decision {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hypothesis: Option<String>,
+    },
+    #[serde(rename = "action")]
+    Action {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hypothesis: Option<String>,
+    },
+    #[serde(rename = "command.finished")]
+    CommandFinished {
+        /// The command line as a shell would show it, secrets masked.
+        command: String,
+        argv: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<i32>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        timed_out: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        interrupted: bool,
+        /// Why it could not start, if it could not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        duration_ms: u64,
+        /// The last lines of its output, secrets masked.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        artifact: Option<ArtifactRef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hypothesis: Option<String>,
+    },
+    #[serde(rename = "followup.added")]
+    FollowUpAdded {
+        followup: String,
+        text: String,
+        owner: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<chrono::NaiveDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<Priority>,
+    },
+    #[serde(rename = "followup.done")]
+    FollowUpDone { followup: String },
+    #[serde(rename = "phase.entered")]
+    PhaseEntered { to: Phase },
+    #[serde(rename = "incident.resolved")]
+    Resolved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    #[serde(rename = "event.amended")]
+    Amended {
+        target: String,
+        #[serde(default)]
+        changes: Map<String, Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A kind this version does not know (written by a newer version or another tool), kept
+    /// whole so it can still be shown and passed on.
+    #[serde(untagged)]
+    Other {
+        kind: String,
+        #[serde(flatten)]
+        fields: Map<String, Value>,
+    },
+}
+
+impl Body {
+    /// Every kind this version writes and understands.
+    pub const KNOWN_KINDS: &[&str] = &[
+        "incident.opened",
+        "status.changed",
+        "severity.changed",
+        "role.assigned",
+        "impact.recorded",
+        "observation",
+        "note",
+        "hypothesis.added",
+        "hypothesis.confirmed",
+        "hypothesis.refuted",
+        "decision",
+        "action",
+        "command.finished",
+        "followup.added",
+        "followup.done",
+        "phase.entered",
+        "incident.resolved",
+        "event.amended",
+    ];
+
+    /// A line whose kind this version knows but whose fields do not fit it.
+    pub fn is_malformed(&self) -> bool {
+        matches!(self, Body::Other { kind, .. } if Body::KNOWN_KINDS.contains(&kind.as_str()))
+    }
+
+    pub fn kind(&self) -> &str {
+        match self {
+            Body::Opened { .. } => "incident.opened",
+            Body::StatusChanged { .. } => "status.changed",
+            Body::SeverityChanged { .. } => "severity.changed",
+            Body::RoleAssigned { .. } => "role.assigned",
+            Body::ImpactRecorded { .. } => "impact.recorded",
+            Body::Observation { .. } => "observation",
+            Body::Note { .. } => "note",
+            Body::HypothesisAdded { .. } => "hypothesis.added",
+            Body::HypothesisConfirmed { .. } => "hypothesis.confirmed",
+            Body::HypothesisRefuted { .. } => "hypothesis.refuted",
+            Body::Decision { .. } => "decision",
+            Body::Action { .. } => "action",
+            Body::CommandFinished { .. } => "command.finished",
+            Body::FollowUpAdded { .. } => "followup.added",
+            Body::FollowUpDone { .. } => "followup.done",
+            Body::PhaseEntered { .. } => "phase.entered",
+            Body::Resolved { .. } => "incident.resolved",
+            Body::Amended { .. } => "event.amended",
+            Body::Other { kind, .. } => kind,
+        }
+    }
+
+    /// The OODA phase an event of this kind belongs to, when it belongs to one.
+    pub fn default_phase(&self) -> Option<Phase> {
+        match self {
+            Body::Observation { .. } => Some(Phase::Observe),
+            Body::HypothesisAdded { .. } => Some(Phase::Orient),
+            Body::Decision { .. } => Some(Phase::Decide),
+            Body::HypothesisConfirmed { .. }
+            | Body::HypothesisRefuted { .. }
+            | Body::Action { .. }
+            | Body::CommandFinished { .. } => Some(Phase::Act),
+            Body::PhaseEntered { to } => Some(*to),
+            _ => None,
+        }
+    }
+
+    /// One line saying what happened, for tables and summaries.
+    pub fn describe(&self) -> String {
+        match self {
+            Body::Opened { title, severity, services, drill, .. } => {
+                let mut text = format!("Incident opened ({severity}): {title}");
+                if !services.is_empty() {
+                    text.push_str(&format!(" [services: {}]", services.join(", ")));
+                }
+                if *drill {
+                    text.push_str(" [drill]");
+                }
+                text
+            }
+            Body::StatusChanged { from, to, note } => with_note(format!("Status {from} -> {to}"), note),
+            Body::SeverityChanged { from, to, note } => with_note(format!("Severity {from} -> {to}"), note),
+            Body::RoleAssigned { role, name } => format!("{name} is {role}"),
+            Body::ImpactRecorded { start, end, detected_at, users, summary, details } => {
+                let mut parts = Vec::new();
+                if let Some(t) = start {
+                    parts.push(format!("start {}", crate::time::format_table_ts(t)));
+                }
+                if let Some(t) = end {
+                    parts.push(format!("end {}", crate::time::format_table_ts(t)));
+                }
+                if let Some(t) = detected_at {
+                    parts.push(format!("detected {}", crate::time::format_table_ts(t)));
+                }
+                if let Some(n) = users {
+                    parts.push(format!("{n} users"));
+                }
+                parts.extend(details.iter().map(|(k, v)| format!("{k}={v}")));
+                if let Some(s) = summary {
+                    parts.push(s.clone());
+                }
+                format!("Impact: {}", parts.join("; "))
+            }
+            Body::Observation { text } => format!("Observed: {text}"),
+            Body::Note { text } => text.clone(),
+            Body::HypothesisAdded { hypothesis, text, from_check } => match from_check {
+                Some(check) => format!("{hypothesis} raised: {text} (from check {check})"),
+                None => format!("{hypothesis} raised: {text}"),
+            },
+            Body::HypothesisConfirmed { hypothesis, evidence } => format!("{hypothesis} confirmed: {evidence}"),
+            Body::HypothesisRefuted { hypothesis, evidence } => format!("{hypothesis} refuted: {evidence}"),
+            Body::Decision { text, hypothesis } => about(format!("Decided: {text}"), hypothesis),
+            Body::Action { text, hypothesis } => about(format!("Did: {text}"), hypothesis),
+            Body::CommandFinished {
+                command, exit_code, signal, timed_out, interrupted, error, duration_ms, ..
+            } => {
+                let outcome = if let Some(err) = error {
+                    format!("could not start: {err}")
+                } else if *timed_out {
+                    "timed out, killed".to_string()
+                } else if *interrupted {
+                    "interrupted".to_string()
+                } else if let Some(code) = exit_code {
+                    format!("exit {code}")
+                } else if let Some(sig) = signal {
+                    format!("killed by signal {sig}")
+                } else {
+                    "finished".to_string()
+                };
+                let secs = *duration_ms as f64 / 1000.0;
+                format!("Ran `{command}`: {outcome} in {secs:.1}s")
+            }
+            Body::FollowUpAdded { followup, text, owner, due, priority } => {
+                let mut text = format!("{followup} follow-up: {text} (owner {owner}");
+                if let Some(p) = priority {
+                    text.push_str(&format!(", {}", p.as_str().to_ascii_uppercase()));
+                }
+                if let Some(d) = due {
+                    text.push_str(&format!(", due {d}"));
+                }
+                text.push(')');
+                text
+            }
+            Body::FollowUpDone { followup } => format!("{followup} done"),
+            Body::PhaseEntered { to } => format!("Entered {to}"),
+            Body::Resolved { summary } => match summary {
+                Some(s) => format!("Resolved: {s}"),
+                None => "Resolved".to_string(),
+            },
+            Body::Amended { target, reason, .. } => with_note(format!("Amended event {target}"), reason),
+            Body::Other { kind, fields } => {
+                let text = ["text", "summary", "title"].iter().find_map(|k| fields.get(*k).and_then(Value::as_str));
+                match text {
+                    Some(text) => format!("[{kind}] {text}"),
+                    None => format!("[{kind}]"),
+                }
+            }
+        }
+    }
+}
+
+fn with_note(text: String, note: &Option<String>) -> String {
+    match note {
+        Some(note) => format!("{text}: {note}"),
+        None => text,
+    }
+}
+
+fn about(text: String, hypothesis: &Option<String>) -> String {
+    match hypothesis {
+        Some(h) => format!("{text} ({h})"),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Event {
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"))
+    }
+
+    #[test]
+    fn unknown_kinds_and_fields_are_kept_not_rejected() {
+        let event = parse(
+            r#"{"id":"1","ts":"2026-11-22T14:05:00.000Z","author":"a","kind":"pager.sent","to":"ops","future":1}"#,
+        );
+        assert_eq!(event.body.kind(), "pager.sent");
+        let again = serde_json::to_string(&event).unwrap_or_default();
+        assert!(again.contains(r#""to":"ops""#), "{again}");
+
+        let event = parse(
+            r#"{"id":"2","ts":"2026-11-22T14:05:00Z","author":"a","kind":"note","text":"hi","added_later":true}"#,
+        );
+        assert_eq!(event.body, Body::Note { text: "hi".into() });
+    }
+
+    #[test]
+    fn events_serialise_with_millisecond_utc_times_and_kind_inline() {
+        let ts =
+            DateTime::parse_from_rfc3339("2026-11-22T14:05:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let event = Event {
+            id: "01".into(),
+            ts,
+            recorded: None,
+            author: "ana".into(),
+            phase: Some(Phase::Observe),
+            body: Body::Observation { text: "502s on /checkout".into() },
+        };
+        let line = serde_json::to_string(&event).unwrap_or_default();
+        assert_eq!(
+            line,
+            r#"{"id":"01","ts":"2026-11-22T14:05:00.000Z","author":"ana","phase":"observe","kind":"observation","text":"502s on /checkout"}"#
+        );
+        assert_eq!(parse(&line), event);
+    }
+
+    #[test]
+    fn a_known_kind_missing_its_fields_is_malformed_not_unknown() {
+        let event = parse(r#"{"id":"1","ts":"2026-11-22T14:05:00Z","author":"a","kind":"hypothesis.added"}"#);
+        assert!(event.body.is_malformed());
+        let event = parse(r#"{"id":"1","ts":"2026-11-22T14:05:00Z","author":"a","kind":"pager.sent"}"#);
+        assert!(!event.body.is_malformed());
+    }
+}

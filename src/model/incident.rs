@@ -1,0 +1,419 @@
+//! The incident as the fold of its events: the only way state is ever derived.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::event::{Body, Event};
+use super::vocab::{Phase, Priority, Severity, Status};
+use crate::time::serde_ts;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub drill: bool,
+    pub services: Vec<String>,
+    pub runbook: Option<String>,
+    /// The last phase the response entered or recorded an event in.
+    pub phase: Option<Phase>,
+    /// Role (commander, comms, scribe, ...) to the person who holds it now.
+    pub roles: BTreeMap<String, RoleAssignment>,
+    /// Everyone who recorded an event, in order of first appearance.
+    pub responders: Vec<String>,
+    pub impact: Impact,
+    pub hypotheses: Vec<Hypothesis>,
+    pub followups: Vec<FollowUp>,
+    pub clocks: Clocks,
+    pub summary: Option<String>,
+    pub events: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleAssignment {
+    pub name: String,
+    #[serde(with = "serde_ts")]
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Impact {
+    pub users: Option<u64>,
+    pub summary: Option<String>,
+    pub details: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HypothesisState {
+    Open,
+    Confirmed,
+    Refuted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    pub author: String,
+    pub verdict: HypothesisState,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hypothesis {
+    pub id: String,
+    pub text: String,
+    pub state: HypothesisState,
+    #[serde(with = "serde_ts")]
+    pub raised_at: DateTime<Utc>,
+    pub raised_by: String,
+    pub from_check: Option<String>,
+    /// Every confirmation and refutation, in order: a hypothesis can be reconsidered.
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUp {
+    pub id: String,
+    pub text: String,
+    pub owner: String,
+    pub due: Option<NaiveDate>,
+    pub priority: Option<Priority>,
+    pub done: bool,
+    #[serde(with = "serde_ts::option")]
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// The timestamps the post-mortem's clocks run between.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Clocks {
+    #[serde(with = "serde_ts::option")]
+    pub opened: Option<DateTime<Utc>>,
+    #[serde(with = "serde_ts::option")]
+    pub impact_start: Option<DateTime<Utc>>,
+    /// When the problem was detected: recorded explicitly, else when the incident was opened.
+    #[serde(with = "serde_ts::option")]
+    pub detected: Option<DateTime<Utc>>,
+    /// The first event after the opening one: a responder is on it.
+    #[serde(with = "serde_ts::option")]
+    pub acknowledged: Option<DateTime<Utc>>,
+    #[serde(with = "serde_ts::option")]
+    pub mitigated: Option<DateTime<Utc>>,
+    #[serde(with = "serde_ts::option")]
+    pub resolved: Option<DateTime<Utc>>,
+    #[serde(with = "serde_ts::option")]
+    pub impact_end: Option<DateTime<Utc>>,
+}
+
+/// Keeps the value with the latest `ts`; on a tie the one recorded later wins.
+struct Latest<T> {
+    value: T,
+    ts: Option<DateTime<Utc>>,
+}
+
+impl<T> Latest<T> {
+    fn new(value: T) -> Self {
+        Latest { value, ts: None }
+    }
+
+    fn offer(&mut self, value: T, ts: DateTime<Utc>) {
+        if self.ts.is_none_or(|current| ts >= current) {
+            self.value = value;
+            self.ts = Some(ts);
+        }
+    }
+}
+
+fn earliest(slot: &mut Option<DateTime<Utc>>, ts: DateTime<Utc>) {
+    if slot.is_none_or(|current| ts < current) {
+        *slot = Some(ts);
+    }
+}
+
+impl Incident {
+    /// Folds a timeline, in file order, into the incident's state. `None` when the first event
+    /// is not `incident.opened` (an empty or foreign file).
+    ///
+    /// Events may be back-dated with `--at`, so "current" values (status, severity, roles,
+    /// impact ends) are the ones with the latest `ts`, not the last line.
+    pub fn from_events(id: &str, events: &[Event]) -> Option<Incident> {
+        let (first, rest) = events.split_first()?;
+        let Body::Opened { title, severity, services, commander, runbook, impact_start, detected_at, drill, .. } =
+            &first.body
+        else {
+            return None;
+        };
+        let opened = first.ts;
+        let mut incident = Incident {
+            id: id.to_string(),
+            title: title.clone(),
+            severity: *severity,
+            status: Status::Investigating,
+            drill: *drill,
+            services: services.clone(),
+            runbook: runbook.clone(),
+            phase: None,
+            roles: BTreeMap::new(),
+            responders: vec![first.author.clone()],
+            impact: Impact::default(),
+            hypotheses: Vec::new(),
+            followups: Vec::new(),
+            clocks: Clocks { opened: Some(opened), ..Clocks::default() },
+            summary: None,
+            events: events.len(),
+        };
+        let mut severity = Latest::new(*severity);
+        let mut status = Latest::new(Status::Investigating);
+        let mut phase: Latest<Option<Phase>> = Latest::new(None);
+        let mut impact_start = Latest::new(*impact_start);
+        let mut impact_end = Latest::new(None);
+        let mut detected = Latest::new(*detected_at);
+        let mut roles: BTreeMap<String, Latest<Option<RoleAssignment>>> = BTreeMap::new();
+        if let Some(name) = commander {
+            roles
+                .entry("commander".into())
+                .or_insert_with(|| Latest::new(None))
+                .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
+        }
+        let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
+
+        for event in rest {
+            let ts = event.ts;
+            if seen_authors.insert(event.author.clone()) {
+                incident.responders.push(event.author.clone());
+            }
+            if incident.clocks.acknowledged.is_none() {
+                incident.clocks.acknowledged = Some(ts);
+            }
+            if let Some(p) = event.phase {
+                phase.offer(Some(p), ts);
+            }
+            match &event.body {
+                Body::StatusChanged { to, .. } => {
+                    status.offer(*to, ts);
+                    if to.is_mitigated() {
+                        earliest(&mut incident.clocks.mitigated, ts);
+                    }
+                    if *to == Status::Resolved {
+                        earliest(&mut incident.clocks.resolved, ts);
+                    }
+                }
+                Body::Resolved { summary } => {
+                    status.offer(Status::Resolved, ts);
+                    earliest(&mut incident.clocks.mitigated, ts);
+                    earliest(&mut incident.clocks.resolved, ts);
+                    if summary.is_some() {
+                        incident.summary = summary.clone();
+                    }
+                }
+                Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
+                Body::RoleAssigned { role, name } => {
+                    roles
+                        .entry(role.clone())
+                        .or_insert_with(|| Latest::new(None))
+                        .offer(Some(RoleAssignment { name: name.clone(), since: ts }), ts);
+                }
+                Body::ImpactRecorded { start, end, detected_at, users, summary, details } => {
+                    if let Some(t) = start {
+                        impact_start.offer(Some(*t), ts);
+                    }
+                    if let Some(t) = end {
+                        impact_end.offer(Some(*t), ts);
+                    }
+                    if let Some(t) = detected_at {
+                        detected.offer(Some(*t), ts);
+                    }
+                    if users.is_some() {
+                        incident.impact.users = *users;
+                    }
+                    if summary.is_some() {
+                        incident.impact.summary = summary.clone();
+                    }
+                    incident.impact.details.extend(details.clone());
+                }
+                Body::HypothesisAdded { hypothesis, text, from_check } => incident.hypotheses.push(Hypothesis {
+                    id: hypothesis.clone(),
+                    text: text.clone(),
+                    state: HypothesisState::Open,
+                    raised_at: ts,
+                    raised_by: event.author.clone(),
+                    from_check: from_check.clone(),
+                    evidence: Vec::new(),
+                }),
+                Body::HypothesisConfirmed { hypothesis, evidence }
+                | Body::HypothesisRefuted { hypothesis, evidence } => {
+                    let verdict = if matches!(event.body, Body::HypothesisConfirmed { .. }) {
+                        HypothesisState::Confirmed
+                    } else {
+                        HypothesisState::Refuted
+                    };
+                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| &h.id == hypothesis) {
+                        h.evidence.push(Evidence { ts, author: event.author.clone(), verdict, text: evidence.clone() });
+                        // The verdict with the latest time stands.
+                        let latest =
+                            h.evidence.iter().enumerate().max_by_key(|(i, e)| (e.ts, *i)).map(|(_, e)| e.verdict);
+                        h.state = latest.unwrap_or(HypothesisState::Open);
+                    }
+                }
+                Body::FollowUpAdded { followup, text, owner, due, priority } => incident.followups.push(FollowUp {
+                    id: followup.clone(),
+                    text: text.clone(),
+                    owner: owner.clone(),
+                    due: *due,
+                    priority: *priority,
+                    done: false,
+                    done_at: None,
+                }),
+                Body::FollowUpDone { followup } => {
+                    if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
+                        f.done = true;
+                        f.done_at = Some(ts);
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        incident.severity = severity.value;
+        incident.status = status.value;
+        incident.phase = phase.value;
+        incident.clocks.impact_start = impact_start.value;
+        incident.clocks.impact_end = impact_end.value;
+        incident.clocks.detected = detected.value.or(Some(opened));
+        incident.roles = roles.into_iter().filter_map(|(role, a)| a.value.map(|a| (role, a))).collect();
+        Some(incident)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status != Status::Resolved
+    }
+
+    pub fn open_hypotheses(&self) -> impl Iterator<Item = &Hypothesis> {
+        self.hypotheses.iter().filter(|h| h.state == HypothesisState::Open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FORMAT_VERSION;
+
+    fn ts(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    fn event(at: &str, author: &str, body: Body) -> Event {
+        Event { id: at.into(), ts: ts(at), recorded: None, author: author.into(), phase: body.default_phase(), body }
+    }
+
+    fn opened(at: &str) -> Event {
+        event(
+            at,
+            "ana",
+            Body::Opened {
+                format: FORMAT_VERSION,
+                title: "Checkout 502s".into(),
+                severity: Severity::Sev2,
+                services: vec!["checkout".into()],
+                commander: Some("ana".into()),
+                runbook: None,
+                impact_start: None,
+                detected_at: None,
+                drill: false,
+            },
+        )
+    }
+
+    #[test]
+    fn a_timeline_that_does_not_start_with_opened_is_not_an_incident() {
+        assert!(Incident::from_events("x", &[]).is_none());
+        let note = event("2026-11-22T14:00:00Z", "ana", Body::Note { text: "x".into() });
+        assert!(Incident::from_events("x", &[note]).is_none());
+    }
+
+    #[test]
+    fn backdated_events_do_not_override_later_ones() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event(
+                "2026-11-22T14:30:00Z",
+                "ana",
+                Body::StatusChanged { from: Status::Investigating, to: Status::Mitigated, note: None },
+            ),
+            // recorded later, but it happened earlier
+            event(
+                "2026-11-22T14:10:00Z",
+                "bo",
+                Body::StatusChanged { from: Status::Investigating, to: Status::Identified, note: None },
+            ),
+            event(
+                "2026-11-22T14:05:00Z",
+                "bo",
+                Body::SeverityChanged { from: Severity::Sev2, to: Severity::Sev1, note: None },
+            ),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        assert_eq!(incident.status, Status::Mitigated);
+        assert_eq!(incident.severity, Severity::Sev1);
+        assert_eq!(incident.clocks.mitigated, Some(ts("2026-11-22T14:30:00Z")));
+        assert_eq!(incident.responders, vec!["ana".to_string(), "bo".to_string()]);
+    }
+
+    #[test]
+    fn hypotheses_keep_every_verdict_and_the_latest_stands() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event(
+                "2026-11-22T14:01:00Z",
+                "ana",
+                Body::HypothesisAdded { hypothesis: "H1".into(), text: "bad deploy".into(), from_check: None },
+            ),
+            event(
+                "2026-11-22T14:02:00Z",
+                "ana",
+                Body::HypothesisRefuted { hypothesis: "H1".into(), evidence: "no deploy today".into() },
+            ),
+            event(
+                "2026-11-22T14:03:00Z",
+                "bo",
+                Body::HypothesisConfirmed { hypothesis: "H1".into(), evidence: "config deploy at 13:58".into() },
+            ),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        let h1 = &incident.hypotheses[0];
+        assert_eq!(h1.state, HypothesisState::Confirmed);
+        assert_eq!(h1.evidence.len(), 2);
+        assert_eq!(incident.clocks.acknowledged, Some(ts("2026-11-22T14:01:00Z")));
+    }
+
+    #[test]
+    fn clocks_come_from_impact_status_and_resolution() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event(
+                "2026-11-22T14:01:00Z",
+                "ana",
+                Body::ImpactRecorded {
+                    start: Some(ts("2026-11-22T13:50:00Z")),
+                    end: None,
+                    detected_at: Some(ts("2026-11-22T13:55:00Z")),
+                    users: Some(1200),
+                    summary: None,
+                    details: BTreeMap::new(),
+                },
+            ),
+            event("2026-11-22T15:00:00Z", "ana", Body::Resolved { summary: Some("rolled back".into()) }),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        assert_eq!(incident.clocks.impact_start, Some(ts("2026-11-22T13:50:00Z")));
+        assert_eq!(incident.clocks.detected, Some(ts("2026-11-22T13:55:00Z")));
+        assert_eq!(incident.clocks.mitigated, Some(ts("2026-11-22T15:00:00Z")));
+        assert_eq!(incident.clocks.resolved, Some(ts("2026-11-22T15:00:00Z")));
+        assert_eq!(incident.status, Status::Resolved);
+        assert_eq!(incident.roles.get("commander").map(|r| r.name.as_str()), Some("ana"));
+    }
+}

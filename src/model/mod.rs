@@ -1,0 +1,13 @@
+//! Pure types: events, the incident folded from them, and the vocabulary both use.
+//!
+//! Nothing here does I/O or knows about clap, tokio or the terminal.
+
+mod event;
+mod ids;
+mod incident;
+mod vocab;
+
+pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
+pub use ids::{IncidentId, ItemId, ItemKind, slugify};
+pub use incident::{Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment};
+pub use vocab::{Phase, Priority, Severity, Status};

@@ -1,0 +1,147 @@
+//! The one place that writes to the terminal: data to stdout, messages to stderr, colour policy.
+
+mod table;
+
+use std::io::{self, IsTerminal, Write};
+
+use serde::Serialize;
+
+pub use table::{Table, render_table, table};
+
+use crate::cli::ColorChoice;
+use crate::error::{Error, ErrorKind, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Style {
+    Bold,
+    Dim,
+    Red,
+    Yellow,
+    Green,
+    Cyan,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Bold => "1",
+            Style::Dim => "2",
+            Style::Red => "31",
+            Style::Yellow => "33",
+            Style::Green => "32",
+            Style::Cyan => "36",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub json: bool,
+    color_stdout: bool,
+    color_stderr: bool,
+    pub stdout_is_terminal: bool,
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Output {
+    /// Decides colour once: `--color always|never`, else colour only on a terminal and only
+    /// when `NO_COLOR` is unset or empty.
+    pub fn new(json: bool, color: ColorChoice, quiet: bool, verbose: bool, no_color_env: bool) -> Self {
+        let stdout_is_terminal = io::stdout().is_terminal();
+        let decide = |is_terminal: bool| match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && !no_color_env,
+        };
+        Output {
+            json,
+            color_stdout: decide(stdout_is_terminal) && !json,
+            color_stderr: decide(io::stderr().is_terminal()),
+            stdout_is_terminal,
+            quiet,
+            verbose,
+        }
+    }
+
+    /// Text for stdout, styled when stdout takes colour.
+    pub fn paint(&self, style: Style, text: &str) -> String {
+        paint(self.color_stdout, style, text)
+    }
+
+    /// Text for stderr, styled when stderr takes colour.
+    pub fn paint_err(&self, style: Style, text: &str) -> String {
+        paint(self.color_stderr, style, text)
+    }
+
+    /// Writes data (one or more lines) to stdout.
+    pub fn data(&self, text: &str) -> Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") })
+            .and_then(|()| out.flush())
+            .map_err(stdout_error)
+    }
+
+    /// Writes bytes to stdout as they are (generated scripts, man pages).
+    pub fn raw(bytes: &[u8]) -> Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(bytes).and_then(|()| out.flush()).map_err(stdout_error)
+    }
+
+    /// Writes one JSON document to stdout.
+    pub fn json_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text =
+            serde_json::to_string_pretty(value).map_err(|e| Error::runtime(format!("cannot encode JSON: {e}")))?;
+        self.data(&text)
+    }
+
+    /// Writes one JSON Lines record to stdout.
+    pub fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value).map_err(|e| Error::runtime(format!("cannot encode JSON: {e}")))?;
+        self.data(&text)
+    }
+
+    /// A message for the person at the terminal (stderr), unless `--quiet`.
+    pub fn info(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Detail shown only with `--verbose`.
+    pub fn detail(&self, text: &str) {
+        if self.verbose {
+            eprintln!("{}", self.paint_err(Style::Dim, text));
+        }
+    }
+
+    /// A warning (stderr), shown even with `--quiet`.
+    pub fn warn(&self, text: &str) {
+        eprintln!("{} {text}", self.paint_err(Style::Yellow, "warning:"));
+    }
+
+    /// Reports an error that ends the command.
+    pub fn error(&self, err: &Error) {
+        let label = match err.kind {
+            ErrorKind::Usage => "error (usage):",
+            ErrorKind::Runtime | ErrorKind::BrokenPipe => "error:",
+        };
+        eprintln!("{} {}", self.paint_err(Style::Red, label), err.message);
+        if let Some(hint) = &err.hint {
+            eprintln!("{} {hint}", self.paint_err(Style::Cyan, "hint:"));
+        }
+    }
+}
+
+fn paint(enabled: bool, style: Style, text: &str) -> String {
+    if enabled { format!("\x1b[{}m{text}\x1b[0m", style.code()) } else { text.to_string() }
+}
+
+fn stdout_error(err: io::Error) -> Error {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        Error { kind: ErrorKind::BrokenPipe, message: "stdout closed".into(), hint: None }
+    } else {
+        Error::runtime(format!("cannot write to stdout: {err}"))
+    }
+}

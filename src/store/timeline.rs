@@ -1,0 +1,271 @@
+//! The timeline file: append-only JSON Lines with the guarantees of `design/timeline.md`.
+//!
+//! - Appends hold an exclusive advisory lock, write every new line in one `write`, and fsync
+//!   before returning: an acknowledged event is on disk, and concurrent writers never interleave.
+//! - Reads hold a shared lock, so they never see half of a line being written.
+//! - A torn last line (a crash mid-write) is reported by reads and, before the next append,
+//!   moved aside to `timeline.jsonl.torn-N` with its bytes intact; the timeline is valid again.
+//! - A damaged line elsewhere is reported with its number and skipped; the rest still reads.
+//! - A failed write (disk full, file-size limit) is rolled back: no partial line is left.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::sync_dir;
+use crate::error::{Error, Result};
+use crate::model::Event;
+
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    path: PathBuf,
+}
+
+/// What a read found.
+#[derive(Debug, Default)]
+pub struct TimelineRead {
+    /// Every event that parsed, in file order.
+    pub events: Vec<Event>,
+    /// Complete lines that did not parse.
+    pub damaged: Vec<DamagedLine>,
+    /// An unterminated last line.
+    pub torn: Option<TornTail>,
+    /// Torn tails moved aside by earlier appends.
+    pub set_aside: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DamagedLine {
+    /// 1-based.
+    pub line: usize,
+    pub reason: String,
+    /// The start of the line, lossily decoded, at most 80 characters.
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TornTail {
+    pub line: usize,
+    pub bytes: usize,
+}
+
+/// A repair made before an append, for the command to report.
+#[derive(Debug, Clone)]
+pub enum Repair {
+    /// The last line was complete JSON missing only its newline; the newline was added.
+    Terminated,
+    /// The torn bytes were moved to this file and cut from the timeline.
+    SetAside { path: PathBuf, bytes: usize },
+}
+
+#[derive(Debug)]
+pub struct Appended {
+    pub repair: Option<Repair>,
+}
+
+const SIDECAR_PREFIX: &str = "timeline.jsonl.torn-";
+
+impl Timeline {
+    pub(super) fn new(path: PathBuf) -> Self {
+        Timeline { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the first events of a new incident into a file that must not exist yet.
+    pub(super) fn create(&self, events: &[Event]) -> Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&self.path)
+            .map_err(|e| Error::io("cannot create", &self.path, &e))?;
+        let bytes = encode(events)?;
+        if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_all()) {
+            let _ = fs::remove_file(&self.path);
+            return Err(Error::io("cannot write", &self.path, &e));
+        }
+        sync_dir(self.path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// Appends events; returns once they are on disk.
+    pub fn append(&self, events: &[Event]) -> Result<Appended> {
+        self.locked_append(|_| Ok(events.to_vec()))
+    }
+
+    /// Appends the events `build` makes from the timeline as it stands under the lock. Use it
+    /// when the new events depend on the old ones (the next `H` number, say), so that two
+    /// concurrent writers can never both take the same one.
+    pub fn append_with(&self, build: impl FnOnce(&TimelineRead) -> Result<Vec<Event>>) -> Result<Appended> {
+        self.locked_append(|mut file| {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(|e| Error::io("cannot read", &self.path, &e))?;
+            let mut current = parse(&bytes);
+            current.set_aside = self.sidecars();
+            build(&current)
+        })
+    }
+
+    fn locked_append(&self, build: impl FnOnce(&File) -> Result<Vec<Event>>) -> Result<Appended> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| Error::io("cannot open", &self.path, &e))?;
+        file.lock().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
+        // The lock is released when `file` is closed, on every path out of here.
+        let repair = self.repair_torn_tail(&file)?;
+        let events = build(&file)?;
+        let bytes = encode(&events)?;
+        let before = file.metadata().map_err(|e| Error::io("cannot stat", &self.path, &e))?.len();
+        let written = file.write_all(&bytes).and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            // Leave no partial line: cut back to where this append began.
+            let _ = file.set_len(before).and_then(|()| file.sync_data());
+            return Err(Error::io("could not record the event in", &self.path, &e)
+                .with_hint("nothing was recorded; free space or raise the limit, then run the command again"));
+        }
+        Ok(Appended { repair })
+    }
+
+    /// Reads every event, reporting damaged lines and a torn tail rather than failing on them.
+    pub fn read(&self) -> Result<TimelineRead> {
+        let mut file = File::open(&self.path).map_err(|e| Error::io("cannot open", &self.path, &e))?;
+        file.lock_shared().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| Error::io("cannot read", &self.path, &e))?;
+        drop(file);
+        let mut read = parse(&bytes);
+        read.set_aside = self.sidecars();
+        Ok(read)
+    }
+
+    fn sidecars(&self) -> Vec<PathBuf> {
+        let Some(dir) = self.path.parent() else { return Vec::new() };
+        let mut found: Vec<PathBuf> = fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(SIDECAR_PREFIX)))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Under the exclusive lock: makes the file end with a newline again, keeping torn bytes.
+    fn repair_torn_tail(&self, file: &File) -> Result<Option<Repair>> {
+        let len = file.metadata().map_err(|e| Error::io("cannot stat", &self.path, &e))?.len();
+        if len == 0 || read_byte_at(file, len - 1).map_err(|e| Error::io("cannot read", &self.path, &e))? == b'\n' {
+            return Ok(None);
+        }
+        let start = last_line_start(file, len).map_err(|e| Error::io("cannot read", &self.path, &e))?;
+        let mut torn = vec![0; (len - start) as usize];
+        file.read_exact_at(&mut torn, start).map_err(|e| Error::io("cannot read", &self.path, &e))?;
+
+        if parse_line(&torn).is_ok() {
+            // Only the newline was lost: the event is whole, keep it in place.
+            let mut f = file;
+            f.write_all(b"\n").and_then(|()| f.sync_data()).map_err(|e| Error::io("cannot repair", &self.path, &e))?;
+            return Ok(Some(Repair::Terminated));
+        }
+
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let sidecar = (1..)
+            .map(|n| dir.join(format!("{SIDECAR_PREFIX}{n}")))
+            .find(|p| !p.exists())
+            .unwrap_or_else(|| dir.join(format!("{SIDECAR_PREFIX}{}", ulid::Ulid::new())));
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&sidecar)
+            .map_err(|e| Error::io("cannot create", &sidecar, &e))?;
+        out.write_all(&torn).and_then(|()| out.sync_all()).map_err(|e| Error::io("cannot write", &sidecar, &e))?;
+        sync_dir(dir)?;
+        // Only now that the bytes are safe elsewhere is the tail cut.
+        file.set_len(start).and_then(|()| file.sync_data()).map_err(|e| Error::io("cannot repair", &self.path, &e))?;
+        Ok(Some(Repair::SetAside { path: sidecar, bytes: torn.len() }))
+    }
+}
+
+fn read_byte_at(file: &File, offset: u64) -> std::io::Result<u8> {
+    let mut byte = [0u8];
+    file.read_exact_at(&mut byte, offset)?;
+    Ok(byte[0])
+}
+
+/// The offset just after the last newline before `len` (0 if there is none).
+fn last_line_start(file: &File, len: u64) -> std::io::Result<u64> {
+    const CHUNK: u64 = 64 * 1024;
+    let mut end = len;
+    let mut buf = vec![0u8; CHUNK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let chunk = &mut buf[..(end - start) as usize];
+        file.read_exact_at(chunk, start)?;
+        if let Some(pos) = chunk.iter().rposition(|&b| b == b'\n') {
+            return Ok(start + pos as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+fn encode(events: &[Event]) -> Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(256 * events.len());
+    for event in events {
+        serde_json::to_writer(&mut bytes, event).map_err(|e| Error::runtime(format!("cannot encode event: {e}")))?;
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
+}
+
+fn parse_line(line: &[u8]) -> std::result::Result<Event, String> {
+    let event: Event = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    if event.body.is_malformed() {
+        return Err(format!("a {:?} event without the fields that kind needs", event.body.kind()));
+    }
+    Ok(event)
+}
+
+fn parse(bytes: &[u8]) -> TimelineRead {
+    let mut read = TimelineRead { events: Vec::with_capacity(bytes.len() / 200), ..TimelineRead::default() };
+    let mut rest = bytes;
+    let mut number = 0;
+    while !rest.is_empty() {
+        number += 1;
+        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            read.torn = Some(TornTail { line: number, bytes: rest.len() });
+            break;
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        match parse_line(line) {
+            Ok(event) => read.events.push(event),
+            Err(reason) => {
+                let reason = if line.is_empty() { "empty line".to_string() } else { reason };
+                let snippet: String = String::from_utf8_lossy(line).chars().take(80).collect();
+                read.damaged.push(DamagedLine { line: number, reason, snippet });
+            }
+        }
+    }
+    read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_split_into_events_damage_and_a_torn_tail() {
+        let good = r#"{"id":"1","ts":"2026-11-22T14:05:00Z","author":"a","kind":"note","text":"x"}"#;
+        let bytes = format!("{good}\nnot json\n\n{good}\n{{\"id\":\"2\",\"ts");
+        let read = parse(bytes.as_bytes());
+        assert_eq!(read.events.len(), 2);
+        let lines: Vec<usize> = read.damaged.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![2, 3]);
+        assert_eq!(read.torn.as_ref().map(|t| (t.line, t.bytes)), Some((5, 13)));
+    }
+}

@@ -1,0 +1,222 @@
+//! The one clock, and parsing of the times and durations users type.
+//!
+//! "Now" comes from [`Clock`], pinned by `INCIDENT_NOW` so that tests, demos and docs are
+//! reproducible. Times are stored in UTC; times typed without a zone are read in the local zone.
+
+use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pinned: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    /// The system clock, unless `pinned` (the value of `INCIDENT_NOW`) is set.
+    pub fn new(pinned: Option<&str>) -> Result<Self> {
+        let pinned = match pinned.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => Some(
+                DateTime::parse_from_rfc3339(text)
+                    .map_err(|e| {
+                        Error::usage(format!("INCIDENT_NOW={text:?} is not an RFC 3339 time: {e}"))
+                            .with_hint("for example INCIDENT_NOW=2026-11-22T14:05:00Z")
+                    })?
+                    .with_timezone(&Utc),
+            ),
+        };
+        Ok(Clock { pinned })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.pinned.unwrap_or_else(Utc::now)
+    }
+}
+
+/// RFC 3339, UTC, milliseconds: the timeline's format.
+pub fn format_ts(ts: &DateTime<Utc>) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// `2026-11-22 14:05:03`, for tables.
+pub fn format_table_ts(ts: &DateTime<Utc>) -> String {
+    ts.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A signed offset as `+01:02:03` (or `+1d 02:03:04` past a day).
+pub fn format_offset(delta: Duration) -> String {
+    let sign = if delta < Duration::zero() { '-' } else { '+' };
+    let secs = delta.num_seconds().unsigned_abs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    if days > 0 { format!("{sign}{days}d {h:02}:{m:02}:{s:02}") } else { format!("{sign}{h:02}:{m:02}:{s:02}") }
+}
+
+/// A duration for humans: `45s`, `12m 5s`, `3h 2m`, `2d 4h`.
+pub fn format_duration(delta: Duration) -> String {
+    let secs = delta.num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {}s", secs / 60, secs % 60),
+        3600..86_400 => format!("{}h {}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty duration".into());
+    }
+    let mut total = std::time::Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)"));
+        }
+        let value: u64 = rest[..digits].parse().map_err(|_| format!("{text:?}: number too large"))?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let millis_per_unit: u64 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "" => return Err(format!("{text:?} needs a unit: ms, s, m, h or d")),
+            other => return Err(format!("{text:?}: unknown unit {other:?} (use ms, s, m, h or d)")),
+        };
+        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| format!("{text:?}: duration too large"))?;
+        total += std::time::Duration::from_millis(millis);
+    }
+    Ok(total)
+}
+
+/// Parses a point in time as users type it, relative to `now`:
+/// - RFC 3339 (`2026-11-22T14:05:00Z`, `2026-11-22T14:05Z`, with an offset, or without a zone = local)
+/// - `2026-11-22 14:05[:SS]` (local)
+/// - `14:05[:SS]` (local): the most recent such time at or before now
+/// - `-10m` or `10m ago`: that long before now
+pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    let relative = text.strip_prefix('-').or_else(|| text.strip_suffix(" ago").map(str::trim));
+    if let Some(dur) = relative {
+        let dur = parse_duration(dur)?;
+        let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
+        return now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let upper = text.to_ascii_uppercase();
+    // RFC 3339 without seconds: 2026-11-22T14:05Z or 2026-11-22T14:05+01:00
+    for fmt in ["%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        let candidate = upper.replace('Z', "+00:00");
+        if let Ok(t) = DateTime::parse_from_str(&candidate, fmt) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, fmt) {
+            return local_to_utc(naive, text);
+        }
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return local_to_utc(date.and_time(NaiveTime::MIN), text);
+    }
+    for fmt in ["%H:%M:%S%.f", "%H:%M"] {
+        if let Ok(time) = NaiveTime::parse_from_str(text, fmt) {
+            let today = now.with_timezone(&Local).date_naive();
+            let candidate = local_to_utc(today.and_time(time), text)?;
+            return Ok(if candidate > now { candidate - Duration::days(1) } else { candidate });
+        }
+    }
+    Err(format!("{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"))
+}
+
+fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, String> {
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text:?} does not exist in the local time zone (a DST gap)"))
+}
+
+/// Serde helpers: timestamps as RFC 3339 UTC with milliseconds.
+pub mod serde_ts {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_ts(ts))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+    }
+
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(ts: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+            match ts {
+                Some(ts) => super::serialize(ts, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapped(#[serde(with = "super")] DateTime<Utc>);
+            Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(ts)| ts))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    #[test]
+    fn durations_parse_units_and_sums() {
+        assert_eq!(parse_duration("250ms"), Ok(std::time::Duration::from_millis(250)));
+        assert_eq!(parse_duration("1h30m"), Ok(std::time::Duration::from_secs(5400)));
+        assert_eq!(parse_duration("14d"), Ok(std::time::Duration::from_secs(14 * 86_400)));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn times_parse_absolute_relative_and_clock_forms() {
+        // SAFETY-free: chrono's Local reads TZ; the test suite runs with TZ unset or UTC, so only
+        // zone-carrying forms are asserted exactly here.
+        let now = at("2026-11-22T14:30:00Z");
+        assert_eq!(parse_time("2026-11-22T14:05:00Z", now), Ok(at("2026-11-22T14:05:00Z")));
+        assert_eq!(parse_time("2026-11-22T14:05Z", now), Ok(at("2026-11-22T14:05:00Z")));
+        assert_eq!(parse_time("2026-11-22T15:05+01:00", now), Ok(at("2026-11-22T14:05:00Z")));
+        assert_eq!(parse_time("-10m", now), Ok(at("2026-11-22T14:20:00Z")));
+        assert_eq!(parse_time("10m ago", now), Ok(at("2026-11-22T14:20:00Z")));
+        assert!(parse_time("yesterday-ish", now).is_err());
+    }
+
+    #[test]
+    fn offsets_and_durations_format_for_humans() {
+        assert_eq!(format_offset(Duration::seconds(3723)), "+01:02:03");
+        assert_eq!(format_offset(Duration::seconds(-300)), "-00:05:00");
+        assert_eq!(format_offset(Duration::seconds(90_061)), "+1d 01:01:01");
+        assert_eq!(format_duration(Duration::seconds(725)), "12m 5s");
+    }
+}
