@@ -105,6 +105,16 @@ impl Context {
         self.load_dir(dir)
     }
 
+    /// The incident to record on and when it was opened, reading only the first line.
+    pub fn load_for_recording(&self) -> Result<(IncidentDir, DateTime<Utc>)> {
+        let dir = self.incident_dir()?;
+        match dir.timeline().first_event()? {
+            Some(Event { ts, body: Body::Opened { .. }, .. }) => Ok((dir, ts)),
+            // Let the full read explain what is wrong with the file.
+            _ => self.load_dir(dir).map(|loaded| (loaded.dir, loaded.incident.clocks.opened.unwrap_or_default())),
+        }
+    }
+
     pub fn load_dir(&self, dir: IncidentDir) -> Result<Loaded> {
         let read = dir.timeline().read()?;
         self.warn_about_damage(&dir, &read);

@@ -27,18 +27,19 @@ pub fn act(ctx: &Context, args: &DecideArgs) -> Result<u8> {
 }
 
 fn record(ctx: &Context, body: Body, phase: Option<Phase>) -> Result<u8> {
-    let loaded = ctx.load()?;
+    let (dir, opened) = ctx.load_for_recording()?;
     let event = ctx.new_event(body, phase);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
-    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    ctx.append(&dir, std::slice::from_ref(&event))?;
+    ctx.report_recorded(&event, Some(opened))?;
     Ok(0)
 }
 
 /// Records an event that may name a hypothesis, which must exist.
 fn record_about(ctx: &Context, hypothesis: Option<&str>, body: impl FnOnce(Option<String>) -> Body) -> Result<u8> {
+    let Some(hypothesis) = hypothesis else { return record(ctx, body(None), None) };
     let loaded = ctx.load()?;
-    let hypothesis = hypothesis.map(|h| existing_hypothesis(&loaded.incident, h).map(|h| h.id.clone())).transpose()?;
-    let event = ctx.new_event(body(hypothesis), None);
+    let hypothesis = existing_hypothesis(&loaded.incident, hypothesis)?.id.clone();
+    let event = ctx.new_event(body(Some(hypothesis)), None);
     ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
     ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
     Ok(0)

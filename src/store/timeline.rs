@@ -142,6 +142,23 @@ impl Timeline {
         Ok(read)
     }
 
+    /// The first event alone (the `incident.opened` one), without reading the rest: recording
+    /// an event must not cost more as the incident grows.
+    pub fn first_event(&self) -> Result<Option<Event>> {
+        use std::io::BufRead;
+        let file = File::open(&self.path).map_err(|e| Error::io("cannot open", &self.path, &e))?;
+        file.lock_shared().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
+        let mut line = Vec::new();
+        std::io::BufReader::new(file)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("cannot read", &self.path, &e))?;
+        if !line.ends_with(b"\n") {
+            return Ok(None);
+        }
+        line.pop();
+        Ok(parse_line(&line).ok())
+    }
+
     fn sidecars(&self) -> Vec<PathBuf> {
         let Some(dir) = self.path.parent() else { return Vec::new() };
         let mut found: Vec<PathBuf> = fs::read_dir(dir)
