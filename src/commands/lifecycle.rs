@@ -38,10 +38,10 @@ pub fn severity(ctx: &Context, args: &SeverityArgs) -> Result<u8> {
 pub fn role(ctx: &Context, args: &RoleArgs) -> Result<u8> {
     let role = required_text("ROLE", &args.role)?.to_lowercase();
     let name = required_text("NAME", &args.name)?;
-    let loaded = ctx.load()?;
+    let (dir, opened) = ctx.load_for_recording()?;
     let event = ctx.new_event(Body::RoleAssigned { role, name }, None);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
-    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    ctx.append(&dir, std::slice::from_ref(&event))?;
+    ctx.report_recorded(&event, Some(opened))?;
     Ok(0)
 }
 
@@ -72,11 +72,11 @@ pub fn impact(ctx: &Context, args: &ImpactArgs) -> Result<u8> {
     {
         return Err(Error::usage("--end is before --start"));
     }
-    let loaded = ctx.load()?;
+    let (dir, opened) = ctx.load_for_recording()?;
     let event =
         ctx.new_event(Body::ImpactRecorded { start, end, detected_at, users: args.users, summary, details }, None);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
-    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    ctx.append(&dir, std::slice::from_ref(&event))?;
+    ctx.report_recorded(&event, Some(opened))?;
     Ok(0)
 }
 
