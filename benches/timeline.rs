@@ -58,7 +58,11 @@ fn main() {
     let events: Vec<Event> = (0..9_999)
         .map(|n| match n % 4 {
             0 => event(Body::Observation { text: format!("observation {n}: 5xx rate at {}%", n % 100) }),
-            1 => event(Body::HypothesisAdded { hypothesis: format!("H{n}"), text: format!("cause {n}"), from_check: None }),
+            1 => event(Body::HypothesisAdded {
+                hypothesis: format!("H{n}"),
+                text: format!("cause {n}"),
+                from_check: None,
+            }),
             2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None }),
             _ => event(Body::Note { text: format!("note {n} with a little more text to be realistic") }),
         })
@@ -133,4 +137,3 @@ fn row(label: &str, value: Duration, against: Option<(Duration, &str)>) {
         None => println!("  {label:<72} {ms:>8.3} ms"),
     }
 }
-

@@ -55,13 +55,11 @@ fn verdict(ctx: &Context, args: &VerdictArgs, verdict: HypothesisState) -> Resul
     let loaded = ctx.load()?;
     let hypothesis = existing_hypothesis(&loaded.incident, &args.id)?;
     if hypothesis.state != HypothesisState::Open {
-        ctx.out.warn(
-            &format!(
-                "{} was already {:?}; recording the new verdict beside the old one",
-                hypothesis.id, hypothesis.state
-            )
-            .to_lowercase(),
-        );
+        ctx.out.warn(&format!(
+            "{} was already {}; recording the new verdict beside the old one",
+            hypothesis.id,
+            hypothesis.state.as_str()
+        ));
     }
     let id = hypothesis.id.clone();
     let body = match verdict {
@@ -107,11 +105,7 @@ fn list(ctx: &Context) -> Result<u8> {
     let mut t =
         table(&["ID", "State", "Raised (UTC)", "By", "Hypothesis", "Latest evidence"], ctx.out.stdout_is_terminal);
     for h in hypotheses {
-        let state = match h.state {
-            HypothesisState::Open => "open",
-            HypothesisState::Confirmed => "confirmed",
-            HypothesisState::Refuted => "refuted",
-        };
+        let state = h.state.as_str();
         let evidence = h.evidence.last().map(|e| e.text.as_str()).unwrap_or("");
         t.add_row(vec![h.id.as_str(), state, &time::format_table_ts(&h.raised_at), &h.raised_by, &h.text, evidence]);
     }

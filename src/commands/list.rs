@@ -26,8 +26,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<u8> {
     let current = ctx.store.current().ok().flatten().map(|d| d.id);
     let mut incidents: Vec<Incident> = Vec::new();
     for id in ctx.store.ids()? {
-        let dir = ctx.store.find(id.as_str())?;
-        match ctx.load_dir(dir) {
+        match ctx.load_dir(ctx.store.dir(id.clone())) {
             Ok(loaded) => incidents.push(loaded.incident),
             Err(err) => ctx.out.warn(&format!("{id}: {err}")),
         }

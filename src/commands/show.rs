@@ -87,8 +87,7 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
         };
         let _ = writeln!(s, "  {} [{state}] {}", h.id, h.text);
         for e in &h.evidence {
-            let verdict = if e.verdict == HypothesisState::Confirmed { "confirmed" } else { "refuted" };
-            let _ = writeln!(s, "      {verdict} {} by {}: {}", e.ts.format("%H:%M:%S"), e.author, e.text);
+            let _ = writeln!(s, "      {} {} by {}: {}", e.verdict.as_str(), e.ts.format("%H:%M:%S"), e.author, e.text);
         }
     }
 

@@ -54,6 +54,16 @@ pub enum HypothesisState {
     Refuted,
 }
 
+impl HypothesisState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HypothesisState::Open => "open",
+            HypothesisState::Confirmed => "confirmed",
+            HypothesisState::Refuted => "refuted",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
     #[serde(with = "serde_ts")]

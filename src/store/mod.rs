@@ -119,7 +119,8 @@ impl Store {
         }
     }
 
-    fn dir(&self, id: IncidentId) -> IncidentDir {
+    /// The folder of an incident known to exist (an id from [`Store::ids`]).
+    pub fn dir(&self, id: IncidentId) -> IncidentDir {
         let path = self.root.join(id.as_str());
         IncidentDir { id, path }
     }

@@ -250,3 +250,17 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!text(&out.stderr).contains("error"), "{}", text(&out.stderr));
     assert!(out.status.success());
 }
+
+#[test]
+fn a_hypothesis_can_be_reconsidered_and_the_latest_verdict_stands() {
+    let env = Env::new();
+    env.open("Reconsidered");
+    env.ok(&["hypothesis", "add", "cache stampede"]);
+    env.ok(&["hypothesis", "refute", "H1", "--evidence", "hit rate normal"]);
+    let out = env.run(&["hypothesis", "confirm", "H1", "--evidence", "hit rate was sampled wrong"]);
+    assert!(out.status.success());
+    assert!(text(&out.stderr).contains("H1 was already refuted"), "{}", text(&out.stderr));
+    let show = env.show();
+    assert_eq!(show["hypotheses"][0]["state"], "confirmed");
+    assert_eq!(show["hypotheses"][0]["evidence"].as_array().map(Vec::len), Some(2));
+}
