@@ -72,24 +72,34 @@ enum Message {
 pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8])) -> Result<Outcome, SpawnError> {
     let (program, args) =
         argv.split_first().ok_or(SpawnError { message: "no command given".into(), shell_status: 2 })?;
+    // Interrupts are caught from before the spawn: one arriving between the spawn and the
+    // terminal hand-off must reach the command, not end us with the command unrecorded.
+    let forwarding = SignalForwarding::install();
     let started = Instant::now();
-    let mut child = Command::new(program)
+    let spawned = Command::new(program)
         .args(args)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
-        .spawn()
-        .map_err(|e| SpawnError {
-            shell_status: if e.kind() == io::ErrorKind::NotFound { 127 } else { 126 },
-            message: format!(
-                "{program}: {}",
-                if e.kind() == io::ErrorKind::NotFound { "command not found".to_string() } else { e.to_string() }
-            ),
-        })?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            forwarding.finish();
+            let not_found = e.kind() == io::ErrorKind::NotFound;
+            return Err(SpawnError {
+                shell_status: if not_found { 127 } else { 126 },
+                message: format!(
+                    "{program}: {}",
+                    if not_found { "command not found".to_string() } else { e.to_string() }
+                ),
+            });
+        }
+    };
     let pgid = i32::try_from(child.id()).unwrap_or(0);
+    forwarding.forward_to(pgid);
     let terminal = options.foreground.then(|| ForegroundTerminal::hand_to(pgid)).flatten();
-    let forwarding = (terminal.is_none()).then(|| SignalForwarding::install(pgid));
 
     let (tx, rx) = mpsc::channel();
     let mut open_pipes = 0;
@@ -158,7 +168,7 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
         kill_group(pgid, libc::SIGKILL);
     }
     drop(terminal);
-    let forwarded = forwarding.map(|f| f.finish()).unwrap_or(false);
+    let forwarded = forwarding.finish();
     let duration = started.elapsed();
     let status = match status {
         Some(Ok(status)) => status,
@@ -166,8 +176,11 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
         None => return Err(SpawnError { message: format!("lost track of {program}"), shell_status: 1 }),
     };
     let signal = status.signal();
+    // 130 is how a program that handles Ctrl-C itself reports it (128 + SIGINT).
     let interrupted = !timed_out
-        && (forwarded || matches!(signal, Some(libc::SIGINT | libc::SIGTERM | libc::SIGHUP | libc::SIGQUIT)));
+        && (forwarded
+            || status.code() == Some(130)
+            || matches!(signal, Some(libc::SIGINT | libc::SIGTERM | libc::SIGHUP | libc::SIGQUIT)));
     Ok(Outcome { exit_code: status.code(), signal, timed_out, interrupted, duration })
 }
 
@@ -257,8 +270,8 @@ struct SignalForwarding {
 }
 
 impl SignalForwarding {
-    fn install(pgid: i32) -> Self {
-        CHILD_GROUP.store(pgid, Ordering::SeqCst);
+    fn install() -> Self {
+        CHILD_GROUP.store(0, Ordering::SeqCst);
         FORWARDED.store(false, Ordering::SeqCst);
         let handler = forward_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
         let previous = FORWARDED_SIGNALS
@@ -267,6 +280,14 @@ impl SignalForwarding {
             .map(|&sig| (sig, unsafe { libc::signal(sig, handler) }))
             .collect();
         SignalForwarding { previous }
+    }
+
+    /// From now on interrupts go to `pgid`; one that came while it was starting goes now.
+    fn forward_to(&self, pgid: i32) {
+        CHILD_GROUP.store(pgid, Ordering::SeqCst);
+        if FORWARDED.load(Ordering::SeqCst) {
+            kill_group(pgid, libc::SIGINT);
+        }
     }
 
     /// Restores the previous handlers; reports whether an interrupt was forwarded.

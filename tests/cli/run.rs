@@ -161,3 +161,69 @@ fn running(pid: i32) -> bool {
         Err(_) => false,
     }
 }
+
+/// A real pseudo-terminal whose slave side becomes the controlling terminal of `cmd`.
+fn spawn_on_pty(mut cmd: std::process::Command) -> (std::process::Child, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::process::CommandExt;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the given integers.
+    let rc =
+        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+    assert_eq!(rc, 0, "openpty failed");
+    // SAFETY: each descriptor is owned by exactly one File/Stdio from here on.
+    let (master, stdin, stdout, stderr) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            Stdio::from_raw_fd(slave),
+            Stdio::from_raw_fd(libc::dup(slave)),
+            Stdio::from_raw_fd(libc::dup(slave)),
+        )
+    };
+    cmd.stdin(stdin).stdout(stdout).stderr(stderr);
+    // SAFETY: setsid and TIOCSCTTY between fork and exec make the pty the controlling terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    (cmd.spawn().expect("spawn on a pty"), master)
+}
+
+/// Reads from the pty until `wanted` shows up (or 10 s pass); returns all that was read.
+fn read_until(master: &mut std::fs::File, wanted: &str) -> String {
+    use std::io::Read;
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 1024];
+    while !text(&seen).contains(wanted) && Instant::now() < deadline {
+        match master.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    text(&seen)
+}
+
+#[test]
+fn ctrl_c_typed_at_a_terminal_reaches_the_command_and_the_event_is_recorded() {
+    use std::io::Write;
+    let env = Env::new();
+    env.open("Ctrl-C on a terminal");
+    let mut cmd = env.std_cmd();
+    cmd.args(["run", "--", "sh", "-c", "trap 'echo got-int; exit 130' INT; echo ready; while :; do sleep 0.1; done"]);
+    let (mut child, mut master) = spawn_on_pty(cmd);
+    let seen = read_until(&mut master, "ready\r\n");
+    assert!(seen.contains("ready\r\n"), "{seen}");
+    master.write_all(b"\x03").expect("type Ctrl-C");
+    let seen = read_until(&mut master, "Recorded");
+    let status = child.wait().expect("finished");
+    assert!(seen.contains("got-int"), "the command did not get Ctrl-C: {seen}");
+    assert_eq!(status.code(), Some(130), "incident itself must survive Ctrl-C and pass on the status");
+    let event = last_command(&env);
+    assert_eq!(event["interrupted"], true);
+    assert_eq!(event["exit_code"], 130);
+}
