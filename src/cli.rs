@@ -116,6 +116,12 @@ pub enum Command {
     Followup(FollowupCommand),
     /// Print the timeline
     Timeline(TimelineArgs),
+    /// Write the blameless post-mortem (Markdown) from the timeline
+    Postmortem(PostmortemArgs),
+    /// Check the incident's text, or a Markdown file, for blameful language
+    Lint(LintArgs),
+    /// Counts and clocks across the incidents in the store
+    Stats(StatsArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -323,6 +329,38 @@ pub struct TimelineArgs {
     /// Check the file: list damaged lines and torn tails; exit 1 if there are any
     #[arg(long)]
     pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PostmortemArgs {
+    /// Write to this file instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A shipped template by name, or a MiniJinja file by path
+    #[arg(long, value_name = "NAME|PATH", default_value = "default")]
+    pub template: String,
+    /// Exit 1 when the blameless lint finds anything
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A Markdown file [default: the current incident's own text]
+    pub file: Option<PathBuf>,
+    /// A person's name to flag as the subject of a cause (repeatable; for a file)
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only incidents opened within this long before now (e.g. 30d, 90d)
+    #[arg(long, value_name = "DUR")]
+    pub since: Option<String>,
+    /// Include practice incidents (drills)
+    #[arg(long)]
+    pub drills: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod error;
 pub mod exec;
 pub mod model;
 pub mod output;
+pub mod postmortem;
 pub mod secrets;
 pub mod store;
 pub mod time;

@@ -6,12 +6,15 @@
 mod followup;
 mod hypothesis;
 mod lifecycle;
+mod lint;
 mod list;
 mod meta;
 mod open;
+mod postmortem;
 mod record;
 mod run;
 mod show;
+mod stats;
 mod timeline;
 
 use crate::cli::Command;
@@ -37,6 +40,9 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Run(args) => run::run(ctx, args),
         Command::Followup(command) => followup::run(ctx, command),
         Command::Timeline(args) => timeline::run(ctx, args),
+        Command::Postmortem(args) => postmortem::run(ctx, args),
+        Command::Lint(args) => lint::run(ctx, args),
+        Command::Stats(args) => stats::run(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }
