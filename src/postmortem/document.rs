@@ -340,8 +340,7 @@ fn hypotheses(incident: &Incident, ordered: &[&Event], opened: DateTime<Utc>) ->
             let basis = h.from_check.as_ref().map(|c| format!("check {c}")).or_else(|| {
                 ordered
                     .iter()
-                    .filter(|e| e.ts <= h.raised_at && matches!(e.body, Body::Observation { .. }))
-                    .next_back()
+                    .rfind(|e| e.ts <= h.raised_at && matches!(e.body, Body::Observation { .. }))
                     .map(|e| format!("{} ({})", e.body.describe(), time::format_offset(e.ts - opened)))
             });
             HypothesisLine {

@@ -114,17 +114,19 @@ pub fn lint_markdown(text: &str, names: &[String]) -> Vec<Finding> {
         }
         let (allowed, mut line_findings) = suppressions(raw, number);
         let visible = blank_out_code_and_comments(raw);
-        let lower = visible.to_lowercase();
+        // ASCII lowering keeps byte offsets identical to `visible`'s, so a match found in one
+        // can be cut from the other (Unicode lowering can change lengths).
+        let lower = visible.to_ascii_lowercase();
 
         for (phrase, suggestion) in COUNTERFACTUALS {
-            push_matches(&mut line_findings, &lower, phrase, number, Rule::Counterfactual, suggestion);
+            push_matches(&mut line_findings, &visible, &lower, phrase, number, Rule::Counterfactual, suggestion);
         }
         for (phrase, suggestion) in JUDGEMENTS {
-            push_matches(&mut line_findings, &lower, phrase, number, Rule::Blame, suggestion);
+            push_matches(&mut line_findings, &visible, &lower, phrase, number, Rule::Blame, suggestion);
         }
         let in_factors = section.contains("contributing factor") || section.contains("root cause");
         for name in names.iter().filter(|n| n.trim().chars().count() >= 2) {
-            let name_lower = name.trim().to_lowercase();
+            let name_lower = name.trim().to_ascii_lowercase();
             for at in whole_word_positions(&lower, &name_lower) {
                 let after = lower[at + name_lower.len()..].trim_start();
                 let as_cause = CAUSE_VERBS.iter().any(|verb| starts_with_word(after, verb));
@@ -153,7 +155,7 @@ pub fn lint_markdown(text: &str, names: &[String]) -> Vec<Finding> {
                 trimmed.starts_with(['-', '*', '|']) || trimmed.chars().next().is_some_and(|c| c.is_ascii_digit());
             if is_item {
                 for (phrase, suggestion) in VAGUE {
-                    push_matches(&mut line_findings, &lower, phrase, number, Rule::VagueAction, suggestion);
+                    push_matches(&mut line_findings, &visible, &lower, phrase, number, Rule::VagueAction, suggestion);
                 }
             }
             if trimmed.starts_with('|') {
@@ -161,8 +163,20 @@ pub fn lint_markdown(text: &str, names: &[String]) -> Vec<Finding> {
             }
         }
         line_findings.retain(|f| f.rule == Rule::Suppression || !allowed.contains(&f.rule));
-        line_findings.sort_by_key(|f| f.column);
-        line_findings.dedup_by(|a, b| a.rule == b.rule && a.column == b.column);
+        // The longest phrase first at each column, then drop any finding inside an earlier
+        // one of the same rule ("more careful" within "be more careful").
+        line_findings.sort_by_key(|f| (f.column, std::cmp::Reverse(f.phrase.chars().count())));
+        let mut kept: Vec<Finding> = Vec::new();
+        for f in line_findings {
+            let end = f.column + f.phrase.chars().count();
+            let inside = kept
+                .iter()
+                .any(|k| k.rule == f.rule && k.column <= f.column && end <= k.column + k.phrase.chars().count());
+            if !inside {
+                kept.push(f);
+            }
+        }
+        let line_findings = kept;
         findings.extend(line_findings);
     }
     findings
@@ -279,9 +293,17 @@ fn blank_out_code_and_comments(line: &str) -> String {
     out.into_iter().collect()
 }
 
-fn push_matches(out: &mut Vec<Finding>, lower: &str, phrase: &str, number: usize, rule: Rule, suggestion: &str) {
+fn push_matches(
+    out: &mut Vec<Finding>,
+    line: &str,
+    lower: &str,
+    phrase: &str,
+    number: usize,
+    rule: Rule,
+    suggestion: &str,
+) {
     for at in whole_word_positions(lower, phrase) {
-        out.push(finding(lower, at, at + phrase.len(), number, rule, suggestion));
+        out.push(finding(line, at, at + phrase.len(), number, rule, suggestion));
     }
 }
 
@@ -352,7 +374,7 @@ mod tests {
             "Bo deployed the change.\nBo caused the outage.\n\n## Contributing factors\n\n- Bo's config change\n";
         assert_eq!(
             rules(text, &["Bo"]),
-            vec![(2, Rule::PersonAsCause, "bo caused".into()), (6, Rule::PersonAsCause, "bo".into())]
+            vec![(2, Rule::PersonAsCause, "Bo caused".into()), (6, Rule::PersonAsCause, "Bo".into())]
         );
     }
 
@@ -363,7 +385,7 @@ mod tests {
             rules(text, &[]),
             vec![
                 (5, Rule::VagueAction, "no owner".into()),
-                (5, Rule::VagueAction, "improve".into()),
+                (5, Rule::VagueAction, "Improve".into()),
                 (6, Rule::VagueAction, "no due date".into()),
             ]
         );
@@ -383,7 +405,7 @@ mod tests {
 
     #[test]
     fn columns_count_characters() {
-        let found = lint_markdown("Ünïcode: should have", &[]);
-        assert_eq!(found[0].column, 10);
+        let found = lint_markdown("Ünïcode İİ: Should have", &[]);
+        assert_eq!((found[0].column, found[0].phrase.as_str()), (13, "Should have"));
     }
 }

@@ -146,7 +146,8 @@ mod tests {
     #[test]
     fn code_spans_hold_backticks_and_pipes() {
         assert_eq!(code_span("ls -l".into()).to_string(), "`ls -l`");
-        assert_eq!(code_span("echo `date`".into()).to_string(), "``echo `date` ``");
+        // CommonMark strips one space from each end of a padded span.
+        assert_eq!(code_span("echo `date`".into()).to_string(), "`` echo `date` ``");
         assert_eq!(code_span("a | b".into()).to_string(), "`a \\| b`");
     }
 

@@ -4,4 +4,5 @@
 mod common;
 mod guarantees;
 mod lifecycle;
+mod postmortem;
 mod run;
