@@ -6,6 +6,7 @@
 //! - one recorded event (lock, write, fsync) vs a bare fsync'd 200-byte append (target <= 2x)
 //! - `incident note` end to end (process start to exit) beside the same
 //! - `incident timeline` and `incident show --json` on an incident of 10,000 events (target < 100 ms)
+//! - `incident postmortem` of the same incident (target < 200 ms)
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -89,6 +90,7 @@ fn main() {
     let timeline_table = median(RUNS, || run(&["-i", big.id.as_str(), "timeline"]));
     let timeline_json = median(RUNS, || run(&["-i", big.id.as_str(), "timeline", "--json"]));
     let show = median(RUNS, || run(&["-i", big.id.as_str(), "show", "--json"]));
+    let postmortem = median(RUNS, || run(&["-i", big.id.as_str(), "postmortem"]));
 
     println!("Recording one event (medians)");
     row("bare fsync'd 200-byte append (open, write, fdatasync, close)", bare, None);
@@ -100,6 +102,8 @@ fn main() {
     row("`incident timeline` (table)", timeline_table, None);
     row("`incident timeline --json`", timeline_json, None);
     row("`incident show --json`", show, None);
+    println!("\nWriting up 10,000 events, median; target < 200 ms");
+    row("`incident postmortem` (render and lint)", postmortem, None);
     println!("\nTarget: Timeline::append / bare append <= 2.00x -> {:.2}x", ratio(lib, bare));
 }
 
