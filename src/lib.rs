@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod exec;
 pub mod model;
+pub mod ops;
 pub mod output;
 pub mod postmortem;
 pub mod secrets;

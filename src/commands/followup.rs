@@ -3,10 +3,10 @@
 use chrono::NaiveDate;
 
 use crate::cli::{FollowupAddArgs, FollowupCommand, FollowupDoneArgs};
-use crate::commands::hypothesis::next_item_id;
 use crate::context::{Context, required_text};
 use crate::error::{Error, Result};
 use crate::model::{Body, FollowUp, Incident, ItemId, ItemKind};
+use crate::ops;
 use crate::output::table;
 
 pub fn run(ctx: &Context, command: &FollowupCommand) -> Result<u8> {
@@ -29,21 +29,13 @@ fn add(ctx: &Context, args: &FollowupAddArgs) -> Result<u8> {
             })
         })
         .transpose()?;
-    let loaded = ctx.load()?;
-    let mut recorded = None;
-    ctx.append_with(&loaded.dir, |current| {
-        let id = next_item_id(current, ItemKind::FollowUp);
-        let body = Body::FollowUpAdded { followup: id.to_string(), text, owner, due, priority: args.priority };
-        let event = ctx.new_event(body, None);
-        recorded = Some((id, event.clone()));
-        Ok(vec![event])
-    })?;
-    let (id, event) = recorded.ok_or_else(|| Error::runtime("internal: no event built"))?;
+    let (dir, opened) = ctx.load_for_recording()?;
+    let (id, event) = ops::add_followup(ctx, &dir, text, owner, due, args.priority)?;
     if ctx.out.json {
         ctx.out.json_line(&event)?;
     } else {
         ctx.out.data(&id.to_string())?;
-        ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+        ctx.report_recorded(&event, Some(opened))?;
     }
     Ok(0)
 }

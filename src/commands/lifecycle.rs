@@ -6,18 +6,15 @@ use crate::cli::{ImpactArgs, ResolveArgs, RoleArgs, SeverityArgs, StatusArgs};
 use crate::context::{Context, required_text};
 use crate::error::{Error, Result};
 use crate::model::{Body, Status};
+use crate::ops;
 
 pub fn status(ctx: &Context, args: &StatusArgs) -> Result<u8> {
-    let loaded = ctx.load()?;
-    let from = loaded.incident.status;
-    if from == args.status {
-        ctx.out.info(&format!("{} is already {from}; nothing recorded.", loaded.dir.id));
-        return Ok(0);
-    }
     let note = args.note.as_deref().map(|n| required_text("--note", n)).transpose()?;
-    let event = ctx.new_event(Body::StatusChanged { from, to: args.status, note }, None);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
-    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    let loaded = ctx.load()?;
+    match ops::set_status(ctx, &loaded, args.status, note)? {
+        Some(event) => ctx.report_recorded(&event, loaded.incident.clocks.opened)?,
+        None => ctx.out.info(&format!("{} is already {}; nothing recorded.", loaded.dir.id, args.status)),
+    }
     Ok(0)
 }
 
@@ -88,15 +85,7 @@ pub fn resolve(ctx: &Context, args: &ResolveArgs) -> Result<u8> {
         ctx.out.info(&format!("{} is already resolved; nothing recorded.", incident.id));
         return Ok(0);
     }
-    let open: Vec<&str> = incident.open_hypotheses().map(|h| h.id.as_str()).collect();
-    if !open.is_empty() {
-        ctx.out.warn(&format!(
-            "hypotheses still open: {} (confirm or refute them so the post-mortem tells how understanding evolved)",
-            open.join(", ")
-        ));
-    }
-    let event = ctx.new_event(Body::Resolved { summary }, None);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    let event = ops::resolve(ctx, &loaded, summary)?;
     ctx.report_recorded(&event, incident.clocks.opened)?;
     if incident.clocks.impact_start.is_none() {
         ctx.out.info("Tip: `incident impact --start TIME --end TIME` gives the post-mortem its clocks.");

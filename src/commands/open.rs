@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use crate::cli::OpenArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::{Body, FORMAT_VERSION};
+use crate::ops::{self, OpenSpec};
 
 pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
     let title = args.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
@@ -20,23 +20,17 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
     let detected_at = args.detected_at.as_deref().map(|t| ctx.parse_time_arg("--detected-at", t)).transpose()?;
     let commander = args.commander.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
 
-    let event = ctx.new_event(
-        Body::Opened {
-            format: FORMAT_VERSION,
-            title: title.to_string(),
-            severity,
-            services,
-            commander,
-            runbook: args.runbook.clone(),
-            impact_start,
-            detected_at,
-            drill: false,
-        },
-        None,
-    );
-    let dir = ctx.store.create_incident(event.ts, title, std::slice::from_ref(&event))?;
-    ctx.store.set_current(&dir.id)?;
-
+    let spec = OpenSpec {
+        title: title.to_string(),
+        severity: Some(severity),
+        services,
+        commander,
+        runbook: args.runbook.clone(),
+        impact_start,
+        detected_at,
+        drill: false,
+    };
+    let (dir, _) = ops::open(ctx, spec)?;
     if ctx.out.json {
         ctx.out.json_line(&serde_json::json!({ "id": dir.id.as_str() }))?;
     } else {

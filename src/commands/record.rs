@@ -1,10 +1,10 @@
 //! Recording the loop: observations, notes, decisions and hand-made actions.
 
 use crate::cli::{DecideArgs, NoteArgs, TextArgs};
-use crate::commands::hypothesis::existing_hypothesis;
 use crate::context::{Context, required_text};
 use crate::error::Result;
 use crate::model::{Body, Phase};
+use crate::ops::{self, existing_hypothesis};
 
 pub fn observe(ctx: &Context, args: &TextArgs) -> Result<u8> {
     let text = required_text("the observation", &args.text)?;
@@ -28,8 +28,7 @@ pub fn act(ctx: &Context, args: &DecideArgs) -> Result<u8> {
 
 fn record(ctx: &Context, body: Body, phase: Option<Phase>) -> Result<u8> {
     let (dir, opened) = ctx.load_for_recording()?;
-    let event = ctx.new_event(body, phase);
-    ctx.append(&dir, std::slice::from_ref(&event))?;
+    let event = ops::record(ctx, &dir, body, phase)?;
     ctx.report_recorded(&event, Some(opened))?;
     Ok(0)
 }
@@ -39,8 +38,7 @@ fn record_about(ctx: &Context, hypothesis: Option<&str>, body: impl FnOnce(Optio
     let Some(hypothesis) = hypothesis else { return record(ctx, body(None), None) };
     let loaded = ctx.load()?;
     let hypothesis = existing_hypothesis(&loaded.incident, hypothesis)?.id.clone();
-    let event = ctx.new_event(body(Some(hypothesis)), None);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    let event = ops::record(ctx, &loaded.dir, body(Some(hypothesis)), None)?;
     ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
     Ok(0)
 }

@@ -1,0 +1,198 @@
+//! Operations: each thing a responder can do to an incident, in one place. The non-interactive
+//! commands and the interactive walk both call these, so no logic lives in prompts.
+
+mod command;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+pub use command::{CommandRun, RunOptions, run_command};
+
+use crate::context::{Context, Loaded};
+use crate::error::{Error, Result};
+use crate::model::{
+    Body, Event, FORMAT_VERSION, Hypothesis, HypothesisState, Incident, ItemId, ItemKind, Phase, Priority, Severity,
+    Status,
+};
+use crate::store::{IncidentDir, TimelineRead};
+
+/// What `open` needs; everything but the title and severity is optional.
+#[derive(Debug, Default, Clone)]
+pub struct OpenSpec {
+    pub title: String,
+    pub severity: Option<Severity>,
+    pub services: Vec<String>,
+    pub commander: Option<String>,
+    pub runbook: Option<String>,
+    pub impact_start: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub drill: bool,
+}
+
+/// Declares an incident and makes it current.
+pub fn open(ctx: &Context, spec: OpenSpec) -> Result<(IncidentDir, Event)> {
+    let severity = spec.severity.ok_or_else(|| Error::usage("missing --severity (-s sev1..sev4)"))?;
+    let event = ctx.new_event(
+        Body::Opened {
+            format: FORMAT_VERSION,
+            title: spec.title.clone(),
+            severity,
+            services: spec.services,
+            commander: spec.commander,
+            runbook: spec.runbook,
+            impact_start: spec.impact_start,
+            detected_at: spec.detected_at,
+            drill: spec.drill,
+        },
+        None,
+    );
+    let dir = ctx.store.create_incident(event.ts, &spec.title, std::slice::from_ref(&event))?;
+    ctx.store.set_current(&dir.id)?;
+    Ok((dir, event))
+}
+
+/// Records one event.
+pub fn record(ctx: &Context, dir: &IncidentDir, body: Body, phase: Option<Phase>) -> Result<Event> {
+    let event = ctx.new_event(body, phase);
+    ctx.append(dir, std::slice::from_ref(&event))?;
+    Ok(event)
+}
+
+/// Raises a hypothesis; its number is taken under the timeline's lock.
+pub fn add_hypothesis(
+    ctx: &Context,
+    dir: &IncidentDir,
+    text: String,
+    from_check: Option<String>,
+) -> Result<(ItemId, Event)> {
+    numbered(ctx, dir, ItemKind::Hypothesis, |id| Body::HypothesisAdded {
+        hypothesis: id.to_string(),
+        text,
+        from_check,
+    })
+}
+
+/// Adds a follow-up; its number is taken under the timeline's lock.
+pub fn add_followup(
+    ctx: &Context,
+    dir: &IncidentDir,
+    text: String,
+    owner: String,
+    due: Option<NaiveDate>,
+    priority: Option<Priority>,
+) -> Result<(ItemId, Event)> {
+    numbered(ctx, dir, ItemKind::FollowUp, |id| Body::FollowUpAdded {
+        followup: id.to_string(),
+        text,
+        owner,
+        due,
+        priority,
+    })
+}
+
+fn numbered(
+    ctx: &Context,
+    dir: &IncidentDir,
+    kind: ItemKind,
+    body: impl FnOnce(ItemId) -> Body,
+) -> Result<(ItemId, Event)> {
+    let mut recorded = None;
+    ctx.append_with(dir, |current| {
+        let id = next_item_id(current, kind);
+        let event = ctx.new_event(body(id), None);
+        recorded = Some((id, event.clone()));
+        Ok(vec![event])
+    })?;
+    recorded.ok_or_else(|| Error::runtime("internal: no event built"))
+}
+
+/// The next free number for an item kind, from the timeline as it stands under the lock.
+pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
+    let taken = current.events.iter().filter_map(|e| match (&e.body, kind) {
+        (Body::HypothesisAdded { hypothesis, .. }, ItemKind::Hypothesis) => Some(hypothesis),
+        (Body::FollowUpAdded { followup, .. }, ItemKind::FollowUp) => Some(followup),
+        _ => None,
+    });
+    let highest = taken.filter_map(|id| ItemId::parse(kind, id).ok()).map(|id| id.number).max().unwrap_or(0);
+    ItemId { kind, number: highest + 1 }
+}
+
+/// The hypothesis a user named; an unknown id fails with the known ones.
+pub fn existing_hypothesis<'a>(incident: &'a Incident, text: &str) -> Result<&'a Hypothesis> {
+    let id = ItemId::parse(ItemKind::Hypothesis, text).map_err(Error::usage)?.to_string();
+    incident.hypotheses.iter().find(|h| h.id == id).ok_or_else(|| {
+        let known: Vec<&str> = incident.hypotheses.iter().map(|h| h.id.as_str()).collect();
+        let hint = if known.is_empty() {
+            "this incident has no hypotheses yet: raise one with `incident hypothesis add TEXT`".to_string()
+        } else {
+            format!("known hypotheses: {}", known.join(", "))
+        };
+        Error::runtime(format!("no hypothesis {id} in {}", incident.id)).with_hint(hint)
+    })
+}
+
+/// Records that a hypothesis was confirmed or refuted, and by what.
+pub fn verdict(ctx: &Context, loaded: &Loaded, id: &str, verdict: HypothesisState, evidence: String) -> Result<Event> {
+    let hypothesis = existing_hypothesis(&loaded.incident, id)?;
+    if hypothesis.state != HypothesisState::Open {
+        ctx.out.warn(&format!(
+            "{} was already {}; recording the new verdict beside the old one",
+            hypothesis.id,
+            hypothesis.state.as_str()
+        ));
+    }
+    let id = hypothesis.id.clone();
+    let body = match verdict {
+        HypothesisState::Confirmed => Body::HypothesisConfirmed { hypothesis: id, evidence },
+        HypothesisState::Refuted | HypothesisState::Open => Body::HypothesisRefuted { hypothesis: id, evidence },
+    };
+    record(ctx, &loaded.dir, body, None)
+}
+
+/// Moves the status; `None` when it already is that.
+pub fn set_status(ctx: &Context, loaded: &Loaded, to: Status, note: Option<String>) -> Result<Option<Event>> {
+    let from = loaded.incident.status;
+    if from == to {
+        return Ok(None);
+    }
+    record(ctx, &loaded.dir, Body::StatusChanged { from, to, note }, None).map(Some)
+}
+
+/// Resolves the incident, warning about hypotheses left open.
+pub fn resolve(ctx: &Context, loaded: &Loaded, summary: Option<String>) -> Result<Event> {
+    let open: Vec<&str> = loaded.incident.open_hypotheses().map(|h| h.id.as_str()).collect();
+    if !open.is_empty() {
+        ctx.out.warn(&format!(
+            "hypotheses still open: {} (confirm or refute them so the post-mortem tells how understanding evolved)",
+            open.join(", ")
+        ));
+    }
+    record(ctx, &loaded.dir, Body::Resolved { summary }, None)
+}
+
+/// Marks the walk's move into a phase, so that it resumes there.
+pub fn enter_phase(ctx: &Context, dir: &IncidentDir, phase: Phase) -> Result<Event> {
+    record(ctx, dir, Body::PhaseEntered { to: phase }, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn added(id: &str) -> Event {
+        Event {
+            id: id.into(),
+            ts: Utc::now(),
+            recorded: None,
+            author: "a".into(),
+            phase: None,
+            body: Body::HypothesisAdded { hypothesis: id.into(), text: "x".into(), from_check: None },
+        }
+    }
+
+    #[test]
+    fn next_number_follows_the_highest_even_with_gaps() {
+        let read = TimelineRead { events: vec![added("H1"), added("H3")], ..TimelineRead::default() };
+        assert_eq!(next_item_id(&read, ItemKind::Hypothesis).to_string(), "H4");
+        assert_eq!(next_item_id(&read, ItemKind::FollowUp).to_string(), "F1");
+    }
+}
