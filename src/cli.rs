@@ -116,6 +116,8 @@ pub enum Command {
     Followup(FollowupCommand),
     /// Print the timeline
     Timeline(TimelineArgs),
+    /// Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
+    Walk,
     /// Write the blameless post-mortem (Markdown) from the timeline
     Postmortem(PostmortemArgs),
     /// Check the incident's text, or a Markdown file, for blameful language

@@ -317,9 +317,81 @@ pub fn shell_join(argv: &[String]) -> String {
     argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
 }
 
+/// Splits a command line typed by a person into argv the way a POSIX shell splits words
+/// (quotes and backslashes), without expanding anything: no variables, globs or `$(...)`.
+pub fn split_command_line(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err("a single quote is not closed".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                            None => return Err("a double quote is not closed".into()),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err("a double quote is not closed".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(c) => word.push(c),
+                    None => return Err("the line ends with a backslash".into()),
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_lines_split_like_a_shell_without_expanding() {
+        let split = |s: &str| split_command_line(s).unwrap_or_default();
+        assert_eq!(split("kubectl rollout undo deploy/x"), ["kubectl", "rollout", "undo", "deploy/x"]);
+        assert_eq!(split(r#"sh -c 'echo $HOME; ls' "a \"b\"" c\ d"#), ["sh", "-c", "echo $HOME; ls", "a \"b\"", "c d"]);
+        assert_eq!(split("echo $(rm -rf /)"), ["echo", "$(rm", "-rf", "/)"]);
+        assert_eq!(split("''"), [""]);
+        assert!(split_command_line("echo 'open").is_err());
+    }
 
     #[test]
     fn quoting_round_trips_through_a_shell_word() {

@@ -12,6 +12,7 @@ pub mod postmortem;
 pub mod secrets;
 pub mod store;
 pub mod time;
+pub mod walk;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

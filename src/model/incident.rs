@@ -20,6 +20,8 @@ pub struct Incident {
     pub runbook: Option<String>,
     /// The last phase the response entered or recorded an event in.
     pub phase: Option<Phase>,
+    /// The last phase the interactive walk entered (`phase.entered`), where it resumes.
+    pub walk_phase: Option<Phase>,
     /// Role (commander, comms, scribe, ...) to the person who holds it now.
     pub roles: BTreeMap<String, RoleAssignment>,
     /// Everyone who recorded an event, in order of first appearance.
@@ -167,6 +169,7 @@ impl Incident {
             services: services.clone(),
             runbook: runbook.clone(),
             phase: None,
+            walk_phase: None,
             roles: BTreeMap::new(),
             responders: vec![first.author.clone()],
             impact: Impact::default(),
@@ -179,6 +182,7 @@ impl Incident {
         let mut severity = Latest::new(*severity);
         let mut status = Latest::new(Status::Investigating);
         let mut phase: Latest<Option<Phase>> = Latest::new(None);
+        let mut walk_phase: Latest<Option<Phase>> = Latest::new(None);
         let mut impact_start = Latest::new(*impact_start);
         let mut impact_end = Latest::new(None);
         let mut detected = Latest::new(*detected_at);
@@ -221,6 +225,7 @@ impl Incident {
                     }
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
+                Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
                 Body::RoleAssigned { role, name } => {
                     roles
                         .entry(role.clone())
@@ -291,11 +296,17 @@ impl Incident {
         incident.severity = severity.value;
         incident.status = status.value;
         incident.phase = phase.value;
+        incident.walk_phase = walk_phase.value;
         incident.clocks.impact_start = impact_start.value;
         incident.clocks.impact_end = impact_end.value;
         incident.clocks.detected = detected.value.or(Some(opened));
         incident.roles = roles.into_iter().filter_map(|(role, a)| a.value.map(|a| (role, a))).collect();
         Some(incident)
+    }
+
+    /// Where the interactive walk resumes.
+    pub fn phase_entered(&self) -> Option<Phase> {
+        self.walk_phase
     }
 
     pub fn is_open(&self) -> bool {

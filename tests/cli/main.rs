@@ -6,3 +6,4 @@ mod guarantees;
 mod lifecycle;
 mod postmortem;
 mod run;
+mod walk;

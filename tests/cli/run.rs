@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::common::{Env, read, text};
+use crate::common::{Env, read, read_until, spawn_on_pty, text};
 
 fn last_command(env: &Env) -> Value {
     env.events().into_iter().rev().find(|e| e["kind"] == "command.finished").expect("a command.finished event")
@@ -160,52 +160,6 @@ fn running(pid: i32) -> bool {
         Ok(stat) => stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()) != Some("Z"),
         Err(_) => false,
     }
-}
-
-/// A real pseudo-terminal whose slave side becomes the controlling terminal of `cmd`.
-fn spawn_on_pty(mut cmd: std::process::Command) -> (std::process::Child, std::fs::File) {
-    use std::os::fd::FromRawFd;
-    use std::os::unix::process::CommandExt;
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two new descriptors into the given integers.
-    let rc =
-        unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
-    assert_eq!(rc, 0, "openpty failed");
-    // SAFETY: each descriptor is owned by exactly one File/Stdio from here on.
-    let (master, stdin, stdout, stderr) = unsafe {
-        (
-            std::fs::File::from_raw_fd(master),
-            Stdio::from_raw_fd(slave),
-            Stdio::from_raw_fd(libc::dup(slave)),
-            Stdio::from_raw_fd(libc::dup(slave)),
-        )
-    };
-    cmd.stdin(stdin).stdout(stdout).stderr(stderr);
-    // SAFETY: setsid and TIOCSCTTY between fork and exec make the pty the controlling terminal.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    (cmd.spawn().expect("spawn on a pty"), master)
-}
-
-/// Reads from the pty until `wanted` shows up (or 10 s pass); returns all that was read.
-fn read_until(master: &mut std::fs::File, wanted: &str) -> String {
-    use std::io::Read;
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut buf = [0u8; 1024];
-    while !text(&seen).contains(wanted) && Instant::now() < deadline {
-        match master.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
-    text(&seen)
 }
 
 #[test]

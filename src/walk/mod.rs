@@ -1,0 +1,331 @@
+//! The interactive OODA loop: Observe, Orient, Decide, Act, and back to Observe when a
+//! hypothesis is refuted. Every answer is recorded through the same operations the
+//! non-interactive commands use (`crate::ops`), the moment it is given: an interrupt or a closed
+//! terminal loses nothing, and `incident walk` resumes in the phase it left.
+
+mod prompt;
+
+use std::io::IsTerminal;
+
+use crate::context::{Context, Loaded};
+use crate::error::{Error, Result};
+use crate::exec;
+use crate::model::{Body, HypothesisState, Phase, Status};
+use crate::ops::{self, RunOptions};
+use crate::output::Style;
+use crate::store::IncidentDir;
+use crate::time;
+
+pub use prompt::Prompter;
+
+/// The questions asked in Orient, after a runbook's own.
+pub const ORIENTATION_QUESTIONS: &[&str] = &[
+    "What changed most recently (deploys, config, credentials, traffic)?",
+    "Are we the only ones failing? Is the infrastructure around it up?",
+    "Where and what exactly is the failure?",
+    "What happened just before it?",
+    "What should happen instead, when it works?",
+];
+
+/// Asked instead on a later pass, after a hypothesis was refuted.
+const FURTHER_AWAY: &str =
+    "What is one step further away that nobody has looked at yet (a dependency, the network, upstream changes)?";
+
+/// Fails at once, naming the non-interactive commands, when there is no terminal to ask on.
+pub fn require_terminal(what: &str) -> Result<()> {
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        return Ok(());
+    }
+    Err(Error::usage(format!("{what} needs a terminal to ask questions on, and this is not one")).with_hint(
+        "record the loop with the non-interactive commands instead: incident observe TEXT, incident hypothesis add TEXT, \
+         incident decide TEXT --hypothesis ID, incident run -- CMD, incident hypothesis confirm|refute ID --evidence TEXT, \
+         incident status mitigated, incident resolve",
+    ))
+}
+
+/// Where a walk stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Observe,
+    Orient,
+    Decide,
+    Act(String),
+    Done,
+}
+
+/// Walks the loop on `dir` until the service has recovered or the person stops.
+pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
+    require_terminal("the walk")?;
+    let _guard = InterruptGuard::install();
+    let prompter = Prompter::new(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    let loaded = ctx.load_dir(dir.clone())?;
+    if loaded.incident.status == Status::Resolved {
+        ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
+        return Ok(0);
+    }
+    let mut step = resume_step(&loaded);
+    let mut passes =
+        loaded.read.events.iter().filter(|e| matches!(e.body, Body::PhaseEntered { to: Phase::Observe })).count();
+    loop {
+        let loaded = ctx.load_dir(dir.clone())?;
+        let phase = match &step {
+            Step::Observe => Phase::Observe,
+            Step::Orient => Phase::Orient,
+            Step::Decide => Phase::Decide,
+            Step::Act(_) => Phase::Act,
+            Step::Done => return Ok(0),
+        };
+        if loaded.incident.phase_entered() != Some(phase) {
+            ops::enter_phase(ctx, &dir, phase)?;
+            if phase == Phase::Observe {
+                passes += 1;
+            }
+        }
+        status_line(ctx, &loaded, phase);
+        step = match step {
+            Step::Observe => observe(ctx, &prompter, &dir, passes)?,
+            Step::Orient => orient(ctx, &prompter, &dir, passes)?,
+            Step::Decide => decide(ctx, &prompter, &ctx.load_dir(dir.clone())?)?,
+            Step::Act(h) => act(ctx, &prompter, &dir, &h)?,
+            Step::Done => Step::Done,
+        };
+    }
+}
+
+/// The phase the walk last entered, and for Act the hypothesis it was acting on.
+fn resume_step(loaded: &Loaded) -> Step {
+    match loaded.incident.phase_entered() {
+        None | Some(Phase::Observe) => Step::Observe,
+        Some(Phase::Orient) => Step::Orient,
+        Some(Phase::Decide) => Step::Decide,
+        Some(Phase::Act) => {
+            let decided = loaded.read.events.iter().rev().find_map(|e| match &e.body {
+                Body::Decision { hypothesis: Some(h), .. } => Some(h.clone()),
+                _ => None,
+            });
+            match decided {
+                Some(h) if loaded.incident.open_hypotheses().any(|open| open.id == h) => Step::Act(h),
+                _ => Step::Decide,
+            }
+        }
+    }
+}
+
+fn status_line(ctx: &Context, loaded: &Loaded, phase: Phase) {
+    let i = &loaded.incident;
+    let since = i.clocks.opened.map(|o| time::format_offset(ctx.clock.now() - o)).unwrap_or_default();
+    let open: Vec<&str> = i.open_hypotheses().map(|h| h.id.as_str()).collect();
+    let open = if open.is_empty() { "none".to_string() } else { open.join(", ") };
+    let line = format!(
+        "── {} · {} · {} · T{since} · open hypotheses: {open} ── {}",
+        i.id,
+        i.severity,
+        i.status,
+        phase.as_str().to_uppercase()
+    );
+    ctx.out.info(&format!("\n{}", ctx.out.paint_err(Style::Bold, &line)));
+}
+
+fn observe(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Result<Step> {
+    if passes > 1 {
+        ctx.out.info("Look one step further away than last time: dependencies, the network, what changed upstream.");
+    }
+    for text in p.lines("What do you see? What is up, what is down? (one per line; Enter when done)")? {
+        let event = ops::record(ctx, dir, Body::Observation { text }, None)?;
+        ctx.out.detail(&event.body.describe());
+    }
+    Ok(Step::Orient)
+}
+
+fn orient(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Result<Step> {
+    let questions: Vec<&str> = if passes > 1 { vec![FURTHER_AWAY] } else { ORIENTATION_QUESTIONS.to_vec() };
+    ctx.out.info("Orient before you act. Enter skips a question.");
+    for question in questions {
+        if let Some(answer) = p.text(question)? {
+            ops::record(ctx, dir, Body::Observation { text: format!("{question} {answer}") }, Some(Phase::Orient))?;
+        }
+    }
+    for text in p.lines("What could explain it? One hypothesis per line (Enter when done)")? {
+        let (id, _) = ops::add_hypothesis(ctx, dir, text, None)?;
+        ctx.out.info(&format!("Raised {id}."));
+    }
+    Ok(Step::Decide)
+}
+
+fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
+    let open: Vec<_> = loaded.incident.open_hypotheses().collect();
+    if open.is_empty() {
+        ctx.out.info("There is no open hypothesis to test. Back to Orient: what could explain what you see?");
+        return Ok(Step::Orient);
+    }
+    let items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
+    let chosen = open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?].id.clone();
+    let why = p.required(&format!("Why {chosen}? (what points to it)"))?;
+    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(chosen.clone()) }, None)?;
+    Ok(Step::Act(chosen))
+}
+
+fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> Result<Step> {
+    let how = [
+        "Run a command that tests it".to_string(),
+        "Record a check done by hand".to_string(),
+        "Go back and choose another hypothesis".to_string(),
+    ];
+    let (evidence_hint, verdict) = match p.choose(&format!("How will you verify {hypothesis}?"), &how, 0)? {
+        0 => {
+            let Some(run) = run_typed_command(ctx, p, dir, hypothesis)? else {
+                return Ok(Step::Act(hypothesis.to_string()));
+            };
+            (Some(format!("`{}` {}", run.0, run.1)), None)
+        }
+        1 => (None, None),
+        _ => return Ok(Step::Decide),
+    };
+    let verdicts = [
+        format!("Confirmed: {hypothesis} holds"),
+        format!("Refuted: {hypothesis} does not hold"),
+        "Inconclusive".to_string(),
+    ];
+    let verdict = match verdict {
+        Some(v) => v,
+        None => p.choose(&format!("What did it show about {hypothesis}?"), &verdicts, 0)?,
+    };
+    let prompt = match &evidence_hint {
+        Some(hint) => format!("What showed it? (the command {hint})"),
+        None => "What did you check, and what did it show?".to_string(),
+    };
+    let mut evidence = p.required(&prompt)?;
+    if let Some(hint) = evidence_hint {
+        evidence = format!("{evidence} ({hint})");
+    }
+    let loaded = ctx.load_dir(dir.clone())?;
+    match verdict {
+        0 => {
+            ops::verdict(ctx, &loaded, hypothesis, HypothesisState::Confirmed, evidence)?;
+            remedy(ctx, p, dir, hypothesis)?;
+            recovered(ctx, p, dir)
+        }
+        1 => {
+            ops::verdict(ctx, &loaded, hypothesis, HypothesisState::Refuted, evidence)?;
+            ctx.out.info(&format!("{hypothesis} refuted. Back to Observe, one step further away."));
+            Ok(Step::Observe)
+        }
+        _ => {
+            let text = format!("Verifying {hypothesis} was inconclusive: {evidence}");
+            ops::record(ctx, dir, Body::Note { text }, Some(Phase::Act))?;
+            Ok(Step::Observe)
+        }
+    }
+}
+
+/// Asks for a command line and runs it on the incident; `None` if it could not be split.
+fn run_typed_command(
+    ctx: &Context,
+    p: &Prompter,
+    dir: &IncidentDir,
+    hypothesis: &str,
+) -> Result<Option<(String, String)>> {
+    let line = p.required("Command (run as typed words, never through a shell; write sh -c '...' for one)")?;
+    let argv = match exec::split_command_line(&line) {
+        Ok(argv) if !argv.is_empty() => argv,
+        Ok(_) => return Ok(None),
+        Err(e) => {
+            ctx.out.warn(&format!("cannot split that command line: {e}"));
+            return Ok(None);
+        }
+    };
+    let options = RunOptions { hypothesis: Some(hypothesis.to_string()), ..RunOptions::default() };
+    let run = ops::run_command(ctx, dir, &argv, &options)?;
+    let outcome = match &run.event.body {
+        Body::CommandFinished { exit_code: Some(code), .. } => format!("exited {code}"),
+        _ => run.event.body.describe(),
+    };
+    Ok(Some((line, outcome)))
+}
+
+/// With the cause confirmed: do something about it.
+fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> Result<()> {
+    let choices = ["Run a command".to_string(), "Record an action done by hand".to_string(), "Nothing yet".to_string()];
+    loop {
+        match p.choose(&format!("{hypothesis} confirmed. What do you do about it?"), &choices, 0)? {
+            0 => {
+                if run_typed_command(ctx, p, dir, hypothesis)?.is_some() {
+                    return Ok(());
+                }
+            }
+            1 => {
+                let text = p.required("What did you do?")?;
+                ops::record(ctx, dir, Body::Action { text, hypothesis: Some(hypothesis.to_string()) }, None)?;
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Re-observe after acting: has the service recovered?
+fn recovered(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<Step> {
+    for text in p.lines("Look again: what do you see now? (one per line; Enter when done)")? {
+        ops::record(ctx, dir, Body::Observation { text }, None)?;
+    }
+    let choices = [
+        "Recovered: mark it mitigated and keep watching".to_string(),
+        "Recovered for good: resolve the incident".to_string(),
+        "Not yet: back to Observe".to_string(),
+    ];
+    let loaded = ctx.load_dir(dir.clone())?;
+    match p.choose("Has the service recovered?", &choices, 0)? {
+        0 => {
+            ops::set_status(ctx, &loaded, Status::Mitigated, None)?;
+            ctx.out.info("Mitigated. When it holds: `incident resolve --summary TEXT`, then `incident postmortem`.");
+            Ok(Step::Done)
+        }
+        1 => {
+            let summary = p.text("In a sentence or two: what happened and what fixed it?")?;
+            ops::resolve(ctx, &loaded, summary)?;
+            ctx.out.info("Resolved. Write it up with `incident postmortem -o postmortem.md`.");
+            Ok(Step::Done)
+        }
+        _ => Ok(Step::Observe),
+    }
+}
+
+/// On Ctrl-C, a hang-up or SIGTERM at a prompt: show the cursor again, say how to resume, and
+/// leave. Everything entered before was already recorded (each answer is fsync'd when given).
+struct InterruptGuard {
+    previous: Vec<(i32, libc::sighandler_t)>,
+}
+
+const RESUME_MESSAGE: &[u8] =
+    b"\x1b[?25h\nInterrupted. Everything entered so far is recorded; continue with `incident walk`.\n";
+
+extern "C" fn leave_walk(_signal: libc::c_int) {
+    // SAFETY: write(2) and _exit(2) are async-signal-safe.
+    unsafe {
+        libc::write(libc::STDERR_FILENO, RESUME_MESSAGE.as_ptr().cast(), RESUME_MESSAGE.len());
+        libc::_exit(130);
+    }
+}
+
+impl InterruptGuard {
+    fn install() -> Self {
+        let handler = leave_walk as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        let previous = [libc::SIGINT, libc::SIGHUP, libc::SIGTERM]
+            .iter()
+            // SAFETY: the handler only calls async-signal-safe functions.
+            .map(|&sig| (sig, unsafe { libc::signal(sig, handler) }))
+            .collect();
+        InterruptGuard { previous }
+    }
+}
+
+impl Drop for InterruptGuard {
+    fn drop(&mut self) {
+        for &(sig, old) in &self.previous {
+            // SAFETY: restores the disposition saved by `install`.
+            unsafe {
+                libc::signal(sig, old);
+            }
+        }
+    }
+}

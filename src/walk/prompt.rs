@@ -1,0 +1,61 @@
+//! Prompts, on stderr, through dialoguer. Only the walk asks questions, and only on a terminal.
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Input, Select};
+
+use crate::error::{Error, Result};
+
+pub struct Prompter {
+    theme: Box<dyn Theme>,
+}
+
+impl Prompter {
+    pub fn new(color: bool) -> Self {
+        let theme: Box<dyn Theme> = if color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
+        Prompter { theme }
+    }
+
+    /// A line of text; `None` when the person just pressed Enter.
+    pub fn text(&self, prompt: &str) -> Result<Option<String>> {
+        let answer: String = Input::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .allow_empty(true)
+            .interact_text()
+            .map_err(terminal_gone)?;
+        let answer = answer.trim().to_string();
+        Ok((!answer.is_empty()).then_some(answer))
+    }
+
+    /// A line of text that must not be empty.
+    pub fn required(&self, prompt: &str) -> Result<String> {
+        loop {
+            if let Some(answer) = self.text(prompt)? {
+                return Ok(answer);
+            }
+        }
+    }
+
+    /// Lines of text until an empty one.
+    pub fn lines(&self, prompt: &str) -> Result<Vec<String>> {
+        let mut lines = Vec::new();
+        while let Some(line) = self.text(prompt)? {
+            lines.push(line);
+        }
+        Ok(lines)
+    }
+
+    /// One of `items`, by index.
+    pub fn choose(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        Select::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .items(items)
+            .default(default.min(items.len().saturating_sub(1)))
+            .interact()
+            .map_err(terminal_gone)
+    }
+}
+
+fn terminal_gone(err: dialoguer::Error) -> Error {
+    Error::runtime(format!("the terminal went away: {err}"))
+        .with_hint("everything entered so far is recorded; continue with `incident walk`")
+}

@@ -1,0 +1,210 @@
+//! The OODA walk, driven through a real pseudo-terminal as a person would.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::common::{Env, Terminal, text};
+
+const DOWN: &str = "\x1b[B";
+
+/// A service on loopback that fails with 502 since a bad "deploy" until a rollback flag file
+/// appears; `/db` (its database) is healthy throughout.
+struct FailingService {
+    port: u16,
+    flag: PathBuf,
+    stop: Arc<AtomicBool>,
+}
+
+impl FailingService {
+    fn start(flag: PathBuf) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag2, stop2) = (flag.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let mut request = [0u8; 2048];
+                let n = stream.read(&mut request).unwrap_or(0);
+                let request = String::from_utf8_lossy(&request[..n]);
+                let (status, body) = if request.starts_with("GET /db ") {
+                    ("200 OK", "db ok")
+                } else if flag2.exists() {
+                    ("200 OK", "ok v1")
+                } else {
+                    ("502 Bad Gateway", "bad gateway v2")
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        FailingService { port, flag, stop }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for FailingService {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
+    let env = Env::new();
+    let service = FailingService::start(env.dir.path().join("rolled-back"));
+    let mut cmd = env.std_cmd();
+    cmd.args(["open", "Checkout returns 502s", "-s", "sev2", "--service", "checkout", "--commander", "ana"]);
+    let mut t = Terminal::spawn(cmd);
+
+    // Observe
+    t.expect("OBSERVE").answer("What do you see?", "checkout health returns 502").answer("What do you see?", "");
+    // Orient: the questions, then hypotheses
+    t.expect("ORIENT").answer("What changed most recently", "a deploy at 13:58");
+    for _ in 0..4 {
+        t.answer("?", "");
+    }
+    t.answer("What could explain it?", "The primary database is down")
+        .answer("What could explain it?", "The 13:58 deploy broke checkout")
+        .answer("What could explain it?", "");
+    // Decide: H1 first
+    t.expect("DECIDE").expect("Which hypothesis is most probable?").send("\r");
+    t.answer("Why H1?", "checkout talks to the database on every request");
+    // Act: verify H1 with a command against the database endpoint; it answers 200: refuted
+    t.expect("ACT").expect("How will you verify H1?").send("\r");
+    t.answer("Command", &format!("curl -s {}", service.url("/db")));
+    t.expect("What did it show about H1?").send(&format!("{DOWN}\r"));
+    t.answer("What showed it?", "the database answers");
+    // Back to Observe, one step further away
+    t.expect("OBSERVE").expect("one step further away").answer("What do you see?", "");
+    t.expect("ORIENT")
+        .answer("one step further away that nobody has looked at", "")
+        .answer("What could explain it?", "");
+    // Decide: H2, the only open one
+    t.expect("DECIDE").expect("Which hypothesis is most probable?").send("\r");
+    t.answer("Why H2?", "errors began at the deploy");
+    t.expect("How will you verify H2?").send("\r");
+    t.answer("Command", &format!("curl -s {}", service.url("/health")));
+    t.expect("What did it show about H2?").send("\r");
+    t.answer("What showed it?", "the new version serves 502s");
+    // Act on it: the rollback
+    t.expect("H2 confirmed. What do you do about it?").send("\r");
+    t.answer("Command", &format!("touch {}", service.flag.display()));
+    // Recovery observed
+    t.answer(
+        "Look again",
+        &format!(
+            "health answers {}",
+            text(
+                &std::process::Command::new("curl")
+                    .args(["-s", &service.url("/health")])
+                    .output()
+                    .expect("curl")
+                    .stdout
+            )
+        ),
+    );
+    t.answer("Look again", "");
+    t.expect("Has the service recovered?").send(&format!("{DOWN}\r"));
+    t.answer("what happened and what fixed it", "Rolled back the 13:58 deploy");
+    assert_eq!(t.finish(), Some(0), "{}", t.screen);
+
+    let events = env.events();
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| match e["kind"].as_str().unwrap_or_default() {
+            "phase.entered" => format!("phase:{}", e["to"].as_str().unwrap_or_default()),
+            kind => kind.to_string(),
+        })
+        .collect();
+    let expected = [
+        "incident.opened",
+        "phase:observe",
+        "observation",
+        "phase:orient",
+        "observation",
+        "hypothesis.added",
+        "hypothesis.added",
+        "phase:decide",
+        "decision",
+        "phase:act",
+        "command.finished",
+        "hypothesis.refuted",
+        "phase:observe",
+        "phase:orient",
+        "phase:decide",
+        "decision",
+        "phase:act",
+        "command.finished",
+        "hypothesis.confirmed",
+        "command.finished",
+        "observation",
+        "incident.resolved",
+    ];
+    assert_eq!(kinds, expected, "{}", t.screen);
+    let show = env.show();
+    assert_eq!(show["hypotheses"][0]["state"], "refuted");
+    assert_eq!(show["hypotheses"][1]["state"], "confirmed");
+    assert_eq!(show["status"], "resolved");
+    assert!(events[20]["text"].as_str().unwrap_or_default().contains("ok v1"), "recovery was observed: {}", events[20]);
+    assert!(service.flag.exists(), "the action ran for real");
+}
+
+#[test]
+fn an_interrupted_walk_loses_nothing_and_resumes_in_its_phase() {
+    let env = Env::new();
+    env.ok(&["open", "Disk full", "-s", "sev3"]);
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.arg("walk");
+        cmd
+    });
+    t.answer("What do you see?", "/var at 100%").answer("What do you see?", "");
+    t.expect("ORIENT").answer("What changed most recently", "log level set to debug");
+    t.expect("Are we the only ones failing?").send("\x03");
+    assert_eq!(t.finish(), Some(130));
+    assert!(t.screen.contains("continue with `incident walk`"), "{}", t.screen);
+    let texts: Vec<String> = env.events().iter().filter_map(|e| e["text"].as_str().map(String::from)).collect();
+    assert_eq!(
+        texts,
+        ["/var at 100%", "What changed most recently (deploys, config, credentials, traffic)? log level set to debug"]
+    );
+
+    // Resumes in Orient, not back at the start.
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.arg("walk");
+        cmd
+    });
+    let screen = {
+        t.expect("ORIENT").expect("What changed most recently");
+        t.screen.clone()
+    };
+    assert!(!screen.contains("What do you see?"), "{screen}");
+    t.send("\x03");
+    assert_eq!(t.finish(), Some(130));
+}
+
+#[test]
+fn off_a_terminal_the_walk_fails_at_once_naming_the_commands_to_use() {
+    let env = Env::new();
+    env.open("No terminal");
+    let out = env.run(&["walk"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("needs a terminal") && stderr.contains("incident hypothesis add"), "{stderr}");
+}
