@@ -118,6 +118,8 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
     Walk,
+    /// Practise on a simulated failure: walk it yourself, or watch it played (--auto)
+    Drill(DrillArgs),
     /// Write the blameless post-mortem (Markdown) from the timeline
     Postmortem(PostmortemArgs),
     /// Check the incident's text, or a Markdown file, for blameful language
@@ -363,6 +365,18 @@ pub struct StatsArgs {
     /// Include practice incidents (drills)
     #[arg(long)]
     pub drills: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// bad-deploy or config-not-reloaded [default: choose on a terminal]
+    pub scenario: Option<String>,
+    /// Play a scripted responder through the loop and print the post-mortem
+    #[arg(long)]
+    pub auto: bool,
+    /// List the scenarios
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod drill;
 pub mod error;
 pub mod exec;
 pub mod model;

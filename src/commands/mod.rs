@@ -3,6 +3,7 @@
 //! Each command is `run(ctx, args) -> Result<u8>`: the exit code on success (0 for all but
 //! `run`, which passes on its command's status).
 
+mod drill;
 mod followup;
 mod hypothesis;
 mod lifecycle;
@@ -41,6 +42,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Followup(command) => followup::run(ctx, command),
         Command::Timeline(args) => timeline::run(ctx, args),
         Command::Walk => crate::walk::run(ctx, ctx.incident_dir()?),
+        Command::Drill(args) => drill::run(ctx, args),
         Command::Postmortem(args) => postmortem::run(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),
         Command::Stats(args) => stats::run(ctx, args),

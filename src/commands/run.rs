@@ -34,7 +34,8 @@ pub fn run(ctx: &Context, args: &RunArgs) -> Result<u8> {
         .as_deref()
         .map(|h| ops::existing_hypothesis(&loaded.incident, h).map(|h| h.id.clone()))
         .transpose()?;
-    let options = RunOptions { timeout, hypothesis, secrets: args.secrets.clone() };
+    let options =
+        RunOptions { timeout, hypothesis, secrets: args.secrets.clone(), phase: None, echo: ops::Echo::Passthrough };
     let run = ops::run_command(ctx, &loaded.dir, &args.argv, &options)?;
     ctx.report_recorded(&run.event, loaded.incident.clocks.opened)?;
     Ok(run.status)

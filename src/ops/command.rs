@@ -16,6 +16,16 @@ const TAIL_LINE_CHARS: usize = 300;
 /// A line longer than this is recorded in pieces rather than held in memory whole.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
+/// Where a command's output is shown while it runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Echo {
+    /// Its stdout to our stdout, its stderr to our stderr: `incident run` passes output on.
+    #[default]
+    Passthrough,
+    /// Both to our stderr, keeping stdout for data (the walk, drills).
+    Stderr,
+}
+
 /// How to run a command on an incident.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -24,6 +34,9 @@ pub struct RunOptions {
     pub hypothesis: Option<String>,
     /// Environment variables whose values are masked besides those named like secrets.
     pub secrets: Vec<String>,
+    /// The phase it belongs to, when not Act (a command run to observe, say).
+    pub phase: Option<crate::model::Phase>,
+    pub echo: Echo,
 }
 
 /// What running a command left: its event and the status to exit with.
@@ -45,9 +58,11 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
     let exec_options = exec::Options { timeout: options.timeout, foreground: true };
     let result = exec::run(argv, &exec_options, &mut |stream, bytes| {
         // The person sees the output live; the record gets it masked.
-        let _ = match stream {
-            Stream::Stdout => std::io::stdout().lock().write_all(bytes).and_then(|()| std::io::stdout().flush()),
-            Stream::Stderr => std::io::stderr().lock().write_all(bytes),
+        let _ = match (stream, options.echo) {
+            (Stream::Stdout, Echo::Passthrough) => {
+                std::io::stdout().lock().write_all(bytes).and_then(|()| std::io::stdout().flush())
+            }
+            _ => std::io::stderr().lock().write_all(bytes),
         };
         recorder.feed(stream, bytes);
     });
@@ -90,7 +105,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
             )
         }
     };
-    let event = super::record(ctx, dir, body, None)?;
+    let event = super::record(ctx, dir, body, options.phase)?;
     Ok(CommandRun { event, status })
 }
 

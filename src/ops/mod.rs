@@ -5,7 +5,7 @@ mod command;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use command::{CommandRun, RunOptions, run_command};
+pub use command::{CommandRun, Echo, RunOptions, run_command};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

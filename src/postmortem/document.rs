@@ -167,7 +167,9 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
     ordered.sort_by_key(|e| e.ts);
     let row = |e: &Event| to_row(e, opened, incident);
 
-    let timeline: Vec<Row> = ordered.iter().map(|e| row(e)).collect();
+    // Phase markers draw the Gantt chart; in the table they would only repeat the Phase column.
+    let timeline: Vec<Row> =
+        ordered.iter().filter(|e| !matches!(e.body, Body::PhaseEntered { .. })).map(|e| row(e)).collect();
     let of_kind = |kinds: &[&str]| -> Vec<Row> {
         ordered.iter().filter(|e| kinds.contains(&e.body.kind())).map(|e| row(e)).collect()
     };

@@ -11,7 +11,7 @@ use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::model::{Body, HypothesisState, Phase, Status};
-use crate::ops::{self, RunOptions};
+use crate::ops::{self, Echo, RunOptions};
 use crate::output::Style;
 use crate::store::IncidentDir;
 use crate::time;
@@ -130,10 +130,9 @@ fn observe(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Res
     if passes > 1 {
         ctx.out.info("Look one step further away than last time: dependencies, the network, what changed upstream.");
     }
-    for text in p.lines("What do you see? What is up, what is down? (one per line; Enter when done)")? {
-        let event = ops::record(ctx, dir, Body::Observation { text }, None)?;
-        ctx.out.detail(&event.body.describe());
-    }
+    p.each_line("What do you see? What is up, what is down? (one per line; Enter when done)", |text| {
+        ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
+    })?;
     Ok(Step::Orient)
 }
 
@@ -145,10 +144,11 @@ fn orient(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Resu
             ops::record(ctx, dir, Body::Observation { text: format!("{question} {answer}") }, Some(Phase::Orient))?;
         }
     }
-    for text in p.lines("What could explain it? One hypothesis per line (Enter when done)")? {
+    p.each_line("What could explain it? One hypothesis per line (Enter when done)", |text| {
         let (id, _) = ops::add_hypothesis(ctx, dir, text, None)?;
         ctx.out.info(&format!("Raised {id}."));
-    }
+        Ok(())
+    })?;
     Ok(Step::Decide)
 }
 
@@ -234,7 +234,8 @@ fn run_typed_command(
             return Ok(None);
         }
     };
-    let options = RunOptions { hypothesis: Some(hypothesis.to_string()), ..RunOptions::default() };
+    // Prompts and a command's output share the terminal through stderr; stdout stays for data.
+    let options = RunOptions { hypothesis: Some(hypothesis.to_string()), echo: Echo::Stderr, ..RunOptions::default() };
     let run = ops::run_command(ctx, dir, &argv, &options)?;
     let outcome = match &run.event.body {
         Body::CommandFinished { exit_code: Some(code), .. } => format!("exited {code}"),
@@ -265,9 +266,9 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> R
 
 /// Re-observe after acting: has the service recovered?
 fn recovered(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<Step> {
-    for text in p.lines("Look again: what do you see now? (one per line; Enter when done)")? {
-        ops::record(ctx, dir, Body::Observation { text }, None)?;
-    }
+    p.each_line("Look again: what do you see now? (one per line; Enter when done)", |text| {
+        ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
+    })?;
     let choices = [
         "Recovered: mark it mitigated and keep watching".to_string(),
         "Recovered for good: resolve the incident".to_string(),

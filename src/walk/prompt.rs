@@ -35,13 +35,13 @@ impl Prompter {
         }
     }
 
-    /// Lines of text until an empty one.
-    pub fn lines(&self, prompt: &str) -> Result<Vec<String>> {
-        let mut lines = Vec::new();
+    /// Lines of text until an empty one, each handed to `record` as soon as it is entered (so
+    /// an interrupt after the third line keeps three).
+    pub fn each_line(&self, prompt: &str, mut record: impl FnMut(String) -> Result<()>) -> Result<()> {
         while let Some(line) = self.text(prompt)? {
-            lines.push(line);
+            record(line)?;
         }
-        Ok(lines)
+        Ok(())
     }
 
     /// One of `items`, by index.

@@ -2,6 +2,7 @@
 //! author pinned. One test binary, one module per capability.
 
 mod common;
+mod drill;
 mod guarantees;
 mod lifecycle;
 mod postmortem;

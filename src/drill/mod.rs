@@ -1,0 +1,69 @@
+//! Practice drills: a small simulated failure on loopback, a practice incident marked as a
+//! drill, and either the real walk or (`--auto`) a scripted responder playing the loop through
+//! the same operations, ending with the post-mortem.
+
+mod auto;
+mod service;
+
+pub use auto::play;
+pub use service::{Service, get};
+
+use crate::model::Severity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A deploy broke the service; the fix is a rollback.
+    BadDeploy,
+    /// A config change was made but the service was never told to reload it.
+    ConfigNotReloaded,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub title: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub service: &'static str,
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "bad-deploy",
+        kind: Kind::BadDeploy,
+        title: "Checkout returns 502s",
+        summary: "the checkout service began returning 502 after a deploy; its log is filling with errors",
+        severity: Severity::Sev2,
+        service: "checkout",
+    },
+    Scenario {
+        name: "config-not-reloaded",
+        kind: Kind::ConfigNotReloaded,
+        title: "Checkout cannot reach its database",
+        summary: "a database move was configured, but checkout still connects to the old, decommissioned one",
+        severity: Severity::Sev2,
+        service: "checkout",
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.name == name)
+}
+
+/// What a responder is told at the start: where things are, and which levers exist.
+pub fn briefing(scenario: &Scenario, service: &Service) -> String {
+    let dir = service.dir.display();
+    format!(
+        "Drill ({}): {}.\n  service:         {}  (its health check: {})\n  database check:  {}\n  log:             {}\n  \
+         deploy history:  {dir}/releases/history  (live release: {dir}/releases/current; write a release name there to deploy it)\n  \
+         config:          {dir}/config/upstream  (the service reads it at start; touch {dir}/reload to reload it)\n\
+         This is practice: nothing outside {dir} is touched. The drill ends when the walk does.",
+        scenario.name,
+        scenario.summary,
+        service.url("/"),
+        service.url("/health"),
+        service.url("/db"),
+        service.log().display(),
+    )
+}
