@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::model::{Phase, Priority, Severity, Status};
 
 const AFTER_HELP: &str = "\
+See the whole loop on a simulated failure first:
+  incident drill bad-deploy --auto
+
 Quick start:
   incident open \"Checkout returns 502s\" -s sev2 --service checkout
   incident observe \"5xx rate at 40% since 14:02\"
