@@ -285,4 +285,56 @@ mod tests {
         assert_eq!(lines, vec![2, 3]);
         assert_eq!(read.torn.as_ref().map(|t| (t.line, t.bytes)), Some((5, 13)));
     }
+
+    fn note(n: usize) -> Event {
+        Event {
+            id: format!("01EVENT{n:04}"),
+            ts: chrono::Utc::now(),
+            recorded: None,
+            author: "ana".into(),
+            phase: None,
+            body: crate::model::Body::Note { text: format!("note {n} ünïcode") },
+        }
+    }
+
+    #[test]
+    fn a_crash_at_any_byte_keeps_every_whole_line_and_the_torn_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("timeline.jsonl");
+        let timeline = Timeline::new(path.clone());
+        timeline.create(&[note(0), note(1), note(2)]).expect("create");
+        let whole = fs::read(&path).expect("read");
+        let line_ends: Vec<usize> =
+            whole.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
+
+        for cut in 0..=whole.len() {
+            fs::write(&path, &whole[..cut]).expect("cut");
+            for stale in fs::read_dir(dir.path()).expect("dir").flatten() {
+                if stale.file_name().to_string_lossy().starts_with(SIDECAR_PREFIX) {
+                    fs::remove_file(stale.path()).expect("clean");
+                }
+            }
+            let complete = line_ends.iter().filter(|&&end| end <= cut).count();
+            let read = timeline.read().expect("read");
+            assert_eq!(read.events.len(), complete, "cut at {cut}");
+            assert!(read.damaged.is_empty(), "cut at {cut}: {:?}", read.damaged);
+            let torn_start = line_ends.iter().copied().filter(|&end| end <= cut).max().unwrap_or(0);
+            assert_eq!(read.torn.is_some(), cut > torn_start, "cut at {cut}");
+
+            // The next append repairs, keeps the torn bytes (or completes the line), and adds.
+            let appended = timeline.append(&[note(9)]).expect("append");
+            let after = timeline.read().expect("read");
+            assert!(after.torn.is_none() && after.damaged.is_empty(), "cut at {cut}");
+            let kept_aside: Vec<u8> = fs::read(dir.path().join(format!("{SIDECAR_PREFIX}1"))).unwrap_or_default();
+            match appended.repair {
+                None => assert_eq!(cut, torn_start),
+                Some(Repair::Terminated) => assert_eq!(after.events.len(), complete + 2, "cut at {cut}"),
+                Some(Repair::SetAside { bytes, .. }) => {
+                    assert_eq!(kept_aside, whole[torn_start..cut].to_vec(), "cut at {cut}");
+                    assert_eq!(bytes, cut - torn_start);
+                    assert_eq!(after.events.len(), complete + 1, "cut at {cut}");
+                }
+            }
+        }
+    }
 }
