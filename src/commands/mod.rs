@@ -4,6 +4,7 @@
 //! `run`, which passes on its command's status).
 
 mod followup;
+mod grep;
 mod hypothesis;
 mod lifecycle;
 mod list;
@@ -37,6 +38,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Run(args) => run::run(ctx, args),
         Command::Followup(command) => followup::run(ctx, command),
         Command::Timeline(args) => timeline::run(ctx, args),
+        Command::Grep(args) => grep::run(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

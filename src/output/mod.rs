@@ -1,5 +1,6 @@
 //! The one place that writes to the terminal: data to stdout, messages to stderr, colour policy.
 
+pub mod grep;
 mod table;
 
 use std::io::{self, IsTerminal, Write};
