@@ -48,10 +48,10 @@ pub fn run(ctx: &Context, args: &GrepArgs) -> Result<u8> {
 }
 
 fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
-    let pattern =
-        Pattern { text: args.pattern.clone(), fixed: args.fixed_strings, ignore_case: args.ignore_case };
+    let pattern = Pattern { text: args.pattern.clone(), fixed: args.fixed_strings, ignore_case: args.ignore_case };
     let matcher = Matcher::new(&pattern).map_err(|e| {
-        Error::usage(format!("the pattern is not a valid regex: {e}")).with_hint("to search for the text as it is, add -F")
+        Error::usage(format!("the pattern is not a valid regex: {e}"))
+            .with_hint("to search for the text as it is, add -F")
     })?;
     let now = ctx.clock.now();
     let edge = |flag: &str, text: &Option<String>| -> Result<Option<i64>> {

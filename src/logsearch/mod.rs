@@ -176,12 +176,7 @@ pub enum Flow {
 
 /// Searches `paths` in order (see [`files::expand`] for globs and rotation order), handing
 /// matching records to `sink`. Unreadable files are reported in the summary, not fatal.
-pub fn search(
-    paths: &[PathBuf],
-    matcher: &Matcher,
-    options: &Options,
-    sink: &mut dyn FnMut(&Hit) -> Flow,
-) -> Summary {
+pub fn search(paths: &[PathBuf], matcher: &Matcher, options: &Options, sink: &mut dyn FnMut(&Hit) -> Flow) -> Summary {
     scan::search(paths, matcher, options, sink)
 }
 

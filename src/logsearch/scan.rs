@@ -70,12 +70,7 @@ impl Run<'_> {
     }
 }
 
-pub fn search(
-    paths: &[PathBuf],
-    matcher: &Matcher,
-    options: &Options,
-    sink: &mut dyn FnMut(&Hit) -> Flow,
-) -> Summary {
+pub fn search(paths: &[PathBuf], matcher: &Matcher, options: &Options, sink: &mut dyn FnMut(&Hit) -> Flow) -> Summary {
     let mut run = Run { sink, options, matcher, summary: Summary::default(), stopped: false };
     for (index, path) in paths.iter().enumerate() {
         if run.stopped {
@@ -365,6 +360,9 @@ fn seek_start(opened: &Opened, stamps: &StampReader, target: Micros, report: &mu
     lo
 }
 
+/// A record held back as possible before-context: line, offset, time, text.
+type Held = (Option<u64>, u64, Option<Micros>, Vec<u8>);
+
 /// Reads one stream of records and hands the matching ones on.
 struct Scanner<'a> {
     path: &'a Path,
@@ -382,7 +380,7 @@ struct Scanner<'a> {
     /// Reached the window's end.
     finished: bool,
     first_head: Option<u64>,
-    before: VecDeque<(Option<u64>, u64, Option<Micros>, Vec<u8>)>,
+    before: VecDeque<Held>,
     after_left: usize,
 }
 
@@ -441,7 +439,10 @@ impl<'a> Scanner<'a> {
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        report.warnings.push(format!("read failed after {} bytes: {e}; searched what came before", offset + filled as u64));
+                        report.warnings.push(format!(
+                            "read failed after {} bytes: {e}; searched what came before",
+                            offset + filled as u64
+                        ));
                         eof = true;
                         break;
                     }

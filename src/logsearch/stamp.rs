@@ -68,10 +68,7 @@ impl Zone {
             Zone::Utc => 0,
             Zone::Fixed(secs) => secs,
             // In a DST gap or overlap, the earlier reading: a log line is never missing.
-            Zone::Local => Local
-                .offset_from_local_datetime(naive)
-                .earliest()
-                .map_or(0, |o| o.fix().local_minus_utc()),
+            Zone::Local => Local.offset_from_local_datetime(naive).earliest().map_or(0, |o| o.fix().local_minus_utc()),
         }
     }
 }
@@ -157,7 +154,16 @@ impl Format {
 enum Stamp {
     /// Already absolute.
     Epoch(Micros),
-    Civil { year: Option<i32>, month: u32, day: u32, hour: u32, min: u32, sec: u32, micros: u32, offset: Option<i32> },
+    Civil {
+        year: Option<i32>,
+        month: u32,
+        day: u32,
+        hour: u32,
+        min: u32,
+        sec: u32,
+        micros: u32,
+        offset: Option<i32>,
+    },
 }
 
 /// How to read the timestamps of one file: the format, where it sits, and what fills the gaps.
@@ -254,6 +260,10 @@ impl StampReader {
         let mut parsed = Parsed::new();
         chrono::format::parse_and_remainder(&mut parsed, text, items.iter()).ok()?;
         if let Some(secs) = parsed.timestamp() {
+            // As for detected epochs: a small number is a counter or an id, not a time.
+            if secs < 315_532_800 {
+                return None;
+            }
             let nanos = i64::from(parsed.nanosecond().unwrap_or(0));
             return Some(Stamp::Epoch(secs.checked_mul(MICROS_PER_SEC)? + nanos / 1000));
         }
@@ -453,9 +463,17 @@ impl<'a> Cursor<'a> {
     }
 }
 
-const MONTHS: [&[u8]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+const MONTHS: [&[u8]; 12] =
+    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
 
-fn civil(year: Option<i32>, month: u32, day: u32, hms: (u32, u32, u32), micros: u32, offset: Option<i32>) -> Option<Stamp> {
+fn civil(
+    year: Option<i32>,
+    month: u32,
+    day: u32,
+    hms: (u32, u32, u32),
+    micros: u32,
+    offset: Option<i32>,
+) -> Option<Stamp> {
     ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some(Stamp::Civil {
         year,
         month,
@@ -703,8 +721,12 @@ mod tests {
 
     #[test]
     fn strftime_layouts_and_zones_apply() {
-        let reader =
-            StampReader::detect(b"x 2026/11/22 14:05:00 y", Format::strftime("%Y/%m/%d %H:%M:%S").ok().as_ref(), Zone::Fixed(3600), None);
+        let reader = StampReader::detect(
+            b"x 2026/11/22 14:05:00 y",
+            Format::strftime("%Y/%m/%d %H:%M:%S").ok().as_ref(),
+            Zone::Fixed(3600),
+            None,
+        );
         let reader = reader.map(|r| (r.field, r.read(b"x 2026/11/22 14:05:00 y")));
         assert_eq!(reader, Some((1, Some(utc("2026-11-22T13:05:00Z")))));
         assert_eq!(Zone::parse("-07:00"), Ok(Zone::Fixed(-25_200)));

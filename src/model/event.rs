@@ -350,16 +350,22 @@ impl Body {
                 };
                 let mut text = format!("Searched {files} for {pattern:?}");
                 match (since, until) {
-                    (Some(s), Some(u)) => {
-                        text.push_str(&format!(" from {} to {}", crate::time::format_table_ts(s), crate::time::format_table_ts(u)))
-                    }
+                    (Some(s), Some(u)) => text.push_str(&format!(
+                        " from {} to {}",
+                        crate::time::format_table_ts(s),
+                        crate::time::format_table_ts(u)
+                    )),
                     (Some(s), None) => text.push_str(&format!(" since {}", crate::time::format_table_ts(s))),
                     (None, Some(u)) => text.push_str(&format!(" until {}", crate::time::format_table_ts(u))),
                     (None, None) => {}
                 }
                 text.push_str(&format!(": {matched} matching"));
                 if let (Some(f), Some(l)) = (first, last) {
-                    text.push_str(&format!(", first {}, last {}", crate::time::format_table_ts(f), crate::time::format_table_ts(l)));
+                    text.push_str(&format!(
+                        ", first {}, last {}",
+                        crate::time::format_table_ts(f),
+                        crate::time::format_table_ts(l)
+                    ));
                 }
                 text
             }

@@ -63,7 +63,7 @@ impl<'a> RecordPrinter<'a> {
         }
         self.last_end = Some((hit.path.to_path_buf(), hit.offset + hit.text.len() as u64 + 1));
         // Raw bytes to a pipe or file; on a terminal (or with colour) text that cannot upset it.
-        let styled = self.out.stdout_is_terminal || self.out.paint(Style::Bold, "").len() > 0;
+        let styled = self.out.stdout_is_terminal || self.out.colors_stdout();
         for line in hit.text.split(|b| *b == b'\n') {
             if self.show_path {
                 let prefix = format!("{}{}", hit.path.display(), if hit.context { '-' } else { ':' });

@@ -70,6 +70,11 @@ impl Output {
         paint(self.color_stdout, style, text)
     }
 
+    /// Whether stdout takes colour.
+    pub fn colors_stdout(&self) -> bool {
+        self.color_stdout
+    }
+
     /// Text for stderr, styled when stderr takes colour.
     pub fn paint_err(&self, style: Style, text: &str) -> String {
         paint(self.color_stderr, style, text)
