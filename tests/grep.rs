@@ -366,7 +366,13 @@ fn a_file_truncated_while_searched_warns_and_finishes_with_what_it_read() {
     });
     let report = &summary.files[0];
     assert!(report.error.is_none());
-    assert!(report.warnings.iter().any(|w| w.contains("shrank")), "{:?}", report.warnings);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("shrank")),
+        "{:?} {} {:?}",
+        report.warnings,
+        summary.matched,
+        report
+    );
     assert!(summary.matched > 0 && summary.matched < 40_000, "{}", summary.matched);
 
     // Moved away and replaced (create-style rotation): the opened file is searched to its end.

@@ -1,16 +1,18 @@
 //! Log search by time: the engine behind `incident grep` and runbook `log` checks.
 //!
 //! It finds records (a timestamped line and the untimestamped lines below it), keeps those in a
-//! time window that match a pattern, and hands each to a sink; it renders nothing. Files are read
-//! with plain buffered reads, never mapped, so a file truncated under the search only ends it
-//! early (with a warning) instead of killing the process with SIGBUS.
+//! time window that match a pattern, and hands each to a sink; it renders nothing. Plain files are
+//! memory-mapped behind a SIGBUS guard (`mapped`), so a file truncated under the search only ends
+//! it early, with a warning; gzip files and streams are read in chunks.
 //!
 //! - [`stamp`]: timestamp formats, detection, zones, year-less stamps
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
 //! - `scan`: reading, record splitting, binary search to the window, early stop
+//! - `mapped`: the memory map and its SIGBUS guard
 
 pub mod files;
+mod mapped;
 pub mod matcher;
 mod scan;
 pub mod stamp;
@@ -58,6 +60,8 @@ pub struct Options {
     pub context: usize,
     /// Files at least this large are binary searched to the window's start when sorted.
     pub seek_threshold: u64,
+    /// Number the lines of hits (costs a pass counting newlines; off when only counting).
+    pub line_numbers: bool,
 }
 
 impl Default for Options {
@@ -69,6 +73,7 @@ impl Default for Options {
             max: None,
             context: 0,
             seek_threshold: DEFAULT_SEEK_THRESHOLD,
+            line_numbers: true,
         }
     }
 }

@@ -18,14 +18,19 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use memchr::{memchr, memchr_iter, memrchr};
 
 use super::files::{self, is_gzip, read_prefix};
+use super::mapped::Mapped;
 use super::stamp::{Micros, StampReader};
 use super::{FileReport, Flow, Hit, Matcher, Options, Strategy, Summary};
 
 /// The read size; a chunk grows only for a record longer than this.
 const CHUNK: usize = 256 << 10;
+/// How much of a mapped file is searched at a time (and then dropped from memory).
+const MAP_WINDOW: usize = 8 << 20;
 /// A record longer than this is cut at a line end (or anywhere) rather than held whole.
 const MAX_RECORD: usize = 64 << 20;
 /// What format detection looks at.
@@ -110,7 +115,7 @@ pub fn search_stream(
     report.format = stamps.as_ref().map(|s| s.format.name());
     let tolerance = tolerance_of(&sample, stamps.as_ref());
     let mut chained = io::Cursor::new(sample).chain(reader);
-    let mut scanner = Scanner::new(name, stamps.as_ref(), tolerance, Some(1), false);
+    let mut scanner = Scanner::new(name, stamps.as_ref(), tolerance, options.line_numbers.then_some(1), false);
     scanner.run(&mut chained, 0, &mut run, &mut report);
     run.summary.files.push(report);
     run.summary
@@ -187,6 +192,9 @@ fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileRe
     let stamps = StampReader::detect(&opened.sample, options.format.as_ref(), options.zone, opened.mtime);
     report.format = stamps.as_ref().map(|s| s.format.name());
     let window = options.window;
+    let first_line = options.line_numbers.then_some(1);
+    // Plain files are mapped (no copy); what cannot be mapped is read.
+    let map = if opened.gzip { None } else { Mapped::new(&opened.file, opened.size).ok() };
     let Some(stamps) = stamps else {
         if window.is_bounded() {
             report.strategy = Strategy::Skipped;
@@ -196,8 +204,8 @@ fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileRe
             );
             return report;
         }
-        let mut scanner = Scanner::new(path, None, MIN_TOLERANCE, Some(1), false);
-        scan_whole(&opened, &mut scanner, run, &mut report);
+        let mut scanner = Scanner::new(path, None, MIN_TOLERANCE, first_line, false);
+        scan_whole(&opened, map.as_ref(), &mut scanner, run, &mut report);
         check_replaced(path, &opened, &mut report);
         return report;
     };
@@ -224,51 +232,71 @@ fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileRe
             let start = seek_start(&opened, &stamps, since - tolerance, &mut report);
             let mut scanner = Scanner::new(path, Some(&stamps), tolerance, None, true);
             scanner.skip_to_head = start > 0;
-            let mut file = &opened.file;
-            if let Err(e) = file.seek(SeekFrom::Start(start)) {
-                report.error = Some(e.to_string());
-                return report;
-            }
-            let end = scanner.run(&mut file, start, run, &mut report);
-            if !scanner.finished && end < opened.size {
-                report.warnings.push(shrank(end, opened.size));
-            }
-            if scanner.disordered() && start > 0 && !run.stopped {
+            read_range(&opened, map.as_ref(), &mut scanner, start, opened.size, run, &mut report);
+            if scanner.disordered() && start > 0 && !run.stopped && !scanner.cut_short {
                 // More out of order than the probes showed: what was skipped may hold matches.
                 report.warnings.push("less time-ordered than sampled; read its start too".into());
                 let head_at = scanner.first_head.unwrap_or(start);
-                let mut prefix = Scanner::new(path, Some(&stamps), tolerance, Some(1), false);
-                if file.seek(SeekFrom::Start(0)).is_ok() {
-                    let mut limited = (&opened.file).take(head_at);
-                    prefix.run(&mut limited, 0, run, &mut report);
-                }
+                let mut prefix = Scanner::new(path, Some(&stamps), tolerance, first_line, false);
+                read_range(&opened, map.as_ref(), &mut prefix, 0, head_at, run, &mut report);
             }
         }
         None => {
             // Gzip can only be read forwards; stopping after the window is what saves time there.
-            let mut scanner = Scanner::new(path, Some(&stamps), tolerance, Some(1), opened.gzip);
-            scan_whole(&opened, &mut scanner, run, &mut report);
+            let mut scanner = Scanner::new(path, Some(&stamps), tolerance, first_line, opened.gzip);
+            scan_whole(&opened, map.as_ref(), &mut scanner, run, &mut report);
         }
     }
     check_replaced(path, &opened, &mut report);
     report
 }
 
-fn scan_whole(opened: &Opened, scanner: &mut Scanner, run: &mut Run, report: &mut FileReport) {
+fn scan_whole(opened: &Opened, map: Option<&Mapped>, scanner: &mut Scanner, run: &mut Run, report: &mut FileReport) {
     if opened.gzip {
         let mut decoder = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, &opened.file));
         scanner.run(&mut decoder, 0, run, report);
     } else {
-        let mut file = &opened.file;
-        let end = scanner.run(&mut file, 0, run, report);
-        if !scanner.finished && !run.stopped && end < opened.size {
-            report.warnings.push(shrank(end, opened.size));
-        }
+        read_range(opened, map, scanner, 0, opened.size, run, report);
     }
 }
 
-fn shrank(end: u64, size: u64) -> String {
-    format!("shrank while being searched (truncated or rotated?): read {end} of its {size} bytes")
+/// Searches `start..end` of a plain file, from its map or by reading; warns when the file
+/// turned out shorter than that.
+fn read_range(
+    opened: &Opened,
+    map: Option<&Mapped>,
+    scanner: &mut Scanner,
+    start: u64,
+    end: u64,
+    run: &mut Run,
+    report: &mut FileReport,
+) {
+    let reached = match map {
+        Some(map) => {
+            scanner.fault = Some(map.fault_flag());
+            scanner.run_mapped(map, start as usize, end as usize, run, report)
+        }
+        None => {
+            let mut file = &opened.file;
+            if let Err(e) = file.seek(SeekFrom::Start(start)) {
+                report.warnings.push(format!("cannot seek to byte {start}: {e}"));
+                return;
+            }
+            scanner.run(&mut file.take(end - start), start, run, report)
+        }
+    };
+    // A fault may have come after the last match: ask the flag itself, not just the scanner.
+    let faulted = scanner.faulted();
+    if (faulted || reached < end) && !scanner.finished && !run.stopped {
+        let now = opened.file.metadata().map_or(0, |m| m.len());
+        report.warnings.push(shrank(opened.size, now));
+    }
+}
+
+fn shrank(size: u64, now: u64) -> String {
+    format!(
+        "shrank while being searched (truncated or rotated?) from {size} to {now} bytes; searched what was there before"
+    )
 }
 
 /// Warns when the path now names another file than the one searched (moved away by rotation).
@@ -382,6 +410,10 @@ struct Scanner<'a> {
     first_head: Option<u64>,
     before: VecDeque<Held>,
     after_left: usize,
+    /// Raised by the SIGBUS guard when the mapped file shrank: nothing read after it is trusted.
+    fault: Option<&'static AtomicBool>,
+    /// Stopped because the file shrank under the map.
+    cut_short: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -405,7 +437,48 @@ impl<'a> Scanner<'a> {
             first_head: None,
             before: VecDeque::new(),
             after_left: 0,
+            fault: None,
+            cut_short: false,
         }
+    }
+
+    /// Whether the mapped file shrank: checked before anything read is handed on.
+    fn faulted(&mut self) -> bool {
+        if self.fault.is_some_and(|f| f.load(Ordering::SeqCst)) {
+            self.cut_short = true;
+        }
+        self.cut_short
+    }
+
+    /// Searches `start..end` of a mapped file in windows, dropping each from memory once
+    /// searched; returns the offset reached.
+    fn run_mapped(&mut self, map: &Mapped, start: usize, end: usize, run: &mut Run, report: &mut FileReport) -> u64 {
+        let bytes = &map.bytes()[..end.min(map.bytes().len())];
+        let end = bytes.len();
+        let mut pos = start;
+        if self.skip_to_head && pos < end {
+            let from = pos.saturating_sub(1);
+            pos = self.first_head_in(&bytes[from..]).map_or(end, |i| from + i);
+            self.skip_to_head = false;
+        }
+        while pos < end && !self.finished && !run.stopped && !self.faulted() {
+            let limit = end.min(pos + MAP_WINDOW);
+            let mut cut = if limit == end { end } else { pos + self.boundary(&bytes[pos..limit]) };
+            if cut == pos {
+                // One record longer than a window: take it whole, up to the longest we allow.
+                let limit = end.min(pos + MAX_RECORD);
+                cut = if limit == end { end } else { pos + self.boundary(&bytes[pos..limit]) };
+                if cut == pos {
+                    cut = memrchr(b'\n', &bytes[pos..limit]).map_or(limit, |i| pos + i + 1);
+                }
+            }
+            self.first_head.get_or_insert(pos as u64);
+            let used = self.process(&bytes[pos..cut], pos as u64, run, report);
+            report.bytes_read += used as u64;
+            map.release(pos, cut);
+            pos = cut;
+        }
+        pos as u64
     }
 
     fn disordered(&self) -> bool {
@@ -520,11 +593,14 @@ impl<'a> Scanner<'a> {
         (end, region.len())
     }
 
-    fn process(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) {
+    /// Searches a region of whole records; returns how much of it was read (less when the
+    /// window ended inside it).
+    fn process(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
         if run.options.window.is_bounded() || run.options.context > 0 {
-            self.by_record(region, base, run, report);
+            self.by_record(region, base, run, report)
         } else {
             self.by_match(region, base, run, report);
+            region.len()
         }
     }
 
@@ -562,6 +638,9 @@ impl<'a> Scanner<'a> {
                 self.line = Some(n);
                 n
             });
+            if self.faulted() {
+                return;
+            }
             report.matched += 1;
             run.emit(&Hit { path: self.path, line, offset: base + record_start as u64, time, text, context: false });
             pos = next;
@@ -572,7 +651,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Record by record: times read for each, for the window and for context.
-    fn by_record(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) {
+    fn by_record(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
         let window = run.options.window;
         let context = run.options.context;
         let mut pos = 0;
@@ -593,6 +672,9 @@ impl<'a> Scanner<'a> {
             }
             let line = self.line;
             let offset = base + pos as u64;
+            if self.faulted() {
+                return pos;
+            }
             if window.contains(time) && run.matcher.matches_record(text) {
                 if run.summary.hit_max {
                     run.stopped = true;
@@ -621,6 +703,7 @@ impl<'a> Scanner<'a> {
             }
             pos = next;
         }
+        pos
     }
 }
 
