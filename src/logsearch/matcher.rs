@@ -52,6 +52,23 @@ impl Matcher {
         }
     }
 
+    /// Where some match ends, at or after `at`, found as cheaply as possible (no search for
+    /// where it starts); None when there is none. As with [`Matcher::find_at`], the match may
+    /// span lines, so callers confirm the line with [`Matcher::is_match`] unless
+    /// [`Matcher::within_lines`].
+    pub fn end_at(&self, haystack: &[u8], at: usize) -> Option<usize> {
+        match &self.literal {
+            Some(finder) => Some(at + finder.find(haystack.get(at..)?)? + finder.needle().len()),
+            None => self.regex.shortest_match_at(haystack, at),
+        }
+    }
+
+    /// Whether every match lies within one line (a literal without a newline), so that a match
+    /// found in a buffer needs no confirming on its line.
+    pub fn within_lines(&self) -> bool {
+        self.literal.is_some()
+    }
+
     /// Whether one line (without its newline) matches.
     pub fn is_match(&self, line: &[u8]) -> bool {
         match &self.literal {

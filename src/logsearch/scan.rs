@@ -462,7 +462,9 @@ impl<'a> Scanner<'a> {
             self.skip_to_head = false;
         }
         while pos < end && !self.finished && !run.stopped && !self.faulted() {
-            let limit = end.min(pos + MAP_WINDOW);
+            // With a window, small steps: the check for its end is made at each step.
+            let step = if run.options.window.is_bounded() { CHUNK } else { MAP_WINDOW };
+            let limit = end.min(pos + step);
             let mut cut = if limit == end { end } else { pos + self.boundary(&bytes[pos..limit]) };
             if cut == pos {
                 // One record longer than a window: take it whole, up to the longest we allow.
@@ -596,26 +598,50 @@ impl<'a> Scanner<'a> {
     /// Searches a region of whole records; returns how much of it was read (less when the
     /// window ended inside it).
     fn process(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
-        if run.options.window.is_bounded() || run.options.context > 0 {
+        if run.options.context > 0 {
             self.by_record(region, base, run, report)
         } else {
-            self.by_match(region, base, run, report);
-            region.len()
+            self.by_match(region, base, run, report)
         }
     }
 
-    /// Whole-chunk matching: the pattern runs over the buffer; only matches are mapped to records.
-    fn by_match(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) {
+    /// Notes a record's time: how far the file runs backwards, and whether the window is over.
+    fn observe(&mut self, time: Micros, until: Option<Micros>) -> bool {
+        if let Some(latest) = self.latest {
+            self.worst_backstep = self.worst_backstep.max(latest - time);
+        }
+        self.latest = Some(self.latest.map_or(time, |l| l.max(time)));
+        let past_end = until.is_some_and(|u| time >= u.saturating_add(self.tolerance));
+        if past_end && self.stop_allowed && !self.disordered() {
+            self.finished = true;
+        }
+        self.finished
+    }
+
+    /// Whole-region matching: the pattern runs over the buffer (as ripgrep does) and only its
+    /// matches are mapped to records and their times; non-matching records cost nothing. With a
+    /// window, each match is kept only if its record's time is inside, and the region's first
+    /// record says whether the window is over.
+    fn by_match(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
+        let window = run.options.window;
+        if window.is_bounded()
+            && let Some(t) = self.stamps.and_then(|s| s.read(first_line(region)))
+            && self.observe(t, window.until)
+        {
+            return 0;
+        }
         let mut pos = 0;
         let mut counted = 0;
         while pos < region.len() && !run.stopped {
-            let Some((m_start, m_end)) = run.matcher.find_at(region, pos) else { break };
-            if m_start >= region.len() {
+            let Some(end) = run.matcher.end_at(region, pos) else { break };
+            // A byte of the match (its last), or where an empty match sits.
+            let probe = if end > pos { end - 1 } else { end };
+            if probe >= region.len() {
                 break;
             }
-            let line_start = memrchr(b'\n', &region[..m_start]).map_or(0, |i| i + 1);
-            let line_end = memchr(b'\n', &region[m_start..]).map_or(region.len(), |i| m_start + i);
-            if m_end > line_end && !run.matcher.is_match(&region[line_start..line_end]) {
+            let line_start = memrchr(b'\n', &region[..probe]).map_or(0, |i| i + 1);
+            let line_end = memchr(b'\n', &region[probe..]).map_or(region.len(), |i| probe + i);
+            if !run.matcher.within_lines() && !run.matcher.is_match(&region[line_start..line_end]) {
                 // The match ran across a line end: no match within this line.
                 pos = line_end + 1;
                 continue;
@@ -630,8 +656,17 @@ impl<'a> Scanner<'a> {
                 record_start = memrchr(b'\n', &region[..record_start - 1]).map_or(0, |i| i + 1);
             }
             let (record_end, next) = self.record_end(region, record_start);
+            pos = next;
             let text = &region[record_start..record_end];
             let time = self.stamps.and_then(|s| s.read(first_line(text)));
+            if window.is_bounded() {
+                if let Some(t) = time {
+                    self.observe(t, None);
+                }
+                if !window.contains(time) {
+                    continue;
+                }
+            }
             let line = self.line.map(|l| {
                 let n = l + memchr_iter(b'\n', &region[counted..record_start]).count() as u64;
                 counted = record_start;
@@ -639,15 +674,15 @@ impl<'a> Scanner<'a> {
                 n
             });
             if self.faulted() {
-                return;
+                return pos;
             }
             report.matched += 1;
             run.emit(&Hit { path: self.path, line, offset: base + record_start as u64, time, text, context: false });
-            pos = next;
         }
         if let Some(l) = self.line {
             self.line = Some(l + memchr_iter(b'\n', &region[counted..]).count() as u64);
         }
+        region.len()
     }
 
     /// Record by record: times read for each, for the window and for context.
@@ -659,16 +694,10 @@ impl<'a> Scanner<'a> {
             let (record_end, next) = self.record_end(region, pos);
             let text = &region[pos..record_end];
             let time = self.stamps.and_then(|s| s.read(first_line(text)));
-            if let Some(t) = time {
-                if let Some(latest) = self.latest {
-                    self.worst_backstep = self.worst_backstep.max(latest - t);
-                }
-                self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
-                let past_end = window.until.is_some_and(|u| t >= u.saturating_add(self.tolerance));
-                if past_end && self.stop_allowed && !self.disordered() {
-                    self.finished = true;
-                    break;
-                }
+            if let Some(t) = time
+                && self.observe(t, window.until)
+            {
+                break;
             }
             let line = self.line;
             let offset = base + pos as u64;

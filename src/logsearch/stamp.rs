@@ -10,8 +10,10 @@
 //! time): the most recent such date at or before it, which rolls a December-to-January log back
 //! across the year boundary.
 
+use std::cell::Cell;
+
 use chrono::format::{Item, Parsed, StrftimeItems};
-use chrono::{Local, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono::{Local, NaiveDateTime, Offset, TimeZone};
 
 /// Microseconds since the Unix epoch, UTC.
 pub type Micros = i64;
@@ -173,9 +175,12 @@ pub struct StampReader {
     /// The whitespace-separated field the stamp starts at (0 = start of line).
     pub field: usize,
     zone: Zone,
-    /// Year-less stamps are placed at or before this time (naive, in `zone`).
-    reference: Option<NaiveDateTime>,
+    /// Year-less stamps are placed at or before this time: local seconds since the epoch, and
+    /// its year.
+    reference: Option<(i64, i32)>,
     strftime: Option<Vec<Item<'static>>>,
+    /// The local zone's offset for the last hour asked about.
+    local_offset: Cell<Option<(i64, i32)>>,
 }
 
 impl StampReader {
@@ -193,9 +198,10 @@ impl StampReader {
                 Zone::Fixed(secs) => secs,
                 Zone::Local => Local.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
             };
-            Some(utc + chrono::Duration::seconds(i64::from(offset)))
+            let local = utc + chrono::Duration::seconds(i64::from(offset));
+            Some((local.and_utc().timestamp(), chrono::Datelike::year(&local)))
         });
-        StampReader { format, field, zone, reference, strftime }
+        StampReader { format, field, zone, reference, strftime, local_offset: Cell::new(None) }
     }
 
     /// Detects the format of a file from a sample of its first lines (`given` forces the format
@@ -286,7 +292,8 @@ impl StampReader {
         })
     }
 
-    /// Applies the zone and, for year-less stamps, the year.
+    /// Applies the zone and, for year-less stamps, the year. Plain arithmetic: this runs for
+    /// every record head.
     fn resolve(&self, stamp: Stamp) -> Option<Micros> {
         let (year, month, day, hour, min, sec, micros, offset) = match stamp {
             Stamp::Epoch(micros) => return Some(micros),
@@ -294,27 +301,72 @@ impl StampReader {
                 (year, month, day, hour, min, sec, micros, offset)
             }
         };
-        let time = chrono::NaiveTime::from_hms_micro_opt(hour, min, sec, micros)?;
-        let naive = match year {
-            Some(year) => NaiveDate::from_ymd_opt(year, month, day)?.and_time(time),
+        let clock = i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec);
+        let local =
+            |year: i32| (day <= days_in_month(year, month)).then(|| days_from_civil(year, month, day) * 86_400 + clock);
+        let (year, local_secs) = match year {
+            Some(year) => (year, local(year)?),
             None => {
-                let reference = self.reference?;
-                let this_year = chrono::Datelike::year(&reference);
-                let candidate = NaiveDate::from_ymd_opt(this_year, month, day).map(|d| d.and_time(time));
-                match candidate {
-                    Some(c) if (c - reference).num_microseconds().unwrap_or(i64::MAX) <= YEARLESS_SLACK => c,
+                let (reference, this_year) = self.reference?;
+                match local(this_year) {
+                    Some(secs) if (secs - reference) * MICROS_PER_SEC <= YEARLESS_SLACK => (this_year, secs),
                     // Later in the year than the file was last written: last year's (Dec -> Jan).
-                    _ => NaiveDate::from_ymd_opt(this_year - 1, month, day)?.and_time(time),
+                    _ => (this_year - 1, local(this_year - 1)?),
                 }
             }
         };
-        if !(1970..=2200).contains(&chrono::Datelike::year(&naive)) {
+        if !(1970..=2200).contains(&year) {
             return None;
         }
-        let offset = offset.unwrap_or_else(|| self.zone.offset_at(&naive));
-        let secs = naive.and_utc().timestamp() - i64::from(offset);
-        Some(secs * MICROS_PER_SEC + i64::from(micros))
+        let offset = offset.unwrap_or_else(|| self.zone_offset(local_secs));
+        Some((local_secs - i64::from(offset)) * MICROS_PER_SEC + i64::from(micros))
     }
+
+    /// The zone's offset at a local wall-clock time, remembered per hour (a zone changes its
+    /// offset on the hour, and asking the system each time would cost more than the parse).
+    fn zone_offset(&self, local_secs: i64) -> i32 {
+        match self.zone {
+            Zone::Utc => 0,
+            Zone::Fixed(secs) => secs,
+            Zone::Local => {
+                let hour = local_secs.div_euclid(3600);
+                if let Some((cached_hour, offset)) = self.local_offset.get()
+                    && cached_hour == hour
+                {
+                    return offset;
+                }
+                let offset =
+                    chrono::DateTime::from_timestamp(local_secs, 0).map_or(0, |t| self.zone.offset_at(&t.naive_utc()));
+                self.local_offset.set(Some((hour, offset)));
+                offset
+            }
+        }
+    }
+}
+
+fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Where the `n`th whitespace-separated field of a line starts.
