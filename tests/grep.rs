@@ -234,6 +234,10 @@ fn a_match_in_a_stack_trace_reports_the_whole_record_at_its_head_time() {
     assert_eq!(records[0]["line"], 3);
     assert_eq!(summary["first"], "2026-11-22T14:00:02Z");
 
+    // Two lines of the trace match: still one record, counted once.
+    let output = sandbox.incident().args(["grep", "-c", "java", "app.log"]).output().expect("run");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1\n");
+
     // Within a window the trace is still one record, placed by its head.
     let (_, records, _, _) =
         sandbox.grep_json(&["Client", "app.log", "--since", "2026-11-22T14:00:02Z", "--until", "2026-11-22T14:00:03Z"]);

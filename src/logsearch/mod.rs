@@ -62,6 +62,11 @@ pub struct Options {
     pub seek_threshold: u64,
     /// Number the lines of hits (costs a pass counting newlines; off when only counting).
     pub line_numbers: bool,
+    /// Hand the sink whole records. When only counting, a hit may carry just its record up to
+    /// the matching line, which spares reading ahead for the record's end.
+    pub whole_records: bool,
+    /// Count matches per minute (for a histogram).
+    pub per_minute: bool,
 }
 
 impl Default for Options {
@@ -74,6 +79,8 @@ impl Default for Options {
             context: 0,
             seek_threshold: DEFAULT_SEEK_THRESHOLD,
             line_numbers: true,
+            whole_records: true,
+            per_minute: true,
         }
     }
 }
@@ -161,12 +168,14 @@ impl Summary {
         self.files.iter().any(|f| f.error.is_some())
     }
 
-    fn count(&mut self, time: Option<Micros>) {
+    fn count(&mut self, time: Option<Micros>, per_minute: bool) {
         self.matched += 1;
         if let Some(t) = time {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
-            *self.per_minute.entry(t.div_euclid(60_000_000)).or_default() += 1;
+            if per_minute {
+                *self.per_minute.entry(t.div_euclid(60_000_000)).or_default() += 1;
+            }
         }
     }
 }

@@ -63,7 +63,7 @@ impl Run<'_> {
             self.stopped = true;
         }
         if !hit.context {
-            self.summary.count(hit.time);
+            self.summary.count(hit.time, self.options.per_minute);
             if self.options.max.is_some_and(|max| self.summary.matched >= max) {
                 self.summary.hit_max = true;
                 // Let the after-context of the last match through: stop only at the next match.
@@ -581,6 +581,23 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The start of the record holding the line at `line_start`, and the record's time.
+    fn head_of(&self, region: &[u8], line_start: usize) -> (usize, Option<Micros>) {
+        let Some(stamps) = self.stamps else { return (line_start, None) };
+        let mut start = line_start;
+        loop {
+            let end = memchr(b'\n', &region[start..]).map_or(region.len(), |i| start + i);
+            if let Some(t) = stamps.read(&region[start..end]) {
+                return (start, Some(t));
+            }
+            if start == 0 {
+                // Lines before any head (the start of a file): a record without a time.
+                return (line_start, None);
+            }
+            start = memrchr(b'\n', &region[..start - 1]).map_or(0, |i| i + 1);
+        }
+    }
+
     /// The end of the record starting at `start` (without its newline) and where the next begins.
     fn record_end(&self, region: &[u8], start: usize) -> (usize, usize) {
         let mut end = memchr(b'\n', &region[start..]).map_or(region.len(), |i| start + i);
@@ -632,6 +649,7 @@ impl<'a> Scanner<'a> {
         }
         let mut pos = 0;
         let mut counted = 0;
+        let mut last_record = None;
         while pos < region.len() && !run.stopped {
             let Some(end) = run.matcher.end_at(region, pos) else { break };
             // A byte of the match (its last), or where an empty match sits.
@@ -647,18 +665,21 @@ impl<'a> Scanner<'a> {
                 continue;
             }
             // A match on a continuation line belongs to the record of the head above it.
-            let mut record_start = line_start;
-            while record_start > 0 {
-                let end = memchr(b'\n', &region[record_start..]).map_or(region.len(), |i| record_start + i);
-                if self.is_head(&region[record_start..end]) {
-                    break;
-                }
-                record_start = memrchr(b'\n', &region[..record_start - 1]).map_or(0, |i| i + 1);
+            let (record_start, time) = self.head_of(region, line_start);
+            if last_record == Some(record_start) {
+                // Another match in a record already handed on.
+                pos = line_end + 1;
+                continue;
             }
-            let (record_end, next) = self.record_end(region, record_start);
-            pos = next;
-            let text = &region[record_start..record_end];
-            let time = self.stamps.and_then(|s| s.read(first_line(text)));
+            last_record = Some(record_start);
+            let text = if run.options.whole_records {
+                let (record_end, next) = self.record_end(region, record_start);
+                pos = next;
+                &region[record_start..record_end]
+            } else {
+                pos = line_end + 1;
+                &region[record_start..line_end]
+            };
             if window.is_bounded() {
                 if let Some(t) = time {
                     self.observe(t, None);
