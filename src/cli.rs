@@ -342,8 +342,8 @@ Exit codes: 0 matches found, 1 no match, 2 error (grep's convention).";
 
 #[derive(Debug, Args)]
 pub struct GrepArgs {
-    /// A regex (Rust regex syntax), or a literal string with -F
-    #[arg(allow_hyphen_values = true)]
+    /// A regex (Rust regex syntax), or a literal string with -F; one starting with `-` goes
+    /// after `--` (`incident grep -- -v app.log`)
     pub pattern: String,
     /// Files, directories or globs; rotated sets are read oldest first [default: standard input]
     #[arg(value_name = "PATH")]

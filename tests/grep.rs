@@ -248,7 +248,7 @@ fn a_match_in_a_stack_trace_reports_the_whole_record_at_its_head_time() {
 fn context_counts_records_not_lines() {
     let sandbox = Sandbox::new();
     sandbox.write("app.log", TRACE_LOG);
-    let output = sandbox.incident().args(["grep", "request 3", "app.log", "--context", "1"]).output().expect("run");
+    let output = sandbox.incident().args(["grep", "-C1", "request 3", "app.log"]).output().expect("run");
     let stdout = String::from_utf8_lossy(&output.stdout);
     // One record before (the whole five-line trace record), the match, one record after.
     assert_eq!(stdout.lines().count(), 7, "{stdout}");
@@ -487,4 +487,26 @@ fn record_writes_a_log_search_event_with_masked_samples() {
     let samples = event["samples"].to_string();
     assert!(!samples.contains("hunter2hunter2") && !samples.contains("pa55word"), "{samples}");
     assert!(samples.contains("db login failed"), "{samples}");
+}
+
+#[test]
+fn standard_input_is_searched_when_no_file_is_named() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.incident().args(["grep", "-c", "ok"]).write_stdin(TRACE_LOG).output().expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "3\n");
+}
+
+#[test]
+fn a_damaged_gzip_file_warns_and_keeps_what_decompressed() {
+    let sandbox = Sandbox::new();
+    let text = log_lines(0, 20_000, 1_000, |i| format!("INFO request {i} served"));
+    let whole = sandbox.write_gz("cut.log.gz", &text);
+    let bytes = fs::read(&whole).expect("read the gzip file");
+    fs::write(&whole, &bytes[..bytes.len() / 2]).expect("cut it in half");
+    let output = sandbox.incident().args(["grep", "-c", "served", "cut.log.gz"]).output().expect("run");
+    let count: u64 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0);
+    assert!(count > 1_000 && count < 20_000, "{count}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("searched what came before"));
+    assert_eq!(output.status.code(), Some(0));
 }
