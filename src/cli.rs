@@ -129,6 +129,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Counts and clocks across the incidents in the store
     Stats(StatsArgs),
+    /// Search logs by time: matching records in a window, counts, a histogram (Observe)
+    #[command(after_help = GREP_AFTER_HELP)]
+    Grep(GrepArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -336,6 +339,99 @@ pub struct TimelineArgs {
     /// Check the file: list damaged lines and torn tails; exit 1 if there are any
     #[arg(long)]
     pub verify: bool,
+}
+
+const GREP_AFTER_HELP: &str = "\
+A record is a timestamped line and the lines below it without a timestamp (a stack trace).
+The window is half-open: a record at --since is in, one at --until is out.
+Within `grep`, -i means --ignore-case; name the incident with --incident (or before `grep`).
+
+Examples:
+  incident grep ERROR /var/log/app/ --since 15m
+  incident grep -i 'timeout|refused' 'app.log*' --since 14:05 --until 14:20 --histogram
+  incident grep OutOfMemory app.log --since 1h --context 2 --record
+
+Exit codes: 0 matches found, 1 no match, 2 error (grep's convention).";
+
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    /// A regex (Rust regex syntax), or a literal string with -F; one starting with `-` goes
+    /// after `--` (`incident grep -- -v app.log`)
+    pub pattern: String,
+    /// Files, directories or globs; rotated sets are read oldest first [default: standard input]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Start of the window: 15m (ago), 14:05, 2026-11-22T14:05Z
+    #[arg(long, value_name = "DUR|TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// End of the window (excluded): 14:20, 2026-11-22T14:20Z, 5m (ago)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Match case-insensitively (-i)
+    #[arg(long)]
+    pub ignore_case: bool,
+    /// The pattern is a literal string, not a regex
+    #[arg(short = 'F', long)]
+    pub fixed_strings: bool,
+    /// Print only the number of matching records
+    #[arg(short = 'c', long)]
+    pub count: bool,
+    /// Stop after N matching records
+    #[arg(short = 'm', long, value_name = "N")]
+    pub max: Option<u64>,
+    /// Show N records before and after each match
+    #[arg(short = 'C', long, value_name = "N", default_value_t = 0)]
+    pub context: usize,
+    /// Draw matching records per minute
+    #[arg(long)]
+    pub histogram: bool,
+    /// How the timestamps look, in strftime (%Y-%m-%d %H:%M:%S), when detection gets it wrong
+    #[arg(long, value_name = "FMT")]
+    pub time_format: Option<String>,
+    /// Zone of timestamps that carry none: UTC, local, +01:00 [default: local]
+    #[arg(long, value_name = "TZ", allow_hyphen_values = true)]
+    pub tz: Option<String>,
+    /// Record the search (counts, first and last match, samples) on the current incident
+    #[arg(long)]
+    pub record: bool,
+}
+
+/// `-i` is the global `--incident`, but grep's contract gives it to case-insensitivity: within
+/// `grep`'s arguments, turn `-i` (alone or in a cluster of flags) into `--ignore-case`.
+pub fn rewrite_grep_short_i(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    // The subcommand `grep`, not the value of an option before it (`--store grep`).
+    let takes_value = |a: &std::ffi::OsString| {
+        a.to_str().is_some_and(|a| matches!(a, "--store" | "--incident" | "-i" | "--color" | "--at"))
+    };
+    let Some(grep_at) = (1..args.len()).find(|&i| args[i] == "grep" && !takes_value(&args[i - 1])) else {
+        return args;
+    };
+    let mut out = Vec::with_capacity(args.len() + 1);
+    let mut rest_literal = false;
+    for (index, arg) in args.into_iter().enumerate() {
+        let text = arg.to_str().map(str::to_string);
+        match text {
+            Some(t) if index > grep_at && !rest_literal => {
+                if t == "--" {
+                    rest_literal = true;
+                    out.push(arg);
+                } else if t.len() > 1
+                    && t.starts_with('-')
+                    && !t.starts_with("--")
+                    && t[1..].contains('i')
+                    && t[1..].chars().all(|c| matches!(c, 'i' | 'F' | 'c' | 'q' | 'v'))
+                {
+                    for c in t[1..].chars() {
+                        out.push(if c == 'i' { "--ignore-case".into() } else { format!("-{c}").into() });
+                    }
+                } else {
+                    out.push(arg);
+                }
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Args)]

@@ -139,6 +139,18 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
     Err(format!("{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"))
 }
 
+/// Parses the start or end of a search window: a bare duration (`15m`, `1h30m`) means that long
+/// before now; anything else is read as by [`parse_time`].
+pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    match parse_duration(text) {
+        Ok(dur) => {
+            let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
+            now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))
+        }
+        Err(_) => parse_time(text, now),
+    }
+}
+
 fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, String> {
     Local
         .from_local_datetime(&naive)
@@ -210,6 +222,8 @@ mod tests {
         assert_eq!(parse_time("-10m", now), Ok(at("2026-11-22T14:20:00Z")));
         assert_eq!(parse_time("10m ago", now), Ok(at("2026-11-22T14:20:00Z")));
         assert!(parse_time("yesterday-ish", now).is_err());
+        assert_eq!(parse_window_edge("15m", now), Ok(at("2026-11-22T14:15:00Z")));
+        assert_eq!(parse_window_edge("2026-11-22T14:05Z", now), Ok(at("2026-11-22T14:05:00Z")));
     }
 
     #[test]

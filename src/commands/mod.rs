@@ -5,6 +5,7 @@
 
 mod drill;
 mod followup;
+mod grep;
 mod hypothesis;
 mod lifecycle;
 mod lint;
@@ -46,6 +47,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Postmortem(args) => postmortem::run(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),
         Command::Stats(args) => stats::run(ctx, args),
+        Command::Grep(args) => grep::run(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

@@ -148,6 +148,30 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
     },
+    #[serde(rename = "log.search")]
+    LogSearch {
+        /// The pattern as typed (a regex unless `fixed`).
+        pattern: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        fixed: bool,
+        #[serde(default, skip_serializing_if = "is_false")]
+        ignore_case: bool,
+        /// The files searched, in the order read.
+        files: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        since: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        until: Option<DateTime<Utc>>,
+        /// Matching records (a record is a timestamped line and the lines below it).
+        matched: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        first: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        last: Option<DateTime<Utc>>,
+        /// The first few matching records, secrets masked.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        samples: Vec<String>,
+    },
     #[serde(rename = "followup.added")]
     FollowUpAdded {
         followup: String,
@@ -201,6 +225,7 @@ impl Body {
         "decision",
         "action",
         "command.finished",
+        "log.search",
         "followup.added",
         "followup.done",
         "phase.entered",
@@ -228,6 +253,7 @@ impl Body {
             Body::Decision { .. } => "decision",
             Body::Action { .. } => "action",
             Body::CommandFinished { .. } => "command.finished",
+            Body::LogSearch { .. } => "log.search",
             Body::FollowUpAdded { .. } => "followup.added",
             Body::FollowUpDone { .. } => "followup.done",
             Body::PhaseEntered { .. } => "phase.entered",
@@ -240,7 +266,7 @@ impl Body {
     /// The OODA phase an event of this kind belongs to, when it belongs to one.
     pub fn default_phase(&self) -> Option<Phase> {
         match self {
-            Body::Observation { .. } => Some(Phase::Observe),
+            Body::Observation { .. } | Body::LogSearch { .. } => Some(Phase::Observe),
             Body::HypothesisAdded { .. } => Some(Phase::Orient),
             Body::Decision { .. } => Some(Phase::Decide),
             Body::HypothesisConfirmed { .. }
@@ -316,6 +342,32 @@ impl Body {
                 };
                 let secs = *duration_ms as f64 / 1000.0;
                 format!("Ran `{command}`: {outcome} in {secs:.1}s")
+            }
+            Body::LogSearch { pattern, files, since, until, matched, first, last, .. } => {
+                let files = match files.as_slice() {
+                    [one] => one.clone(),
+                    many => format!("{} files", many.len()),
+                };
+                let mut text = format!("Searched {files} for {pattern:?}");
+                match (since, until) {
+                    (Some(s), Some(u)) => text.push_str(&format!(
+                        " from {} to {}",
+                        crate::time::format_table_ts(s),
+                        crate::time::format_table_ts(u)
+                    )),
+                    (Some(s), None) => text.push_str(&format!(" since {}", crate::time::format_table_ts(s))),
+                    (None, Some(u)) => text.push_str(&format!(" until {}", crate::time::format_table_ts(u))),
+                    (None, None) => {}
+                }
+                text.push_str(&format!(": {matched} matching"));
+                if let (Some(f), Some(l)) = (first, last) {
+                    text.push_str(&format!(
+                        ", first {}, last {}",
+                        crate::time::format_table_ts(f),
+                        crate::time::format_table_ts(l)
+                    ));
+                }
+                text
             }
             Body::FollowUpAdded { followup, text, owner, due, priority } => {
                 let mut text = format!("{followup} follow-up: {text} (owner {owner}");

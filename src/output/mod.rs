@@ -1,5 +1,6 @@
 //! The one place that writes to the terminal: data to stdout, messages to stderr, colour policy.
 
+pub mod grep;
 mod table;
 
 use std::io::{self, IsTerminal, Write};
@@ -67,6 +68,11 @@ impl Output {
     /// Text for stdout, styled when stdout takes colour.
     pub fn paint(&self, style: Style, text: &str) -> String {
         paint(self.color_stdout, style, text)
+    }
+
+    /// Whether stdout takes colour.
+    pub fn colors_stdout(&self) -> bool {
+        self.color_stdout
     }
 
     /// Text for stderr, styled when stderr takes colour.

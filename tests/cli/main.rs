@@ -3,6 +3,7 @@
 
 mod common;
 mod drill;
+mod grep;
 mod guarantees;
 mod lifecycle;
 mod postmortem;

@@ -1,0 +1,267 @@
+//! `incident grep`: log search by time. The search itself is `logsearch`; this turns flags into
+//! its options, renders what it finds, and records a `log.search` event on `--record`.
+//!
+//! Exit codes follow grep: 0 matches, 1 none, 2 an error (including a file that could not be read,
+//! even when others matched).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::cli::GrepArgs;
+use crate::context::Context;
+use crate::error::{Error, ErrorKind, Result};
+use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
+use crate::model::Body;
+use crate::output::grep::{RecordPrinter, format_micros, histogram};
+use crate::secrets::Masker;
+
+const EXIT_MATCH: u8 = 0;
+const EXIT_NO_MATCH: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+/// Matching records kept for the `log.search` event.
+const SAMPLES: usize = 5;
+/// A sample longer than this is cut (a record can be a whole stack trace).
+const SAMPLE_CHARS: usize = 500;
+
+/// A search, validated: nothing past this point sees clap's types.
+struct Config {
+    pattern: Pattern,
+    matcher: Matcher,
+    options: Options,
+    inputs: Vec<String>,
+    count: bool,
+    histogram: bool,
+    record: bool,
+}
+
+pub fn run(ctx: &Context, args: &GrepArgs) -> Result<u8> {
+    match search(ctx, args) {
+        // grep's convention: any error is 2, where other commands say 1 for a runtime error.
+        Err(err) if err.kind == ErrorKind::Runtime => {
+            ctx.out.error(&err);
+            Ok(EXIT_ERROR)
+        }
+        other => other,
+    }
+}
+
+fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
+    let pattern = Pattern { text: args.pattern.clone(), fixed: args.fixed_strings, ignore_case: args.ignore_case };
+    let matcher = Matcher::new(&pattern).map_err(|e| {
+        Error::usage(format!("the pattern is not a valid regex: {e}"))
+            .with_hint("to search for the text as it is, add -F")
+    })?;
+    let now = ctx.clock.now();
+    let edge = |flag: &str, text: &Option<String>| -> Result<Option<i64>> {
+        text.as_deref()
+            .map(|t| {
+                crate::time::parse_window_edge(t, now)
+                    .map(|t| t.timestamp_micros())
+                    .map_err(|e| Error::usage(format!("{flag}: {e}")))
+            })
+            .transpose()
+    };
+    let window = Window { since: edge("--since", &args.since)?, until: edge("--until", &args.until)? };
+    if let (Some(s), Some(u)) = (window.since, window.until)
+        && u <= s
+    {
+        return Err(Error::usage("--until is not after --since: the window is empty")
+            .with_hint("the window is --since (included) to --until (excluded)"));
+    }
+    let format = args
+        .time_format
+        .as_deref()
+        .map(Format::strftime)
+        .transpose()
+        .map_err(|e| Error::usage(format!("--time-format: {e}")))?;
+    let zone = match &args.tz {
+        Some(tz) => Zone::parse(tz).map_err(|e| {
+            Error::usage(format!("--tz: {e}")).with_hint("named zones are not read; give the offset, e.g. --tz -07:00")
+        })?,
+        None => Zone::Local,
+    };
+    let options = Options {
+        window,
+        format,
+        zone,
+        max: args.max,
+        context: args.context,
+        seek_threshold: logsearch::DEFAULT_SEEK_THRESHOLD,
+        // Only printed records show line numbers; counting them would cost a pass over the file.
+        line_numbers: !args.count && !args.histogram,
+        whole_records: !(args.count || args.histogram) || args.record,
+        per_minute: args.histogram || ctx.out.json,
+    };
+    if args.max == Some(0) {
+        return Err(Error::usage("--max 0 would show nothing").with_hint("leave --max out to see every match"));
+    }
+    Ok(Config {
+        pattern,
+        matcher,
+        options,
+        inputs: args.paths.clone(),
+        count: args.count,
+        histogram: args.histogram,
+        record: args.record,
+    })
+}
+
+fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
+    let config = config(ctx, args)?;
+    let out = &ctx.out;
+    // Counting, drawing and recording leave the records themselves off stdout.
+    let print_records = !config.count && !config.histogram;
+    let mut samples: Vec<String> = Vec::new();
+    let masker = Masker::from_env(std::env::vars(), []);
+
+    let expanded = files::expand(&config.inputs);
+    for (arg, why) in &expanded.missing {
+        out.warn(&format!("{arg}: {why}"));
+    }
+    let show_path = expanded.files.len() > 1;
+    let mut printer = RecordPrinter::new(out, &config.matcher, show_path, config.options.context > 0);
+    let mut write_error: Option<Error> = None;
+    let mut sink = |hit: &logsearch::Hit| {
+        if config.record && !hit.context && samples.len() < SAMPLES {
+            let text: String = String::from_utf8_lossy(hit.text).chars().take(SAMPLE_CHARS).collect();
+            samples.push(masker.mask(&text));
+        }
+        if print_records && let Err(e) = printer.record(hit) {
+            write_error = Some(e);
+            return Flow::Stop;
+        }
+        Flow::Continue
+    };
+    let summary = if config.inputs.is_empty() {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            return Err(Error::usage("no files to search, and standard input is a terminal")
+                .with_hint("name log files, directories or globs after the pattern, or pipe logs in"));
+        }
+        logsearch::search_stream(
+            Path::new("(standard input)"),
+            &mut stdin.lock(),
+            &config.matcher,
+            &config.options,
+            &mut sink,
+        )
+    } else {
+        logsearch::search(&expanded.files, &config.matcher, &config.options, &mut sink)
+    };
+    if let Some(err) = write_error {
+        return Err(err);
+    }
+    printer.flush()?;
+
+    for file in &summary.files {
+        for warning in &file.warnings {
+            out.warn(&format!("{}: {warning}", file.path.display()));
+        }
+        if let Some(err) = &file.error {
+            out.error(&Error::runtime(format!("{}: {err}", file.path.display())));
+        }
+    }
+    let recorded = if config.record { Some(record(ctx, &config, &summary, samples)?) } else { None };
+    report(ctx, &config, &summary, recorded.as_deref())?;
+
+    let failed = !expanded.missing.is_empty() || summary.has_errors();
+    Ok(if failed {
+        EXIT_ERROR
+    } else if summary.matched > 0 {
+        EXIT_MATCH
+    } else {
+        EXIT_NO_MATCH
+    })
+}
+
+fn utc(micros: Option<i64>) -> Option<DateTime<Utc>> {
+    micros.and_then(DateTime::<Utc>::from_timestamp_micros)
+}
+
+/// Appends the `log.search` event; returns its id.
+fn record(ctx: &Context, config: &Config, summary: &Summary, samples: Vec<String>) -> Result<String> {
+    let loaded = ctx.load()?;
+    let body = Body::LogSearch {
+        pattern: config.pattern.text.clone(),
+        fixed: config.pattern.fixed,
+        ignore_case: config.pattern.ignore_case,
+        files: summary.files.iter().map(|f| f.path.display().to_string()).collect(),
+        since: utc(config.options.window.since),
+        until: utc(config.options.window.until),
+        matched: summary.matched,
+        first: utc(summary.first),
+        last: utc(summary.last),
+        samples,
+    };
+    let event = ctx.new_event(body, None);
+    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    if !ctx.out.json {
+        ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    }
+    Ok(event.id)
+}
+
+/// The count, the histogram and the summary: data on stdout, the summary line on stderr (or
+/// everything as the last JSON line).
+fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&str>) -> Result<()> {
+    let out = &ctx.out;
+    if out.json {
+        let per_minute: Vec<serde_json::Value> = summary
+            .per_minute
+            .iter()
+            .map(|(minute, count)| serde_json::json!({ "minute": format_micros(minute * 60_000_000), "count": count }))
+            .collect();
+        let mut value = serde_json::json!({
+            "type": "summary",
+            "pattern": config.pattern.text,
+            "since": config.options.window.since.map(format_micros),
+            "until": config.options.window.until.map(format_micros),
+            "matched": summary.matched,
+            "first": summary.first.map(format_micros),
+            "last": summary.last.map(format_micros),
+            "hit_max": summary.hit_max,
+            "files": summary.files,
+        });
+        if config.histogram {
+            value["per_minute"] = serde_json::Value::Array(per_minute);
+        }
+        if let Some(id) = recorded {
+            value["recorded"] = serde_json::Value::String(id.to_string());
+        }
+        return out.json_line(&value);
+    }
+    if config.count {
+        out.data(&summary.matched.to_string())?;
+    }
+    if config.histogram && !summary.per_minute.is_empty() {
+        out.data(&histogram(out, &summary.per_minute))?;
+    }
+    let files: Vec<&PathBuf> = summary.files.iter().map(|f| &f.path).collect();
+    let mut line = format!(
+        "{} matching record{} in {} file{}",
+        summary.matched,
+        if summary.matched == 1 { "" } else { "s" },
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    );
+    if let (Some(first), Some(last)) = (summary.first, summary.last) {
+        line.push_str(&format!("; first {}, last {}", format_micros(first), format_micros(last)));
+    }
+    if summary.hit_max {
+        line.push_str(" (stopped at --max)");
+    }
+    out.info(&line);
+    for file in &summary.files {
+        out.detail(&format!(
+            "{}: {:?}, format {}, {} bytes read, {} matching",
+            file.path.display(),
+            file.strategy,
+            file.format.as_deref().unwrap_or("none"),
+            file.bytes_read,
+            file.matched
+        ));
+    }
+    Ok(())
+}
