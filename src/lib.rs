@@ -7,6 +7,8 @@ pub mod error;
 pub mod exec;
 pub mod model;
 pub mod output;
+pub mod probe;
+pub mod runbook;
 pub mod secrets;
 pub mod store;
 pub mod time;

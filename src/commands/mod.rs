@@ -11,10 +11,11 @@ mod meta;
 mod open;
 mod record;
 mod run;
+mod runbook;
 mod show;
 mod timeline;
 
-use crate::cli::Command;
+use crate::cli::{Command, RunbookCommand};
 use crate::context::Context;
 use crate::error::Result;
 
@@ -37,6 +38,14 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Run(args) => run::run(ctx, args),
         Command::Followup(command) => followup::run(ctx, command),
         Command::Timeline(args) => timeline::run(ctx, args),
+        Command::Check(_) | Command::Probe(_) => Err(crate::error::Error::runtime("not available yet")),
+        Command::Runbook(command) => match command {
+            RunbookCommand::List(args) => runbook::list(ctx, args),
+            RunbookCommand::Show(args) => runbook::show(ctx, args),
+            RunbookCommand::Lint(args) => runbook::lint(ctx, args),
+            RunbookCommand::New(args) => runbook::new(ctx, args),
+            RunbookCommand::Act(_) => Err(crate::error::Error::runtime("not available yet")),
+        },
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

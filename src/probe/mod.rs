@@ -1,0 +1,2 @@
+//! The probe engine.
+pub mod compare;

@@ -1,0 +1,108 @@
+//! A runbook's variables, resolved: `--var`, then the environment (`from_env`), then `default`.
+
+use std::collections::BTreeMap;
+
+use super::Runbook;
+use crate::error::{Error, Result};
+use crate::secrets::Masker;
+
+/// Variables with their values (`None`: no value; a template reading it fails, as `unknown`).
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    pub values: BTreeMap<String, Option<String>>,
+    /// Names of variables marked `secret`.
+    pub secret: Vec<String>,
+}
+
+/// `KEY=VALUE` pairs from `--var`.
+pub fn parse_var_args(args: &[String]) -> Result<Vec<(String, String)>> {
+    args.iter()
+        .map(|arg| {
+            arg.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    Error::usage(format!("--var {arg:?}: expected KEY=VALUE"))
+                        .with_hint("for example --var base_url=http://127.0.0.1:8080")
+                })
+        })
+        .collect()
+}
+
+impl Vars {
+    /// Resolves the runbook's variables. A `--var` the runbook does not declare is a usage
+    /// error (a typo would otherwise be silently ignored); so is a `required` one without a value.
+    pub fn resolve(
+        runbook: &Runbook,
+        overrides: &[(String, String)],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vars> {
+        for (key, _) in overrides {
+            if !runbook.file.vars.contains_key(key) {
+                let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
+                let hint = match super::did_you_mean(key, known.iter().copied()) {
+                    Some(close) => format!("did you mean --var {close}=...?"),
+                    None if known.is_empty() => format!("runbook {} declares no variables", runbook.name),
+                    None => format!("runbook {} declares: {}", runbook.name, known.join(", ")),
+                };
+                return Err(
+                    Error::usage(format!("--var {key}: runbook {} has no such variable", runbook.name)).with_hint(hint)
+                );
+            }
+        }
+        let mut vars = Vars::default();
+        let mut missing = Vec::new();
+        for (name, spec) in &runbook.file.vars {
+            let spec = &spec.value;
+            let value = overrides
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| spec.from_env.as_deref().and_then(env).filter(|v| !v.is_empty()))
+                .or_else(|| spec.default.as_ref().map(super::schema::Scalar::to_text));
+            if value.is_none() && spec.required {
+                missing.push(match &spec.from_env {
+                    Some(var) => format!("--var {name}=... (or {var})"),
+                    None => format!("--var {name}=..."),
+                });
+            }
+            if spec.secret {
+                vars.secret.push(name.clone());
+            }
+            vars.values.insert(name.clone(), value);
+        }
+        if !missing.is_empty() {
+            return Err(Error::usage(format!("runbook {} needs a value for: {}", runbook.name, missing.join(", ")))
+                .with_hint("give each with --var NAME=VALUE"));
+        }
+        Ok(vars)
+    }
+
+    /// Adds the values of secret variables to `masker`.
+    pub fn add_secrets(&self, masker: &mut Masker) {
+        for name in &self.secret {
+            if let Some(Some(value)) = self.values.get(name) {
+                masker.add(value.clone());
+            }
+        }
+    }
+
+    /// The template context: `{vars: {...}}` with only variables that have values, so that
+    /// reading one without a value is an error naming it.
+    pub fn context(&self) -> minijinja::Value {
+        self.context_with(|v| v.to_string())
+    }
+
+    /// The template context for `shell:` commands: every value shell-quoted, so a variable can
+    /// never become more than one word of the command.
+    pub fn shell_context(&self) -> minijinja::Value {
+        self.context_with(crate::exec::shell_quote)
+    }
+
+    fn context_with(&self, quote: impl Fn(&str) -> String) -> minijinja::Value {
+        let present: BTreeMap<String, String> =
+            self.values.iter().filter_map(|(k, v)| v.as_deref().map(|v| (k.clone(), quote(v)))).collect();
+        minijinja::context! { vars => present }
+    }
+}
