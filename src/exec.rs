@@ -28,6 +28,9 @@ pub struct Options {
     /// Give the command the terminal's foreground (so it reads the terminal and gets Ctrl-C
     /// directly) when stdin is the terminal and we hold its foreground.
     pub foreground: bool,
+    /// Runs beside other work (a check among many): stdin is /dev/null and interrupts are not
+    /// forwarded to it, since the caller owns them.
+    pub background: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -75,7 +78,7 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(args)
-        .stdin(Stdio::inherit())
+        .stdin(if options.background { Stdio::null() } else { Stdio::inherit() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -89,7 +92,7 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
         })?;
     let pgid = i32::try_from(child.id()).unwrap_or(0);
     let terminal = options.foreground.then(|| ForegroundTerminal::hand_to(pgid)).flatten();
-    let forwarding = (terminal.is_none()).then(|| SignalForwarding::install(pgid));
+    let forwarding = (terminal.is_none() && !options.background).then(|| SignalForwarding::install(pgid));
 
     let (tx, rx) = mpsc::channel();
     let mut open_pipes = 0;

@@ -3,6 +3,7 @@
 //! Each command is `run(ctx, args) -> Result<u8>`: the exit code on success (0 for all but
 //! `run`, which passes on its command's status).
 
+mod check;
 mod followup;
 mod hypothesis;
 mod lifecycle;
@@ -38,7 +39,8 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Run(args) => run::run(ctx, args),
         Command::Followup(command) => followup::run(ctx, command),
         Command::Timeline(args) => timeline::run(ctx, args),
-        Command::Check(_) | Command::Probe(_) => Err(crate::error::Error::runtime("not available yet")),
+        Command::Check(args) => check::check(ctx, args),
+        Command::Probe(command) => check::probe(ctx, command),
         Command::Runbook(command) => match command {
             RunbookCommand::List(args) => runbook::list(ctx, args),
             RunbookCommand::Show(args) => runbook::show(ctx, args),

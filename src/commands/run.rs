@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> Result<u8> {
     let mut recorder = OutputRecorder::new(loaded.dir.new_artifact()?, &masker);
     ctx.out.info(&ctx.out.paint_err(crate::output::Style::Dim, &format!("$ {command}")));
 
-    let options = exec::Options { timeout, foreground: true };
+    let options = exec::Options { timeout, foreground: true, ..Default::default() };
     let result = exec::run(&args.argv, &options, &mut |stream, bytes| {
         // The person sees the output live; the record gets it masked.
         let _ = match stream {

@@ -40,6 +40,8 @@ pub struct Output {
     color_stdout: bool,
     color_stderr: bool,
     pub stdout_is_terminal: bool,
+    /// Live progress is drawn only on a terminal.
+    pub stderr_is_terminal: bool,
     quiet: bool,
     verbose: bool,
 }
@@ -59,6 +61,7 @@ impl Output {
             color_stdout: decide(stdout_is_terminal) && !json,
             color_stderr: decide(io::stderr().is_terminal()),
             stdout_is_terminal,
+            stderr_is_terminal: io::stderr().is_terminal(),
             quiet,
             verbose,
         }
@@ -114,6 +117,20 @@ impl Output {
         if self.verbose {
             eprintln!("{}", self.paint_err(Style::Dim, text));
         }
+    }
+
+    /// Redraws a one-line progress report on stderr; only on a terminal and without `--quiet`.
+    pub fn progress(&self, text: &str) {
+        if self.stderr_is_terminal && !self.quiet {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{text}");
+            let _ = err.flush();
+        }
+    }
+
+    /// Clears the progress line.
+    pub fn progress_done(&self) {
+        self.progress("");
     }
 
     /// A warning (stderr), shown even with `--quiet`.

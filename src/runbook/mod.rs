@@ -3,6 +3,8 @@
 
 mod library;
 mod load;
+mod orient;
+mod prepare;
 pub mod schema;
 pub mod template;
 mod vars;
@@ -14,4 +16,6 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
 }
 
+pub use orient::{Suggestion, suggested_hypotheses};
+pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};
 pub use vars::{Vars, parse_var_args};

@@ -12,6 +12,8 @@ pub struct Vars {
     pub values: BTreeMap<String, Option<String>>,
     /// Names of variables marked `secret`.
     pub secret: Vec<String>,
+    /// For variables without a value: how to give one.
+    pub how_to_set: BTreeMap<String, String>,
 }
 
 /// `KEY=VALUE` pairs from `--var`.
@@ -70,6 +72,13 @@ impl Vars {
             if spec.secret {
                 vars.secret.push(name.clone());
             }
+            if value.is_none() {
+                let how = match &spec.from_env {
+                    Some(env) => format!("--var {name}=... or set {env}"),
+                    None => format!("--var {name}=..."),
+                };
+                vars.how_to_set.insert(name.clone(), how);
+            }
             vars.values.insert(name.clone(), value);
         }
         if !missing.is_empty() {
@@ -77,6 +86,16 @@ impl Vars {
                 .with_hint("give each with --var NAME=VALUE"));
         }
         Ok(vars)
+    }
+
+    /// Rewrites MiniJinja's "`vars.x` is undefined" into how to give `x` a value.
+    pub fn explain(&self, message: String) -> String {
+        for (name, how) in &self.how_to_set {
+            if message.contains(&format!("vars.{name}")) && message.contains("undefined") {
+                return format!("variable {name} has no value (give it with {how})");
+            }
+        }
+        message
     }
 
     /// Adds the values of secret variables to `masker`.
