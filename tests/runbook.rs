@@ -9,10 +9,7 @@ use predicates::prelude::*;
 #[test]
 fn lint_names_file_line_column_and_suggests_the_key_meant() {
     let env = Env::new();
-    env.write(
-        "typo.yaml",
-        "title: typo\nobserve:\n  - id: health\n    http: {url: \"http://x\"}\n    timout: 5s\n",
-    );
+    env.write("typo.yaml", "title: typo\nobserve:\n  - id: health\n    http: {url: \"http://x\"}\n    timout: 5s\n");
     env.cmd()
         .args(["runbook", "lint", "typo.yaml"])
         .assert()
@@ -315,9 +312,7 @@ fn checks_unfinished_at_the_run_deadline_are_unknown() {
 #[test]
 fn a_variable_without_a_value_makes_only_its_check_unknown_and_says_how_to_set_it() {
     let env = Env::new();
-    env.cmd()
-        .args(["check", "http-5xx", "--only", "error_ratio", "--no-record"])
-        .assert()
-        .code(3)
-        .stdout(predicate::str::contains("variable prom_url has no value (give it with --var prom_url=... or set PROM_URL)"));
+    env.cmd().args(["check", "http-5xx", "--only", "error_ratio", "--no-record"]).assert().code(3).stdout(
+        predicate::str::contains("variable prom_url has no value (give it with --var prom_url=... or set PROM_URL)"),
+    );
 }

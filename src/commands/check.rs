@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::model::{Body, CheckRecord, CheckStatus};
 use crate::output::{Style, render_table, table};
 use crate::probe::{self, Check, Comparison, Engine, Expectations, HttpProbe, Probe, RunOptions, StatusWant, Unit};
-use crate::runbook::{Catalog, Suggestion, Vars, did_you_mean, parse_status_class, parse_var_args, prepare_checks, suggested_hypotheses};
+use crate::runbook::{
+    Catalog, Suggestion, Vars, did_you_mean, parse_status_class, parse_var_args, prepare_checks, suggested_hypotheses,
+};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -37,7 +39,9 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
             let ids: Vec<&str> = runbook.file.observe.iter().map(|c| c.id.value.as_str()).collect();
             let hint = did_you_mean(id, ids.iter().copied())
                 .map_or_else(|| format!("its checks are: {}", ids.join(", ")), |c| format!("did you mean --only {c}?"));
-            return Err(Error::usage(format!("--only {id}: runbook {} has no such check", runbook.name)).with_hint(hint));
+            return Err(
+                Error::usage(format!("--only {id}: runbook {} has no such check", runbook.name)).with_hint(hint)
+            );
         }
     }
     let overrides = parse_var_args(&args.vars)?;
@@ -141,7 +145,12 @@ fn render(ctx: &Context, records: &[CheckRecord]) -> Result<()> {
             (n > 0).then(|| format!("{n} {s}"))
         })
         .collect();
-    ctx.out.info(&format!("{} check{}: {}", records.len(), if records.len() == 1 { "" } else { "s" }, counts.join(", ")));
+    ctx.out.info(&format!(
+        "{} check{}: {}",
+        records.len(),
+        if records.len() == 1 { "" } else { "s" },
+        counts.join(", ")
+    ));
     Ok(())
 }
 
@@ -166,7 +175,8 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
             let mut headers = Vec::new();
             for h in &a.headers {
                 let (name, value) = h.split_once(':').ok_or_else(|| {
-                    Error::usage(format!("--header {h:?}: expected `Name: value`")).with_hint("for example -H 'Accept: application/json'")
+                    Error::usage(format!("--header {h:?}: expected `Name: value`"))
+                        .with_hint("for example -H 'Accept: application/json'")
                 })?;
                 headers.push((name.trim().to_string(), value.trim().to_string()));
             }
@@ -210,13 +220,13 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
         }
         ProbeCommand::Tls(a) => {
             let (host, port) = host_port(&a.target, Some(443))?;
-            let min = duration_arg("--min-valid", &a.min_valid)?;
+            duration_arg("--min-valid", &a.min_valid)?;
             let expect = Expectations {
                 leaf_expires_in: Some(comparison("--min-valid", &format!("> {}", a.min_valid), Unit::Duration)?),
                 verified: Some(!a.insecure),
+                expiry_severity: Some(CheckStatus::Warning),
                 ..Default::default()
             };
-            let _ = min;
             ("tls", Probe::Tls { host, port, server_name: None }, expect, &a.options)
         }
         ProbeCommand::Prometheus(a) => {
@@ -233,11 +243,10 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
         }
     };
     let (check, no_record) = adhoc_check(id, probe, expect, options)?;
-    // The TLS probe warns about a certificate close to expiry; it is critical only once expired.
-    let check = if id == "tls" { Check { severity: CheckStatus::Warning, ..check } } else { check };
     let incident = if no_record { None } else { incident_if_any(ctx)? };
     let masker = Masker::from_env(std::env::vars(), []);
-    let records = run_engine(ctx, masker, vec![check], RunOptions { concurrency: 1, deadline: Duration::from_secs(24 * 3600) })?;
+    let records =
+        run_engine(ctx, masker, vec![check], RunOptions { concurrency: 1, deadline: Duration::from_secs(24 * 3600) })?;
     record(ctx, incident.as_ref(), &records, no_record)?;
     let worst = probe::worst(&records);
     if ctx.out.json {
@@ -247,7 +256,13 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
     } else {
         for r in &records {
             let summary = if r.summary.is_empty() { r.reason.clone() } else { r.summary.clone() };
-            ctx.out.data(&format!("{} {} {}: {summary} [{}]", status_mark(ctx, r.status, false), r.probe, r.target, r.reason))?;
+            ctx.out.data(&format!(
+                "{} {} {}: {summary} [{}]",
+                status_mark(ctx, r.status, false),
+                r.probe,
+                r.target,
+                r.reason
+            ))?;
             if r.attempts.len() > 1 {
                 for a in &r.attempts {
                     ctx.out.info(&format!("  attempt {}: {} ({}) in {}ms", a.n, a.status, a.reason, a.duration_ms));
@@ -283,9 +298,8 @@ fn comparison(flag: &str, text: &str, unit: Unit) -> Result<Comparison> {
 
 /// `HOST:PORT`, `[v6]:PORT`, or `HOST` when there is a default port.
 fn host_port(text: &str, default_port: Option<u16>) -> Result<(String, u16)> {
-    let bad = || {
-        Error::usage(format!("{text:?}: expected HOST:PORT")).with_hint("for example 127.0.0.1:5432 or [::1]:443")
-    };
+    let bad =
+        || Error::usage(format!("{text:?}: expected HOST:PORT")).with_hint("for example 127.0.0.1:5432 or [::1]:443");
     if let Some(rest) = text.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or_else(bad)?;
         let port = match after.strip_prefix(':') {

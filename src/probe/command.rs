@@ -47,7 +47,10 @@ pub async fn probe(argv: Vec<String>, timeout: Duration) -> Observation {
     if outcome.timed_out {
         return Observation {
             observed,
-            failure: Some(Failure::critical("timeout", format!("still running after {}; its process group was killed", super::show_duration(timeout)))),
+            failure: Some(Failure::critical(
+                "timeout",
+                format!("still running after {}; its process group was killed", super::show_duration(timeout)),
+            )),
         };
     }
     Observation { observed, failure: None }

@@ -28,14 +28,27 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
         Some(server) => {
             let address = match parse_server(server) {
                 Some(a) => a,
-                None => return Observation::failed(Failure::unknown("bad_request", format!("nameserver {server:?}: use IP or IP:PORT"))),
+                None => {
+                    return Observation::failed(Failure::unknown(
+                        "bad_request",
+                        format!("nameserver {server:?}: use IP or IP:PORT"),
+                    ));
+                }
             };
             let group = NameServerConfigGroup::from_ips_clear(&[address.ip()], address.port(), true);
-            Resolver::builder_with_config(ResolverConfig::from_parts(None, vec![], group), TokioConnectionProvider::default())
+            Resolver::builder_with_config(
+                ResolverConfig::from_parts(None, vec![], group),
+                TokioConnectionProvider::default(),
+            )
         }
         None => match Resolver::builder_tokio() {
             Ok(b) => b,
-            Err(e) => return Observation::failed(Failure::unknown("dns_config", format!("cannot read the system's DNS configuration: {e}"))),
+            Err(e) => {
+                return Observation::failed(Failure::unknown(
+                    "dns_config",
+                    format!("cannot read the system's DNS configuration: {e}"),
+                ));
+            }
         },
     };
     let resolver = builder.with_options(options).build();
@@ -46,7 +59,11 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
     observed.insert("latency_ms".into(), Value::from(millis(latency)));
     match result {
         Ok(lookup) => {
-            let answers: Vec<Value> = lookup.record_iter().filter(|r| r.record_type() == rtype).map(|r| Value::from(r.data().to_string())).collect();
+            let answers: Vec<Value> = lookup
+                .record_iter()
+                .filter(|r| r.record_type() == rtype)
+                .map(|r| Value::from(r.data().to_string()))
+                .collect();
             observed.insert("rcode".into(), Value::from("NOERROR"));
             observed.insert("answers".into(), Value::Array(answers));
             Observation { observed, failure: None }
@@ -63,7 +80,11 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
         }
         Err(e) => {
             let text = e.to_string();
-            let reason = if text.to_ascii_lowercase().contains("timed out") || text.contains("timeout") { "timeout" } else { "dns_error" };
+            let reason = if text.to_ascii_lowercase().contains("timed out") || text.contains("timeout") {
+                "timeout"
+            } else {
+                "dns_error"
+            };
             Observation { observed, failure: Some(Failure::critical(reason, format!("lookup failed: {text}"))) }
         }
     }

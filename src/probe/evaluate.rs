@@ -58,6 +58,9 @@ pub struct Expectations {
     pub san_contains: Option<String>,
     pub verified: Option<bool>,
     pub value: Option<Comparison>,
+    /// What a certificate valid but too close to expiry counts as, when not the check's
+    /// severity (`incident probe tls` warns about it, yet fails an untrusted chain).
+    pub expiry_severity: Option<CheckStatus>,
     pub warning: Option<Comparison>,
     pub critical: Option<Comparison>,
 }
@@ -104,7 +107,12 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
                     .and_then(|h| h.get(&name.to_ascii_lowercase()))
                     .and_then(Value::as_str);
                 let ok = got.is_some_and(|g| g.contains(needle.as_str()));
-                push(format!("header.{name} contains {needle:?}"), got.unwrap_or("missing").to_string(), ok, "assertion");
+                push(
+                    format!("header.{name} contains {needle:?}"),
+                    got.unwrap_or("missing").to_string(),
+                    ok,
+                    "assertion",
+                );
             }
         }
         Probe::Command { .. } => {
@@ -151,7 +159,12 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
             // An expired leaf is critical whatever else was asked: nothing can use it.
             let expired_reason = if leaf_secs <= 0.0 { "cert_expired" } else { "cert_expiry" };
             if let Some(want) = &e.leaf_expires_in {
-                push(format!("leaf_expires_in {want}"), show_secs(leaf_secs), want.holds(leaf_secs * 1000.0), expired_reason);
+                push(
+                    format!("leaf_expires_in {want}"),
+                    show_secs(leaf_secs),
+                    want.holds(leaf_secs * 1000.0),
+                    expired_reason,
+                );
             } else if leaf_secs <= 0.0 {
                 push("leaf_expires_in > 0s".to_string(), show_secs(leaf_secs), false, "cert_expired");
             }
@@ -166,16 +179,22 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
                 }
             }
             if let Some(needle) = &e.san_contains {
-                let sans: Vec<&str> =
-                    seen.get("sans").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-                push(format!("sans contain {needle:?}"), format!("[{}]", sans.join(", ")), sans.contains(&needle.as_str()), "assertion");
+                let sans: Vec<&str> = seen
+                    .get("sans")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                push(
+                    format!("sans contain {needle:?}"),
+                    format!("[{}]", sans.join(", ")),
+                    sans.contains(&needle.as_str()),
+                    "assertion",
+                );
             }
         }
         Probe::Prometheus { .. } => {
-            if let Some(value) = num("value") {
-                if let Some(want) = &e.value {
-                    push(format!("value {want}"), show_number(value), want.holds(value), "threshold");
-                }
+            if let (Some(value), Some(want)) = (num("value"), &e.value) {
+                push(format!("value {want}"), show_number(value), want.holds(value), "threshold");
             }
         }
         Probe::Tcp { .. } | Probe::Log { .. } | Probe::Invalid { .. } => {}
@@ -228,6 +247,11 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
         let mut status = check.severity;
         if *reason == "cert_expired" {
             status = CheckStatus::Critical;
+        } else if *reason == "cert_expiry"
+            && let Some(severity) = e.expiry_severity
+            && out.iter().all(|(a, r)| a.ok || *r == "cert_expiry")
+        {
+            status = severity;
         }
         return (status, reason, format!("{}{more}", assertion.describe()), take(out));
     }
@@ -246,7 +270,9 @@ fn ok_summary(check: &Check, observation: &Observation) -> String {
     let seen = &observation.observed;
     let get = |k: &str| seen.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
     match &check.probe {
-        Probe::Http(_) => format!("status {} in {}ms", get("status").unwrap_or_default(), get("latency_ms").unwrap_or_default()),
+        Probe::Http(_) => {
+            format!("status {} in {}ms", get("status").unwrap_or_default(), get("latency_ms").unwrap_or_default())
+        }
         Probe::Tcp { .. } => format!("connected in {}ms", get("latency_ms").unwrap_or_default()),
         Probe::Dns { .. } => {
             let answers = seen.get("answers").and_then(Value::as_array).map_or(0, Vec::len);
@@ -292,7 +318,11 @@ fn json_equal(got: &Value, wanted: &Value) -> bool {
 
 fn excerpt(text: &str) -> String {
     let one_line = text.trim().replace('\n', "\\n");
-    if one_line.chars().count() > 80 { format!("{}…", one_line.chars().take(80).collect::<String>()) } else { one_line }
+    if one_line.chars().count() > 80 {
+        format!("{}…", one_line.chars().take(80).collect::<String>())
+    } else {
+        one_line
+    }
 }
 
 fn show_secs(secs: f64) -> String {

@@ -22,7 +22,9 @@ pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration
         Ok(url) => {
             return Observation::failed(Failure::unknown("bad_url", format!("{}: not http or https", url.scheme())));
         }
-        Err(e) => return Observation::failed(Failure::unknown("bad_url", format!("{:?}: {e}", masker.mask(&spec.url)))),
+        Err(e) => {
+            return Observation::failed(Failure::unknown("bad_url", format!("{:?}: {e}", masker.mask(&spec.url))));
+        }
     };
     let mut request = client.request(method, url).timeout(timeout);
     for (name, value) in &spec.headers {
@@ -41,7 +43,12 @@ pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration
     let mut headers = Map::new();
     for (name, value) in response.headers() {
         let value = String::from_utf8_lossy(value.as_bytes());
-        headers.insert(name.as_str().to_string(), Value::from(masker.mask(&format!("{name}: {value}")).split_once(": ").map_or(String::new(), |(_, v)| v.to_string())));
+        headers.insert(
+            name.as_str().to_string(),
+            Value::from(
+                masker.mask(&format!("{name}: {value}")).split_once(": ").map_or(String::new(), |(_, v)| v.to_string()),
+            ),
+        );
     }
     let final_url = response.url().to_string();
     let mut body = Vec::new();
@@ -84,7 +91,7 @@ pub fn trim_body(observed: &mut Map<String, Value>) {
             end -= 1;
         }
         body.truncate(end);
-        body.push_str("…");
+        body.push('…');
     }
     observed.remove("json");
 }

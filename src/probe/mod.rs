@@ -31,16 +31,38 @@ use crate::secrets::Masker;
 #[derive(Debug, Clone)]
 pub enum Probe {
     Http(HttpProbe),
-    Tcp { host: String, port: u16 },
-    Dns { name: String, record_type: String, server: Option<String> },
-    Tls { host: String, port: u16, server_name: Option<String> },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Dns {
+        name: String,
+        record_type: String,
+        server: Option<String>,
+    },
+    Tls {
+        host: String,
+        port: u16,
+        server_name: Option<String>,
+    },
     /// `argv` runs without a shell; a `shell:` check arrives here as `[sh, -c, SCRIPT]`.
-    Command { argv: Vec<String> },
-    Prometheus { url: String, query: String },
+    Command {
+        argv: Vec<String>,
+    },
+    Prometheus {
+        url: String,
+        query: String,
+    },
     /// Needs the log-search engine, not in this build.
-    Log { path: String },
+    Log {
+        path: String,
+    },
     /// The check could not be prepared (a template failed): it is `unknown` without probing.
-    Invalid { kind: &'static str, reason: &'static str, message: String },
+    Invalid {
+        kind: &'static str,
+        reason: &'static str,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -215,7 +237,10 @@ impl Engine {
                     record.unwrap_or_else(|| {
                         let record = engine.record(
                             check,
-                            Some(Failure::unknown("deadline", format!("not finished within the run's deadline ({late})"))),
+                            Some(Failure::unknown(
+                                "deadline",
+                                format!("not finished within the run's deadline ({late})"),
+                            )),
                             Map::new(),
                             Vec::new(),
                             Vec::new(),
@@ -253,9 +278,11 @@ impl Engine {
                 reason: reason.to_string(),
                 duration_ms: millis(attempt_started.elapsed()),
             });
-            let retryable = status != CheckStatus::Ok && !matches!(check.probe, Probe::Invalid { .. } | Probe::Log { .. });
+            let retryable =
+                status != CheckStatus::Ok && !matches!(check.probe, Probe::Invalid { .. } | Probe::Log { .. });
             if !retryable || n >= max_attempts {
-                let mut record = self.record(&check, None, observation.observed, assertions, attempts, started.elapsed());
+                let mut record =
+                    self.record(&check, None, observation.observed, assertions, attempts, started.elapsed());
                 record.status = status;
                 record.reason = reason.to_string();
                 record.summary = self.masker.mask(&summary);
@@ -279,7 +306,9 @@ impl Engine {
                 Err(failure) => Observation::failed(failure),
             },
             Probe::Tcp { host, port } => tcp::probe(host, *port).await,
-            Probe::Dns { name, record_type, server } => dns::probe(name, record_type, server.as_deref(), check.timeout).await,
+            Probe::Dns { name, record_type, server } => {
+                dns::probe(name, record_type, server.as_deref(), check.timeout).await
+            }
             Probe::Tls { host, port, server_name } => tls::probe(host, *port, server_name.as_deref()).await,
             Probe::Command { argv } => command::probe(argv.clone(), check.timeout).await,
             Probe::Prometheus { url, query } => match self.client(false, true) {

@@ -15,14 +15,26 @@ pub async fn probe(client: &reqwest::Client, base: &str, query: &str, timeout: D
     let started = Instant::now();
     let response = match client.get(url).timeout(timeout).send().await {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => return Observation::failed(Failure::unknown("timeout", "Prometheus did not answer in time")),
+        Err(e) if e.is_timeout() => {
+            return Observation::failed(Failure::unknown("timeout", "Prometheus did not answer in time"));
+        }
         // Prometheus being unreachable says nothing about the service it watches.
-        Err(e) => return Observation::failed(Failure::unknown("prometheus_unreachable", format!("cannot reach Prometheus: {e}"))),
+        Err(e) => {
+            return Observation::failed(Failure::unknown(
+                "prometheus_unreachable",
+                format!("cannot reach Prometheus: {e}"),
+            ));
+        }
     };
     let status = response.status();
     let doc: Value = match response.json().await {
         Ok(doc) => doc,
-        Err(e) => return Observation::failed(Failure::unknown("bad_response", format!("HTTP {status}, not a Prometheus answer: {e}"))),
+        Err(e) => {
+            return Observation::failed(Failure::unknown(
+                "bad_response",
+                format!("HTTP {status}, not a Prometheus answer: {e}"),
+            ));
+        }
     };
     if doc.get("status").and_then(Value::as_str) != Some("success") {
         let error = doc.get("error").and_then(Value::as_str).unwrap_or("no error given");
@@ -40,16 +52,25 @@ pub async fn probe(client: &reqwest::Client, base: &str, query: &str, timeout: D
             let series: Vec<Value> = data.get("result").and_then(Value::as_array).cloned().unwrap_or_default();
             let values: Vec<(Value, f64)> = series
                 .iter()
-                .filter_map(|s| Some((s.get("metric").cloned().unwrap_or(Value::Null), s.get("value").and_then(sample_value)?)))
+                .filter_map(|s| {
+                    Some((s.get("metric").cloned().unwrap_or(Value::Null), s.get("value").and_then(sample_value)?))
+                })
                 .collect();
             observed.insert(
                 "series".into(),
-                Value::Array(values.iter().take(20).map(|(m, v)| serde_json::json!({"metric": m, "value": v})).collect()),
+                Value::Array(
+                    values.iter().take(20).map(|(m, v)| serde_json::json!({"metric": m, "value": v})).collect(),
+                ),
             );
             // Several series: judge the worst (highest) one.
             values.iter().map(|(_, v)| *v).filter(|v| !v.is_nan()).reduce(f64::max)
         }
-        other => return Observation::failed(Failure::unknown("bad_response", format!("result type {other:?} is not scalar or vector"))),
+        other => {
+            return Observation::failed(Failure::unknown(
+                "bad_response",
+                format!("result type {other:?} is not scalar or vector"),
+            ));
+        }
     };
     match value {
         Some(v) => {

@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -73,7 +73,9 @@ fn system_verifier(provider: &Arc<rustls::crypto::CryptoProvider>) -> Result<Arc
     if roots.is_empty() {
         return Err("no trusted root certificates on this machine (install ca-certificates)".to_string());
     }
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider)).build().map_err(|e| e.to_string())
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observation {
@@ -84,7 +86,9 @@ pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observat
         verdict: Arc::clone(&verdict),
         algorithms: provider.signature_verification_algorithms,
     };
-    let config = match rustls::ClientConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions() {
+    let config = match rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+    {
         Ok(builder) => builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth(),
         Err(e) => return Observation::failed(Failure::unknown("tls_setup", e.to_string())),
     };
@@ -97,7 +101,10 @@ pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observat
     let tcp = match tokio::net::TcpStream::connect((host, port)).await {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Observation::failed(Failure::critical("connect_refused", format!("{host}:{port}: connection refused")));
+            return Observation::failed(Failure::critical(
+                "connect_refused",
+                format!("{host}:{port}: connection refused"),
+            ));
         }
         Err(e) => return Observation::failed(Failure::critical("connect_error", format!("{host}:{port}: {e}"))),
     };
@@ -107,8 +114,12 @@ pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observat
         Err(e) => return Observation::failed(Failure::critical("tls_handshake", format!("handshake failed: {e}"))),
     };
     let latency = started.elapsed();
-    let chain: Vec<CertificateDer<'static>> =
-        stream.get_ref().1.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default();
+    let chain: Vec<CertificateDer<'static>> = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
+        .unwrap_or_default();
     let Some(leaf) = chain.first() else {
         return Observation::failed(Failure::critical("tls_handshake", "the server presented no certificate"));
     };

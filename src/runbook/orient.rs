@@ -23,7 +23,9 @@ pub fn suggested_hypotheses(runbook: &Runbook, records: &[CheckRecord], vars: &V
         .iter()
         .map(|r| {
             let mut value = serde_json::json!({"status": r.status, "reason": r.reason, "summary": r.summary});
-            if let (Some(map), serde_json::Value::Object(observed)) = (value.as_object_mut(), serde_json::Value::Object(r.observed.clone())) {
+            if let (Some(map), serde_json::Value::Object(observed)) =
+                (value.as_object_mut(), serde_json::Value::Object(r.observed.clone()))
+            {
                 map.insert("observed".into(), serde_json::Value::Object(observed));
             }
             (r.check.as_str(), value)

@@ -70,13 +70,20 @@ fn probe_kind(spec: &CheckSpec) -> &'static str {
 }
 
 fn render(text: &Text, vars: &Vars) -> Result<String, String> {
-    template::render(&template::environment(), &text.value, &vars.context()).map_err(|e| format!("{:?}: {e}", text.value))
+    template::render(&template::environment(), &text.value, &vars.context())
+        .map_err(|e| format!("{:?}: {e}", text.value))
 }
 
 fn render_port(port: &serde_saphyr::Spanned<super::schema::Scalar>, vars: &Vars) -> Result<u16, String> {
     let text = port.value.to_text();
-    let rendered = template::render(&template::environment(), &text, &vars.context()).map_err(|e| format!("{text:?}: {e}"))?;
-    rendered.trim().parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("port {rendered:?} is not a port number"))
+    let rendered =
+        template::render(&template::environment(), &text, &vars.context()).map_err(|e| format!("{text:?}: {e}"))?;
+    rendered
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("port {rendered:?} is not a port number"))
 }
 
 /// The argv of a command: `run` rendered word by word (never through a shell), or `shell`
@@ -98,7 +105,11 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, String> {
         return Ok(Probe::Http(HttpProbe {
             url: render(&http.url, vars)?,
             method: http.method.as_ref().map(|m| render(m, vars)).transpose()?.unwrap_or_else(|| "GET".to_string()),
-            headers: http.headers.iter().map(|(k, v)| Ok((k.clone(), render(v, vars)?))).collect::<Result<_, String>>()?,
+            headers: http
+                .headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), render(v, vars)?)))
+                .collect::<Result<_, String>>()?,
             body: http.body.as_ref().map(|b| render(b, vars)).transpose()?,
             follow_redirects: http.follow_redirects.unwrap_or(true),
             insecure: http.insecure,
@@ -161,6 +172,7 @@ fn convert_expect(e: &super::schema::Expect) -> Expectations {
         san_contains: text(&e.san_contains),
         verified: e.verified,
         value: cmp(&e.value, Unit::Number),
+        expiry_severity: None,
         warning: None,
         critical: None,
     }

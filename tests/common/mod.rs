@@ -141,11 +141,8 @@ fn serve(stream: TcpStream, answer: &dyn Fn(&str, usize) -> Reply, n: usize) {
     let reply = answer(&path, n);
     thread::sleep(reply.delay);
     let mut stream = stream;
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
+    let mut head =
+        format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
