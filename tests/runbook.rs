@@ -316,3 +316,101 @@ fn a_variable_without_a_value_makes_only_its_check_unknown_and_says_how_to_set_i
         predicate::str::contains("variable prom_url has no value (give it with --var prom_url=... or set PROM_URL)"),
     );
 }
+
+/// A runbook whose action touches files, so a test can see what ran.
+fn action_runbook(env: &Env, server: &Server, verify_path: &str) {
+    env.write(
+        "runbooks/fix.yaml",
+        &format!(
+            r#"title: fix things
+vars:
+  base_url: {{default: "{}"}}
+observe:
+  - id: health
+    http: {{url: "{{{{ vars.base_url }}}}{verify_path}"}}
+act:
+  - id: restart
+    title: Restart it
+    risk: high
+    preview: {{run: [touch, previewed]}}
+    command: {{run: [touch, acted]}}
+    rollback: {{run: [touch, rolled-back]}}
+    verify: {{checks: [health], within: 1s, interval: 200ms}}
+"#,
+            server.url()
+        ),
+    );
+}
+
+#[test]
+fn act_dry_run_runs_only_the_preview_and_records_it() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--dry-run"]).assert().success();
+    assert!(env.path().join("previewed").exists());
+    assert!(!env.path().join("acted").exists());
+    let timeline = env.timeline();
+    assert!(timeline.contains(r#""step":"preview""#) && timeline.contains(r#""step":"dry_run""#), "{timeline}");
+}
+
+#[test]
+fn act_off_a_terminal_without_yes_refuses_naming_the_flag_and_runs_nothing() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "restart", "--runbook", "fix"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert!(!env.path().join("acted").exists());
+}
+
+#[test]
+fn act_with_yes_runs_verifies_and_records_every_step() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--yes"]).assert().success();
+    assert!(env.path().join("acted").exists() && !env.path().join("rolled-back").exists());
+    let timeline = env.timeline();
+    for step in ["preview", "confirmed", "run", "verify"] {
+        assert!(timeline.contains(&format!(r#""step":"{step}","ok":true"#)), "{step} missing:\n{timeline}");
+    }
+    assert!(timeline.contains(r#""kind":"check.result""#));
+}
+
+#[test]
+fn act_rolls_back_when_verification_fails() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(503, "still down"));
+    action_runbook(&env, &server, "/down");
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "restart", "--runbook", "fix", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did not verify; rollback done"));
+    assert!(env.path().join("acted").exists() && env.path().join("rolled-back").exists());
+    let timeline = env.timeline();
+    assert!(timeline.contains(r#""step":"verify","ok":false"#), "{timeline}");
+    assert!(timeline.contains(r#""step":"rollback","ok":true"#), "{timeline}");
+}
+
+#[test]
+fn act_outside_an_incident_is_refused_except_as_a_dry_run() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.cmd()
+        .args(["runbook", "act", "restart", "--runbook", "fix", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no current incident"));
+    env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--dry-run"]).assert().success();
+    assert!(!env.path().join("acted").exists());
+}

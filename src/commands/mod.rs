@@ -3,6 +3,7 @@
 //! Each command is `run(ctx, args) -> Result<u8>`: the exit code on success (0 for all but
 //! `run`, which passes on its command's status).
 
+mod act;
 mod check;
 mod followup;
 mod hypothesis;
@@ -46,7 +47,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
             RunbookCommand::Show(args) => runbook::show(ctx, args),
             RunbookCommand::Lint(args) => runbook::lint(ctx, args),
             RunbookCommand::New(args) => runbook::new(ctx, args),
-            RunbookCommand::Act(_) => Err(crate::error::Error::runtime("not available yet")),
+            RunbookCommand::Act(args) => act::act(ctx, args),
         },
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),

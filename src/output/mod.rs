@@ -133,6 +133,20 @@ impl Output {
         self.progress("");
     }
 
+    /// Asks a question on stderr and reads one line of the answer from stdin (`None` at the end
+    /// of input). Callers ask only when stdin is a terminal.
+    pub fn ask(&self, question: &str) -> Result<Option<String>> {
+        let mut err = io::stderr().lock();
+        let _ = write!(err, "{question} ");
+        let _ = err.flush();
+        let mut line = String::new();
+        match io::stdin().read_line(&mut line) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(line.trim().to_string())),
+            Err(e) => Err(Error::runtime(format!("cannot read the answer: {e}"))),
+        }
+    }
+
     /// A warning (stderr), shown even with `--quiet`.
     pub fn warn(&self, text: &str) {
         eprintln!("{} {text}", self.paint_err(Style::Yellow, "warning:"));
