@@ -585,3 +585,54 @@ pub fn summary_counts(file: &RunbookFile) -> BTreeMap<&'static str, usize> {
         ("vars", file.vars.len()),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        load(&Source { path: "r.yaml".into(), text: text.into() }, "r").err().unwrap_or_default()
+    }
+
+    #[test]
+    fn did_you_mean_offers_only_close_words() {
+        assert_eq!(did_you_mean("timout", ["timeout", "title"]), Some("timeout"));
+        assert_eq!(did_you_mean("zzz", ["timeout", "title"]), None);
+    }
+
+    #[test]
+    fn a_check_needs_exactly_one_probe() {
+        let none = problems("title: t\nobserve:\n  - id: a\n");
+        assert!(none[0].message.contains("has no probe"), "{none:?}");
+        let two = problems("title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\n    http: {url: u}\n");
+        assert!(two[0].message.contains("2 probes"), "{two:?}");
+        assert_eq!((two[0].line, two[0].column), (3, 9));
+    }
+
+    #[test]
+    fn expectations_must_fit_the_probe_and_ids_must_be_unique() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 99999}\n    expect: {status: 200}\n  - id: a\n    command: {shell: x, run: [y]}\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let all = text.join("\n");
+        assert!(all.contains("r.yaml:4:"), "{all}"); // the port
+        assert!(all.contains("`expect.status` does not apply to a tcp check"), "{all}");
+        assert!(all.contains("duplicate check id `a`"), "{all}");
+        assert!(all.contains("either `run` (an argv) or `shell`"), "{all}");
+    }
+
+    #[test]
+    fn bad_yaml_is_reported_with_its_place_not_a_panic() {
+        for text in [
+            "title: [unclosed",
+            "title: t\nobserve: 5\n",
+            "\t- nonsense",
+            "",
+            "title: t\nvars:\n  a: {secret: maybe}\n",
+        ] {
+            let found = problems(text);
+            assert!(!found.is_empty(), "{text:?} loaded");
+        }
+    }
+}

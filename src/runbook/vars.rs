@@ -125,3 +125,56 @@ impl Vars {
         minijinja::context! { vars => present }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::{Source, load};
+
+    fn runbook() -> Runbook {
+        let text = r#"title: t
+vars:
+  url: {default: "http://default", from_env: TEST_URL}
+  token: {from_env: TEST_TOKEN, secret: true}
+  host: {required: true}
+"#;
+        load(&Source { path: "t.yaml".into(), text: text.into() }, "t").unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    #[test]
+    fn var_flags_beat_the_environment_which_beats_defaults() {
+        let rb = runbook();
+        let env = |name: &str| (name == "TEST_URL").then(|| "http://env".to_string());
+        let host = [("host".to_string(), "db1".to_string())];
+        let vars = Vars::resolve(&rb, &host, &env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(vars.values["url"].as_deref(), Some("http://env"));
+        let both = [host[0].clone(), ("url".to_string(), "http://flag".to_string())];
+        let vars = Vars::resolve(&rb, &both, &env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(vars.values["url"].as_deref(), Some("http://flag"));
+        assert_eq!(vars.values["token"], None);
+        assert!(vars.explain("`vars.token` is undefined".into()).contains("set TEST_TOKEN"));
+    }
+
+    #[test]
+    fn secret_values_reach_the_masker() {
+        let rb = runbook();
+        let env = |name: &str| (name == "TEST_TOKEN").then(|| "tok-very-secret".to_string());
+        let vars = Vars::resolve(&rb, &[("host".into(), "h".into())], &env).unwrap_or_else(|e| panic!("{e}"));
+        let mut masker = Masker::default();
+        vars.add_secrets(&mut masker);
+        assert_eq!(masker.mask("Bearer tok-very-secret"), "Bearer ****");
+    }
+
+    #[test]
+    fn shell_context_quotes_every_value() {
+        let rb = runbook();
+        let vars =
+            Vars::resolve(&rb, &[("host".into(), "a b; rm -rf /".into())], &|_| None).unwrap_or_else(|e| panic!("{e}"));
+        let out = crate::runbook::template::render(
+            &crate::runbook::template::environment(),
+            "ping {{ vars.host }}",
+            &vars.shell_context(),
+        );
+        assert_eq!(out, Ok("ping 'a b; rm -rf /'".to_string()));
+    }
+}
