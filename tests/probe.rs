@@ -235,3 +235,20 @@ fn prometheus_probe_grades_a_real_query_result_with_thresholds() {
         .code(3)
         .stdout(predicate::str::contains(r#""reason": "no_data""#));
 }
+
+#[test]
+fn a_long_response_body_is_kept_whole_as_an_artifact_beside_the_record() {
+    let env = Env::new();
+    let body = format!("{}END", "x".repeat(10_000));
+    let server = Server::start(move |_, _| Reply::new(200, &body));
+    env.open_incident();
+    env.cmd().args(["probe", "http", &server.url()]).assert().code(0);
+    let timeline = env.timeline();
+    let line = timeline.lines().find(|l| l.contains("check.result")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(line).unwrap();
+    let path = event["artifact"]["path"].as_str().unwrap();
+    assert!(event["observed"]["body"].as_str().unwrap().len() < 3000, "the record keeps only the start");
+    let dir = std::fs::read_dir(env.store()).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+    let whole = std::fs::read_to_string(dir.join(path)).unwrap();
+    assert!(whole.ends_with("END") && whole.len() == 10_003);
+}

@@ -50,9 +50,9 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
     vars.add_secrets(&mut masker);
     let checks = prepare_checks(&runbook, &vars, &args.only);
     let concurrency = args.concurrency.or(runbook.file.defaults.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
-    let records = run_engine(ctx, masker, checks, RunOptions { concurrency, deadline })?;
+    let outcomes = run_engine(ctx, masker, checks, RunOptions { concurrency, deadline })?;
+    let records = record(ctx, incident.as_ref(), outcomes, args.no_record)?;
     let suggestions = suggested_hypotheses(&runbook, &records, &vars);
-    record(ctx, incident.as_ref(), &records, args.no_record)?;
     let worst = probe::worst(&records);
     if ctx.out.json {
         ctx.out.json_value(&serde_json::json!({
@@ -86,9 +86,14 @@ fn duration_arg(flag: &str, text: &str) -> Result<Duration> {
     Ok(d)
 }
 
-fn run_engine(ctx: &Context, masker: Masker, checks: Vec<Check>, options: RunOptions) -> Result<Vec<CheckRecord>> {
+fn run_engine(
+    ctx: &Context,
+    masker: Masker,
+    checks: Vec<Check>,
+    options: RunOptions,
+) -> Result<Vec<(CheckRecord, Option<String>)>> {
     let engine: Arc<Engine> = Engine::new(masker)?;
-    let records = engine.run(checks, options, &mut |record, done, total| {
+    let records = engine.run_with_evidence(checks, options, &mut |record, done, total| {
         let mark = status_mark(ctx, record.status, true);
         ctx.out.progress(&format!("[{done}/{total}] {mark} {}", record.check));
     });
@@ -96,10 +101,25 @@ fn run_engine(ctx: &Context, masker: Masker, checks: Vec<Check>, options: RunOpt
     Ok(records)
 }
 
-fn record(ctx: &Context, incident: Option<&Loaded>, records: &[CheckRecord], no_record: bool) -> Result<()> {
-    let Some(loaded) = incident else { return Ok(()) };
-    if no_record || records.is_empty() {
-        return Ok(());
+/// Records each result, keeping whole evidence as an artifact; returns the records as recorded.
+fn record(
+    ctx: &Context,
+    incident: Option<&Loaded>,
+    outcomes: Vec<(CheckRecord, Option<String>)>,
+    no_record: bool,
+) -> Result<Vec<CheckRecord>> {
+    let Some(loaded) = incident.filter(|_| !no_record && !outcomes.is_empty()) else {
+        return Ok(outcomes.into_iter().map(|(r, _)| r).collect());
+    };
+    let mut records = Vec::with_capacity(outcomes.len());
+    for (mut record, evidence) in outcomes {
+        if let Some(evidence) = evidence {
+            let mut artifact = loaded.dir.new_artifact()?;
+            artifact.write(evidence.as_bytes())?;
+            record.artifact =
+                Some(artifact.finish(&format!("{}-check-{}.txt", crate::context::new_event_id(), record.check))?);
+        }
+        records.push(record);
     }
     let events: Vec<_> = records.iter().map(|r| ctx.new_event(Body::CheckResult(r.clone()), None)).collect();
     ctx.append(&loaded.dir, &events)?;
@@ -109,7 +129,7 @@ fn record(ctx: &Context, incident: Option<&Loaded>, records: &[CheckRecord], no_
         if events.len() == 1 { "" } else { "s" },
         loaded.dir.id.as_str()
     ));
-    Ok(())
+    Ok(records)
 }
 
 fn status_mark(ctx: &Context, status: CheckStatus, stderr: bool) -> String {
@@ -245,9 +265,9 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
     let (check, no_record) = adhoc_check(id, probe, expect, options)?;
     let incident = if no_record { None } else { incident_if_any(ctx)? };
     let masker = Masker::from_env(std::env::vars(), []);
-    let records =
+    let outcomes =
         run_engine(ctx, masker, vec![check], RunOptions { concurrency: 1, deadline: Duration::from_secs(24 * 3600) })?;
-    record(ctx, incident.as_ref(), &records, no_record)?;
+    let records = record(ctx, incident.as_ref(), outcomes, no_record)?;
     let worst = probe::worst(&records);
     if ctx.out.json {
         if let Some(record) = records.first() {

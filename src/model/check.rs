@@ -103,4 +103,7 @@ pub struct CheckRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
     pub duration_ms: u64,
+    /// The whole evidence (a response body, a command's output) when the record keeps only part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<super::ArtifactRef>,
 }

@@ -56,6 +56,13 @@ pub async fn probe(argv: Vec<String>, timeout: Duration) -> Observation {
     Observation { observed, failure: None }
 }
 
+/// Both streams whole, when the record will keep only their tails.
+pub fn whole_output(observed: &Map<String, Value>) -> Option<String> {
+    let text = |key: &str| observed.get(key).and_then(Value::as_str).unwrap_or("");
+    let (out, err) = (text("stdout"), text("stderr"));
+    (out.len() > IN_RECORD || err.len() > IN_RECORD).then(|| format!("--- stdout\n{out}\n--- stderr\n{err}\n"))
+}
+
 /// Keeps the tails of stdout and stderr in a record.
 pub fn trim_output(observed: &mut Map<String, Value>) {
     for key in ["stdout", "stderr"] {

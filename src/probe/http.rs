@@ -81,6 +81,11 @@ pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration
     Observation { observed, failure: None }
 }
 
+/// The whole body, when the record will keep only its start.
+pub fn whole_body(observed: &Map<String, Value>) -> Option<String> {
+    observed.get("body").and_then(Value::as_str).filter(|b| b.len() > BODY_IN_RECORD).map(str::to_string)
+}
+
 /// Trims a recorded body to its first part.
 pub fn trim_body(observed: &mut Map<String, Value>) {
     if let Some(Value::String(body)) = observed.get_mut("body")

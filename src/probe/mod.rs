@@ -198,12 +198,23 @@ impl Engine {
         options: RunOptions,
         progress: &mut dyn FnMut(&CheckRecord, usize, usize),
     ) -> Vec<CheckRecord> {
+        self.run_with_evidence(checks, options, progress).into_iter().map(|(record, _)| record).collect()
+    }
+
+    /// Like [`Engine::run`], with each record's whole evidence (masked) when the record keeps
+    /// only part of it: an HTTP body, a command's output. Callers keep it as an artifact.
+    pub fn run_with_evidence(
+        self: &Arc<Self>,
+        checks: Vec<Check>,
+        options: RunOptions,
+        progress: &mut dyn FnMut(&CheckRecord, usize, usize),
+    ) -> Vec<(CheckRecord, Option<String>)> {
         let total = checks.len();
         let engine = Arc::clone(self);
         self.runtime.block_on(async move {
             let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
             let mut set = tokio::task::JoinSet::new();
-            let mut records: Vec<Option<CheckRecord>> = vec![None; total];
+            let mut records: Vec<Option<(CheckRecord, Option<String>)>> = vec![None; total];
             for (index, check) in checks.iter().cloned().enumerate() {
                 let semaphore = Arc::clone(&semaphore);
                 let engine = Arc::clone(&engine);
@@ -216,10 +227,10 @@ impl Engine {
             let mut done = 0;
             loop {
                 match tokio::time::timeout_at(deadline, set.join_next()).await {
-                    Ok(Some(Ok((index, record)))) => {
+                    Ok(Some(Ok((index, outcome)))) => {
                         done += 1;
-                        progress(&record, done, total);
-                        records[index] = Some(record);
+                        progress(&outcome.0, done, total);
+                        records[index] = Some(outcome);
                     }
                     Ok(Some(Err(_))) => {} // a task that panicked: its check is reported below
                     Ok(None) => break,
@@ -247,7 +258,7 @@ impl Engine {
                             options.deadline,
                         );
                         done += 1;
-                        progress(&record, done, total);
+                        progress(&record.0, done, total);
                         record
                     })
                 })
@@ -255,7 +266,7 @@ impl Engine {
         })
     }
 
-    async fn run_check(self: Arc<Self>, check: Check) -> CheckRecord {
+    async fn run_check(self: Arc<Self>, check: Check) -> (CheckRecord, Option<String>) {
         let started = Instant::now();
         let mut attempts = Vec::new();
         let mut wait = check.backoff;
@@ -281,7 +292,7 @@ impl Engine {
             let retryable =
                 status != CheckStatus::Ok && !matches!(check.probe, Probe::Invalid { .. } | Probe::Log { .. });
             if !retryable || n >= max_attempts {
-                let mut record =
+                let (mut record, evidence) =
                     self.record(&check, None, observation.observed, assertions, attempts, started.elapsed());
                 record.status = status;
                 record.reason = reason.to_string();
@@ -292,7 +303,7 @@ impl Engine {
                     record.reason = "flaky".to_string();
                     record.summary = format!("passed on attempt {n} of {max_attempts} (flaky)");
                 }
-                return record;
+                return (record, evidence);
             }
             tokio::time::sleep(jittered(wait)).await;
             wait = wait.saturating_mul(2);
@@ -349,16 +360,18 @@ impl Engine {
         assertions: Vec<crate::model::Assertion>,
         attempts: Vec<Attempt>,
         duration: Duration,
-    ) -> CheckRecord {
+    ) -> (CheckRecord, Option<String>) {
         let (status, reason, summary) = match failure {
             Some(f) => (f.status, f.reason.to_string(), f.message),
             None => (CheckStatus::Ok, "ok".to_string(), String::new()),
         };
         let mut observed = observed;
+        let evidence =
+            http::whole_body(&observed).or_else(|| command::whole_output(&observed)).map(|e| self.masker.mask(&e));
         http::trim_body(&mut observed);
         command::trim_output(&mut observed);
         mask_values(&mut observed, &self.masker);
-        CheckRecord {
+        let record = CheckRecord {
             check: check.id.clone(),
             runbook: check.runbook.clone(),
             probe: check.probe.kind().to_string(),
@@ -377,7 +390,9 @@ impl Engine {
                 .collect(),
             attempts,
             duration_ms: millis(duration),
-        }
+            artifact: None,
+        };
+        (record, evidence)
     }
 }
 
