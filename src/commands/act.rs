@@ -104,7 +104,11 @@ pub fn act(ctx: &Context, args: &RunbookActArgs) -> Result<u8> {
     let command = render(&action.command, "the command")?;
     let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;
     let rollback = action.rollback.as_ref().map(|r| render(r, "the rollback")).transpose()?;
-    let timeout = action.timeout.as_ref().and_then(|t| parse_duration(&t.value).ok()).unwrap_or(DEFAULT_ACTION_TIMEOUT);
+    let timeout = action
+        .timeout
+        .as_ref()
+        .and_then(|t| parse_duration(&t.value).ok())
+        .map_or(DEFAULT_ACTION_TIMEOUT, crate::probe::capped);
     let risk = action.risk.as_ref().map_or("low", |r| r.value.as_str());
     let recorder = Recorder {
         ctx,
@@ -155,9 +159,16 @@ pub fn act(ctx: &Context, args: &RunbookActArgs) -> Result<u8> {
         ));
         return Ok(0);
     };
-    let within = verify.within.as_ref().and_then(|t| parse_duration(&t.value).ok()).unwrap_or(DEFAULT_VERIFY_WITHIN);
-    let interval =
-        verify.interval.as_ref().and_then(|t| parse_duration(&t.value).ok()).unwrap_or(DEFAULT_VERIFY_INTERVAL);
+    let within = verify
+        .within
+        .as_ref()
+        .and_then(|t| parse_duration(&t.value).ok())
+        .map_or(DEFAULT_VERIFY_WITHIN, crate::probe::capped);
+    let interval = verify
+        .interval
+        .as_ref()
+        .and_then(|t| parse_duration(&t.value).ok())
+        .map_or(DEFAULT_VERIFY_INTERVAL, crate::probe::capped);
     let names: Vec<String> = verify.checks.iter().map(|c| c.value.clone()).collect();
     let (passed, records) = verify_checks(ctx, &runbook, &vars, &names, within, interval, masker.clone())?;
     recorder.checks(&records)?;

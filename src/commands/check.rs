@@ -83,7 +83,7 @@ fn duration_arg(flag: &str, text: &str) -> Result<Duration> {
     if d.is_zero() {
         return Err(Error::usage(format!("{flag} must be longer than zero")));
     }
-    Ok(d)
+    Ok(probe::capped(d))
 }
 
 fn run_engine(

@@ -223,7 +223,7 @@ impl Engine {
                     (index, engine.run_check(check).await)
                 });
             }
-            let deadline = tokio::time::Instant::now() + options.deadline;
+            let deadline = tokio::time::Instant::now() + capped(options.deadline);
             let mut done = 0;
             loop {
                 match tokio::time::timeout_at(deadline, set.join_next()).await {
@@ -269,6 +269,7 @@ impl Engine {
     async fn run_check(self: Arc<Self>, check: Check) -> (CheckRecord, Option<String>) {
         let started = Instant::now();
         let mut attempts = Vec::new();
+        let check = Check { timeout: capped(check.timeout), backoff: capped(check.backoff), ..check };
         let mut wait = check.backoff;
         let max_attempts = check.retries.saturating_add(1);
         let mut n = 0;
@@ -306,7 +307,7 @@ impl Engine {
                 return (record, evidence);
             }
             tokio::time::sleep(jittered(wait)).await;
-            wait = wait.saturating_mul(2);
+            wait = capped(wait.saturating_mul(2));
         }
     }
 
@@ -411,9 +412,18 @@ fn mask_value(value: &mut Value, masker: &Masker) {
     }
 }
 
+/// The longest wait, timeout or deadline the engine takes: far beyond any use, and far enough
+/// from overflow that `Instant + d` and `d * 1.5` cannot panic whatever a runbook says.
+pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A duration from user input, capped at [`MAX_DURATION`].
+pub fn capped(d: Duration) -> Duration {
+    d.min(MAX_DURATION)
+}
+
 /// `wait` times a random factor in [0.5, 1.5): retries of many checks do not march in step.
 fn jittered(wait: Duration) -> Duration {
-    wait.mul_f64(rand::random_range(0.5..1.5))
+    capped(wait).mul_f64(rand::random_range(0.5..1.5))
 }
 
 pub(crate) fn millis(d: Duration) -> u64 {

@@ -73,6 +73,9 @@ pub async fn probe(client: &reqwest::Client, base: &str, query: &str, timeout: D
         }
     };
     match value {
+        Some(v) if !v.is_finite() => {
+            Observation { observed, failure: Some(Failure::unknown("not_finite", format!("the query returned {v}"))) }
+        }
         Some(v) => {
             observed.insert("value".into(), serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number));
             Observation { observed, failure: None }
