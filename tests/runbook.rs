@@ -414,3 +414,29 @@ fn act_outside_an_incident_is_refused_except_as_a_dry_run() {
     env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--dry-run"]).assert().success();
     assert!(!env.path().join("acted").exists());
 }
+
+#[test]
+fn act_masks_secret_variables_in_what_it_shows_and_records() {
+    let env = Env::new();
+    env.write(
+        "runbooks/leak.yaml",
+        r#"title: leak
+vars:
+  password: {secret: true, from_env: LEAK_PASSWORD}
+act:
+  - id: echo
+    title: Echo the password
+    command: {run: [echo, "pw={{ vars.password }}"]}
+"#,
+    );
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "echo", "--runbook", "leak", "--yes"])
+        .env("LEAK_PASSWORD", "correct-horse-battery")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pw=****"))
+        .stdout(predicate::str::contains("correct-horse-battery").not())
+        .stderr(predicate::str::contains("correct-horse-battery").not());
+    assert!(!env.timeline().contains("correct-horse-battery"));
+}

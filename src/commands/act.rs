@@ -242,8 +242,15 @@ fn run_step(argv: &[String], timeout: Duration, masker: &Masker) -> (bool, Optio
     let mut tail = String::new();
     let options = exec::Options { timeout: Some(timeout), foreground: true, ..Default::default() };
     let started = Instant::now();
+    // Shown line by line with secrets masked: a secret variable echoed by the command must not
+    // reach the screen (or a screen share) either.
+    let mut pending: Vec<u8> = Vec::new();
     let result = exec::run(argv, &options, &mut |_, bytes| {
-        let _ = Output::raw(bytes);
+        pending.extend_from_slice(bytes);
+        if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
+            let lines: Vec<u8> = pending.drain(..=end).collect();
+            let _ = Output::raw(masker.mask(&String::from_utf8_lossy(&lines)).as_bytes());
+        }
         tail.push_str(&String::from_utf8_lossy(bytes));
         if tail.len() > 4 * TAIL_CHARS {
             let cut = tail.len() - TAIL_CHARS;
@@ -251,6 +258,9 @@ fn run_step(argv: &[String], timeout: Duration, masker: &Masker) -> (bool, Optio
             tail.drain(..cut);
         }
     });
+    if !pending.is_empty() {
+        let _ = Output::raw(format!("{}\n", masker.mask(&String::from_utf8_lossy(&pending))).as_bytes());
+    }
     let tail = masker.mask(tail.trim());
     let tail: String = {
         let chars: Vec<char> = tail.chars().collect();
