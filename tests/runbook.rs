@@ -440,3 +440,17 @@ act:
         .stderr(predicate::str::contains("correct-horse-battery").not());
     assert!(!env.timeline().contains("correct-horse-battery"));
 }
+
+#[test]
+fn incident_toml_names_a_folder_of_runbooks() {
+    let env = Env::new();
+    env.write("incident.toml", "runbooks = \"ops/runbooks\"\n");
+    env.write("ops/runbooks/ours.yaml", "title: Our runbook\n");
+    std::fs::create_dir_all(env.path().join("sub")).unwrap();
+    env.cmd()
+        .current_dir(env.path().join("sub"))
+        .args(["runbook", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"ours\s+Our runbook").unwrap());
+}

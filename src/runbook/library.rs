@@ -40,7 +40,8 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// `explicit` (`--runbooks DIR`) must exist; `./runbooks` is used when it does.
+    /// Searches `explicit` (`--runbooks DIR`), then the `runbooks` folder named by the nearest
+    /// `incident.toml`, then `./runbooks`, then the shipped library. The first two must exist.
     pub fn new(explicit: Option<&Path>) -> Result<Catalog> {
         let mut dirs = Vec::new();
         if let Some(dir) = explicit {
@@ -48,6 +49,16 @@ impl Catalog {
                 return Err(Error::usage(format!("--runbooks {}: not a directory", dir.display())));
             }
             dirs.push(dir.to_path_buf());
+        }
+        if let Some((config, dir)) = configured_dir()? {
+            if !dir.is_dir() {
+                return Err(Error::runtime(format!(
+                    "{}: runbooks = {:?} is not a directory",
+                    config.display(),
+                    dir.display()
+                )));
+            }
+            dirs.push(dir);
         }
         let local = PathBuf::from("runbooks");
         if local.is_dir() && !dirs.iter().any(|d| same_dir(d, &local)) {
@@ -103,6 +114,26 @@ impl Catalog {
     pub fn load(&self, name_or_path: &str) -> Result<Runbook> {
         let (name, source) = self.source(name_or_path)?;
         load(&source, &name).map_err(|problems| problems_error(&problems))
+    }
+}
+
+/// The `runbooks` entry of the nearest `incident.toml` (the file that also names the store),
+/// relative to that file's folder.
+fn configured_dir() -> Result<Option<(PathBuf, PathBuf)>> {
+    let Ok(cwd) = std::env::current_dir() else { return Ok(None) };
+    let Some(config) = cwd.ancestors().map(|d| d.join(crate::context::CONFIG_FILE)).find(|p| p.is_file()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&config).map_err(|e| Error::io("cannot read", &config, &e))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| Error::runtime(format!("{}: {}", config.display(), e.message())))?;
+    match table.get("runbooks") {
+        None => Ok(None),
+        Some(toml::Value::String(dir)) => {
+            let base = config.parent().map(Path::to_path_buf).unwrap_or_default();
+            Ok(Some((config.clone(), base.join(dir))))
+        }
+        Some(_) => Err(Error::runtime(format!("{}: `runbooks` must be a folder path (a string)", config.display()))),
     }
 }
 
