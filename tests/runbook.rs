@@ -454,3 +454,44 @@ fn incident_toml_names_a_folder_of_runbooks() {
         .success()
         .stdout(predicate::str::is_match(r"ours\s+Our runbook").unwrap());
 }
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`; `None` when
+/// `script` is not installed.
+fn on_terminal(env: &Env, args: &str, input: &str) -> Option<std::process::Output> {
+    use std::io::Write;
+    let bin = assert_cmd::cargo::cargo_bin("incident");
+    let command = format!("{} {args}", bin.display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env.path())
+        .env("INCIDENT_STORE", env.store())
+        .env("INCIDENT_NOW", common::NOW)
+        .env("INCIDENT_AUTHOR", "tester")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    // Give the prompt time to appear before typing, as a person would.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    child.wait_with_output().ok()
+}
+
+#[test]
+fn a_high_risk_action_runs_only_when_its_id_is_typed_on_the_terminal() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    let Some(out) = on_terminal(&env, "runbook act restart --runbook fix", "y\n") else {
+        eprintln!("SKIPPED: util-linux `script` is not installed");
+        return;
+    };
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Type its id (restart)"), "{out:?}");
+    assert!(!env.path().join("acted").exists(), "a plain y must not confirm a high-risk action");
+    assert!(env.timeline().contains(r#""step":"declined""#));
+    on_terminal(&env, "runbook act restart --runbook fix", "restart\n");
+    assert!(env.path().join("acted").exists());
+}
