@@ -148,8 +148,9 @@ fn render(ctx: &Context, records: &[CheckRecord]) -> Result<()> {
     sorted.sort_by_key(|r| r.status.urgency());
     let mut t = table(&["STATUS", "CHECK", "PROBE", "RESULT", "TRIES", "TIME"], ctx.out.stdout_is_terminal);
     for r in &sorted {
+        // Plain text: escape codes inside cells would throw comfy-table's column widths off.
         t.add_row([
-            status_mark(ctx, r.status, false),
+            r.status.as_str().to_ascii_uppercase(),
             r.check.clone(),
             r.probe.clone(),
             if r.summary.is_empty() { r.reason.clone() } else { format!("{} [{}]", r.summary, r.reason) },

@@ -347,6 +347,32 @@ impl Checker<'_> {
                 for name in names {
                     self.name_in_scope(text.referenced, &name, roots, vars, checks);
                 }
+                if checks.is_some() {
+                    self.status_literals(text);
+                }
+            }
+        }
+    }
+
+    /// `checks.db.status == 'critcal'` compiles and is never true: catch the typo at load.
+    fn status_literals(&mut self, text: &Text) {
+        const STATUSES: [&str; 4] = ["ok", "warning", "critical", "unknown"];
+        static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+        let pattern = PATTERN.get_or_init(|| {
+            regex::Regex::new(r#"\.status\s*(?:==|!=|in|not\s+in)\s*(\[[^\]]*\]|'[^']*'|"[^"]*")"#).ok()
+        });
+        let Some(pattern) = pattern else { return };
+        for found in pattern.captures_iter(&text.value) {
+            let Some(operand) = found.get(1) else { continue };
+            for literal in operand.as_str().split(',') {
+                let word = literal.trim().trim_matches(['[', ']']).trim().trim_matches(['\'', '"']);
+                if !word.is_empty() && !STATUSES.contains(&word) {
+                    let mut message = format!("`{word}` is not a status (ok, warning, critical, unknown)");
+                    if let Some(close) = did_you_mean(word, STATUSES) {
+                        message.push_str(&format!("; did you mean '{close}'?"));
+                    }
+                    self.report(text.referenced, message);
+                }
             }
         }
     }
@@ -592,6 +618,17 @@ mod tests {
 
     fn problems(text: &str) -> Vec<Problem> {
         load(&Source { path: "r.yaml".into(), text: text.into() }, "r").err().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_misspelt_status_in_a_when_expression_is_caught() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\norient:\n  hypotheses:\n    - id: h\n      title: t\n      when: \"checks.a.status == 'critcal' or checks.a.status in ['ok', 'warn']\"\n",
+        );
+        let all: Vec<String> = found.iter().map(|p| p.message.clone()).collect();
+        assert!(all.iter().any(|m| m.contains("`critcal` is not a status") && m.contains("'critical'")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("`warn` is not a status")), "{all:?}");
+        assert_eq!(found.len(), 2, "{all:?}");
     }
 
     #[test]
