@@ -91,6 +91,7 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
             ),
         })?;
     let pgid = i32::try_from(child.id()).unwrap_or(0);
+    let _registered = options.background.then(|| BackgroundGroup::register(pgid));
     let terminal = options.foreground.then(|| ForegroundTerminal::hand_to(pgid)).flatten();
     let forwarding = (terminal.is_none() && !options.background).then(|| SignalForwarding::install(pgid));
 
@@ -282,6 +283,61 @@ impl SignalForwarding {
         }
         CHILD_GROUP.store(0, Ordering::SeqCst);
         FORWARDED.load(Ordering::SeqCst)
+    }
+}
+
+/// Process groups of commands running in the background (checks), so that an interrupt that
+/// ends this program ends them too instead of leaving them orphaned. A fixed table of atomics:
+/// the signal handler may not lock or allocate.
+static BACKGROUND_GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+static BACKGROUND_HANDLER: std::sync::Once = std::sync::Once::new();
+
+extern "C" fn end_background_groups(signal: libc::c_int) {
+    for slot in &BACKGROUND_GROUPS {
+        let pgid = slot.load(Ordering::SeqCst);
+        if pgid > 0 {
+            // SAFETY: kill(2) is async-signal-safe.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+    // Then die of the signal as we would have without the handler.
+    // SAFETY: signal(2) and raise(3) are async-signal-safe.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+/// A background group's place in [`BACKGROUND_GROUPS`], freed on drop.
+struct BackgroundGroup {
+    slot: Option<usize>,
+}
+
+impl BackgroundGroup {
+    fn register(pgid: i32) -> Self {
+        BACKGROUND_HANDLER.call_once(|| {
+            let handler = end_background_groups as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: the handler only reads atomics and calls async-signal-safe functions.
+                unsafe {
+                    libc::signal(sig, handler);
+                }
+            }
+        });
+        let slot = BACKGROUND_GROUPS
+            .iter()
+            .position(|s| s.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        BackgroundGroup { slot }
+    }
+}
+
+impl Drop for BackgroundGroup {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            BACKGROUND_GROUPS[slot].store(0, Ordering::SeqCst);
+        }
     }
 }
 

@@ -495,3 +495,47 @@ fn a_high_risk_action_runs_only_when_its_id_is_typed_on_the_terminal() {
     on_terminal(&env, "runbook act restart --runbook fix", "restart\n");
     assert!(env.path().join("acted").exists());
 }
+
+#[test]
+fn interrupting_a_check_ends_the_commands_it_started() {
+    let env = Env::new();
+    env.write(
+        "runbooks/hang.yaml",
+        "title: hang\nobserve:\n  - id: hang\n    command: {shell: \"sleep 31; echo hang-marker\"}\n    timeout: 1m\n",
+    );
+    let bin = assert_cmd::cargo::cargo_bin("incident");
+    let mut child = std::process::Command::new(bin)
+        .args(["check", "hang", "--no-record"])
+        .current_dir(env.path())
+        .env("INCIDENT_STORE", env.store())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = || {
+        std::process::Command::new("pgrep")
+            .args(["-f", "sleep 31; echo hang-marker"])
+            .output()
+            .map(|o| !o.stdout.is_empty())
+    };
+    // Wait (bounded) for the command to start.
+    for _ in 0..100 {
+        if running().unwrap_or(true) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if running().is_err() {
+        eprintln!("SKIPPED: no pgrep");
+        let _ = child.kill();
+        return;
+    }
+    assert!(running().unwrap(), "the command never started");
+    // SAFETY: sending SIGINT to a child we spawned.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGINT);
+    }
+    let _ = child.wait();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!running().unwrap(), "the check's command outlived the interrupted check");
+}
