@@ -528,6 +528,7 @@ fn interrupting_a_check_ends_the_commands_it_started() {
     if running().is_err() {
         eprintln!("SKIPPED: no pgrep");
         let _ = child.kill();
+        let _ = child.wait();
         return;
     }
     assert!(running().unwrap(), "the command never started");
