@@ -540,3 +540,29 @@ fn interrupting_a_check_ends_the_commands_it_started() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!running().unwrap(), "the check's command outlived the interrupted check");
 }
+
+#[test]
+fn check_without_a_runbook_uses_the_one_the_incident_was_opened_with() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    env.cmd().args(["open", "Checkout down", "-s", "sev2", "--runbook", "http-5xx", "--no-walk"]).assert().success();
+    env.cmd().args(["check", "--only", "health", "--var", &format!("base_url={}", server.url())]).assert().code(0);
+    assert!(env.timeline().contains(r#""runbook":"http-5xx""#));
+}
+
+#[test]
+fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
+    let env = Env::new();
+    env.cmd()
+        .args(["check", "http-5x", "--no-record"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean http-5xx?"));
+    env.write("runbooks/broken.yaml", "title: broken\nobserve:\n  - id: a\n    tcp: {host: h, port: 0}\n");
+    env.cmd()
+        .args(["check", "broken", "--no-record"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("runbooks/broken.yaml:4:26: port \"0\""));
+    env.cmd().args(["runbook", "list"]).assert().success().stdout(predicate::str::contains("does not load"));
+}
