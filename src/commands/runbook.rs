@@ -179,7 +179,7 @@ pub fn lint(ctx: &Context, args: &RunbookLintArgs) -> Result<u8> {
         ctx.out.json_value(&list)?;
     } else {
         for problem in &problems {
-            eprintln_problem(ctx, problem);
+            print_problem(ctx, problem);
         }
     }
     if problems.is_empty() {
@@ -198,7 +198,7 @@ pub fn lint(ctx: &Context, args: &RunbookLintArgs) -> Result<u8> {
 }
 
 /// Problems are data of `lint`: they go to stdout so they can be piped to an editor's quickfix.
-fn eprintln_problem(ctx: &Context, problem: &Problem) {
+fn print_problem(ctx: &Context, problem: &Problem) {
     let _ = ctx.out.data(&problem.to_string());
 }
 
