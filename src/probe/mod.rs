@@ -215,13 +215,17 @@ impl Engine {
             let semaphore = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
             let mut set = tokio::task::JoinSet::new();
             let mut records: Vec<Option<(CheckRecord, Option<String>)>> = vec![None; total];
+            let mut task_index = HashMap::new();
+            // Checks whose task failed (a bug, not the target): reported as such, not as late.
+            let mut crashed: Vec<usize> = Vec::new();
             for (index, check) in checks.iter().cloned().enumerate() {
                 let semaphore = Arc::clone(&semaphore);
                 let engine = Arc::clone(&engine);
-                set.spawn(async move {
+                let task = set.spawn(async move {
                     let _permit = semaphore.acquire_owned().await;
                     (index, engine.run_check(check).await)
                 });
+                task_index.insert(task.id(), index);
             }
             let deadline = tokio::time::Instant::now() + capped(options.deadline);
             let mut done = 0;
@@ -232,7 +236,7 @@ impl Engine {
                         progress(&outcome.0, done, total);
                         records[index] = Some(outcome);
                     }
-                    Ok(Some(Err(_))) => {} // a task that panicked: its check is reported below
+                    Ok(Some(Err(error))) => crashed.extend(task_index.get(&error.id()).copied()),
                     Ok(None) => break,
                     Err(_) => {
                         set.abort_all();
@@ -244,19 +248,19 @@ impl Engine {
             records
                 .into_iter()
                 .zip(&checks)
-                .map(|(record, check)| {
+                .enumerate()
+                .map(|(index, (record, check))| {
                     record.unwrap_or_else(|| {
-                        let record = engine.record(
-                            check,
-                            Some(Failure::unknown(
-                                "deadline",
-                                format!("not finished within the run's deadline ({late})"),
-                            )),
-                            Map::new(),
-                            Vec::new(),
-                            Vec::new(),
-                            options.deadline,
-                        );
+                        let failure = if crashed.contains(&index) {
+                            Failure::unknown(
+                                "internal_error",
+                                "the check failed inside incident (a bug: please report it)",
+                            )
+                        } else {
+                            Failure::unknown("deadline", format!("not finished within the run's deadline ({late})"))
+                        };
+                        let record =
+                            engine.record(check, Some(failure), Map::new(), Vec::new(), Vec::new(), options.deadline);
                         done += 1;
                         progress(&record.0, done, total);
                         record
