@@ -283,3 +283,12 @@ fn a_log_check_is_unknown_until_the_log_search_engine_exists() {
         .code(3)
         .stdout(predicate::str::contains("log checks are not available yet"));
 }
+
+#[test]
+fn a_password_given_as_a_flag_is_masked_in_the_recorded_target() {
+    let env = Env::new();
+    env.open_incident();
+    env.cmd().args(["probe", "cmd", "--", "echo", "--password", "pw-value-123"]).assert().code(0);
+    let timeline = env.timeline();
+    assert!(timeline.contains("check.result") && !timeline.contains("pw-value-123"), "{timeline}");
+}

@@ -301,7 +301,7 @@ impl Engine {
                     self.record(&check, None, observation.observed, assertions, attempts, started.elapsed());
                 record.status = status;
                 record.reason = reason.to_string();
-                record.summary = self.masker.mask(&summary);
+                record.summary = self.masker_for(&check).mask(&summary);
                 if status == CheckStatus::Ok && n > 1 {
                     // A pass that needed a retry is flaky: never plain ok.
                     record.status = CheckStatus::Warning;
@@ -357,6 +357,23 @@ impl Engine {
         Ok(client)
     }
 
+    /// The engine's masker, plus the values a command passes after secret-named flags
+    /// (`--password VALUE`): its output may echo them.
+    fn masker_for(&self, check: &Check) -> Masker {
+        let mut masker = self.masker.clone();
+        if let Probe::Command { argv } = &check.probe {
+            for (original, masked) in argv.iter().zip(self.masker.mask_argv(argv)) {
+                if *original != masked {
+                    match original.split_once('=') {
+                        Some((flag, value)) if flag.starts_with('-') => masker.add(value),
+                        _ => masker.add(original.clone()),
+                    }
+                }
+            }
+        }
+        masker
+    }
+
     fn record(
         &self,
         check: &Check,
@@ -370,26 +387,31 @@ impl Engine {
             Some(f) => (f.status, f.reason.to_string(), f.message),
             None => (CheckStatus::Ok, "ok".to_string(), String::new()),
         };
+        let masker = self.masker_for(check);
         let mut observed = observed;
         let evidence =
-            http::whole_body(&observed).or_else(|| command::whole_output(&observed)).map(|e| self.masker.mask(&e));
+            http::whole_body(&observed).or_else(|| command::whole_output(&observed)).map(|e| masker.mask(&e));
         http::trim_body(&mut observed);
         command::trim_output(&mut observed);
-        mask_values(&mut observed, &self.masker);
+        mask_values(&mut observed, &masker);
         let record = CheckRecord {
             check: check.id.clone(),
             runbook: check.runbook.clone(),
             probe: check.probe.kind().to_string(),
             status,
             reason,
-            summary: self.masker.mask(&summary),
-            target: self.masker.mask(&check.probe.target()),
+            summary: masker.mask(&summary),
+            target: match &check.probe {
+                // `--password VALUE` is secret by its place, whatever the value.
+                Probe::Command { argv } => crate::exec::shell_join(&masker.mask_argv(argv)),
+                probe => masker.mask(&probe.target()),
+            },
             observed,
             assertions: assertions
                 .into_iter()
                 .map(|a| crate::model::Assertion {
-                    expect: self.masker.mask(&a.expect),
-                    seen: self.masker.mask(&a.seen),
+                    expect: masker.mask(&a.expect),
+                    seen: masker.mask(&a.seen),
                     ok: a.ok,
                 })
                 .collect(),
