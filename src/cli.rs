@@ -132,6 +132,14 @@ pub enum Command {
     /// Search logs by time: matching records in a window, counts, a histogram (Observe)
     #[command(after_help = GREP_AFTER_HELP)]
     Grep(GrepArgs),
+    /// Run a runbook's Observe checks and record the results (exit 0 ok, 1 warning, 2 critical, 3 unknown)
+    Check(CheckArgs),
+    /// Run one ad-hoc check with the same engine and record (exit 0 ok, 1 warning, 2 critical, 3 unknown)
+    #[command(subcommand)]
+    Probe(ProbeCommand),
+    /// List, show, lint and create runbooks; run one of their actions
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -481,4 +489,219 @@ pub struct DrillArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+/// Where runbooks are looked for, besides `./runbooks` and the shipped library.
+#[derive(Debug, Args)]
+pub struct RunbookDirArgs {
+    /// A folder of runbooks (*.yaml), searched first
+    #[arg(long = "runbooks", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A runbook name or path [default: the incident's runbook]
+    #[arg(value_name = "RUNBOOK")]
+    pub runbook: Option<String>,
+    /// Set a runbook variable (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Run only this check (repeatable)
+    #[arg(long = "only", value_name = "CHECK_ID")]
+    pub only: Vec<String>,
+    /// Do not record the results in the incident
+    #[arg(long)]
+    pub no_record: bool,
+    /// How many checks run at once [default: the runbook's, else 8]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// A deadline for the whole run: checks not finished by then are `unknown`
+    #[arg(long, value_name = "DUR", default_value = "2m")]
+    pub deadline: String,
+    #[command(flatten)]
+    pub dirs: RunbookDirArgs,
+}
+
+/// Options every ad-hoc probe takes.
+#[derive(Debug, Args)]
+pub struct ProbeOptions {
+    /// Give up on one attempt after this long
+    #[arg(long, value_name = "DUR", default_value = "10s")]
+    pub timeout: String,
+    /// Extra attempts after a failure (a pass after a retry is a warning)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+    /// Do not record the result in the incident
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// An HTTP(S) request: status, latency, body, headers
+    Http(ProbeHttpArgs),
+    /// A TCP connection: HOST:PORT
+    Tcp(ProbeTcpArgs),
+    /// A DNS lookup
+    Dns(ProbeDnsArgs),
+    /// A TLS handshake: certificate expiry, subject, issuer, names, trust
+    Tls(ProbeTlsArgs),
+    /// A Prometheus instant query
+    Prometheus(ProbePrometheusArgs),
+    /// A command (argv, never through a shell), after `--`
+    Cmd(ProbeCmdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeHttpArgs {
+    pub url: String,
+    /// Request method
+    #[arg(long, short = 'X', default_value = "GET")]
+    pub method: String,
+    /// A request header, `Name: value` (repeatable)
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Wanted status: 200, 2xx [default: 2xx]
+    #[arg(long, value_name = "CODE")]
+    pub status: Option<String>,
+    /// Wanted latency, e.g. "< 300ms"
+    #[arg(long, value_name = "CMP", allow_hyphen_values = true)]
+    pub latency: Option<String>,
+    /// Text the body must contain
+    #[arg(long, value_name = "TEXT")]
+    pub contains: Option<String>,
+    /// Do not follow redirects
+    #[arg(long)]
+    pub no_follow: bool,
+    /// Do not verify the TLS certificate
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    #[command(flatten)]
+    pub options: ProbeOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeTcpArgs {
+    /// HOST:PORT
+    pub target: String,
+    #[command(flatten)]
+    pub options: ProbeOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeDnsArgs {
+    pub name: String,
+    /// A, AAAA, CNAME, MX or TXT
+    #[arg(long = "type", short = 't', default_value = "A")]
+    pub record_type: String,
+    /// Ask this nameserver (IP[:PORT]) instead of the system's
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub server: Option<String>,
+    /// An answer that must be among those returned (repeatable)
+    #[arg(long = "expect", value_name = "ANSWER")]
+    pub answers: Vec<String>,
+    #[command(flatten)]
+    pub options: ProbeOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeTlsArgs {
+    /// HOST[:PORT] (port 443 by default)
+    pub target: String,
+    /// Warn unless the leaf certificate is valid for at least this long [default: 14d]
+    #[arg(long, value_name = "DUR", default_value = "14d")]
+    pub min_valid: String,
+    /// Do not require the chain to verify against the system's roots
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    #[command(flatten)]
+    pub options: ProbeOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbePrometheusArgs {
+    /// Prometheus base URL, e.g. http://127.0.0.1:9090
+    pub url: String,
+    /// A PromQL instant query
+    pub query: String,
+    /// Warning threshold, e.g. "> 0.01"
+    #[arg(long, value_name = "CMP", allow_hyphen_values = true)]
+    pub warning: Option<String>,
+    /// Critical threshold, e.g. "> 0.05"
+    #[arg(long, value_name = "CMP", allow_hyphen_values = true)]
+    pub critical: Option<String>,
+    #[command(flatten)]
+    pub options: ProbeOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeCmdArgs {
+    /// Wanted exit code
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: i32,
+    #[command(flatten)]
+    pub options: ProbeOptions,
+    /// The command and its arguments, after `--`
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// List the runbooks there are (on disk and shipped)
+    List(RunbookDirArgs),
+    /// Show a runbook: its variables, checks, hypotheses and actions
+    Show(RunbookShowArgs),
+    /// Check runbooks without running them; exit 1 if any has a problem
+    Lint(RunbookLintArgs),
+    /// Write a new runbook from a template
+    New(RunbookNewArgs),
+    /// Run one action of a runbook: preview, confirm, run, verify, roll back if needed
+    Act(RunbookActArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookShowArgs {
+    /// A runbook name or path
+    pub name: String,
+    #[command(flatten)]
+    pub dirs: RunbookDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookLintArgs {
+    /// Runbook files or folders [default: every runbook there is]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub dirs: RunbookDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookNewArgs {
+    /// The new runbook's name (letters, digits, `-`, `_`)
+    pub name: String,
+    /// The folder to write it in
+    #[arg(long, value_name = "DIR", default_value = "runbooks")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookActArgs {
+    /// The action's id
+    pub action: String,
+    /// The runbook [default: the incident's runbook]
+    #[arg(long, short = 'r', value_name = "NAME|PATH")]
+    pub runbook: Option<String>,
+    /// Set a runbook variable (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Show what would run and run only the declared read-only preview
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Confirm without asking (required off a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub dirs: RunbookDirArgs,
 }

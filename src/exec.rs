@@ -28,6 +28,9 @@ pub struct Options {
     /// Give the command the terminal's foreground (so it reads the terminal and gets Ctrl-C
     /// directly) when stdin is the terminal and we hold its foreground.
     pub foreground: bool,
+    /// Runs beside other work (a check among many): stdin is /dev/null and interrupts are not
+    /// forwarded to it, since the caller owns them.
+    pub background: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -73,12 +76,13 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
     let (program, args) =
         argv.split_first().ok_or(SpawnError { message: "no command given".into(), shell_status: 2 })?;
     // Interrupts are caught from before the spawn: one arriving between the spawn and the
-    // terminal hand-off must reach the command, not end us with the command unrecorded.
-    let forwarding = SignalForwarding::install();
+    // terminal hand-off must reach the command, not end us with the command unrecorded. A
+    // background command (one check among many) leaves interrupts to its caller.
+    let forwarding = (!options.background).then(SignalForwarding::install);
     let started = Instant::now();
     let spawned = Command::new(program)
         .args(args)
-        .stdin(Stdio::inherit())
+        .stdin(if options.background { Stdio::null() } else { Stdio::inherit() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -86,7 +90,9 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
     let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
-            forwarding.finish();
+            if let Some(forwarding) = forwarding {
+                forwarding.finish();
+            }
             let not_found = e.kind() == io::ErrorKind::NotFound;
             return Err(SpawnError {
                 shell_status: if not_found { 127 } else { 126 },
@@ -98,8 +104,11 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
         }
     };
     let pgid = i32::try_from(child.id()).unwrap_or(0);
-    forwarding.forward_to(pgid);
-    let terminal = options.foreground.then(|| ForegroundTerminal::hand_to(pgid)).flatten();
+    let _registered = options.background.then(|| BackgroundGroup::register(pgid));
+    if let Some(forwarding) = &forwarding {
+        forwarding.forward_to(pgid);
+    }
+    let terminal = (options.foreground && !options.background).then(|| ForegroundTerminal::hand_to(pgid)).flatten();
 
     let (tx, rx) = mpsc::channel();
     let mut open_pipes = 0;
@@ -168,7 +177,7 @@ pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8
         kill_group(pgid, libc::SIGKILL);
     }
     drop(terminal);
-    let forwarded = forwarding.finish();
+    let forwarded = forwarding.is_some_and(SignalForwarding::finish);
     let duration = started.elapsed();
     let status = match status {
         Some(Ok(status)) => status,
@@ -300,6 +309,61 @@ impl SignalForwarding {
         }
         CHILD_GROUP.store(0, Ordering::SeqCst);
         FORWARDED.load(Ordering::SeqCst)
+    }
+}
+
+/// Process groups of commands running in the background (checks), so that an interrupt that
+/// ends this program ends them too instead of leaving them orphaned. A fixed table of atomics:
+/// the signal handler may not lock or allocate.
+static BACKGROUND_GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+static BACKGROUND_HANDLER: std::sync::Once = std::sync::Once::new();
+
+extern "C" fn end_background_groups(signal: libc::c_int) {
+    for slot in &BACKGROUND_GROUPS {
+        let pgid = slot.load(Ordering::SeqCst);
+        if pgid > 0 {
+            // SAFETY: kill(2) is async-signal-safe.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
+    // Then die of the signal as we would have without the handler.
+    // SAFETY: signal(2) and raise(3) are async-signal-safe.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+/// A background group's place in [`BACKGROUND_GROUPS`], freed on drop.
+struct BackgroundGroup {
+    slot: Option<usize>,
+}
+
+impl BackgroundGroup {
+    fn register(pgid: i32) -> Self {
+        BACKGROUND_HANDLER.call_once(|| {
+            let handler = end_background_groups as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: the handler only reads atomics and calls async-signal-safe functions.
+                unsafe {
+                    libc::signal(sig, handler);
+                }
+            }
+        });
+        let slot = BACKGROUND_GROUPS
+            .iter()
+            .position(|s| s.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        BackgroundGroup { slot }
+    }
+}
+
+impl Drop for BackgroundGroup {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            BACKGROUND_GROUPS[slot].store(0, Ordering::SeqCst);
+        }
     }
 }
 

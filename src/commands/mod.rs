@@ -3,6 +3,8 @@
 //! Each command is `run(ctx, args) -> Result<u8>`: the exit code on success (0 for all but
 //! `run`, which passes on its command's status).
 
+mod act;
+mod check;
 mod drill;
 mod followup;
 mod grep;
@@ -15,11 +17,12 @@ mod open;
 mod postmortem;
 mod record;
 mod run;
+mod runbook;
 mod show;
 mod stats;
 mod timeline;
 
-use crate::cli::Command;
+use crate::cli::{Command, RunbookCommand};
 use crate::context::Context;
 use crate::error::Result;
 
@@ -48,6 +51,15 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Lint(args) => lint::run(ctx, args),
         Command::Stats(args) => stats::run(ctx, args),
         Command::Grep(args) => grep::run(ctx, args),
+        Command::Check(args) => check::check(ctx, args),
+        Command::Probe(command) => check::probe(ctx, command),
+        Command::Runbook(command) => match command {
+            RunbookCommand::List(args) => runbook::list(ctx, args),
+            RunbookCommand::Show(args) => runbook::show(ctx, args),
+            RunbookCommand::Lint(args) => runbook::lint(ctx, args),
+            RunbookCommand::New(args) => runbook::new(ctx, args),
+            RunbookCommand::Act(args) => act::act(ctx, args),
+        },
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

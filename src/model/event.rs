@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::check::CheckRecord;
 use super::vocab::{Phase, Priority, Severity, Status};
 use crate::time::serde_ts;
 
@@ -172,6 +173,27 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         samples: Vec<String>,
     },
+    /// One check of a runbook or an ad-hoc probe, with what was seen and what it means.
+    #[serde(rename = "check.result")]
+    CheckResult(CheckRecord),
+    /// One step of a runbook action: preview, confirmed, run, verify, rollback, ...
+    #[serde(rename = "runbook.step")]
+    RunbookStep {
+        runbook: String,
+        action: String,
+        /// `preview`, `dry_run`, `confirmed`, `run`, `verify`, `rollback`.
+        step: String,
+        ok: bool,
+        /// What happened, in a line; secrets masked.
+        detail: String,
+        /// The command line, when the step ran one; secrets masked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_ms: Option<u64>,
+    },
     #[serde(rename = "followup.added")]
     FollowUpAdded {
         followup: String,
@@ -226,6 +248,8 @@ impl Body {
         "action",
         "command.finished",
         "log.search",
+        "check.result",
+        "runbook.step",
         "followup.added",
         "followup.done",
         "phase.entered",
@@ -254,6 +278,8 @@ impl Body {
             Body::Action { .. } => "action",
             Body::CommandFinished { .. } => "command.finished",
             Body::LogSearch { .. } => "log.search",
+            Body::CheckResult(_) => "check.result",
+            Body::RunbookStep { .. } => "runbook.step",
             Body::FollowUpAdded { .. } => "followup.added",
             Body::FollowUpDone { .. } => "followup.done",
             Body::PhaseEntered { .. } => "phase.entered",
@@ -266,13 +292,14 @@ impl Body {
     /// The OODA phase an event of this kind belongs to, when it belongs to one.
     pub fn default_phase(&self) -> Option<Phase> {
         match self {
-            Body::Observation { .. } | Body::LogSearch { .. } => Some(Phase::Observe),
+            Body::Observation { .. } | Body::LogSearch { .. } | Body::CheckResult(_) => Some(Phase::Observe),
             Body::HypothesisAdded { .. } => Some(Phase::Orient),
             Body::Decision { .. } => Some(Phase::Decide),
             Body::HypothesisConfirmed { .. }
             | Body::HypothesisRefuted { .. }
             | Body::Action { .. }
-            | Body::CommandFinished { .. } => Some(Phase::Act),
+            | Body::CommandFinished { .. }
+            | Body::RunbookStep { .. } => Some(Phase::Act),
             Body::PhaseEntered { to } => Some(*to),
             _ => None,
         }
@@ -368,6 +395,13 @@ impl Body {
                     ));
                 }
                 text
+            }
+            Body::CheckResult(record) => {
+                format!("Check {} {}: {}", record.check, record.status.as_str().to_ascii_uppercase(), record.summary)
+            }
+            Body::RunbookStep { runbook, action, step, ok, detail, .. } => {
+                let outcome = if *ok { "" } else { " FAILED" };
+                format!("Runbook {runbook} action {action} {step}{outcome}: {detail}")
             }
             Body::FollowUpAdded { followup, text, owner, due, priority } => {
                 let mut text = format!("{followup} follow-up: {text} (owner {owner}");

@@ -2,11 +2,13 @@
 //!
 //! Nothing here does I/O or knows about clap, tokio or the terminal.
 
+mod check;
 mod event;
 mod ids;
 mod incident;
 mod vocab;
 
+pub use check::{Assertion, Attempt, CheckRecord, CheckStatus};
 pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
 pub use ids::{IncidentId, ItemId, ItemKind, slugify};
 pub use incident::{Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment};

@@ -55,7 +55,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
     let mut recorder = OutputRecorder::new(dir.new_artifact()?, &masker);
     ctx.out.info(&ctx.out.paint_err(crate::output::Style::Dim, &format!("$ {command}")));
 
-    let exec_options = exec::Options { timeout: options.timeout, foreground: true };
+    let exec_options = exec::Options { timeout: options.timeout, foreground: true, ..Default::default() };
     let result = exec::run(argv, &exec_options, &mut |stream, bytes| {
         // The person sees the output live; the record gets it masked.
         let _ = match (stream, options.echo) {

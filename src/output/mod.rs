@@ -41,6 +41,8 @@ pub struct Output {
     color_stdout: bool,
     color_stderr: bool,
     pub stdout_is_terminal: bool,
+    /// Live progress is drawn only on a terminal.
+    pub stderr_is_terminal: bool,
     quiet: bool,
     verbose: bool,
 }
@@ -60,6 +62,7 @@ impl Output {
             color_stdout: decide(stdout_is_terminal) && !json,
             color_stderr: decide(io::stderr().is_terminal()),
             stdout_is_terminal,
+            stderr_is_terminal: io::stderr().is_terminal(),
             quiet,
             verbose,
         }
@@ -119,6 +122,34 @@ impl Output {
     pub fn detail(&self, text: &str) {
         if self.verbose {
             eprintln!("{}", self.paint_err(Style::Dim, text));
+        }
+    }
+
+    /// Redraws a one-line progress report on stderr; only on a terminal and without `--quiet`.
+    pub fn progress(&self, text: &str) {
+        if self.stderr_is_terminal && !self.quiet {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{text}");
+            let _ = err.flush();
+        }
+    }
+
+    /// Clears the progress line.
+    pub fn progress_done(&self) {
+        self.progress("");
+    }
+
+    /// Asks a question on stderr and reads one line of the answer from stdin (`None` at the end
+    /// of input). Callers ask only when stdin is a terminal.
+    pub fn ask(&self, question: &str) -> Result<Option<String>> {
+        let mut err = io::stderr().lock();
+        let _ = write!(err, "{question} ");
+        let _ = err.flush();
+        let mut line = String::new();
+        match io::stdin().read_line(&mut line) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(line.trim().to_string())),
+            Err(e) => Err(Error::runtime(format!("cannot read the answer: {e}"))),
         }
     }
 

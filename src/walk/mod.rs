@@ -301,15 +301,13 @@ const RESUME_MESSAGE: &[u8] =
     b"\x1b[?25h\nInterrupted. Everything entered so far is recorded; continue with `incident walk`.\n";
 
 extern "C" fn leave_walk(_signal: libc::c_int) {
-    // SAFETY: write(2) and _exit(2) are async-signal-safe.
-    unsafe {
-        libc::write(libc::STDERR_FILENO, RESUME_MESSAGE.as_ptr().cast(), RESUME_MESSAGE.len());
-        libc::_exit(130);
-    }
+    // Not in the middle of writing an answer down: that finishes first.
+    crate::interrupt::end_or_defer();
 }
 
 impl InterruptGuard {
     fn install() -> Self {
+        crate::interrupt::set_exit_message(RESUME_MESSAGE);
         let handler = leave_walk as extern "C" fn(libc::c_int) as libc::sighandler_t;
         let previous = [libc::SIGINT, libc::SIGHUP, libc::SIGTERM]
             .iter()

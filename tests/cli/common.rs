@@ -70,6 +70,18 @@ impl Env {
         self.ok(&["timeline", "--json"]).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
     }
 
+    /// Waits (up to 10 s) until the current incident has an event matching `wanted`.
+    pub fn wait_for_event(&self, wanted: impl Fn(&Value) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if self.events().iter().any(&wanted) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the event never appeared");
+    }
+
     pub fn timeline_path(&self, id: &str) -> PathBuf {
         self.store().join(id).join("timeline.jsonl")
     }

@@ -70,7 +70,10 @@ fn a_drill_on_a_terminal_briefs_the_responder_and_starts_the_walk() {
         cmd
     });
     t.expect("Drill (bad-deploy)").expect("deploy history:").expect("OBSERVE");
-    t.answer("What do you see?", "health check fails").expect("What do you see?").send("\x03");
+    t.answer("What do you see?", "health check fails");
+    // The answer is on disk before the next prompt; interrupt at that prompt.
+    env.wait_for_event(|e| e["text"] == "health check fails");
+    t.expect("What do you see?").send("\x03");
     assert_eq!(t.finish(), Some(130));
     let show = env.show();
     assert_eq!(show["drill"], true);

@@ -7,5 +7,8 @@ mod grep;
 mod guarantees;
 mod lifecycle;
 mod postmortem;
+mod probe;
 mod run;
+mod runbook;
+mod support;
 mod walk;

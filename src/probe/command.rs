@@ -1,0 +1,79 @@
+//! The `command` probe: an argv run in its own process group, killed whole on timeout.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::{Failure, Observation, millis};
+use crate::exec::{self, Stream};
+
+/// How much of each stream is kept: the tail is what tells.
+const KEEP: usize = 64 * 1024;
+const IN_RECORD: usize = 2048;
+
+pub async fn probe(argv: Vec<String>, timeout: Duration) -> Observation {
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        // The engine's own timeout would only drop the future: the command's timeout must kill it.
+        let options = exec::Options { timeout: Some(timeout), background: true, ..Default::default() };
+        let result = exec::run(&argv, &options, &mut |stream, bytes| {
+            let buf = if stream == Stream::Stdout { &mut stdout } else { &mut stderr };
+            buf.extend_from_slice(bytes);
+            if buf.len() > 2 * KEEP {
+                buf.drain(..buf.len() - KEEP);
+            }
+        });
+        (result, stdout, stderr)
+    })
+    .await;
+    let (result, stdout, stderr) = match joined {
+        Ok(r) => r,
+        Err(e) => return Observation::failed(Failure::unknown("spawn_error", format!("lost the command: {e}"))),
+    };
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => return Observation::failed(Failure::unknown("spawn_error", e.message)),
+    };
+    let mut observed = Map::new();
+    observed.insert("exit_code".into(), outcome.exit_code.map_or(Value::Null, Value::from));
+    if let Some(signal) = outcome.signal {
+        observed.insert("signal".into(), Value::from(signal));
+    }
+    observed.insert("timed_out".into(), Value::from(outcome.timed_out));
+    observed.insert("stdout".into(), Value::from(String::from_utf8_lossy(&stdout).into_owned()));
+    observed.insert("stderr".into(), Value::from(String::from_utf8_lossy(&stderr).into_owned()));
+    observed.insert("duration_ms".into(), Value::from(millis(outcome.duration)));
+    if outcome.timed_out {
+        return Observation {
+            observed,
+            failure: Some(Failure::critical(
+                "timeout",
+                format!("still running after {}; its process group was killed", super::show_duration(timeout)),
+            )),
+        };
+    }
+    Observation { observed, failure: None }
+}
+
+/// Both streams whole, when the record will keep only their tails.
+pub fn whole_output(observed: &Map<String, Value>) -> Option<String> {
+    let text = |key: &str| observed.get(key).and_then(Value::as_str).unwrap_or("");
+    let (out, err) = (text("stdout"), text("stderr"));
+    (out.len() > IN_RECORD || err.len() > IN_RECORD).then(|| format!("--- stdout\n{out}\n--- stderr\n{err}\n"))
+}
+
+/// Keeps the tails of stdout and stderr in a record.
+pub fn trim_output(observed: &mut Map<String, Value>) {
+    for key in ["stdout", "stderr"] {
+        if let Some(Value::String(text)) = observed.get_mut(key)
+            && text.len() > IN_RECORD
+        {
+            let mut start = text.len() - IN_RECORD;
+            while !text.is_char_boundary(start) {
+                start += 1;
+            }
+            *text = format!("…{}", &text[start..]);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The `http` probe.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use super::{Failure, HttpProbe, Observation, millis};
+use crate::secrets::Masker;
+
+/// The most of a body read; the rest is not needed to judge a health endpoint.
+const MAX_BODY: usize = 1024 * 1024;
+/// How much of the body the record keeps.
+const BODY_IN_RECORD: usize = 2048;
+
+pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration, masker: &Masker) -> Observation {
+    let method = match reqwest::Method::from_bytes(spec.method.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => return Observation::failed(Failure::unknown("bad_request", format!("method {:?}", spec.method))),
+    };
+    let url = match reqwest::Url::parse(&spec.url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+        Ok(url) => {
+            return Observation::failed(Failure::unknown("bad_url", format!("{}: not http or https", url.scheme())));
+        }
+        Err(e) => {
+            return Observation::failed(Failure::unknown("bad_url", format!("{:?}: {e}", masker.mask(&spec.url))));
+        }
+    };
+    let mut request = client.request(method, url).timeout(timeout);
+    for (name, value) in &spec.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if let Some(body) = &spec.body {
+        request = request.body(body.clone());
+    }
+    let started = Instant::now();
+    let mut response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => return Observation::failed(classify(&e)),
+    };
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    let mut headers = Map::new();
+    for (name, value) in response.headers() {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        headers.insert(
+            name.as_str().to_string(),
+            Value::from(
+                masker.mask(&format!("{name}: {value}")).split_once(": ").map_or(String::new(), |(_, v)| v.to_string()),
+            ),
+        );
+    }
+    let final_url = response.url().to_string();
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() >= MAX_BODY {
+                    body.truncate(MAX_BODY);
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return Observation::failed(classify(&e)),
+        }
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let mut observed = Map::new();
+    observed.insert("status".into(), Value::from(status));
+    observed.insert("latency_ms".into(), Value::from(millis(latency)));
+    observed.insert("headers".into(), Value::Object(headers));
+    if final_url != spec.url {
+        observed.insert("url".into(), Value::from(masker.mask(&final_url)));
+    }
+    if let Ok(json) = serde_json::from_str::<Value>(&text) {
+        observed.insert("json".into(), json);
+    }
+    // The whole body is judged; the record keeps its start.
+    observed.insert("body".into(), Value::from(text));
+    Observation { observed, failure: None }
+}
+
+/// The whole body, when the record will keep only its start.
+pub fn whole_body(observed: &Map<String, Value>) -> Option<String> {
+    observed.get("body").and_then(Value::as_str).filter(|b| b.len() > BODY_IN_RECORD).map(str::to_string)
+}
+
+/// Trims a recorded body to its first part.
+pub fn trim_body(observed: &mut Map<String, Value>) {
+    if let Some(Value::String(body)) = observed.get_mut("body")
+        && body.len() > BODY_IN_RECORD
+    {
+        let mut end = BODY_IN_RECORD;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body.truncate(end);
+        body.push('…');
+    }
+    observed.remove("json");
+}
+
+/// A reason code for a failed request, from the error and its causes.
+fn classify(err: &reqwest::Error) -> Failure {
+    let mut chain = String::new();
+    let mut refused = false;
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            refused = true;
+        }
+        let text = e.to_string();
+        if !chain.contains(&text) {
+            if !chain.is_empty() {
+                chain.push_str(": ");
+            }
+            chain.push_str(&text);
+        }
+        source = e.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    if err.is_timeout() {
+        Failure::critical("timeout", "no answer in time")
+    } else if refused || lower.contains("connection refused") {
+        Failure::critical("connect_refused", "connection refused")
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") {
+        Failure::unknown("dns_error", format!("cannot resolve the host: {chain}"))
+    } else if lower.contains("expired") && lower.contains("certificate") {
+        Failure::critical("cert_expired", format!("certificate expired: {chain}"))
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        Failure::critical("tls_handshake", chain)
+    } else if err.is_redirect() {
+        Failure::critical("redirects", chain)
+    } else if err.is_connect() {
+        Failure::critical("connect_error", chain)
+    } else {
+        Failure::critical("http_error", chain)
+    }
+}

@@ -1,0 +1,675 @@
+//! Loading a runbook: YAML to [`RunbookFile`], then every check the format promises, each
+//! problem reported with file, line, column and the offending line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_saphyr::{Location, Spanned};
+
+use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, Text};
+use super::template;
+use crate::probe::compare::{Comparison, Unit};
+use crate::time::parse_duration;
+
+/// A runbook's text and where it came from (a path, or `builtin:NAME.yaml`).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: String,
+    pub text: String,
+}
+
+/// One thing wrong with a runbook file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    /// 1-based; 0 when the parser could not say.
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    /// The offending line, when known.
+    pub snippet: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.path, self.message);
+        }
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)?;
+        if let Some(snippet) = &self.snippet {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            let caret_pad: String = snippet
+                .chars()
+                .take(usize::try_from(self.column.saturating_sub(1)).unwrap_or(0))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n {pad} |\n {number} | {snippet}\n {pad} | {caret_pad}^")?;
+        }
+        Ok(())
+    }
+}
+
+/// A runbook that loaded and passed every check.
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    pub name: String,
+    pub path: String,
+    pub file: RunbookFile,
+}
+
+impl Runbook {
+    pub fn check(&self, id: &str) -> Option<&CheckSpec> {
+        self.file.observe.iter().find(|c| c.id.value == id)
+    }
+
+    pub fn action(&self, id: &str) -> Option<&super::schema::ActionSpec> {
+        self.file.act.iter().find(|a| a.id.value == id)
+    }
+}
+
+/// The probe kinds, in the order the format lists them.
+pub const PROBES: &[&str] = &["http", "tcp", "dns", "tls", "command", "prometheus", "log"];
+
+/// The fields of a check's result an `assert:` expression can read, by probe.
+fn observed_fields(probe: &str) -> &'static [&'static str] {
+    match probe {
+        "http" => &["status", "latency_ms", "headers", "body", "json"],
+        "tcp" => &["connected", "latency_ms"],
+        "dns" => &["answers", "rcode", "latency_ms"],
+        "tls" => &["leaf_expires_in_days", "chain_expires_in_days", "subject", "issuer", "sans", "verified"],
+        "command" => &["exit_code", "stdout", "stderr", "timed_out"],
+        "prometheus" => &["value", "series"],
+        "log" => &["matches"],
+        _ => &[],
+    }
+}
+
+/// Which probes each expectation applies to.
+fn expectations_of(expect: &Expect) -> Vec<(&'static str, &'static [&'static str], Option<Location>)> {
+    let loc = |t: &Option<Text>| t.as_ref().map(|t| t.referenced);
+    let http: &[&str] = &["http"];
+    let cmd: &[&str] = &["command"];
+    let tls: &[&str] = &["tls"];
+    let mut out = vec![
+        ("status", http, expect.status.as_ref().map(|s| s.referenced)),
+        ("latency", &["http", "tcp", "dns"][..], loc(&expect.latency)),
+        ("body_contains", http, loc(&expect.body_contains)),
+        ("body_matches", http, loc(&expect.body_matches)),
+        ("exit_code", cmd, None),
+        ("stdout_contains", cmd, loc(&expect.stdout_contains)),
+        ("stdout_matches", cmd, loc(&expect.stdout_matches)),
+        ("stderr_contains", cmd, loc(&expect.stderr_contains)),
+        ("rcode", &["dns"][..], loc(&expect.rcode)),
+        ("leaf_expires_in", tls, loc(&expect.leaf_expires_in)),
+        ("chain_expires_in", tls, loc(&expect.chain_expires_in)),
+        ("subject_contains", tls, loc(&expect.subject_contains)),
+        ("issuer_contains", tls, loc(&expect.issuer_contains)),
+        ("san_contains", tls, loc(&expect.san_contains)),
+        ("value", &["prometheus"][..], loc(&expect.value)),
+    ];
+    // Expectations without a span of their own are present-or-absent flags.
+    out.retain(|(name, _, location)| location.is_some() || (*name == "exit_code" && expect.exit_code.is_some()));
+    if !expect.json.is_empty() {
+        out.push(("json", http, None));
+    }
+    if !expect.headers.is_empty() {
+        out.push(("headers", http, expect.headers.values().next().map(|t| t.referenced)));
+    }
+    if !expect.answers_contain.is_empty() {
+        out.push(("answers_contain", &["dns"][..], Some(expect.answers_contain[0].referenced)));
+    }
+    if expect.verified.is_some() {
+        out.push(("verified", tls, None));
+    }
+    out
+}
+
+/// Parses and checks a runbook; `default_name` is the file stem.
+pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>> {
+    let file: RunbookFile = match serde_saphyr::from_str(&source.text) {
+        Ok(file) => file,
+        Err(err) => return Err(vec![yaml_problem(source, &err)]),
+    };
+    let mut checker = Checker { source, problems: Vec::new(), env: template::environment() };
+    checker.check_file(&file);
+    if !checker.problems.is_empty() {
+        let mut problems = checker.problems;
+        problems.sort_by_key(|p| (p.line, p.column));
+        problems.dedup();
+        return Err(problems);
+    }
+    let name = file.name.as_ref().map_or_else(|| default_name.to_string(), |n| n.value.clone());
+    Ok(Runbook { name, path: source.path.clone(), file })
+}
+
+fn yaml_problem(source: &Source, err: &serde_saphyr::Error) -> Problem {
+    let plain = err.without_snippet();
+    let location = plain.location().or_else(|| err.location());
+    let (line, column) = location.map_or((0, 0), |l| (l.line(), l.column()));
+    let message = match plain {
+        serde_saphyr::Error::SerdeUnknownField { field, expected, .. } => {
+            let mut text = format!("unknown key `{field}`");
+            match did_you_mean(field, expected.iter().copied()) {
+                Some(close) => text.push_str(&format!("; did you mean `{close}`?")),
+                None => text.push_str(&format!(" (expected one of: {})", expected.join(", "))),
+            }
+            text
+        }
+        serde_saphyr::Error::SerdeMissingField { field, .. } => format!("missing key `{field}`"),
+        other => first_line_of(&other.to_string()),
+    };
+    problem_at(source, line, column, message)
+}
+
+/// The error's message without the snippet and position saphyr may have put in it.
+fn first_line_of(text: &str) -> String {
+    let line = text.lines().next().unwrap_or(text).trim();
+    line.split(" at line ").next().unwrap_or(line).to_string()
+}
+
+fn problem_at(source: &Source, line: u64, column: u64, message: String) -> Problem {
+    let snippet = (line > 0)
+        .then(|| source.text.lines().nth(usize::try_from(line - 1).unwrap_or(usize::MAX)))
+        .flatten()
+        .map(|l| l.trim_end().to_string());
+    Problem { path: source.path.clone(), line, column, message, snippet }
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+struct Checker<'a> {
+    source: &'a Source,
+    problems: Vec<Problem>,
+    env: minijinja::Environment<'static>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, at: Location, message: impl Into<String>) {
+        let problem = problem_at(self.source, at.line(), at.column(), message.into());
+        self.problems.push(problem);
+    }
+
+    fn check_file(&mut self, file: &RunbookFile) {
+        if let Some(name) = &file.name
+            && (name.value.is_empty() || !name.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
+            self.report(name.referenced, format!("name {:?}: use letters, digits, `-` and `_`", name.value));
+        }
+        let vars: BTreeSet<&str> = file.vars.keys().map(String::as_str).collect();
+        for (name, spec) in &file.vars {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                self.report(spec.referenced, format!("variable name {name:?}: use letters, digits and `_`"));
+            }
+        }
+        self.duration(file.defaults.timeout.as_ref(), "timeout");
+        self.duration(file.defaults.backoff.as_ref(), "backoff");
+
+        let check_ids = self.unique_ids(file.observe.iter().map(|c| &c.id), "check");
+        let hypothesis_ids = self.unique_ids(file.orient.hypotheses.iter().map(|h| &h.id), "hypothesis");
+        let action_ids = self.unique_ids(file.act.iter().map(|a| &a.id), "action");
+
+        for check in &file.observe {
+            self.check_check(check, &vars);
+        }
+        for hypothesis in &file.orient.hypotheses {
+            if let Some(when) = &hypothesis.when {
+                self.expression(when, &["checks", "vars"], &vars, Some(&check_ids));
+            }
+            for action in &hypothesis.suggest {
+                self.reference(action, &action_ids, "action");
+            }
+        }
+        for action in &file.act {
+            for hypothesis in &action.requires {
+                self.reference(hypothesis, &hypothesis_ids, "hypothesis");
+            }
+            if let Some(risk) = &action.risk
+                && !["low", "medium", "high"].contains(&risk.value.as_str())
+            {
+                self.report(risk.referenced, format!("risk {:?}: use low, medium or high", risk.value));
+            }
+            self.command(&action.command, &vars, action.id.referenced);
+            for spec in [&action.preview, &action.rollback].into_iter().flatten() {
+                self.command(spec, &vars, action.id.referenced);
+            }
+            self.duration(action.timeout.as_ref(), "timeout");
+            if let Some(verify) = &action.verify {
+                for check in &verify.checks {
+                    self.reference(check, &check_ids, "check");
+                }
+                self.duration(verify.within.as_ref(), "within");
+                self.duration(verify.interval.as_ref(), "interval");
+            }
+        }
+    }
+
+    fn unique_ids<'b>(&mut self, ids: impl Iterator<Item = &'b Text>, what: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        for id in ids {
+            if id.value.is_empty() || !id.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                // Ids are read in expressions as `checks.ID`: they must be names.
+                self.report(id.referenced, format!("{what} id {:?}: use letters, digits, `_` and `-`", id.value));
+            }
+            if !seen.insert(id.value.clone()) {
+                self.report(id.referenced, format!("duplicate {what} id `{}`", id.value));
+            }
+        }
+        seen
+    }
+
+    fn reference(&mut self, id: &Text, known: &BTreeSet<String>, what: &str) {
+        if known.contains(&id.value) {
+            return;
+        }
+        let mut message = format!("unknown {what} `{}`", id.value);
+        match did_you_mean(&id.value, known.iter().map(String::as_str)) {
+            Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+            None if known.is_empty() => message.push_str(&format!(" (this runbook has no {what}s)")),
+            None => message
+                .push_str(&format!(" (known: {})", known.iter().map(String::as_str).collect::<Vec<_>>().join(", "))),
+        }
+        self.report(id.referenced, message);
+    }
+
+    fn duration(&mut self, text: Option<&Text>, key: &str) {
+        if let Some(text) = text {
+            match parse_duration(&text.value) {
+                Ok(d) if d.is_zero() && key != "backoff" => {
+                    self.report(text.referenced, format!("{key}: must be longer than zero"));
+                }
+                Ok(_) => {}
+                Err(e) => self.report(text.referenced, format!("{key}: {e}")),
+            }
+        }
+    }
+
+    fn comparison(&mut self, text: Option<&Text>, key: &str, unit: Unit) {
+        if let Some(text) = text
+            && let Err(e) = Comparison::parse(&text.value, unit)
+        {
+            self.report(text.referenced, format!("{key}: {e}"));
+        }
+    }
+
+    fn regex(&mut self, text: Option<&Text>, key: &str) {
+        if let Some(text) = text
+            && let Err(e) = regex::Regex::new(&text.value)
+        {
+            let detail = e.to_string();
+            let detail = detail.lines().last().unwrap_or(&detail).trim().to_string();
+            self.report(text.referenced, format!("{key}: not a regular expression: {detail}"));
+        }
+    }
+
+    /// A string that may hold `{{ }}`: it must compile and read only declared `vars`.
+    fn template(&mut self, text: &Text, vars: &BTreeSet<&str>) {
+        if !template::is_template(&text.value) {
+            return;
+        }
+        match template::template_names(&self.env, &text.value) {
+            Err(e) => self.report(text.referenced, format!("bad template: {e}")),
+            Ok(names) => {
+                for name in names {
+                    self.name_in_scope(text.referenced, &name, &["vars"], vars, None);
+                }
+            }
+        }
+    }
+
+    fn expression(&mut self, text: &Text, roots: &[&str], vars: &BTreeSet<&str>, checks: Option<&BTreeSet<String>>) {
+        match template::expression_names(&self.env, &text.value) {
+            Err(e) => self.report(text.referenced, format!("bad expression: {e}")),
+            Ok(names) => {
+                for name in names {
+                    self.name_in_scope(text.referenced, &name, roots, vars, checks);
+                }
+                if checks.is_some() {
+                    self.status_literals(text);
+                }
+            }
+        }
+    }
+
+    /// `checks.db.status == 'critcal'` compiles and is never true: catch the typo at load.
+    fn status_literals(&mut self, text: &Text) {
+        const STATUSES: [&str; 4] = ["ok", "warning", "critical", "unknown"];
+        static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+        let pattern = PATTERN.get_or_init(|| {
+            regex::Regex::new(r#"\.status\s*(?:==|!=|in|not\s+in)\s*(\[[^\]]*\]|'[^']*'|"[^"]*")"#).ok()
+        });
+        let Some(pattern) = pattern else { return };
+        for found in pattern.captures_iter(&text.value) {
+            let Some(operand) = found.get(1) else { continue };
+            for literal in operand.as_str().split(',') {
+                let word = literal.trim().trim_matches(['[', ']']).trim().trim_matches(['\'', '"']);
+                if !word.is_empty() && !STATUSES.contains(&word) {
+                    let mut message = format!("`{word}` is not a status (ok, warning, critical, unknown)");
+                    if let Some(close) = did_you_mean(word, STATUSES) {
+                        message.push_str(&format!("; did you mean '{close}'?"));
+                    }
+                    self.report(text.referenced, message);
+                }
+            }
+        }
+    }
+
+    fn name_in_scope(
+        &mut self,
+        at: Location,
+        name: &str,
+        roots: &[&str],
+        vars: &BTreeSet<&str>,
+        checks: Option<&BTreeSet<String>>,
+    ) {
+        let mut parts = name.split('.');
+        let root = parts.next().unwrap_or_default();
+        let member = parts.next();
+        if !roots.contains(&root) {
+            let mut message = format!("unknown name `{root}` (this can read: {})", roots.join(", "));
+            if let Some(close) = did_you_mean(root, roots.iter().copied()) {
+                message = format!("unknown name `{root}`; did you mean `{close}`?");
+            }
+            self.report(at, message);
+            return;
+        }
+        match (root, member) {
+            ("vars", Some(var)) if !vars.contains(var) => {
+                let mut message = format!("unknown variable `vars.{var}`");
+                if let Some(close) = did_you_mean(var, vars.iter().copied()) {
+                    message.push_str(&format!("; did you mean `vars.{close}`?"));
+                } else {
+                    message.push_str(" (declare it under `vars:`)");
+                }
+                self.report(at, message);
+            }
+            ("checks", Some(check)) => {
+                if let Some(known) = checks
+                    && !known.contains(check)
+                {
+                    let mut message = format!("unknown check `checks.{check}`");
+                    if let Some(close) = did_you_mean(check, known.iter().map(String::as_str)) {
+                        message.push_str(&format!("; did you mean `checks.{close}`?"));
+                    }
+                    self.report(at, message);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, spec: &CommandSpec, vars: &BTreeSet<&str>, at: Location) {
+        match (&spec.run, &spec.shell) {
+            (Some(_), Some(shell)) => {
+                self.report(shell.referenced, "a command has either `run` (an argv) or `shell`, not both");
+            }
+            (None, None) => self.report(at, "a command needs `run: [PROGRAM, ARG...]` or `shell: \"...\"`"),
+            (Some(argv), None) if argv.is_empty() => self.report(at, "`run` is empty: name a program"),
+            _ => {}
+        }
+        for text in spec.run.iter().flatten().chain(spec.shell.iter()) {
+            self.template(text, vars);
+        }
+    }
+
+    fn check_check(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
+        let present: Vec<&str> = [
+            check.http.is_some(),
+            check.tcp.is_some(),
+            check.dns.is_some(),
+            check.tls.is_some(),
+            check.command.is_some(),
+            check.prometheus.is_some(),
+            check.log.is_some(),
+        ]
+        .iter()
+        .zip(PROBES)
+        .filter(|(on, _)| **on)
+        .map(|(_, name)| *name)
+        .collect();
+        let probe = match present.as_slice() {
+            [one] => *one,
+            [] => {
+                self.report(
+                    check.id.referenced,
+                    format!("check `{}` has no probe: add one of {}", check.id.value, PROBES.join(", ")),
+                );
+                return;
+            }
+            many => {
+                self.report(
+                    check.id.referenced,
+                    format!(
+                        "check `{}` has {} probes ({}): one check, one probe",
+                        check.id.value,
+                        many.len(),
+                        many.join(", ")
+                    ),
+                );
+                return;
+            }
+        };
+        self.duration(check.timeout.as_ref(), "timeout");
+        self.duration(check.backoff.as_ref(), "backoff");
+        if let Some(severity) = &check.severity
+            && !["warning", "critical"].contains(&severity.value.as_str())
+        {
+            self.report(severity.referenced, format!("severity {:?}: use warning or critical", severity.value));
+        }
+        let mut texts: Vec<&Text> = Vec::new();
+        if let Some(http) = &check.http {
+            texts.push(&http.url);
+            texts.extend(http.method.iter().chain(http.body.iter()).chain(http.headers.values()));
+            if let Some(method) = &http.method
+                && !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(&method.value.as_str())
+            {
+                self.report(
+                    method.referenced,
+                    format!("method {:?}: use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS", method.value),
+                );
+            }
+        }
+        if let Some(tcp) = &check.tcp {
+            texts.push(&tcp.host);
+            self.port(&tcp.port);
+        }
+        if let Some(dns) = &check.dns {
+            texts.push(&dns.name);
+            texts.extend(dns.server.iter());
+            if let Some(rtype) = &dns.record_type
+                && !["A", "AAAA", "CNAME", "MX", "TXT"].contains(&rtype.value.to_ascii_uppercase().as_str())
+            {
+                self.report(rtype.referenced, format!("type {:?}: use A, AAAA, CNAME, MX or TXT", rtype.value));
+            }
+        }
+        if let Some(tls) = &check.tls {
+            texts.push(&tls.host);
+            texts.extend(tls.server_name.iter());
+            if let Some(port) = &tls.port {
+                self.port(port);
+            }
+        }
+        if let Some(command) = &check.command {
+            self.command(command, vars, check.id.referenced);
+        }
+        if let Some(prom) = &check.prometheus {
+            texts.push(&prom.url);
+            texts.push(&prom.query);
+        }
+        if let Some(log) = &check.log {
+            texts.push(&log.path);
+            self.regex(Some(&log.pattern), "pattern");
+            self.duration(log.since.as_ref(), "since");
+        }
+        for text in texts {
+            self.template(text, vars);
+        }
+        if let Some(expect) = &check.expect {
+            self.check_expect(expect, probe, check);
+        }
+        if let Some(thresholds) = &check.thresholds {
+            if !["prometheus", "log"].contains(&probe) {
+                let at = thresholds
+                    .warning
+                    .as_ref()
+                    .or(thresholds.critical.as_ref())
+                    .map_or(check.id.referenced, |t| t.referenced);
+                self.report(at, format!("`thresholds` apply to prometheus and log checks, not {probe}"));
+            }
+            self.comparison(thresholds.warning.as_ref(), "warning", Unit::Number);
+            self.comparison(thresholds.critical.as_ref(), "critical", Unit::Number);
+        }
+        let mut roots: Vec<&str> = observed_fields(probe).to_vec();
+        roots.push("vars");
+        for assertion in &check.assert {
+            self.expression(assertion, &roots, vars, None);
+        }
+    }
+
+    fn port(&mut self, port: &Spanned<super::schema::Scalar>) {
+        let text = port.value.to_text();
+        if !template::is_template(&text) && text.parse::<u16>().map_or(true, |p| p == 0) {
+            self.report(port.referenced, format!("port {text:?}: use a number from 1 to 65535"));
+        }
+    }
+
+    fn check_expect(&mut self, expect: &Expect, probe: &str, check: &CheckSpec) {
+        for (name, probes, at) in expectations_of(expect) {
+            if !probes.contains(&probe) {
+                self.report(
+                    at.unwrap_or(check.id.referenced),
+                    format!("`expect.{name}` does not apply to a {probe} check (it applies to {})", probes.join(", ")),
+                );
+            }
+        }
+        if let Some(status) = &expect.status {
+            let bad = match &status.value {
+                StatusSet::One(code) => !(100..=599).contains(code),
+                StatusSet::Many(codes) => codes.is_empty() || codes.iter().any(|c| !(100..=599).contains(c)),
+                StatusSet::Class(class) => parse_status_class(class).is_none(),
+            };
+            if bad {
+                self.report(status.referenced, "status: use a code (200), a list ([200, 204]) or a class (2xx)");
+            }
+        }
+        self.comparison(expect.latency.as_ref(), "latency", Unit::Duration);
+        self.comparison(expect.leaf_expires_in.as_ref(), "leaf_expires_in", Unit::Duration);
+        self.comparison(expect.chain_expires_in.as_ref(), "chain_expires_in", Unit::Duration);
+        self.comparison(expect.value.as_ref(), "value", Unit::Number);
+        self.regex(expect.body_matches.as_ref(), "body_matches");
+        self.regex(expect.stdout_matches.as_ref(), "stdout_matches");
+        if let Some(rcode) = &expect.rcode
+            && !["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED"].contains(&rcode.value.to_ascii_uppercase().as_str())
+        {
+            self.report(
+                rcode.referenced,
+                format!("rcode {:?}: use NOERROR, NXDOMAIN, SERVFAIL or REFUSED", rcode.value),
+            );
+        }
+    }
+}
+
+/// `2xx` to 2.
+pub fn parse_status_class(text: &str) -> Option<u16> {
+    let lower = text.trim().to_ascii_lowercase();
+    let digit = lower.strip_suffix("xx")?;
+    match digit {
+        "1" | "2" | "3" | "4" | "5" => digit.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Ids and names mentioned in a file, for `runbook show`.
+pub fn summary_counts(file: &RunbookFile) -> BTreeMap<&'static str, usize> {
+    BTreeMap::from([
+        ("checks", file.observe.len()),
+        ("hypotheses", file.orient.hypotheses.len()),
+        ("actions", file.act.len()),
+        ("vars", file.vars.len()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        load(&Source { path: "r.yaml".into(), text: text.into() }, "r").err().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_misspelt_status_in_a_when_expression_is_caught() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\norient:\n  hypotheses:\n    - id: h\n      title: t\n      when: \"checks.a.status == 'critcal' or checks.a.status in ['ok', 'warn']\"\n",
+        );
+        let all: Vec<String> = found.iter().map(|p| p.message.clone()).collect();
+        assert!(all.iter().any(|m| m.contains("`critcal` is not a status") && m.contains("'critical'")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("`warn` is not a status")), "{all:?}");
+        assert_eq!(found.len(), 2, "{all:?}");
+    }
+
+    #[test]
+    fn did_you_mean_offers_only_close_words() {
+        assert_eq!(did_you_mean("timout", ["timeout", "title"]), Some("timeout"));
+        assert_eq!(did_you_mean("zzz", ["timeout", "title"]), None);
+    }
+
+    #[test]
+    fn a_check_needs_exactly_one_probe() {
+        let none = problems("title: t\nobserve:\n  - id: a\n");
+        assert!(none[0].message.contains("has no probe"), "{none:?}");
+        let two = problems("title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\n    http: {url: u}\n");
+        assert!(two[0].message.contains("2 probes"), "{two:?}");
+        assert_eq!((two[0].line, two[0].column), (3, 9));
+    }
+
+    #[test]
+    fn expectations_must_fit_the_probe_and_ids_must_be_unique() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 99999}\n    expect: {status: 200}\n  - id: a\n    command: {shell: x, run: [y]}\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let all = text.join("\n");
+        assert!(all.contains("r.yaml:4:"), "{all}"); // the port
+        assert!(all.contains("`expect.status` does not apply to a tcp check"), "{all}");
+        assert!(all.contains("duplicate check id `a`"), "{all}");
+        assert!(all.contains("either `run` (an argv) or `shell`"), "{all}");
+    }
+
+    #[test]
+    fn bad_yaml_is_reported_with_its_place_not_a_panic() {
+        for text in [
+            "title: [unclosed",
+            "title: t\nobserve: 5\n",
+            "\t- nonsense",
+            "",
+            "title: t\nvars:\n  a: {secret: maybe}\n",
+        ] {
+            let found = problems(text);
+            assert!(!found.is_empty(), "{text:?} loaded");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Runbooks: the YAML format, loading with located errors, variables, templates, and the
+//! shipped library (embedded in the binary, overridable on disk).
+
+mod library;
+mod load;
+mod orient;
+mod prepare;
+pub mod schema;
+pub mod template;
+mod vars;
+
+pub use library::{Catalog, Entry, Origin, SHIPPED};
+pub use load::{PROBES, Problem, Runbook, Source, did_you_mean, load, parse_status_class, summary_counts};
+/// `*.yaml` and `*.yml` files in a folder, sorted.
+pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    library::yaml_files(dir)
+}
+
+pub use orient::{Suggestion, suggested_hypotheses};
+pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};
+pub use vars::{Vars, parse_var_args};

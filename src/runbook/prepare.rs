@@ -1,0 +1,179 @@
+//! Turning a runbook's checks into probe checks: templates rendered with the variables,
+//! expectations parsed. A template that fails makes its check `unknown`, not the whole run.
+
+use std::time::Duration;
+
+use super::schema::{CheckSpec, CommandSpec, StatusSet, Text};
+use super::{Runbook, Vars, template};
+use crate::model::CheckStatus;
+use crate::probe::{Check, Comparison, Expectations, HttpProbe, Probe, StatusWant, Unit};
+use crate::time::parse_duration;
+
+/// Used when neither the check nor the runbook's `defaults` say.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);
+
+/// Every check of the runbook (or those in `only`), ready for the engine.
+pub fn prepare_checks(runbook: &Runbook, vars: &Vars, only: &[String]) -> Vec<Check> {
+    runbook
+        .file
+        .observe
+        .iter()
+        .filter(|c| only.is_empty() || only.contains(&c.id.value))
+        .map(|c| prepare_check(runbook, c, vars))
+        .collect()
+}
+
+/// One check, ready for the engine.
+pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check {
+    let defaults = &runbook.file.defaults;
+    let duration = |own: &Option<Text>, default: &Option<Text>, fallback: Duration| {
+        own.as_ref().or(default.as_ref()).and_then(|t| parse_duration(&t.value).ok()).unwrap_or(fallback)
+    };
+    let probe = match render_probe(spec, vars) {
+        Ok(probe) => probe,
+        Err(message) => Probe::Invalid { kind: probe_kind(spec), reason: "template", message: vars.explain(message) },
+    };
+    let mut expect = spec.expect.as_ref().map(convert_expect).unwrap_or_default();
+    if let Some(thresholds) = &spec.thresholds {
+        expect.warning = thresholds.warning.as_ref().and_then(|t| Comparison::parse(&t.value, Unit::Number).ok());
+        expect.critical = thresholds.critical.as_ref().and_then(|t| Comparison::parse(&t.value, Unit::Number).ok());
+    }
+    Check {
+        id: spec.id.value.clone(),
+        runbook: Some(runbook.name.clone()),
+        probe,
+        expect,
+        asserts: spec.assert.iter().map(|a| a.value.clone()).collect(),
+        vars: vars.context(),
+        timeout: duration(&spec.timeout, &defaults.timeout, DEFAULT_TIMEOUT),
+        retries: spec.retries.or(defaults.retries).unwrap_or(0),
+        backoff: duration(&spec.backoff, &defaults.backoff, DEFAULT_BACKOFF),
+        severity: match spec.severity.as_ref().map(|s| s.value.as_str()) {
+            Some("warning") => CheckStatus::Warning,
+            _ => CheckStatus::Critical,
+        },
+    }
+}
+
+fn probe_kind(spec: &CheckSpec) -> &'static str {
+    let present = [
+        spec.http.is_some(),
+        spec.tcp.is_some(),
+        spec.dns.is_some(),
+        spec.tls.is_some(),
+        spec.command.is_some(),
+        spec.prometheus.is_some(),
+        spec.log.is_some(),
+    ];
+    present.iter().position(|p| *p).map_or("unknown", |i| super::PROBES[i])
+}
+
+fn render(text: &Text, vars: &Vars) -> Result<String, String> {
+    template::render(&template::environment(), &text.value, &vars.context())
+        .map_err(|e| format!("{:?}: {e}", text.value))
+}
+
+fn render_port(port: &serde_saphyr::Spanned<super::schema::Scalar>, vars: &Vars) -> Result<u16, String> {
+    let text = port.value.to_text();
+    let rendered =
+        template::render(&template::environment(), &text, &vars.context()).map_err(|e| format!("{text:?}: {e}"))?;
+    rendered
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("port {rendered:?} is not a port number"))
+}
+
+/// The argv of a command: `run` rendered word by word (never through a shell), or `shell`
+/// rendered with every variable shell-quoted and run as `sh -c`.
+pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, String> {
+    match (&spec.run, &spec.shell) {
+        (Some(argv), _) => argv.iter().map(|word| render(word, vars)).collect(),
+        (None, Some(script)) => {
+            let script = template::render(&template::environment(), &script.value, &vars.shell_context())
+                .map_err(|e| format!("{:?}: {e}", script.value))?;
+            Ok(vec!["sh".to_string(), "-c".to_string(), script])
+        }
+        (None, None) => Err("no command".to_string()),
+    }
+}
+
+fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, String> {
+    if let Some(http) = &spec.http {
+        return Ok(Probe::Http(HttpProbe {
+            url: render(&http.url, vars)?,
+            method: http.method.as_ref().map(|m| render(m, vars)).transpose()?.unwrap_or_else(|| "GET".to_string()),
+            headers: http
+                .headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), render(v, vars)?)))
+                .collect::<Result<_, String>>()?,
+            body: http.body.as_ref().map(|b| render(b, vars)).transpose()?,
+            follow_redirects: http.follow_redirects.unwrap_or(true),
+            insecure: http.insecure,
+        }));
+    }
+    if let Some(tcp) = &spec.tcp {
+        return Ok(Probe::Tcp { host: render(&tcp.host, vars)?, port: render_port(&tcp.port, vars)? });
+    }
+    if let Some(dns) = &spec.dns {
+        return Ok(Probe::Dns {
+            name: render(&dns.name, vars)?,
+            record_type: dns.record_type.as_ref().map_or_else(|| "A".to_string(), |t| t.value.to_ascii_uppercase()),
+            server: dns.server.as_ref().map(|s| render(s, vars)).transpose()?,
+        });
+    }
+    if let Some(tls) = &spec.tls {
+        return Ok(Probe::Tls {
+            host: render(&tls.host, vars)?,
+            port: tls.port.as_ref().map(|p| render_port(p, vars)).transpose()?.unwrap_or(443),
+            server_name: tls.server_name.as_ref().map(|s| render(s, vars)).transpose()?,
+        });
+    }
+    if let Some(command) = &spec.command {
+        return Ok(Probe::Command { argv: render_command(command, vars)? });
+    }
+    if let Some(prom) = &spec.prometheus {
+        return Ok(Probe::Prometheus { url: render(&prom.url, vars)?, query: render(&prom.query, vars)? });
+    }
+    if let Some(log) = &spec.log {
+        return Ok(Probe::Log { path: log.path.value.clone() });
+    }
+    Err("the check has no probe".to_string())
+}
+
+fn convert_expect(e: &super::schema::Expect) -> Expectations {
+    let cmp = |t: &Option<Text>, unit| t.as_ref().and_then(|t| Comparison::parse(&t.value, unit).ok());
+    let text = |t: &Option<Text>| t.as_ref().map(|t| t.value.clone());
+    let regex = |t: &Option<Text>| t.as_ref().and_then(|t| regex::Regex::new(&t.value).ok());
+    Expectations {
+        status: e.status.as_ref().and_then(|s| match &s.value {
+            StatusSet::One(code) => Some(StatusWant::Codes(vec![*code])),
+            StatusSet::Many(codes) => Some(StatusWant::Codes(codes.clone())),
+            StatusSet::Class(class) => super::parse_status_class(class).map(StatusWant::Class),
+        }),
+        latency: cmp(&e.latency, Unit::Duration),
+        body_contains: text(&e.body_contains),
+        body_matches: regex(&e.body_matches),
+        json: e.json.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        headers: e.headers.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
+        exit_code: e.exit_code,
+        stdout_contains: text(&e.stdout_contains),
+        stdout_matches: regex(&e.stdout_matches),
+        stderr_contains: text(&e.stderr_contains),
+        answers_contain: e.answers_contain.iter().map(|a| a.value.clone()).collect(),
+        rcode: text(&e.rcode).map(|r| r.to_ascii_uppercase()),
+        leaf_expires_in: cmp(&e.leaf_expires_in, Unit::Duration),
+        chain_expires_in: cmp(&e.chain_expires_in, Unit::Duration),
+        subject_contains: text(&e.subject_contains),
+        issuer_contains: text(&e.issuer_contains),
+        san_contains: text(&e.san_contains),
+        verified: e.verified,
+        value: cmp(&e.value, Unit::Number),
+        expiry_severity: None,
+        warning: None,
+        critical: None,
+    }
+}

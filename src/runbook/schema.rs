@@ -1,0 +1,289 @@
+//! The runbook file format, as serde reads it.
+//!
+//! Every value the loader checks after parsing (durations, templates, expressions, references)
+//! is a [`Text`], which keeps the line and column it came from so that `runbook lint` can point
+//! at it. Checks are not a tagged enum on purpose: serde buffers tagged enums and the positions
+//! inside them are lost, so each probe is an optional field and the loader insists on exactly one.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// A string with the place in the file it came from.
+pub type Text = Spanned<String>;
+
+/// A whole runbook file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookFile {
+    /// Defaults to the file's stem.
+    pub name: Option<Text>,
+    pub title: Text,
+    pub description: Option<String>,
+    /// Used to offer this runbook when an incident names the service.
+    pub service: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub links: BTreeMap<String, String>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<VarSpec>>,
+    #[serde(default)]
+    pub defaults: Defaults,
+    #[serde(default)]
+    pub observe: Vec<CheckSpec>,
+    #[serde(default)]
+    pub orient: Orient,
+    #[serde(default)]
+    pub act: Vec<ActionSpec>,
+}
+
+/// A value YAML may write bare (`8080`, `true`) where a string is meant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl Scalar {
+    pub fn to_text(&self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Str(s) => s.clone(),
+        }
+    }
+}
+
+/// A variable the runbook's templates can use as `{{ vars.NAME }}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VarSpec {
+    pub default: Option<Scalar>,
+    pub description: Option<String>,
+    /// Take the value from this environment variable when `--var` does not give one.
+    pub from_env: Option<String>,
+    /// Without a value the runbook does not run (rather than its checks failing one by one).
+    #[serde(default)]
+    pub required: bool,
+    /// Masked in every record and every output.
+    #[serde(default)]
+    pub secret: bool,
+    /// The question the interactive walk asks for it.
+    pub prompt: Option<String>,
+}
+
+/// Defaults for every check of the runbook.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub timeout: Option<Text>,
+    pub retries: Option<u32>,
+    pub backoff: Option<Text>,
+    pub concurrency: Option<usize>,
+}
+
+/// One Observe check: exactly one probe, and what to expect of it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    pub id: Text,
+    pub title: Option<String>,
+    pub http: Option<HttpSpec>,
+    pub tcp: Option<TcpSpec>,
+    pub dns: Option<DnsSpec>,
+    pub tls: Option<TlsSpec>,
+    pub command: Option<CommandSpec>,
+    pub prometheus: Option<PrometheusSpec>,
+    pub log: Option<LogSpec>,
+    pub expect: Option<Expect>,
+    pub thresholds: Option<Thresholds>,
+    /// Expressions over the result that must all be true.
+    #[serde(default)]
+    pub assert: Vec<Text>,
+    pub timeout: Option<Text>,
+    /// Extra attempts after a failure (0: none).
+    pub retries: Option<u32>,
+    /// The first wait between attempts; it doubles each time, with jitter.
+    pub backoff: Option<Text>,
+    /// What a failed expectation counts as: `critical` (default) or `warning`.
+    pub severity: Option<Text>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSpec {
+    pub url: Text,
+    pub method: Option<Text>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    pub body: Option<Text>,
+    /// Follow redirects (default true, up to 10).
+    pub follow_redirects: Option<bool>,
+    /// Skip TLS certificate verification for this check only.
+    #[serde(default)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpSpec {
+    pub host: Text,
+    pub port: Spanned<Scalar>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsSpec {
+    pub name: Text,
+    /// A, AAAA, CNAME, MX or TXT (default A).
+    #[serde(rename = "type")]
+    pub record_type: Option<Text>,
+    /// A nameserver `IP[:PORT]` to ask instead of the system's.
+    pub server: Option<Text>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSpec {
+    pub host: Text,
+    pub port: Option<Spanned<Scalar>>,
+    /// The name to ask for (SNI) and verify, when it is not `host`.
+    pub server_name: Option<Text>,
+}
+
+/// A command, as an argv (`run`) or, only when written so, through `sh -c` (`shell`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    pub run: Option<Vec<Text>>,
+    pub shell: Option<Text>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusSpec {
+    pub url: Text,
+    pub query: Text,
+}
+
+/// A log search; it needs the log-search engine, which is not in this build yet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSpec {
+    pub path: Text,
+    pub pattern: Text,
+    pub since: Option<Text>,
+}
+
+/// Status codes wanted: `200`, `[200, 204]` or `2xx`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StatusSet {
+    One(u16),
+    Many(Vec<u16>),
+    Class(String),
+}
+
+/// Expectations; which apply depends on the probe (the loader says which do not).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    // http
+    pub status: Option<Spanned<StatusSet>>,
+    /// `< 300ms`
+    pub latency: Option<Text>,
+    pub body_contains: Option<Text>,
+    pub body_matches: Option<Text>,
+    /// Dotted paths into a JSON body and the values wanted there: `{"checks.db": "up"}`.
+    #[serde(default)]
+    pub json: BTreeMap<String, serde_json::Value>,
+    /// Header name to a text its value must contain.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Text>,
+    // command
+    pub exit_code: Option<i32>,
+    pub stdout_contains: Option<Text>,
+    pub stdout_matches: Option<Text>,
+    pub stderr_contains: Option<Text>,
+    // dns
+    #[serde(default)]
+    pub answers_contain: Vec<Text>,
+    pub rcode: Option<Text>,
+    // tls
+    /// `> 14d`
+    pub leaf_expires_in: Option<Text>,
+    pub chain_expires_in: Option<Text>,
+    pub subject_contains: Option<Text>,
+    pub issuer_contains: Option<Text>,
+    pub san_contains: Option<Text>,
+    /// Whether the certificate must verify against the system's roots (default true).
+    pub verified: Option<bool>,
+    // prometheus
+    /// `< 0.05`
+    pub value: Option<Text>,
+}
+
+/// Numeric thresholds for a value (prometheus) or a count (log): `> 0.01`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub warning: Option<Text>,
+    pub critical: Option<Text>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Orient {
+    /// Asked in the walk; answers become observations.
+    #[serde(default)]
+    pub questions: Vec<String>,
+    #[serde(default)]
+    pub hypotheses: Vec<HypothesisSpec>,
+}
+
+/// A hypothesis the runbook suggests when its `when` expression holds over the check results.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HypothesisSpec {
+    pub id: Text,
+    pub title: String,
+    pub when: Option<Text>,
+    /// Actions worth considering if it holds.
+    #[serde(default)]
+    pub suggest: Vec<Text>,
+}
+
+/// One Act step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    pub id: Text,
+    pub title: String,
+    /// Hypotheses this action answers.
+    #[serde(default)]
+    pub requires: Vec<Text>,
+    /// `low` (default), `medium` or `high` (the responder types the action id to confirm).
+    pub risk: Option<Text>,
+    pub command: CommandSpec,
+    /// A read-only command showing what the action would change; the only thing `--dry-run` runs.
+    pub preview: Option<CommandSpec>,
+    /// Undoes the action; run when verification fails.
+    pub rollback: Option<CommandSpec>,
+    pub timeout: Option<Text>,
+    pub verify: Option<Verify>,
+}
+
+/// Re-run these checks after the action until they pass or `within` runs out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verify {
+    pub checks: Vec<Text>,
+    pub within: Option<Text>,
+    pub interval: Option<Text>,
+}

@@ -1,0 +1,111 @@
+//! The one template and expression language of runbooks (MiniJinja): `{{ }}` in strings,
+//! `when:` and `assert:` expressions.
+
+use std::collections::BTreeSet;
+
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+/// The environment every runbook template and expression is compiled and run in.
+///
+/// Undefined values are errors: a typo in `{{ vars.base_ulr }}` must not quietly probe `/healthz`.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_filter("last_line", last_line);
+    env.add_filter("first_line", first_line);
+    env.add_filter("number", number);
+    env
+}
+
+/// The last non-empty line: `df` prints a header before the figure.
+fn last_line(text: &str) -> String {
+    text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string()
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string()
+}
+
+/// The number at the start of a text, ignoring spaces and a trailing unit: ` 91%` is 91.
+fn number(text: &str) -> Result<f64, minijinja::Error> {
+    let trimmed = text.trim();
+    let end = trimmed
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(trimmed.len(), |(i, _)| i);
+    trimmed[..end].parse::<f64>().map_err(|_| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("{text:?} does not start with a number"))
+    })
+}
+
+/// Whether a string has template syntax at all (most do not; they need no rendering).
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// Renders a template string against `ctx`.
+pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, String> {
+    if !is_template(source) {
+        return Ok(source.to_string());
+    }
+    env.render_str(source, ctx).map_err(|e| describe_error(&e))
+}
+
+/// Evaluates an expression to a truth value.
+pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, String> {
+    let compiled = env.compile_expression(expr).map_err(|e| describe_error(&e))?;
+    let value = compiled.eval(ctx).map_err(|e| describe_error(&e))?;
+    Ok(value.is_true())
+}
+
+/// Compiles a template and returns the dotted names it reads (`vars.base_url`), or the error.
+pub fn template_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, String> {
+    let template = env.template_from_str(source).map_err(|e| describe_error(&e))?;
+    Ok(template.undeclared_variables(true).into_iter().collect())
+}
+
+/// Compiles an expression and returns the dotted names it reads (`checks.db.status`), or the error.
+pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, String> {
+    let expr = env.compile_expression(source).map_err(|e| describe_error(&e))?;
+    Ok(expr.undeclared_variables(true).into_iter().collect())
+}
+
+/// A MiniJinja error in one line, without the template name it makes up for strings.
+pub fn describe_error(err: &minijinja::Error) -> String {
+    let mut text = err.detail().map_or_else(|| err.kind().to_string(), str::to_string);
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        text.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_turn_df_output_into_a_number() {
+        let env = environment();
+        let ctx = minijinja::context! { stdout => "Use%\n 91%\n" };
+        assert_eq!(eval_bool(&env, "stdout | last_line | number < 90", &ctx), Ok(false));
+        assert_eq!(eval_bool(&env, "stdout | last_line | number > 90", &ctx), Ok(true));
+    }
+
+    #[test]
+    fn undefined_variables_are_errors_not_empty_strings() {
+        let env = environment();
+        let ctx = minijinja::context! { vars => minijinja::context! { base_url => "http://x" } };
+        assert_eq!(render(&env, "{{ vars.base_url }}/healthz", &ctx), Ok("http://x/healthz".to_string()));
+        assert!(render(&env, "{{ vars.base_ulr }}/healthz", &ctx).is_err());
+    }
+
+    #[test]
+    fn names_read_by_expressions_are_reported_with_their_paths() {
+        let env = environment();
+        let names = expression_names(&env, "checks.db.status == 'critical' and vars.x").unwrap_or_default();
+        assert!(names.iter().any(|n| n.starts_with("checks.db")), "{names:?}");
+        assert!(expression_names(&env, "checks.db.status ==").is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! A runbook's variables, resolved: `--var`, then the environment (`from_env`), then `default`.
+
+use std::collections::BTreeMap;
+
+use super::Runbook;
+use crate::error::{Error, Result};
+use crate::secrets::Masker;
+
+/// Variables with their values (`None`: no value; a template reading it fails, as `unknown`).
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    pub values: BTreeMap<String, Option<String>>,
+    /// Names of variables marked `secret`.
+    pub secret: Vec<String>,
+    /// For variables without a value: how to give one.
+    pub how_to_set: BTreeMap<String, String>,
+}
+
+/// `KEY=VALUE` pairs from `--var`.
+pub fn parse_var_args(args: &[String]) -> Result<Vec<(String, String)>> {
+    args.iter()
+        .map(|arg| {
+            arg.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    Error::usage(format!("--var {arg:?}: expected KEY=VALUE"))
+                        .with_hint("for example --var base_url=http://127.0.0.1:8080")
+                })
+        })
+        .collect()
+}
+
+impl Vars {
+    /// Resolves the runbook's variables. A `--var` the runbook does not declare is a usage
+    /// error (a typo would otherwise be silently ignored); so is a `required` one without a value.
+    pub fn resolve(
+        runbook: &Runbook,
+        overrides: &[(String, String)],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vars> {
+        for (key, _) in overrides {
+            if !runbook.file.vars.contains_key(key) {
+                let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
+                let hint = match super::did_you_mean(key, known.iter().copied()) {
+                    Some(close) => format!("did you mean --var {close}=...?"),
+                    None if known.is_empty() => format!("runbook {} declares no variables", runbook.name),
+                    None => format!("runbook {} declares: {}", runbook.name, known.join(", ")),
+                };
+                return Err(
+                    Error::usage(format!("--var {key}: runbook {} has no such variable", runbook.name)).with_hint(hint)
+                );
+            }
+        }
+        let mut vars = Vars::default();
+        let mut missing = Vec::new();
+        for (name, spec) in &runbook.file.vars {
+            let spec = &spec.value;
+            let value = overrides
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| spec.from_env.as_deref().and_then(env).filter(|v| !v.is_empty()))
+                .or_else(|| spec.default.as_ref().map(super::schema::Scalar::to_text));
+            if value.is_none() && spec.required {
+                missing.push(match &spec.from_env {
+                    Some(var) => format!("--var {name}=... (or {var})"),
+                    None => format!("--var {name}=..."),
+                });
+            }
+            if spec.secret {
+                vars.secret.push(name.clone());
+            }
+            if value.is_none() {
+                let how = match &spec.from_env {
+                    Some(env) => format!("--var {name}=... or set {env}"),
+                    None => format!("--var {name}=..."),
+                };
+                vars.how_to_set.insert(name.clone(), how);
+            }
+            vars.values.insert(name.clone(), value);
+        }
+        if !missing.is_empty() {
+            return Err(Error::usage(format!("runbook {} needs a value for: {}", runbook.name, missing.join(", ")))
+                .with_hint("give each with --var NAME=VALUE"));
+        }
+        Ok(vars)
+    }
+
+    /// Rewrites MiniJinja's "`vars.x` is undefined" into how to give `x` a value.
+    pub fn explain(&self, message: String) -> String {
+        for (name, how) in &self.how_to_set {
+            if message.contains(&format!("vars.{name}")) && message.contains("undefined") {
+                return format!("variable {name} has no value (give it with {how})");
+            }
+        }
+        message
+    }
+
+    /// Adds the values of secret variables to `masker`.
+    pub fn add_secrets(&self, masker: &mut Masker) {
+        for name in &self.secret {
+            if let Some(Some(value)) = self.values.get(name) {
+                masker.add(value.clone());
+            }
+        }
+    }
+
+    /// The template context: `{vars: {...}}` with only variables that have values, so that
+    /// reading one without a value is an error naming it.
+    pub fn context(&self) -> minijinja::Value {
+        self.context_with(|v| v.to_string())
+    }
+
+    /// The template context for `shell:` commands: every value shell-quoted, so a variable can
+    /// never become more than one word of the command.
+    pub fn shell_context(&self) -> minijinja::Value {
+        self.context_with(crate::exec::shell_quote)
+    }
+
+    fn context_with(&self, quote: impl Fn(&str) -> String) -> minijinja::Value {
+        let present: BTreeMap<String, String> =
+            self.values.iter().filter_map(|(k, v)| v.as_deref().map(|v| (k.clone(), quote(v)))).collect();
+        minijinja::context! { vars => present }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::{Source, load};
+
+    fn runbook() -> Runbook {
+        let text = r#"title: t
+vars:
+  url: {default: "http://default", from_env: TEST_URL}
+  token: {from_env: TEST_TOKEN, secret: true}
+  host: {required: true}
+"#;
+        load(&Source { path: "t.yaml".into(), text: text.into() }, "t").unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    #[test]
+    fn var_flags_beat_the_environment_which_beats_defaults() {
+        let rb = runbook();
+        let env = |name: &str| (name == "TEST_URL").then(|| "http://env".to_string());
+        let host = [("host".to_string(), "db1".to_string())];
+        let vars = Vars::resolve(&rb, &host, &env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(vars.values["url"].as_deref(), Some("http://env"));
+        let both = [host[0].clone(), ("url".to_string(), "http://flag".to_string())];
+        let vars = Vars::resolve(&rb, &both, &env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(vars.values["url"].as_deref(), Some("http://flag"));
+        assert_eq!(vars.values["token"], None);
+        assert!(vars.explain("`vars.token` is undefined".into()).contains("set TEST_TOKEN"));
+    }
+
+    #[test]
+    fn secret_values_reach_the_masker() {
+        let rb = runbook();
+        let env = |name: &str| (name == "TEST_TOKEN").then(|| "tok-very-secret".to_string());
+        let vars = Vars::resolve(&rb, &[("host".into(), "h".into())], &env).unwrap_or_else(|e| panic!("{e}"));
+        let mut masker = Masker::default();
+        vars.add_secrets(&mut masker);
+        assert_eq!(masker.mask("Bearer tok-very-secret"), "Bearer ****");
+    }
+
+    #[test]
+    fn shell_context_quotes_every_value() {
+        let rb = runbook();
+        let vars =
+            Vars::resolve(&rb, &[("host".into(), "a b; rm -rf /".into())], &|_| None).unwrap_or_else(|e| panic!("{e}"));
+        let out = crate::runbook::template::render(
+            &crate::runbook::template::environment(),
+            "ping {{ vars.host }}",
+            &vars.shell_context(),
+        );
+        assert_eq!(out, Ok("ping 'a b; rm -rf /'".to_string()));
+    }
+}

@@ -1,0 +1,566 @@
+//! `incident runbook ...` and `incident check`, run as the real binary against real local targets.
+#![allow(clippy::unwrap_used)]
+
+use crate::support::{Env, Reply, Server};
+use predicates::prelude::*;
+
+#[test]
+fn lint_names_file_line_column_and_suggests_the_key_meant() {
+    let env = Env::new();
+    env.write("typo.yaml", "title: typo\nobserve:\n  - id: health\n    http: {url: \"http://x\"}\n    timout: 5s\n");
+    env.cmd()
+        .args(["runbook", "lint", "typo.yaml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("typo.yaml:5:5: unknown key `timout`; did you mean `timeout`?"))
+        .stdout(predicate::str::contains(" 5 |     timout: 5s"));
+}
+
+#[test]
+fn lint_reports_every_bad_duration_expression_and_reference_with_its_place() {
+    let env = Env::new();
+    env.write(
+        "bad.yaml",
+        r#"title: bad
+vars:
+  base_url: {default: "http://x"}
+observe:
+  - id: health
+    http: {url: "{{ vars.base_ulr }}/healthz"}
+    expect: {latency: "300ms"}
+    timeout: 5 s
+orient:
+  hypotheses:
+    - id: down
+      title: down
+      when: "checks.helth.status == 'critical' and"
+      suggest: [rollbak]
+act:
+  - id: rollback
+    title: roll back
+    command: {run: [echo, hi]}
+    verify: {checks: [healt]}
+"#,
+    );
+    let out = env.cmd().args(["runbook", "lint", "bad.yaml"]).assert().code(1).get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    for expected in [
+        "bad.yaml:6:17: unknown variable `vars.base_ulr`; did you mean `vars.base_url`?",
+        "bad.yaml:7:23: latency: \"300ms\" needs a comparison",
+        "bad.yaml:8:14: timeout:",
+        "bad.yaml:13:13: bad expression:",
+        "bad.yaml:14:17: unknown action `rollbak`; did you mean `rollback`?",
+        "bad.yaml:19:23: unknown check `healt`; did you mean `health`?",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
+    let env = Env::new();
+    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("10 runbooks OK"));
+}
+
+#[test]
+fn a_runbook_on_disk_overrides_the_shipped_one_of_the_same_name() {
+    let env = Env::new();
+    env.write("runbooks/disk-full.yaml", "title: Our own disk runbook\n");
+    env.cmd()
+        .args(["runbook", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"disk-full\s+Our own disk runbook\s+runbooks/disk-full.yaml").unwrap())
+        .stdout(predicate::str::is_match(r"http-5xx\s+HTTP service returns errors or is down\s+shipped").unwrap());
+    env.cmd().args(["runbook", "show", "disk-full"]).assert().success().stdout(predicate::str::contains("Our own"));
+}
+
+#[test]
+fn runbook_new_writes_a_skeleton_that_passes_lint_and_refuses_to_overwrite() {
+    let env = Env::new();
+    env.cmd().args(["runbook", "new", "checkout"]).assert().success().stdout("runbooks/checkout.yaml\n");
+    env.cmd().args(["runbook", "lint", "runbooks/checkout.yaml"]).assert().success();
+    env.cmd().args(["runbook", "new", "checkout"]).assert().code(1).stderr(predicate::str::contains("already exists"));
+    env.cmd().args(["runbook", "new", "../escape"]).assert().code(2);
+}
+
+#[test]
+fn show_lists_variables_checks_hypotheses_and_actions() {
+    let env = Env::new();
+    env.cmd()
+        .args(["runbook", "show", "db-primary-down"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("primary_host (required)"))
+        .stdout(predicate::str::contains("replica_lag"))
+        .stdout(predicate::str::contains("promote_replica      high"));
+}
+
+#[test]
+fn check_of_a_healthy_service_exits_0_and_records_each_result() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    env.open_incident();
+    env.cmd()
+        .args(["check", "http-5xx", "--only", "port", "--only", "health"])
+        .args(["--var", &format!("base_url={}", server.url()), "--var", &format!("port={}", server.port)])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_match(r"OK\s+health\s+http\s+status 200").unwrap());
+    let timeline = env.timeline();
+    assert_eq!(timeline.matches(r#""kind":"check.result""#).count(), 2, "{timeline}");
+    assert!(timeline.contains(r#""check":"health""#) && timeline.contains(r#""runbook":"http-5xx""#));
+}
+
+#[test]
+fn check_of_a_service_answering_503_is_critical_shows_seen_beside_wanted_and_suggests_a_hypothesis() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(503, "down"));
+    env.cmd()
+        .args(["check", "http-5xx", "--only", "port", "--only", "health", "--no-record"])
+        .args(["--var", &format!("base_url={}", server.url()), "--var", &format!("port={}", server.port)])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("status (503) == 2xx"))
+        .stdout(predicate::str::contains("app_errors"));
+}
+
+#[test]
+fn a_pass_that_needed_a_retry_is_a_warning_not_ok() {
+    let env = Env::new();
+    let server = Server::start(|_, n| if n == 0 { Reply::new(500, "boom") } else { Reply::new(200, "ok") });
+    env.cmd()
+        .args(["check", "http-5xx", "--only", "health", "--no-record", "--json"])
+        .args(["--var", &format!("base_url={}", server.url())])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(r#""reason": "flaky""#));
+}
+
+#[test]
+fn a_required_variable_without_a_value_is_a_usage_error_naming_the_flag() {
+    let env = Env::new();
+    env.cmd()
+        .args(["check", "db-primary-down", "--no-record"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--var primary_host=..."));
+    env.cmd()
+        .args(["check", "http-5xx", "--no-record", "--var", "base_ur=http://x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean --var base_url=...?"));
+}
+
+#[test]
+fn secret_variables_are_masked_in_the_record_and_the_output() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(404, "no"));
+    env.write(
+        "runbooks/secret.yaml",
+        r#"title: secret
+vars:
+  base_url: {}
+  token: {secret: true, from_env: MY_SECRET_VALUE}
+observe:
+  - id: api
+    http: {url: "{{ vars.base_url }}/{{ vars.token }}/status"}
+"#,
+    );
+    env.open_incident();
+    env.cmd()
+        .args(["check", "secret", "--json", "--var", &format!("base_url={}", server.url())])
+        .env("MY_SECRET_VALUE", "hunter2-s3cret")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("hunter2-s3cret").not())
+        .stdout(predicate::str::contains("****"));
+    let timeline = env.timeline();
+    assert!(timeline.contains("check.result") && !timeline.contains("hunter2-s3cret"), "{timeline}");
+}
+
+#[test]
+fn disk_full_runbook_reads_real_df_output() {
+    let env = Env::new();
+    let dir = env.path().display().to_string();
+    env.cmd()
+        .args(["check", "disk-full", "--only", "space", "--no-record", "--var", &format!("path={dir}")])
+        .args(["--var", "critical_percent=101"])
+        .assert()
+        .code(0);
+    env.cmd()
+        .args(["check", "disk-full", "--only", "space", "--no-record", "--var", &format!("path={dir}")])
+        .args(["--var", "critical_percent=0", "--json"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(r#""hypotheses": ["#))
+        .stdout(predicate::str::contains(r#""id": "disk_full""#));
+}
+
+#[test]
+fn config_not_reloaded_runbook_sees_a_config_newer_than_the_process() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "old config"));
+    let pid = env.write("app.pid", "1\n");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&pid).unwrap().set_modified(old).unwrap();
+    let config = env.write("app.conf", "new = true\n");
+    let vars = [
+        format!("config_file={}", config.display()),
+        format!("pid_file={}", pid.display()),
+        format!("url={}/", server.url()),
+        "expected_text=new config".to_string(),
+        "test_command=true".to_string(),
+    ];
+    let mut cmd = env.cmd();
+    cmd.args(["check", "config-not-reloaded", "--no-record"]);
+    for v in &vars {
+        cmd.args(["--var", v]);
+    }
+    cmd.assert()
+        .code(2)
+        .stdout(predicate::str::is_match(r"CRITICAL\s+config_newer").unwrap())
+        .stdout(predicate::str::is_match(r"CRITICAL\s+serves_new").unwrap())
+        .stdout(predicate::str::is_match(r"OK\s+config_valid").unwrap())
+        .stdout(predicate::str::contains("not_reloaded"));
+}
+
+#[test]
+fn tls_runbook_inspects_a_self_signed_certificate_and_flags_it_untrusted() {
+    let env = Env::new();
+    let port = crate::support::tls_server(90);
+    env.cmd()
+        .args(["check", "tls-cert-expired", "--no-record", "--var", "host=localhost"])
+        .args(["--var", &format!("port={port}")])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_match(r"OK\s+served_cert\s").unwrap())
+        .stdout(predicate::str::is_match(r"OK\s+served_cert_soon").unwrap())
+        .stdout(predicate::str::is_match(r"CRITICAL\s+trusted").unwrap())
+        .stdout(predicate::str::contains("untrusted"));
+}
+
+#[test]
+fn an_expired_certificate_is_critical_with_reason_cert_expired() {
+    let env = Env::new();
+    let port = crate::support::tls_server(-2);
+    env.cmd()
+        .args(["check", "tls-cert-expired", "--only", "served_cert", "--no-record", "--json"])
+        .args(["--var", "host=localhost", "--var", &format!("port={port}")])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(r#""reason": "cert_expired""#))
+        .stdout(predicate::str::contains(r#""id": "expired""#));
+}
+
+#[test]
+fn shell_commands_quote_substituted_variables_so_they_cannot_inject() {
+    let env = Env::new();
+    env.write(
+        "runbooks/quote.yaml",
+        r#"title: quoting
+vars:
+  x: {}
+observe:
+  - id: echo
+    command: {shell: "echo {{ vars.x }}"}
+    expect: {stdout_contains: "$(touch pwned)"}
+"#,
+    );
+    env.cmd().args(["check", "quote", "--no-record", "--var", "x=$(touch pwned); touch pwned2"]).assert().code(0);
+    assert!(!env.path().join("pwned").exists() && !env.path().join("pwned2").exists());
+}
+
+#[test]
+fn a_command_check_that_times_out_is_killed_with_its_whole_group() {
+    let env = Env::new();
+    env.write(
+        "runbooks/slow.yaml",
+        r#"title: slow
+observe:
+  - id: slow
+    command: {shell: "(sleep 30; touch survived) & sleep 30"}
+    timeout: 500ms
+"#,
+    );
+    env.cmd()
+        .args(["check", "slow", "--no-record", "--json"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(r#""reason": "timeout""#));
+    // The background child was in the group: it must be gone, not left to finish later.
+    let out = std::process::Command::new("pgrep").args(["-f", "sleep 30; touch survived"]).output();
+    if let Ok(out) = out {
+        assert!(out.stdout.is_empty(), "a child survived: {}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn checks_unfinished_at_the_run_deadline_are_unknown() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply { delay: std::time::Duration::from_secs(5), ..Reply::new(200, "late") });
+    env.cmd()
+        .args(["check", "http-5xx", "--only", "health", "--no-record", "--deadline", "500ms", "--json"])
+        .args(["--var", &format!("base_url={}", server.url())])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(r#""reason": "deadline""#));
+}
+
+#[test]
+fn a_variable_without_a_value_makes_only_its_check_unknown_and_says_how_to_set_it() {
+    let env = Env::new();
+    env.cmd().args(["check", "http-5xx", "--only", "error_ratio", "--no-record"]).assert().code(3).stdout(
+        predicate::str::contains("variable prom_url has no value (give it with --var prom_url=... or set PROM_URL)"),
+    );
+}
+
+/// A runbook whose action touches files, so a test can see what ran.
+fn action_runbook(env: &Env, server: &Server, verify_path: &str) {
+    env.write(
+        "runbooks/fix.yaml",
+        &format!(
+            r#"title: fix things
+vars:
+  base_url: {{default: "{}"}}
+observe:
+  - id: health
+    http: {{url: "{{{{ vars.base_url }}}}{verify_path}"}}
+act:
+  - id: restart
+    title: Restart it
+    risk: high
+    preview: {{run: [touch, previewed]}}
+    command: {{run: [touch, acted]}}
+    rollback: {{run: [touch, rolled-back]}}
+    verify: {{checks: [health], within: 1s, interval: 200ms}}
+"#,
+            server.url()
+        ),
+    );
+}
+
+#[test]
+fn act_dry_run_runs_only_the_preview_and_records_it() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--dry-run"]).assert().success();
+    assert!(env.path().join("previewed").exists());
+    assert!(!env.path().join("acted").exists());
+    let timeline = env.timeline();
+    assert!(timeline.contains(r#""step":"preview""#) && timeline.contains(r#""step":"dry_run""#), "{timeline}");
+}
+
+#[test]
+fn act_off_a_terminal_without_yes_refuses_naming_the_flag_and_runs_nothing() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "restart", "--runbook", "fix"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert!(!env.path().join("acted").exists());
+}
+
+#[test]
+fn act_with_yes_runs_verifies_and_records_every_step() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--yes"]).assert().success();
+    assert!(env.path().join("acted").exists() && !env.path().join("rolled-back").exists());
+    let timeline = env.timeline();
+    for step in ["preview", "confirmed", "run", "verify"] {
+        assert!(timeline.contains(&format!(r#""step":"{step}","ok":true"#)), "{step} missing:\n{timeline}");
+    }
+    assert!(timeline.contains(r#""kind":"check.result""#));
+}
+
+#[test]
+fn act_rolls_back_when_verification_fails() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(503, "still down"));
+    action_runbook(&env, &server, "/down");
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "restart", "--runbook", "fix", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did not verify; rollback done"));
+    assert!(env.path().join("acted").exists() && env.path().join("rolled-back").exists());
+    let timeline = env.timeline();
+    assert!(timeline.contains(r#""step":"verify","ok":false"#), "{timeline}");
+    assert!(timeline.contains(r#""step":"rollback","ok":true"#), "{timeline}");
+}
+
+#[test]
+fn act_outside_an_incident_is_refused_except_as_a_dry_run() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.cmd()
+        .args(["runbook", "act", "restart", "--runbook", "fix", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no current incident"));
+    env.cmd().args(["runbook", "act", "restart", "--runbook", "fix", "--dry-run"]).assert().success();
+    assert!(!env.path().join("acted").exists());
+}
+
+#[test]
+fn act_masks_secret_variables_in_what_it_shows_and_records() {
+    let env = Env::new();
+    env.write(
+        "runbooks/leak.yaml",
+        r#"title: leak
+vars:
+  password: {secret: true, from_env: LEAK_PASSWORD}
+act:
+  - id: echo
+    title: Echo the password
+    command: {run: [echo, "pw={{ vars.password }}"]}
+"#,
+    );
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "echo", "--runbook", "leak", "--yes"])
+        .env("LEAK_PASSWORD", "correct-horse-battery")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pw=****"))
+        .stdout(predicate::str::contains("correct-horse-battery").not())
+        .stderr(predicate::str::contains("correct-horse-battery").not());
+    assert!(!env.timeline().contains("correct-horse-battery"));
+}
+
+#[test]
+fn incident_toml_names_a_folder_of_runbooks() {
+    let env = Env::new();
+    env.write("incident.toml", "runbooks = \"ops/runbooks\"\n");
+    env.write("ops/runbooks/ours.yaml", "title: Our runbook\n");
+    std::fs::create_dir_all(env.path().join("sub")).unwrap();
+    env.cmd()
+        .current_dir(env.path().join("sub"))
+        .args(["runbook", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"ours\s+Our runbook").unwrap());
+}
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`; `None` when
+/// `script` is not installed.
+fn on_terminal(env: &Env, args: &str, input: &str) -> Option<std::process::Output> {
+    use std::io::Write;
+    let bin = assert_cmd::cargo::cargo_bin("incident");
+    let command = format!("{} {args}", bin.display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env.path())
+        .env("INCIDENT_STORE", env.store())
+        .env("INCIDENT_NOW", crate::support::NOW)
+        .env("INCIDENT_AUTHOR", "tester")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    // Give the prompt time to appear before typing, as a person would.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+    child.wait_with_output().ok()
+}
+
+#[test]
+fn a_high_risk_action_runs_only_when_its_id_is_typed_on_the_terminal() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    action_runbook(&env, &server, "/ok");
+    env.open_incident();
+    let Some(out) = on_terminal(&env, "runbook act restart --runbook fix", "y\n") else {
+        eprintln!("SKIPPED: util-linux `script` is not installed");
+        return;
+    };
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Type its id (restart)"), "{out:?}");
+    assert!(!env.path().join("acted").exists(), "a plain y must not confirm a high-risk action");
+    assert!(env.timeline().contains(r#""step":"declined""#));
+    on_terminal(&env, "runbook act restart --runbook fix", "restart\n");
+    assert!(env.path().join("acted").exists());
+}
+
+#[test]
+fn interrupting_a_check_ends_the_commands_it_started() {
+    let env = Env::new();
+    env.write(
+        "runbooks/hang.yaml",
+        "title: hang\nobserve:\n  - id: hang\n    command: {shell: \"sleep 31; echo hang-marker\"}\n    timeout: 1m\n",
+    );
+    let bin = assert_cmd::cargo::cargo_bin("incident");
+    let mut child = std::process::Command::new(bin)
+        .args(["check", "hang", "--no-record"])
+        .current_dir(env.path())
+        .env("INCIDENT_STORE", env.store())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = || {
+        std::process::Command::new("pgrep")
+            .args(["-f", "sleep 31; echo hang-marker"])
+            .output()
+            .map(|o| !o.stdout.is_empty())
+    };
+    // Wait (bounded) for the command to start.
+    for _ in 0..100 {
+        if running().unwrap_or(true) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if running().is_err() {
+        eprintln!("SKIPPED: no pgrep");
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
+    assert!(running().unwrap(), "the command never started");
+    // SAFETY: sending SIGINT to a child we spawned.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGINT);
+    }
+    let _ = child.wait();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!running().unwrap(), "the check's command outlived the interrupted check");
+}
+
+#[test]
+fn check_without_a_runbook_uses_the_one_the_incident_was_opened_with() {
+    let env = Env::new();
+    let server = Server::start(|_, _| Reply::new(200, "ok"));
+    env.cmd().args(["open", "Checkout down", "-s", "sev2", "--runbook", "http-5xx", "--no-walk"]).assert().success();
+    env.cmd().args(["check", "--only", "health", "--var", &format!("base_url={}", server.url())]).assert().code(0);
+    assert!(env.timeline().contains(r#""runbook":"http-5xx""#));
+}
+
+#[test]
+fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
+    let env = Env::new();
+    env.cmd()
+        .args(["check", "http-5x", "--no-record"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean http-5xx?"));
+    env.write("runbooks/broken.yaml", "title: broken\nobserve:\n  - id: a\n    tcp: {host: h, port: 0}\n");
+    env.cmd()
+        .args(["check", "broken", "--no-record"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("runbooks/broken.yaml:4:26: port \"0\""));
+    env.cmd().args(["runbook", "list"]).assert().success().stdout(predicate::str::contains("does not load"));
+}
