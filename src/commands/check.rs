@@ -144,6 +144,10 @@ fn status_mark(ctx: &Context, status: CheckStatus, stderr: bool) -> String {
 
 /// The results, failures first, then each failure's attempts when there were retries.
 fn render(ctx: &Context, records: &[CheckRecord]) -> Result<()> {
+    if records.is_empty() {
+        ctx.out.info("No checks to run: the runbook has no `observe` checks (or --only matched none).");
+        return Ok(());
+    }
     let mut sorted: Vec<&CheckRecord> = records.iter().collect();
     sorted.sort_by_key(|r| r.status.urgency());
     let mut t = table(&["STATUS", "CHECK", "PROBE", "RESULT", "TRIES", "TIME"], ctx.out.stdout_is_terminal);

@@ -122,7 +122,10 @@ fn classify(err: &reqwest::Error) -> Failure {
         source = e.source();
     }
     let lower = chain.to_ascii_lowercase();
-    if err.is_timeout() {
+    if err.is_builder() {
+        // A header or URL that cannot be sent says nothing about the target.
+        Failure::unknown("bad_request", chain)
+    } else if err.is_timeout() {
         Failure::critical("timeout", "no answer in time")
     } else if refused || lower.contains("connection refused") {
         Failure::critical("connect_refused", "connection refused")

@@ -183,6 +183,25 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// Every prefix and many one-character corruptions of real runbooks: the loader reports
+    /// problems, it never panics.
+    #[test]
+    fn damaged_runbooks_never_panic_the_loader() {
+        for (name, text) in SHIPPED {
+            let cuts = text.char_indices().map(|(i, _)| i).step_by(17);
+            for cut in cuts {
+                let _ = load(&Source { path: "cut.yaml".into(), text: text[..cut].to_string() }, name);
+            }
+            for (i, (at, _)) in text.char_indices().enumerate().filter(|(i, _)| i % 31 == 0) {
+                let replacement = ["{", "]", ":", "\"", "'", "\t", "\n  - ", "{{", "%", "&a", "*a", "!!"][i % 12];
+                let mut damaged = text.to_string();
+                let end = damaged[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                damaged.replace_range(at..end, replacement);
+                let _ = load(&Source { path: "damaged.yaml".into(), text: damaged }, name);
+            }
+        }
+    }
+
     #[test]
     fn every_shipped_runbook_passes_lint() {
         assert!(SHIPPED.len() >= 10);

@@ -86,43 +86,34 @@ fn observed_fields(probe: &str) -> &'static [&'static str] {
 }
 
 /// Which probes each expectation applies to.
-fn expectations_of(expect: &Expect) -> Vec<(&'static str, &'static [&'static str], Option<Location>)> {
+fn expectations_of(expect: &Expect) -> Vec<(&'static str, &'static [&'static str], Location)> {
     let loc = |t: &Option<Text>| t.as_ref().map(|t| t.referenced);
     let http: &[&str] = &["http"];
     let cmd: &[&str] = &["command"];
+    let dns: &[&str] = &["dns"];
     let tls: &[&str] = &["tls"];
-    let mut out = vec![
+    let present: [(&'static str, &'static [&'static str], Option<Location>); 19] = [
         ("status", http, expect.status.as_ref().map(|s| s.referenced)),
-        ("latency", &["http", "tcp", "dns"][..], loc(&expect.latency)),
+        ("latency", &["http", "tcp", "dns"], loc(&expect.latency)),
         ("body_contains", http, loc(&expect.body_contains)),
         ("body_matches", http, loc(&expect.body_matches)),
-        ("exit_code", cmd, None),
+        ("json", http, expect.json.as_ref().map(|j| j.referenced)),
+        ("headers", http, expect.headers.values().next().map(|t| t.referenced)),
+        ("exit_code", cmd, expect.exit_code.as_ref().map(|e| e.referenced)),
         ("stdout_contains", cmd, loc(&expect.stdout_contains)),
         ("stdout_matches", cmd, loc(&expect.stdout_matches)),
         ("stderr_contains", cmd, loc(&expect.stderr_contains)),
-        ("rcode", &["dns"][..], loc(&expect.rcode)),
+        ("rcode", dns, loc(&expect.rcode)),
+        ("answers_contain", dns, expect.answers_contain.first().map(|t| t.referenced)),
         ("leaf_expires_in", tls, loc(&expect.leaf_expires_in)),
         ("chain_expires_in", tls, loc(&expect.chain_expires_in)),
         ("subject_contains", tls, loc(&expect.subject_contains)),
         ("issuer_contains", tls, loc(&expect.issuer_contains)),
         ("san_contains", tls, loc(&expect.san_contains)),
-        ("value", &["prometheus"][..], loc(&expect.value)),
+        ("verified", tls, expect.verified.as_ref().map(|v| v.referenced)),
+        ("value", &["prometheus"], loc(&expect.value)),
     ];
-    // Expectations without a span of their own are present-or-absent flags.
-    out.retain(|(name, _, location)| location.is_some() || (*name == "exit_code" && expect.exit_code.is_some()));
-    if !expect.json.is_empty() {
-        out.push(("json", http, None));
-    }
-    if !expect.headers.is_empty() {
-        out.push(("headers", http, expect.headers.values().next().map(|t| t.referenced)));
-    }
-    if !expect.answers_contain.is_empty() {
-        out.push(("answers_contain", &["dns"][..], Some(expect.answers_contain[0].referenced)));
-    }
-    if expect.verified.is_some() {
-        out.push(("verified", tls, None));
-    }
-    out
+    present.into_iter().filter_map(|(name, probes, at)| at.map(|at| (name, probes, at))).collect()
 }
 
 /// Parses and checks a runbook; `default_name` is the file stem.
@@ -528,7 +519,7 @@ impl Checker<'_> {
             self.template(text, vars);
         }
         if let Some(expect) = &check.expect {
-            self.check_expect(expect, probe, check);
+            self.check_expect(expect, probe);
         }
         if let Some(thresholds) = &check.thresholds {
             if !["prometheus", "log"].contains(&probe) {
@@ -556,12 +547,12 @@ impl Checker<'_> {
         }
     }
 
-    fn check_expect(&mut self, expect: &Expect, probe: &str, check: &CheckSpec) {
+    fn check_expect(&mut self, expect: &Expect, probe: &str) {
         for (name, probes, at) in expectations_of(expect) {
             if !probes.contains(&probe) {
                 self.report(
-                    at.unwrap_or(check.id.referenced),
-                    format!("`expect.{name}` does not apply to a {probe} check (it applies to {})", probes.join(", ")),
+                    at,
+                    format!("`expect.{name}` does not apply to {probe} checks (only to {})", probes.join(", ")),
                 );
             }
         }
@@ -632,6 +623,14 @@ mod tests {
     }
 
     #[test]
+    fn an_expectation_for_another_probe_is_reported_where_it_is_written() {
+        let found =
+            problems("title: t\nobserve:\n  - id: a\n    http: {url: u}\n    expect: {exit_code: 0, verified: true}\n");
+        let at: Vec<(u64, u64)> = found.iter().map(|p| (p.line, p.column)).collect();
+        assert_eq!(at, vec![(5, 25), (5, 38)], "{found:?}");
+    }
+
+    #[test]
     fn did_you_mean_offers_only_close_words() {
         assert_eq!(did_you_mean("timout", ["timeout", "title"]), Some("timeout"));
         assert_eq!(did_you_mean("zzz", ["timeout", "title"]), None);
@@ -654,7 +653,7 @@ mod tests {
         let text: Vec<String> = found.iter().map(ToString::to_string).collect();
         let all = text.join("\n");
         assert!(all.contains("r.yaml:4:"), "{all}"); // the port
-        assert!(all.contains("`expect.status` does not apply to a tcp check"), "{all}");
+        assert!(all.contains("`expect.status` does not apply to tcp checks"), "{all}");
         assert!(all.contains("duplicate check id `a`"), "{all}");
         assert!(all.contains("either `run` (an argv) or `shell`"), "{all}");
     }

@@ -201,13 +201,12 @@ pub struct Expect {
     pub body_contains: Option<Text>,
     pub body_matches: Option<Text>,
     /// Dotted paths into a JSON body and the values wanted there: `{"checks.db": "up"}`.
-    #[serde(default)]
-    pub json: BTreeMap<String, serde_json::Value>,
+    pub json: Option<Spanned<BTreeMap<String, serde_json::Value>>>,
     /// Header name to a text its value must contain.
     #[serde(default)]
     pub headers: BTreeMap<String, Text>,
     // command
-    pub exit_code: Option<i32>,
+    pub exit_code: Option<Spanned<i32>>,
     pub stdout_contains: Option<Text>,
     pub stdout_matches: Option<Text>,
     pub stderr_contains: Option<Text>,
@@ -223,7 +222,7 @@ pub struct Expect {
     pub issuer_contains: Option<Text>,
     pub san_contains: Option<Text>,
     /// Whether the certificate must verify against the system's roots (default true).
-    pub verified: Option<bool>,
+    pub verified: Option<Spanned<bool>>,
     // prometheus
     /// `< 0.05`
     pub value: Option<Text>,
