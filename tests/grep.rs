@@ -441,6 +441,7 @@ fn count_max_ignore_case_fixed_and_histogram() {
     assert_eq!(count(&["-c", "ERROR", "app.log"]), "60");
     assert_eq!(count(&["-c", "-i", "error", "app.log"]), "60");
     assert_eq!(count(&["-ic", "Info", "app.log"]), "120");
+    assert_eq!(count(&["-icm7", "Info", "app.log"]), "7");
     assert_eq!(count(&["-c", "-F", "a.b", "app.log"]), "60");
     assert_eq!(count(&["-c", "a.b|ok", "app.log"]), "180");
     assert_eq!(count(&["-c", "ERROR", "app.log", "--since", "2026-11-22T14:01:00Z"]), "40");

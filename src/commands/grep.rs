@@ -92,7 +92,7 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         // Only printed records show line numbers; counting them would cost a pass over the file.
         line_numbers: !args.count && !args.histogram,
         whole_records: !(args.count || args.histogram) || args.record,
-        per_minute: args.histogram || ctx.out.json,
+        per_minute: args.histogram,
     };
     if args.max == Some(0) {
         return Err(Error::usage("--max 0 would show nothing").with_hint("leave --max out to see every match"));
