@@ -310,6 +310,12 @@ fn a_nearly_sorted_large_file_is_binary_searched_and_still_exact() {
     assert_eq!(summary["files"][0]["strategy"], "seek");
     let read = summary["files"][0]["bytes_read"].as_u64().unwrap_or(u64::MAX);
     assert!(read < text.len() as u64 / 10, "read {read} of {} bytes", text.len());
+
+    // With only --until, reading stops after the window's end.
+    let (_, records, summary, _) = sandbox.grep_json(&["handled", "nearly.log", "--until", "2026-11-22T01:00:00Z"]);
+    assert_eq!(records.len(), in_window(&truth, 0, 3600).len());
+    let read = summary["files"][0]["bytes_read"].as_u64().unwrap_or(u64::MAX);
+    assert!(read < text.len() as u64 / 5, "read {read} of {} bytes", text.len());
 }
 
 #[test]

@@ -192,15 +192,22 @@ fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileRe
     }
 
     let seekable = !opened.gzip && opened.size >= options.seek_threshold;
-    let seek = match (seekable, window.since) {
-        (true, Some(since)) => sorted_tolerance(&opened, &stamps, &mut report).map(|tol| (since, tol.max(tolerance))),
-        _ => None,
+    // A sorted file is read from the window's start (found by binary search) to its end; with
+    // only --until, from the beginning to the end of the window.
+    let seek = if seekable && window.is_bounded() {
+        sorted_tolerance(&opened, &stamps, &mut report).map(|tol| tol.max(tolerance))
+    } else {
+        None
     };
     match seek {
-        Some((since, tolerance)) => {
-            report.strategy = Strategy::Seek;
-            let start = seek_start(&opened, &stamps, since - tolerance, &mut report);
-            let mut scanner = Scanner::new(path, Some(&stamps), tolerance, None, true);
+        Some(tolerance) => {
+            let start = match window.since {
+                Some(since) => seek_start(&opened, &stamps, since - tolerance, &mut report),
+                None => 0,
+            };
+            report.strategy = if start > 0 { Strategy::Seek } else { Strategy::Scan };
+            let line = (start == 0 && options.line_numbers).then_some(1);
+            let mut scanner = Scanner::new(path, Some(&stamps), tolerance, line, true);
             scanner.skip_to_head = start > 0;
             read_range(&opened, map.as_ref(), &mut scanner, start, opened.size, run, &mut report);
             if scanner.disordered() && start > 0 && !run.stopped && !scanner.cut_short {
