@@ -357,6 +357,32 @@ fn a_file_sorted_except_far_from_the_probes_is_still_answered_exactly() {
 }
 
 #[test]
+fn disorder_seen_in_the_window_makes_the_search_read_the_skipped_start_too() {
+    let sandbox = Sandbox::new();
+    // In order, except: 20 lines early in the file (near 03:20) are stamped 10:05, inside the
+    // window, where the binary search skips; and one line inside the window is stamped 08:00,
+    // which the scan sees, so it knows the file is less sorted than the probes said.
+    let (text, truth) = generated(80_000, |i| match i {
+        12_000..12_020 => 36_300,
+        36_100 => 28_800,
+        _ => i,
+    });
+    sandbox.write("late.log", &text);
+    let (code, records, summary, stderr) = sandbox.grep_json(&[
+        "handled",
+        "late.log",
+        "--since",
+        "2026-11-22T10:00:00Z",
+        "--until",
+        "2026-11-22T10:10:00Z",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(records.len(), in_window(&truth, 36_000, 36_600).len());
+    assert_eq!(summary["files"][0]["strategy"], "seek");
+    assert!(stderr.contains("read its start too"), "{stderr}");
+}
+
+#[test]
 fn a_file_truncated_while_searched_warns_and_finishes_with_what_it_read() {
     use incident::logsearch::{self, Flow, Matcher, Options, Pattern};
     let sandbox = Sandbox::new();
