@@ -338,10 +338,10 @@ fn an_unsorted_large_file_falls_back_to_a_full_scan_and_is_exact() {
 }
 
 #[test]
-fn a_file_sorted_except_far_from_the_probes_is_still_answered_exactly() {
+fn a_burst_of_late_lines_just_before_the_window_is_still_found() {
     let sandbox = Sandbox::new();
-    // In order, except that a burst of lines inside the window's lead-in is stamped 10 minutes
-    // late: the seek lands past them unless the scan notices the disorder and reads back.
+    // In order, except that 40 lines just before the window are stamped 10 minutes late, into
+    // it: the binary search must not start after them.
     let (text, truth) = generated(80_000, |i| if (35_950..35_990).contains(&i) { i + 600 } else { i });
     sandbox.write("burst.log", &text);
     let (_, records, _, _) = sandbox.grep_json(&[
