@@ -240,7 +240,7 @@ fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&s
     }
     let files: Vec<&PathBuf> = summary.files.iter().map(|f| &f.path).collect();
     let mut line = format!(
-        "{} matching record{} in {} file{}",
+        "{} matching record{} ({} file{} searched)",
         summary.matched,
         if summary.matched == 1 { "" } else { "s" },
         files.len(),
