@@ -42,64 +42,67 @@ fi
 # Warm the page cache: every measurement reads from memory, as the targets say.
 cat "$BIG" "$SMALL" "$GZ" > /dev/null
 
-export TZ=UTC NO_COLOR=1
+export TZ=UTC NO_COLOR=1 INCIDENT="$INCIDENT" RG="$RG" BIG="$BIG" SMALL="$SMALL" GZ="$GZ" RUNS
 
-# best SECONDS of RUNS runs of a command (stdout discarded)
-best() {
-    local best=999999 t0 t1 t
-    for _ in $(seq "$RUNS"); do
-        t0=$(date +%s.%N)
-        "$@" > /dev/null 2>&1 || true
-        t1=$(date +%s.%N)
-        t=$(echo "$t1 - $t0" | bc -l)
-        if (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
-    done
-    printf '%.3f' "$best"
-}
+# The two commands of each comparison run alternately, RUNS times, and the best time of each
+# counts: on a shared machine, load that comes and goes then hits both alike.
+python3 - <<'PY'
+import os, subprocess, time
 
-ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+I, RG, BIG, SMALL, GZ = (os.environ[k] for k in ("INCIDENT", "RG", "BIG", "SMALL", "GZ"))
+RUNS = int(os.environ["RUNS"])
+WINDOW = ["--since", "2026-11-22T12:00:00Z", "--until", "2026-11-22T12:15:00Z"]
 
 
-echo
-echo "== whole-file count, 1 GiB, incident grep -c vs rg -c (target <= 1.2)"
-printf '%-22s %10s %10s %8s\n' pattern incident rg ratio
-for spec in "literal|ERROR" "-i|--ignore-case|error" "alternation|OutOfMemory|SocketTimeout|status=500" "no literal|[0-9]{4}ms"; do
-    name=${spec%%|*}
-    rest=${spec#*|}
-    if [ "$name" = "-i" ]; then
-        flag=${rest%%|*}; pat=${rest#*|}
-        ti=$(best "$INCIDENT" grep -q -c "$flag" "$pat" "$BIG")
-        tr=$(best "$RG" -c -i "$pat" "$BIG")
-        a=$("$INCIDENT" grep -q -c "$flag" "$pat" "$BIG"); b=$("$RG" -c -i "$pat" "$BIG")
-    else
-        pat=$rest
-        ti=$(best "$INCIDENT" grep -q -c "$pat" "$BIG")
-        tr=$(best "$RG" -c "$pat" "$BIG")
-        a=$("$INCIDENT" grep -q -c "$pat" "$BIG"); b=$("$RG" -c "$pat" "$BIG")
-    fi
-    printf '%-22s %9ss %9ss %8s   counts %s / %s\n' "$name: $pat" "$ti" "$tr" "$(ratio "$ti" "$tr")" "$a" "$b"
-done
+def out(cmd):
+    return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
 
-echo
-echo "== 15-minute window vs incident's own whole-file scan, 1 GiB (target >= 20x)"
-tw=$(best "$INCIDENT" grep -q -c ERROR "$BIG" --since 2026-11-22T12:00:00Z --until 2026-11-22T12:15:00Z)
-tf=$(best "$INCIDENT" grep -q -c ERROR "$BIG")
-echo "window ${tw}s, whole file ${tf}s: $(ratio "$tf" "$tw")x faster"
-echo "  window count: $("$INCIDENT" grep -q -c ERROR "$BIG" --since 2026-11-22T12:00:00Z --until 2026-11-22T12:15:00Z)"
 
-echo
-echo "== gzip, whole-file count of ERROR: rg -z -c vs incident (target >= 2.5x)"
-tgi=$(best "$INCIDENT" grep -q -c ERROR "$GZ")
-tgr=$(best "$RG" -z -c ERROR "$GZ")
-echo "incident ${tgi}s, rg -z ${tgr}s: $(ratio "$tgr" "$tgi")x faster   counts $("$INCIDENT" grep -q -c ERROR "$GZ") / $("$RG" -z -c ERROR "$GZ")"
-tgw=$(best "$INCIDENT" grep -q -c ERROR "$GZ" --since 2026-11-22T02:00:00Z --until 2026-11-22T02:15:00Z)
-echo "gzip, a 15-minute window at 02:00: ${tgw}s (stops decompressing after it)"
+def race(*cmds):
+    best = [float("inf")] * len(cmds)
+    for _ in range(RUNS):
+        for i, cmd in enumerate(cmds):
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best
 
-echo
-echo "== peak RSS, whole-file count (target: within 10 MB)"
-rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }
-r_small=$(rss "$INCIDENT" grep -q -c ERROR "$SMALL")
-r_big=$(rss "$INCIDENT" grep -q -c ERROR "$BIG")
-r_win=$(rss "$INCIDENT" grep -q -c ERROR "$BIG" --since 2026-11-22T12:00:00Z --until 2026-11-22T12:15:00Z)
-r_gz=$(rss "$INCIDENT" grep -q -c ERROR "$GZ")
-echo "100 MiB: ${r_small} KB, 1 GiB: ${r_big} KB, difference $(( (r_big - r_small) / 1024 )) MB (window: ${r_win} KB, gzip: ${r_gz} KB)"
+
+def rss(cmd):
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    return int(r.stderr.strip().splitlines()[-1])
+
+
+print("\n== whole-file count, 1 GiB: incident grep -c / rg -c (target <= 1.2)")
+print(f"{'pattern':<48} {'incident':>9} {'rg':>9} {'ratio':>6}  counts")
+for name, inc_args, rg_args in [
+    ("literal ERROR", ["ERROR"], ["ERROR"]),
+    ("-i error", ["--ignore-case", "error"], ["-i", "error"]),
+    ("alternation OutOfMemory|SocketTimeout|status=500", ["OutOfMemory|SocketTimeout|status=500"], ["OutOfMemory|SocketTimeout|status=500"]),
+    ("no literal [0-9]{4}ms", ["[0-9]{4}ms"], ["[0-9]{4}ms"]),
+]:
+    inc = [I, "grep", "-q", "-c", *inc_args, BIG]
+    rg = [RG, "-c", *rg_args, BIG]
+    ti, tr = race(inc, rg)
+    print(f"{name:<48} {ti:>8.3f}s {tr:>8.3f}s {ti / tr:>6.2f}  {out(inc)} / {out(rg)}")
+
+print("\n== 15-minute window vs incident's own whole-file scan, 1 GiB (target >= 20x)")
+window = [I, "grep", "-q", "-c", "ERROR", BIG, *WINDOW]
+whole = [I, "grep", "-q", "-c", "ERROR", BIG]
+tw, tf = race(window, whole)
+print(f"window {tw:.3f}s ({out(window)} matches), whole file {tf:.3f}s: {tf / tw:.1f}x faster")
+
+print("\n== gzip, whole-file count of ERROR: rg -z -c / incident (target >= 2.5x)")
+gz_inc = [I, "grep", "-q", "-c", "ERROR", GZ]
+gz_rg = [RG, "-z", "-c", "ERROR", GZ]
+ti, tr = race(gz_inc, gz_rg)
+print(f"incident {ti:.3f}s, rg -z {tr:.3f}s: {tr / ti:.2f}x faster  counts {out(gz_inc)} / {out(gz_rg)}")
+early = [I, "grep", "-q", "-c", "ERROR", GZ, "--since", "2026-11-22T02:00:00Z", "--until", "2026-11-22T02:15:00Z"]
+(te,) = race(early)
+print(f"a 15-minute window at 02:00 in the gzip file: {te:.3f}s (decompression stops after the window)")
+
+print("\n== peak RSS, whole-file count of ERROR (target: within 10 MB)")
+small, big = rss([I, "grep", "-q", "-c", "ERROR", SMALL]), rss([I, "grep", "-q", "-c", "ERROR", BIG])
+print(f"100 MiB: {small} KB, 1 GiB: {big} KB, difference {(big - small) / 1024:.1f} MB"
+      f" (15-minute window: {rss(window)} KB, gzip: {rss(gz_inc)} KB, rg -c on 1 GiB: {rss([RG, '-c', 'ERROR', BIG])} KB)")
+PY

@@ -417,29 +417,39 @@ pub fn rewrite_grep_short_i(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
     let mut out = Vec::with_capacity(args.len() + 1);
     let mut rest_literal = false;
     for (index, arg) in args.into_iter().enumerate() {
-        let text = arg.to_str().map(str::to_string);
-        match text {
-            Some(t) if index > grep_at && !rest_literal => {
-                if t == "--" {
-                    rest_literal = true;
-                    out.push(arg);
-                } else if t.len() > 1
-                    && t.starts_with('-')
-                    && !t.starts_with("--")
-                    && t[1..].contains('i')
-                    && t[1..].chars().all(|c| matches!(c, 'i' | 'F' | 'c' | 'q' | 'v'))
-                {
-                    for c in t[1..].chars() {
-                        out.push(if c == 'i' { "--ignore-case".into() } else { format!("-{c}").into() });
-                    }
-                } else {
-                    out.push(arg);
-                }
+        match arg.to_str() {
+            Some("--") if index > grep_at => {
+                rest_literal = true;
+                out.push(arg);
             }
+            Some(text) if index > grep_at && !rest_literal => match split_short_cluster(text) {
+                Some(parts) => out.extend(parts.into_iter().map(std::ffi::OsString::from)),
+                None => out.push(arg),
+            },
             _ => out.push(arg),
         }
     }
     out
+}
+
+/// `-ic` becomes `--ignore-case -c`, `-iC2` becomes `--ignore-case -C2`; None when the argument
+/// is not a cluster of grep's short flags holding an `i`.
+fn split_short_cluster(text: &str) -> Option<Vec<String>> {
+    let flags = text.strip_prefix('-').filter(|f| !f.starts_with('-') && f.contains('i'))?;
+    let mut parts = Vec::new();
+    for (at, c) in flags.char_indices() {
+        match c {
+            'i' => parts.push("--ignore-case".to_string()),
+            'F' | 'c' | 'q' | 'v' => parts.push(format!("-{c}")),
+            // A flag with a value takes the rest of the cluster as it.
+            'C' | 'm' => {
+                parts.push(format!("-{}", &flags[at..]));
+                return Some(parts);
+            }
+            _ => return None,
+        }
+    }
+    Some(parts)
 }
 
 #[derive(Debug, Args)]

@@ -92,7 +92,7 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         // Only printed records show line numbers; counting them would cost a pass over the file.
         line_numbers: !args.count && !args.histogram,
         whole_records: !(args.count || args.histogram) || args.record,
-        per_minute: args.histogram || ctx.out.json,
+        per_minute: args.histogram,
     };
     if args.max == Some(0) {
         return Err(Error::usage("--max 0 would show nothing").with_hint("leave --max out to see every match"));
@@ -240,7 +240,7 @@ fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&s
     }
     let files: Vec<&PathBuf> = summary.files.iter().map(|f| &f.path).collect();
     let mut line = format!(
-        "{} matching record{} in {} file{}",
+        "{} matching record{} ({} file{} searched)",
         summary.matched,
         if summary.matched == 1 { "" } else { "s" },
         files.len(),

@@ -14,8 +14,8 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Once, OnceLock};
 
 /// How many maps may be live at once (one per concurrent search).
 const SLOTS: usize = 16;
@@ -31,6 +31,13 @@ const EMPTY: Slot = Slot { start: AtomicUsize::new(0), end: AtomicUsize::new(0),
 static LIVE: [Slot; SLOTS] = [EMPTY; SLOTS];
 static PAGE: AtomicUsize = AtomicUsize::new(4096);
 static INSTALL: Once = Once::new();
+/// The SIGBUS action before ours (Rust's runtime installs one), for faults that are not ours.
+static PREVIOUS: OnceLock<Previous> = OnceLock::new();
+
+struct Previous(libc::sigaction);
+// SAFETY: a plain C struct written once, before it is shared, and only read afterwards.
+unsafe impl Sync for Previous {}
+unsafe impl Send for Previous {}
 
 /// A whole file mapped read-only.
 pub struct Mapped {
@@ -122,7 +129,10 @@ fn install_handler() {
         action.sa_sigaction = on_sigbus as *const () as usize;
         action.sa_flags = libc::SA_SIGINFO;
         libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        let mut previous: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGBUS, &action, &mut previous) == 0 {
+            let _ = PREVIOUS.set(Previous(previous));
+        }
     }
 }
 
@@ -153,10 +163,17 @@ extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, _contex
             }
         }
     }
-    // Not a map of ours: the default action, as if no handler were installed.
-    // SAFETY: signal and raise are async-signal-safe.
+    // Not a map of ours: put back the action we replaced and return, so the faulting access
+    // happens again and meets it (or the default action: the process dies of SIGBUS).
+    // SAFETY: sigaction and signal are async-signal-safe; PREVIOUS is only read here.
     unsafe {
-        libc::signal(signal, libc::SIG_DFL);
-        libc::raise(signal);
+        match PREVIOUS.get() {
+            Some(Previous(previous)) => {
+                libc::sigaction(signal, previous, std::ptr::null_mut());
+            }
+            None => {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+        }
     }
 }

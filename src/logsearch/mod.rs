@@ -14,6 +14,8 @@
 pub mod files;
 mod mapped;
 pub mod matcher;
+mod probe;
+mod records;
 mod scan;
 pub mod stamp;
 

@@ -1,61 +1,44 @@
-//! Reading files into records and finding the matching ones.
-//!
-//! A file is read in large chunks; each chunk is cut at the start of its last record head, so the
-//! part handed on always holds whole records and the rest is carried into the next read. Without
-//! a window the pattern runs over the whole chunk at once (as ripgrep does) and only matches are
-//! mapped back to their records; with a window every record's time is read, which also measures
-//! how far the file is out of order.
+//! One search: files opened and placed (format, rotated neighbours, sortedness), then each read
+//! whole, from a binary-searched start, or not at all, by a [`Scanner`].
 //!
 //! A plain file large enough is binary searched to the window's start when probes across it say
-//! it runs forward in time. "Nearly sorted" is allowed for with a tolerance twice the largest
-//! backward step seen: the search starts `tolerance` before the window and stops `tolerance` after
-//! it. If the records read show more disorder than that, the stop is called off and the skipped
-//! start of the file is read too, so the answer stays exact.
+//! it runs forward in time (`probe`). "Nearly sorted" is allowed for with a tolerance twice the
+//! largest backward step seen: the search starts `tolerance` before the window and stops
+//! `tolerance` after it. If the records read show more disorder than that, the skipped start of
+//! the file is read too, so the answer stays exact.
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use memchr::{memchr, memchr_iter, memrchr};
 
 use super::files::{self, is_gzip, read_prefix};
 use super::mapped::Mapped;
+use super::probe::{heads, read_at_most, seek_start, sorted_tolerance, tolerance_of};
+use super::records::Scanner;
 use super::stamp::{Micros, StampReader};
 use super::{FileReport, Flow, Hit, Matcher, Options, Strategy, Summary};
 
 /// The read size; a chunk grows only for a record longer than this.
-const CHUNK: usize = 256 << 10;
-/// How much of a mapped file is searched at a time (and then dropped from memory).
-const MAP_WINDOW: usize = 8 << 20;
-/// A record longer than this is cut at a line end (or anywhere) rather than held whole.
-const MAX_RECORD: usize = 64 << 20;
+pub(super) const CHUNK: usize = 256 << 10;
 /// What format detection looks at.
 const SAMPLE: usize = 64 << 10;
-/// What one probe of the binary search reads.
-const PROBE: usize = 16 << 10;
-/// How many probes test whether a file runs forward in time.
-const PROBES: u64 = 16;
-const SECOND: i64 = 1_000_000;
+/// A second, in microseconds (the unit of every time here).
+pub(super) const SECOND: i64 = 1_000_000;
 /// The least allowance for records out of order.
-const MIN_TOLERANCE: i64 = SECOND;
-/// Past this much disorder a file is treated as unsorted.
-const MAX_TOLERANCE: i64 = 3600 * SECOND;
+pub(super) const MIN_TOLERANCE: i64 = SECOND;
 
 /// State shared by all files of one search.
-struct Run<'a> {
+pub(super) struct Run<'a> {
     sink: &'a mut dyn FnMut(&Hit) -> Flow,
-    options: &'a Options,
-    matcher: &'a Matcher,
-    summary: Summary,
-    stopped: bool,
+    pub(super) options: &'a Options,
+    pub(super) matcher: &'a Matcher,
+    pub(super) summary: Summary,
+    pub(super) stopped: bool,
 }
 
 impl Run<'_> {
-    fn emit(&mut self, hit: &Hit) {
+    pub(super) fn emit(&mut self, hit: &Hit) {
         if self.stopped {
             return;
         }
@@ -128,14 +111,14 @@ fn first_time(path: &Path, options: &Options) -> Option<Micros> {
     heads(&opened.sample, &stamps).next().map(|(_, t)| t)
 }
 
-struct Opened {
-    file: File,
-    gzip: bool,
+pub(super) struct Opened {
+    pub(super) file: File,
+    pub(super) gzip: bool,
     /// The first bytes (decompressed for gzip).
-    sample: Vec<u8>,
-    size: u64,
-    mtime: Option<Micros>,
-    identity: (u64, u64),
+    pub(super) sample: Vec<u8>,
+    pub(super) size: u64,
+    pub(super) mtime: Option<Micros>,
+    pub(super) identity: (u64, u64),
 }
 
 fn open(path: &Path) -> io::Result<Opened> {
@@ -163,19 +146,6 @@ fn open(path: &Path) -> io::Result<Opened> {
         head
     };
     Ok(Opened { file, gzip, sample, size: meta.len(), mtime, identity: (meta.dev(), meta.ino()) })
-}
-
-fn read_at_most(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read_at(&mut buf[filled..], offset + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileReport {
@@ -222,15 +192,22 @@ fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileRe
     }
 
     let seekable = !opened.gzip && opened.size >= options.seek_threshold;
-    let seek = match (seekable, window.since) {
-        (true, Some(since)) => sorted_tolerance(&opened, &stamps, &mut report).map(|tol| (since, tol.max(tolerance))),
-        _ => None,
+    // A sorted file is read from the window's start (found by binary search) to its end; with
+    // only --until, from the beginning to the end of the window.
+    let seek = if seekable && window.is_bounded() {
+        sorted_tolerance(&opened, &stamps, &mut report).map(|tol| tol.max(tolerance))
+    } else {
+        None
     };
     match seek {
-        Some((since, tolerance)) => {
-            report.strategy = Strategy::Seek;
-            let start = seek_start(&opened, &stamps, since - tolerance, &mut report);
-            let mut scanner = Scanner::new(path, Some(&stamps), tolerance, None, true);
+        Some(tolerance) => {
+            let start = match window.since {
+                Some(since) => seek_start(&opened, &stamps, since - tolerance, &mut report),
+                None => 0,
+            };
+            report.strategy = if start > 0 { Strategy::Seek } else { Strategy::Scan };
+            let line = (start == 0 && options.line_numbers).then_some(1);
+            let mut scanner = Scanner::new(path, Some(&stamps), tolerance, line, true);
             scanner.skip_to_head = start > 0;
             read_range(&opened, map.as_ref(), &mut scanner, start, opened.size, run, &mut report);
             if scanner.disordered() && start > 0 && !run.stopped && !scanner.cut_short {
@@ -306,457 +283,4 @@ fn check_replaced(path: &Path, opened: &Opened, report: &mut FileReport) {
     {
         report.warnings.push("was replaced while being searched (rotated?); searched the file as opened".into());
     }
-}
-
-/// Record heads in a buffer of lines: (offset of the line, time).
-fn heads<'a>(buf: &'a [u8], stamps: &'a StampReader) -> impl Iterator<Item = (usize, Micros)> + 'a {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        while start < buf.len() {
-            let end = memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
-            let line_start = start;
-            start = end + 1;
-            if let Some(t) = stamps.read(&buf[line_start..end]) {
-                return Some((line_start, t));
-            }
-        }
-        None
-    })
-}
-
-/// The largest step back in time among the heads of a buffer (0 when in order).
-fn backstep(buf: &[u8], stamps: &StampReader) -> i64 {
-    let mut latest = i64::MIN;
-    let mut worst = 0;
-    for (_, t) in heads(buf, stamps) {
-        worst = worst.max(latest.saturating_sub(t));
-        latest = latest.max(t);
-    }
-    worst
-}
-
-fn tolerance_of(sample: &[u8], stamps: Option<&StampReader>) -> i64 {
-    stamps.map_or(MIN_TOLERANCE, |s| backstep(sample, s).saturating_mul(2).max(MIN_TOLERANCE))
-}
-
-/// Probes a plain file at even intervals: Some(tolerance) when its records run forward in time
-/// within that tolerance, None when it is not sorted enough to binary search.
-fn sorted_tolerance(opened: &Opened, stamps: &StampReader, report: &mut FileReport) -> Option<i64> {
-    let mut firsts = Vec::new();
-    let mut local = 0;
-    let mut block = vec![0u8; PROBE];
-    for k in 0..=PROBES {
-        let offset = (opened.size.saturating_sub(PROBE as u64)) * k / PROBES;
-        let n = read_at_most(&opened.file, &mut block, offset).ok()?;
-        report.bytes_read += n as u64;
-        let lines = aligned(&block[..n], offset);
-        local = local.max(backstep(lines, stamps));
-        if let Some((_, t)) = heads(lines, stamps).next() {
-            firsts.push(t);
-        }
-    }
-    let tolerance = local.saturating_mul(2).max(MIN_TOLERANCE);
-    let forward = firsts.windows(2).all(|w| w[1] >= w[0] - tolerance);
-    (forward && tolerance <= MAX_TOLERANCE).then_some(tolerance)
-}
-
-/// The whole lines of a block read at `offset` (the first, partial, line dropped unless at 0).
-fn aligned(block: &[u8], offset: u64) -> &[u8] {
-    if offset == 0 {
-        return block;
-    }
-    match memchr(b'\n', block) {
-        Some(i) => &block[i + 1..],
-        None => &[],
-    }
-}
-
-/// The offset to read from so that no record before it is at or after `target` (given the
-/// tolerance already subtracted): a binary search on the first head after each probe.
-fn seek_start(opened: &Opened, stamps: &StampReader, target: Micros, report: &mut FileReport) -> u64 {
-    let (mut lo, mut hi) = (0u64, opened.size);
-    let mut block = vec![0u8; PROBE];
-    while hi - lo > PROBE as u64 {
-        let mid = lo + (hi - lo) / 2;
-        let Ok(n) = read_at_most(&opened.file, &mut block, mid) else { break };
-        report.bytes_read += n as u64;
-        match heads(aligned(&block[..n], mid), stamps).next() {
-            Some((_, t)) if t < target => lo = mid,
-            _ => hi = mid,
-        }
-    }
-    lo
-}
-
-/// A record held back as possible before-context: line, offset, time, text.
-type Held = (Option<u64>, u64, Option<Micros>, Vec<u8>);
-
-/// Reads one stream of records and hands the matching ones on.
-struct Scanner<'a> {
-    path: &'a Path,
-    stamps: Option<&'a StampReader>,
-    tolerance: i64,
-    /// Stop once a record is past the window's end by more than the tolerance (only while the
-    /// records read so far kept within it).
-    stop_allowed: bool,
-    /// Drop lines up to the first record head (reading from the middle of a file).
-    skip_to_head: bool,
-    /// The number of the next line, when read from the start of the file.
-    line: Option<u64>,
-    latest: Option<Micros>,
-    worst_backstep: i64,
-    /// Reached the window's end.
-    finished: bool,
-    first_head: Option<u64>,
-    before: VecDeque<Held>,
-    after_left: usize,
-    /// Raised by the SIGBUS guard when the mapped file shrank: nothing read after it is trusted.
-    fault: Option<&'static AtomicBool>,
-    /// Stopped because the file shrank under the map.
-    cut_short: bool,
-}
-
-impl<'a> Scanner<'a> {
-    fn new(
-        path: &'a Path,
-        stamps: Option<&'a StampReader>,
-        tolerance: i64,
-        line: Option<u64>,
-        stop_allowed: bool,
-    ) -> Self {
-        Scanner {
-            path,
-            stamps,
-            tolerance,
-            stop_allowed,
-            skip_to_head: false,
-            line,
-            latest: None,
-            worst_backstep: 0,
-            finished: false,
-            first_head: None,
-            before: VecDeque::new(),
-            after_left: 0,
-            fault: None,
-            cut_short: false,
-        }
-    }
-
-    /// Whether the mapped file shrank: checked before anything read is handed on.
-    fn faulted(&mut self) -> bool {
-        if self.fault.is_some_and(|f| f.load(Ordering::SeqCst)) {
-            self.cut_short = true;
-        }
-        self.cut_short
-    }
-
-    /// Searches `start..end` of a mapped file in windows, dropping each from memory once
-    /// searched; returns the offset reached.
-    fn run_mapped(&mut self, map: &Mapped, start: usize, end: usize, run: &mut Run, report: &mut FileReport) -> u64 {
-        let bytes = &map.bytes()[..end.min(map.bytes().len())];
-        let end = bytes.len();
-        let mut pos = start;
-        if self.skip_to_head && pos < end {
-            let from = pos.saturating_sub(1);
-            pos = self.first_head_in(&bytes[from..]).map_or(end, |i| from + i);
-            self.skip_to_head = false;
-        }
-        while pos < end && !self.finished && !run.stopped && !self.faulted() {
-            // With a window, small steps: the check for its end is made at each step.
-            let step = if run.options.window.is_bounded() { CHUNK } else { MAP_WINDOW };
-            let limit = end.min(pos + step);
-            let mut cut = if limit == end { end } else { pos + self.boundary(&bytes[pos..limit]) };
-            if cut == pos {
-                // One record longer than a window: take it whole, up to the longest we allow.
-                let limit = end.min(pos + MAX_RECORD);
-                cut = if limit == end { end } else { pos + self.boundary(&bytes[pos..limit]) };
-                if cut == pos {
-                    cut = memrchr(b'\n', &bytes[pos..limit]).map_or(limit, |i| pos + i + 1);
-                }
-            }
-            self.first_head.get_or_insert(pos as u64);
-            let used = self.process(&bytes[pos..cut], pos as u64, run, report);
-            report.bytes_read += used as u64;
-            map.release(pos, cut);
-            pos = cut;
-        }
-        pos as u64
-    }
-
-    fn disordered(&self) -> bool {
-        self.worst_backstep > self.tolerance
-    }
-
-    fn is_head(&self, line: &[u8]) -> bool {
-        self.stamps.is_none_or(|s| s.read(line).is_some())
-    }
-
-    /// Reads `reader` (positioned at `base`) to its end or the window's; returns the offset
-    /// reached. Read errors end the file with a warning.
-    fn run(&mut self, reader: &mut dyn Read, base: u64, run: &mut Run, report: &mut FileReport) -> u64 {
-        let mut buf = vec![0u8; CHUNK];
-        let mut filled = 0;
-        let mut offset = base;
-        let mut eof = false;
-        while !eof && !self.finished && !run.stopped {
-            if filled == buf.len() {
-                buf.resize((buf.len() * 2).min(MAX_RECORD), 0);
-            }
-            while filled < buf.len() {
-                match reader.read(&mut buf[filled..]) {
-                    Ok(0) => {
-                        eof = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        filled += n;
-                        report.bytes_read += n as u64;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        report.warnings.push(format!(
-                            "read failed after {} bytes: {e}; searched what came before",
-                            offset + filled as u64
-                        ));
-                        eof = true;
-                        break;
-                    }
-                }
-            }
-            let mut end = if eof { filled } else { self.boundary(&buf[..filled]) };
-            if end == 0 && !eof {
-                if buf.len() < MAX_RECORD {
-                    continue;
-                }
-                // One record larger than any buffer we allow: cut it at a line end, or anywhere.
-                end = memrchr(b'\n', &buf[..filled]).map_or(filled, |i| i + 1);
-            }
-            let mut start = 0;
-            if self.skip_to_head {
-                start = self.first_head_in(&buf[..end]).unwrap_or(end);
-                self.skip_to_head = start == end && !eof;
-            }
-            if start < end {
-                self.first_head.get_or_insert(offset + start as u64);
-                self.process(&buf[start..end], offset + start as u64, run, report);
-            }
-            buf.copy_within(end..filled, 0);
-            filled -= end;
-            offset += end as u64;
-        }
-        offset + filled as u64
-    }
-
-    fn first_head_in(&self, buf: &[u8]) -> Option<usize> {
-        // The first line is partial (the read began mid-line): never a head.
-        let mut start = memchr(b'\n', buf)? + 1;
-        while start < buf.len() {
-            let end = memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
-            if self.is_head(&buf[start..end]) {
-                return Some(start);
-            }
-            start = end + 1;
-        }
-        None
-    }
-
-    /// Where the last record that may continue past the buffer starts: everything before it is
-    /// whole records. 0 when there is no such point yet.
-    fn boundary(&self, buf: &[u8]) -> usize {
-        let Some(last_newline) = memrchr(b'\n', buf) else { return 0 };
-        if self.stamps.is_none() {
-            return last_newline + 1;
-        }
-        // Walk back over complete lines to the last head.
-        let mut end = last_newline;
-        loop {
-            let start = memrchr(b'\n', &buf[..end]).map_or(0, |i| i + 1);
-            if self.is_head(&buf[start..end]) {
-                return start;
-            }
-            if start == 0 {
-                return 0;
-            }
-            end = start - 1;
-        }
-    }
-
-    /// The start of the record holding the line at `line_start`, and the record's time.
-    fn head_of(&self, region: &[u8], line_start: usize) -> (usize, Option<Micros>) {
-        let Some(stamps) = self.stamps else { return (line_start, None) };
-        let mut start = line_start;
-        loop {
-            let end = memchr(b'\n', &region[start..]).map_or(region.len(), |i| start + i);
-            if let Some(t) = stamps.read(&region[start..end]) {
-                return (start, Some(t));
-            }
-            if start == 0 {
-                // Lines before any head (the start of a file): a record without a time.
-                return (line_start, None);
-            }
-            start = memrchr(b'\n', &region[..start - 1]).map_or(0, |i| i + 1);
-        }
-    }
-
-    /// The end of the record starting at `start` (without its newline) and where the next begins.
-    fn record_end(&self, region: &[u8], start: usize) -> (usize, usize) {
-        let mut end = memchr(b'\n', &region[start..]).map_or(region.len(), |i| start + i);
-        while end < region.len() {
-            let next = end + 1;
-            let next_end = memchr(b'\n', &region[next..]).map_or(region.len(), |i| next + i);
-            if next >= region.len() || self.is_head(&region[next..next_end]) {
-                return (end, next);
-            }
-            end = next_end;
-        }
-        (end, region.len())
-    }
-
-    /// Searches a region of whole records; returns how much of it was read (less when the
-    /// window ended inside it).
-    fn process(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
-        if run.options.context > 0 {
-            self.by_record(region, base, run, report)
-        } else {
-            self.by_match(region, base, run, report)
-        }
-    }
-
-    /// Notes a record's time: how far the file runs backwards, and whether the window is over.
-    fn observe(&mut self, time: Micros, until: Option<Micros>) -> bool {
-        if let Some(latest) = self.latest {
-            self.worst_backstep = self.worst_backstep.max(latest - time);
-        }
-        self.latest = Some(self.latest.map_or(time, |l| l.max(time)));
-        let past_end = until.is_some_and(|u| time >= u.saturating_add(self.tolerance));
-        if past_end && self.stop_allowed && !self.disordered() {
-            self.finished = true;
-        }
-        self.finished
-    }
-
-    /// Whole-region matching: the pattern runs over the buffer (as ripgrep does) and only its
-    /// matches are mapped to records and their times; non-matching records cost nothing. With a
-    /// window, each match is kept only if its record's time is inside, and the region's first
-    /// record says whether the window is over.
-    fn by_match(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
-        let window = run.options.window;
-        if window.is_bounded()
-            && let Some(t) = self.stamps.and_then(|s| s.read(first_line(region)))
-            && self.observe(t, window.until)
-        {
-            return 0;
-        }
-        let mut pos = 0;
-        let mut counted = 0;
-        let mut last_record = None;
-        while pos < region.len() && !run.stopped {
-            let Some(end) = run.matcher.end_at(region, pos) else { break };
-            // A byte of the match (its last), or where an empty match sits.
-            let probe = if end > pos { end - 1 } else { end };
-            if probe >= region.len() {
-                break;
-            }
-            let line_start = memrchr(b'\n', &region[..probe]).map_or(0, |i| i + 1);
-            let line_end = memchr(b'\n', &region[probe..]).map_or(region.len(), |i| probe + i);
-            if !run.matcher.within_lines() && !run.matcher.is_match(&region[line_start..line_end]) {
-                // The match ran across a line end: no match within this line.
-                pos = line_end + 1;
-                continue;
-            }
-            // A match on a continuation line belongs to the record of the head above it.
-            let (record_start, time) = self.head_of(region, line_start);
-            if last_record == Some(record_start) {
-                // Another match in a record already handed on.
-                pos = line_end + 1;
-                continue;
-            }
-            last_record = Some(record_start);
-            let text = if run.options.whole_records {
-                let (record_end, next) = self.record_end(region, record_start);
-                pos = next;
-                &region[record_start..record_end]
-            } else {
-                pos = line_end + 1;
-                &region[record_start..line_end]
-            };
-            if window.is_bounded() {
-                if let Some(t) = time {
-                    self.observe(t, None);
-                }
-                if !window.contains(time) {
-                    continue;
-                }
-            }
-            let line = self.line.map(|l| {
-                let n = l + memchr_iter(b'\n', &region[counted..record_start]).count() as u64;
-                counted = record_start;
-                self.line = Some(n);
-                n
-            });
-            if self.faulted() {
-                return pos;
-            }
-            report.matched += 1;
-            run.emit(&Hit { path: self.path, line, offset: base + record_start as u64, time, text, context: false });
-        }
-        if let Some(l) = self.line {
-            self.line = Some(l + memchr_iter(b'\n', &region[counted..]).count() as u64);
-        }
-        region.len()
-    }
-
-    /// Record by record: times read for each, for the window and for context.
-    fn by_record(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
-        let window = run.options.window;
-        let context = run.options.context;
-        let mut pos = 0;
-        while pos < region.len() && !run.stopped {
-            let (record_end, next) = self.record_end(region, pos);
-            let text = &region[pos..record_end];
-            let time = self.stamps.and_then(|s| s.read(first_line(text)));
-            if let Some(t) = time
-                && self.observe(t, window.until)
-            {
-                break;
-            }
-            let line = self.line;
-            let offset = base + pos as u64;
-            if self.faulted() {
-                return pos;
-            }
-            if window.contains(time) && run.matcher.matches_record(text) {
-                if run.summary.hit_max {
-                    run.stopped = true;
-                    break;
-                }
-                for (line, offset, time, text) in std::mem::take(&mut self.before) {
-                    run.emit(&Hit { path: self.path, line, offset, time, text: &text, context: true });
-                }
-                report.matched += 1;
-                run.emit(&Hit { path: self.path, line, offset, time, text, context: false });
-                self.after_left = context;
-            } else if self.after_left > 0 {
-                self.after_left -= 1;
-                run.emit(&Hit { path: self.path, line, offset, time, text, context: true });
-                if self.after_left == 0 && run.summary.hit_max {
-                    run.stopped = true;
-                }
-            } else if context > 0 {
-                if self.before.len() == context {
-                    self.before.pop_front();
-                }
-                self.before.push_back((line, offset, time, text.to_vec()));
-            }
-            if let Some(l) = self.line {
-                self.line = Some(l + memchr_iter(b'\n', &region[pos..next]).count() as u64);
-            }
-            pos = next;
-        }
-        pos
-    }
-}
-
-fn first_line(text: &[u8]) -> &[u8] {
-    memchr(b'\n', text).map_or(text, |i| &text[..i])
 }

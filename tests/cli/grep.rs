@@ -310,6 +310,12 @@ fn a_nearly_sorted_large_file_is_binary_searched_and_still_exact() {
     assert_eq!(summary["files"][0]["strategy"], "seek");
     let read = summary["files"][0]["bytes_read"].as_u64().unwrap_or(u64::MAX);
     assert!(read < text.len() as u64 / 10, "read {read} of {} bytes", text.len());
+
+    // With only --until, reading stops after the window's end.
+    let (_, records, summary, _) = sandbox.grep_json(&["handled", "nearly.log", "--until", "2026-11-22T01:00:00Z"]);
+    assert_eq!(records.len(), in_window(&truth, 0, 3600).len());
+    let read = summary["files"][0]["bytes_read"].as_u64().unwrap_or(u64::MAX);
+    assert!(read < text.len() as u64 / 5, "read {read} of {} bytes", text.len());
 }
 
 #[test]
@@ -332,10 +338,10 @@ fn an_unsorted_large_file_falls_back_to_a_full_scan_and_is_exact() {
 }
 
 #[test]
-fn a_file_sorted_except_far_from_the_probes_is_still_answered_exactly() {
+fn a_burst_of_late_lines_just_before_the_window_is_still_found() {
     let sandbox = Sandbox::new();
-    // In order, except that a burst of lines inside the window's lead-in is stamped 10 minutes
-    // late: the seek lands past them unless the scan notices the disorder and reads back.
+    // In order, except that 40 lines just before the window are stamped 10 minutes late, into
+    // it: the binary search must not start after them.
     let (text, truth) = generated(80_000, |i| if (35_950..35_990).contains(&i) { i + 600 } else { i });
     sandbox.write("burst.log", &text);
     let (_, records, _, _) = sandbox.grep_json(&[
@@ -348,6 +354,32 @@ fn a_file_sorted_except_far_from_the_probes_is_still_answered_exactly() {
     ]);
     let want = in_window(&truth, 36_000, 36_600);
     assert_eq!(records.len(), want.len());
+}
+
+#[test]
+fn disorder_seen_in_the_window_makes_the_search_read_the_skipped_start_too() {
+    let sandbox = Sandbox::new();
+    // In order, except: 20 lines early in the file (near 03:20) are stamped 10:05, inside the
+    // window, where the binary search skips; and one line inside the window is stamped 08:00,
+    // which the scan sees, so it knows the file is less sorted than the probes said.
+    let (text, truth) = generated(80_000, |i| match i {
+        12_000..12_020 => 36_300,
+        36_100 => 28_800,
+        _ => i,
+    });
+    sandbox.write("late.log", &text);
+    let (code, records, summary, stderr) = sandbox.grep_json(&[
+        "handled",
+        "late.log",
+        "--since",
+        "2026-11-22T10:00:00Z",
+        "--until",
+        "2026-11-22T10:10:00Z",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(records.len(), in_window(&truth, 36_000, 36_600).len());
+    assert_eq!(summary["files"][0]["strategy"], "seek");
+    assert!(stderr.contains("read its start too"), "{stderr}");
 }
 
 #[test]
@@ -441,6 +473,7 @@ fn count_max_ignore_case_fixed_and_histogram() {
     assert_eq!(count(&["-c", "ERROR", "app.log"]), "60");
     assert_eq!(count(&["-c", "-i", "error", "app.log"]), "60");
     assert_eq!(count(&["-ic", "Info", "app.log"]), "120");
+    assert_eq!(count(&["-icm7", "Info", "app.log"]), "7");
     assert_eq!(count(&["-c", "-F", "a.b", "app.log"]), "60");
     assert_eq!(count(&["-c", "a.b|ok", "app.log"]), "180");
     assert_eq!(count(&["-c", "ERROR", "app.log", "--since", "2026-11-22T14:01:00Z"]), "40");
