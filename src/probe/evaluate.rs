@@ -284,7 +284,8 @@ fn ok_summary(check: &Check, observation: &Observation) -> String {
         ),
         Probe::Command { .. } => format!("exit {}", get("exit_code").unwrap_or_default()),
         Probe::Prometheus { .. } => format!("value {}", get("value").unwrap_or_default()),
-        Probe::Log { .. } | Probe::Invalid { .. } => String::new(),
+        Probe::Log { .. } => format!("{} matching", get("matches").unwrap_or_default()),
+        Probe::Invalid { .. } => String::new(),
     }
 }
 

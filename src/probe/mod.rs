@@ -10,6 +10,7 @@ pub mod compare;
 mod dns;
 mod evaluate;
 mod http;
+mod log;
 mod prometheus;
 mod tcp;
 mod tls;
@@ -53,9 +54,13 @@ pub enum Probe {
         url: String,
         query: String,
     },
-    /// Needs the log-search engine, not in this build.
+    /// A time-windowed search of log files, counted.
     Log {
-        path: String,
+        paths: Vec<String>,
+        pattern: String,
+        ignore_case: bool,
+        /// How far back from now; `None` searches the whole files.
+        since: Option<Duration>,
     },
     /// The check could not be prepared (a template failed): it is `unknown` without probing.
     Invalid {
@@ -102,7 +107,7 @@ impl Probe {
             Probe::Tls { host, port, .. } => format!("{host}:{port}"),
             Probe::Command { argv } => crate::exec::shell_join(argv),
             Probe::Prometheus { url, query } => format!("{url} {query}"),
-            Probe::Log { path } => path.clone(),
+            Probe::Log { paths, pattern, .. } => format!("{} {pattern:?}", paths.join(" ")),
             Probe::Invalid { .. } => String::new(),
         }
     }
@@ -294,8 +299,7 @@ impl Engine {
                 reason: reason.to_string(),
                 duration_ms: millis(attempt_started.elapsed()),
             });
-            let retryable =
-                status != CheckStatus::Ok && !matches!(check.probe, Probe::Invalid { .. } | Probe::Log { .. });
+            let retryable = status != CheckStatus::Ok && !matches!(check.probe, Probe::Invalid { .. });
             if !retryable || n >= max_attempts {
                 let (mut record, evidence) =
                     self.record(&check, None, observation.observed, assertions, attempts, started.elapsed());
@@ -331,10 +335,9 @@ impl Engine {
                 Ok(client) => prometheus::probe(&client, url, query, check.timeout).await,
                 Err(failure) => Observation::failed(failure),
             },
-            Probe::Log { .. } => Observation::failed(Failure::unknown(
-                "not_available",
-                "log checks are not available yet (they need the log-search engine)",
-            )),
+            Probe::Log { paths, pattern, ignore_case, since } => {
+                log::probe(paths.clone(), pattern.clone(), *ignore_case, *since).await
+            }
             Probe::Invalid { reason, message, .. } => Observation::failed(Failure::unknown(reason, message.clone())),
         }
     }

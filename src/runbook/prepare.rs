@@ -139,7 +139,17 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, String> {
         return Ok(Probe::Prometheus { url: render(&prom.url, vars)?, query: render(&prom.query, vars)? });
     }
     if let Some(log) = &spec.log {
-        return Ok(Probe::Log { path: log.path.value.clone() });
+        let since = log
+            .since
+            .as_ref()
+            .map(|t| crate::time::parse_duration(&t.value).map_err(|e| format!("since: {e}")))
+            .transpose()?;
+        return Ok(Probe::Log {
+            paths: vec![render(&log.path, vars)?],
+            pattern: log.pattern.value.clone(),
+            ignore_case: log.ignore_case,
+            since,
+        });
     }
     Err("the check has no probe".to_string())
 }

@@ -172,13 +172,16 @@ pub struct PrometheusSpec {
     pub query: Text,
 }
 
-/// A log search; it needs the log-search engine, which is not in this build yet.
+/// A time-windowed log search (the `incident grep` engine): `path` is a file, glob or directory
+/// (rotated sets are read in time order), `pattern` a regex, `since` how far back from now.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSpec {
     pub path: Text,
     pub pattern: Text,
     pub since: Option<Text>,
+    #[serde(default)]
+    pub ignore_case: bool,
 }
 
 /// Status codes wanted: `200`, `[200, 204]` or `2xx`.

@@ -564,3 +564,71 @@ fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
         .stderr(predicate::str::contains("runbooks/broken.yaml:4:26: port \"0\""));
     env.cmd().args(["runbook", "list"]).assert().success().stdout(predicate::str::contains("does not load"));
 }
+
+/// Log lines stamped `minutes_ago` before the real now (logs live in real time, whatever
+/// `INCIDENT_NOW` says).
+fn log_lines(minutes_ago: i64, count: usize, message: &str) -> String {
+    let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+    (0..count)
+        .map(|n| {
+            format!(
+                "{} {message} {n}\n",
+                (at + chrono::Duration::milliseconds(n as i64)).format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_log_check_counts_matches_in_its_window_and_thresholds_grade_them() {
+    let env = Env::new();
+    // Old errors (outside 15 minutes), then recent ones with a stack trace under one of them.
+    let mut log = log_lines(120, 200, "ERROR checkout: old failure");
+    log.push_str(&log_lines(5, 3, "ERROR checkout: payment failed"));
+    log.push_str("java.lang.NullPointerException\n\tat Checkout.pay(Checkout.java:41)\n");
+    log.push_str(&log_lines(4, 10, "INFO checkout: ok"));
+    let path = env.write("app.log", &log);
+    let check = |extra: &[&str]| {
+        let mut args = vec!["--json", "check", "bad-deploy", "--no-record", "--only", "recent_errors"];
+        args.extend(["--var", "deployment=checkout"]);
+        let var = format!("log_path={}", path.display());
+        args.extend(["--var", &var]);
+        args.extend(extra);
+        let out = env.cmd().args(&args).output().unwrap();
+        (out.status.code(), serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default())
+    };
+    let (code, json) = check(&[]);
+    let record = &json["checks"][0];
+    assert_eq!(code, Some(1), "3 recent errors are a warning: {json}");
+    assert_eq!(record["status"], "warning");
+    assert_eq!(record["observed"]["matches"], 3, "old errors are outside the window: {record}");
+    assert!(record["observed"]["first"].as_str().is_some());
+
+    // Past the critical threshold.
+    std::fs::write(&path, log_lines(2, 60, "ERROR checkout: payment failed")).unwrap();
+    let (code, json) = check(&[]);
+    assert_eq!(code, Some(2), "{json}");
+    assert_eq!(json["checks"][0]["observed"]["matches"], 60);
+
+    // No such file: the check could not tell.
+    let missing = format!("log_path={}", env.path().join("nope/*.log").display());
+    let out = env
+        .cmd()
+        .args([
+            "--json",
+            "check",
+            "bad-deploy",
+            "--no-record",
+            "--only",
+            "recent_errors",
+            "--var",
+            "deployment=x",
+            "--var",
+            &missing,
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(json["checks"][0]["status"], "unknown", "{json}");
+    assert_eq!(json["checks"][0]["reason"], "no_files");
+}

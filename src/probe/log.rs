@@ -1,0 +1,78 @@
+//! The `log` probe: a time-windowed search through the log-search engine (the one behind
+//! `incident grep`), reported as a count that thresholds can grade.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::{Failure, Observation};
+use crate::logsearch::{self, Flow, Matcher, Options, Pattern, Window, files};
+
+/// Searches `paths` (files, globs, directories; rotated sets in time order) for `pattern` in
+/// the last `since` (the whole files when `None`). The search is blocking file I/O, so it runs
+/// on tokio's blocking pool.
+pub async fn probe(paths: Vec<String>, pattern: String, ignore_case: bool, since: Option<Duration>) -> Observation {
+    let now = Utc::now();
+    match tokio::task::spawn_blocking(move || search(&paths, &pattern, ignore_case, since, now)).await {
+        Ok(observation) => observation,
+        Err(e) => Observation::failed(Failure::unknown("internal_error", format!("the log search failed: {e}"))),
+    }
+}
+
+fn search(
+    paths: &[String],
+    pattern: &str,
+    ignore_case: bool,
+    since: Option<Duration>,
+    now: DateTime<Utc>,
+) -> Observation {
+    let matcher = match Matcher::new(&Pattern { text: pattern.to_string(), fixed: false, ignore_case }) {
+        Ok(m) => m,
+        Err(e) => return Observation::failed(Failure::unknown("bad_pattern", format!("pattern {pattern:?}: {e}"))),
+    };
+    let inputs = files::expand(paths);
+    if inputs.files.is_empty() {
+        let why = inputs.missing.iter().map(|(p, e)| format!("{p}: {e}")).collect::<Vec<_>>().join("; ");
+        let why = if why.is_empty() { format!("no log files match {}", paths.join(" ")) } else { why };
+        // Nothing to read says nothing about the service: the checker could not tell.
+        return Observation::failed(Failure::unknown("no_files", why));
+    }
+    let since_micros = since
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .and_then(|d| now.checked_sub_signed(d))
+        .map(|t| t.timestamp_micros());
+    let options = Options {
+        window: Window { since: since_micros, until: None },
+        line_numbers: false,
+        whole_records: false,
+        per_minute: true,
+        ..Options::default()
+    };
+    let summary = logsearch::search(&inputs.files, &matcher, &options, &mut |_| Flow::Continue);
+    let mut observed = Map::new();
+    observed.insert("value".into(), Value::from(summary.matched));
+    observed.insert("matches".into(), Value::from(summary.matched));
+    let when = |micros: Option<i64>| {
+        micros
+            .and_then(DateTime::from_timestamp_micros)
+            .map_or(Value::Null, |t| Value::from(crate::time::format_ts(&t)))
+    };
+    observed.insert("first".into(), when(summary.first));
+    observed.insert("last".into(), when(summary.last));
+    let per_minute: Map<String, Value> = summary
+        .per_minute
+        .iter()
+        .filter_map(|(minute, n)| {
+            DateTime::from_timestamp(minute * 60, 0).map(|t| (t.format("%H:%M").to_string(), Value::from(*n)))
+        })
+        .collect();
+    observed.insert("per_minute".into(), Value::Object(per_minute));
+    observed
+        .insert("files".into(), Value::from(inputs.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>()));
+    let unreadable: Vec<String> = summary.files.iter().filter_map(|f| f.error.clone()).collect();
+    if unreadable.len() == summary.files.len() && !unreadable.is_empty() {
+        return Observation { observed, failure: Some(Failure::unknown("unreadable", unreadable.join("; "))) };
+    }
+    Observation { observed, failure: None }
+}
