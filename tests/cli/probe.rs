@@ -269,20 +269,6 @@ fn dns_probe_asks_the_given_nameserver_and_reports_nxdomain() {
 }
 
 #[test]
-fn a_log_check_is_unknown_until_the_log_search_engine_exists() {
-    let env = Env::new();
-    env.write(
-        "runbooks/logs.yaml",
-        "title: logs\nobserve:\n  - id: errors\n    log: {path: /var/log/app.log, pattern: ERROR, since: 15m}\n",
-    );
-    env.cmd()
-        .args(["check", "logs", "--no-record"])
-        .assert()
-        .code(3)
-        .stdout(predicate::str::contains("log checks are not available yet"));
-}
-
-#[test]
 fn a_password_given_as_a_flag_is_masked_in_the_recorded_target() {
     let env = Env::new();
     env.open_incident();
