@@ -1,18 +1,16 @@
 //! `incident check [RUNBOOK]` and `incident probe ...`: run checks with the probe engine, show
 //! them (failures first), record each as a `check.result`, exit with the Nagios convention.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::{CheckArgs, ProbeCommand, ProbeOptions};
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
-use crate::model::{Body, CheckRecord, CheckStatus};
+use crate::model::{CheckRecord, CheckStatus};
+use crate::ops;
 use crate::output::{Style, render_table, table};
-use crate::probe::{self, Check, Comparison, Engine, Expectations, HttpProbe, Probe, RunOptions, StatusWant, Unit};
-use crate::runbook::{
-    Catalog, Suggestion, Vars, did_you_mean, parse_status_class, parse_var_args, prepare_checks, suggested_hypotheses,
-};
+use crate::probe::{self, Check, Comparison, Expectations, HttpProbe, Probe, RunOptions, StatusWant, Unit};
+use crate::runbook::{Catalog, Suggestion, Vars, did_you_mean, parse_status_class, parse_var_args};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -46,13 +44,10 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
     }
     let overrides = parse_var_args(&args.vars)?;
     let vars = Vars::resolve(&runbook, &overrides, &|name| std::env::var(name).ok())?;
-    let mut masker = Masker::from_env(std::env::vars(), []);
-    vars.add_secrets(&mut masker);
-    let checks = prepare_checks(&runbook, &vars, &args.only);
     let concurrency = args.concurrency.or(runbook.file.defaults.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
-    let outcomes = run_engine(ctx, masker, checks, RunOptions { concurrency, deadline })?;
-    let records = record(ctx, incident.as_ref(), outcomes, args.no_record)?;
-    let suggestions = suggested_hypotheses(&runbook, &records, &vars);
+    let incident = if args.no_record { None } else { incident.as_ref() };
+    let run = ops::run_checks(ctx, incident, &runbook, &vars, &args.only, RunOptions { concurrency, deadline })?;
+    let (records, suggestions) = (run.records, run.suggestions);
     let worst = probe::worst(&records);
     if ctx.out.json {
         ctx.out.json_value(&serde_json::json!({
@@ -84,62 +79,6 @@ fn duration_arg(flag: &str, text: &str) -> Result<Duration> {
         return Err(Error::usage(format!("{flag} must be longer than zero")));
     }
     Ok(probe::capped(d))
-}
-
-fn run_engine(
-    ctx: &Context,
-    masker: Masker,
-    checks: Vec<Check>,
-    options: RunOptions,
-) -> Result<Vec<(CheckRecord, Option<String>)>> {
-    let engine: Arc<Engine> = Engine::new(masker)?;
-    let records = engine.run_with_evidence(checks, options, &mut |record, done, total| {
-        let mark = status_mark(ctx, record.status, true);
-        ctx.out.progress(&format!("[{done}/{total}] {mark} {}", record.check));
-    });
-    ctx.out.progress_done();
-    Ok(records)
-}
-
-/// Records each result, keeping whole evidence as an artifact; returns the records as recorded.
-fn record(
-    ctx: &Context,
-    incident: Option<&Loaded>,
-    outcomes: Vec<(CheckRecord, Option<String>)>,
-    no_record: bool,
-) -> Result<Vec<CheckRecord>> {
-    let Some(loaded) = incident.filter(|_| !no_record && !outcomes.is_empty()) else {
-        return Ok(outcomes.into_iter().map(|(r, _)| r).collect());
-    };
-    let mut records = Vec::with_capacity(outcomes.len());
-    for (mut record, evidence) in outcomes {
-        if let Some(evidence) = evidence {
-            let mut artifact = loaded.dir.new_artifact()?;
-            artifact.write(evidence.as_bytes())?;
-            record.artifact =
-                Some(artifact.finish(&format!("{}-check-{}.txt", crate::context::new_event_id(), record.check))?);
-        }
-        records.push(record);
-    }
-    let events: Vec<_> = records.iter().map(|r| ctx.new_event(Body::CheckResult(r.clone()), None)).collect();
-    ctx.append(&loaded.dir, &events)?;
-    ctx.out.info(&format!(
-        "Recorded {} check result{} in {}",
-        events.len(),
-        if events.len() == 1 { "" } else { "s" },
-        loaded.dir.id.as_str()
-    ));
-    Ok(records)
-}
-
-fn status_mark(ctx: &Context, status: CheckStatus, stderr: bool) -> String {
-    let (text, style) = match status {
-        CheckStatus::Ok => ("OK", Style::Green),
-        CheckStatus::Warning => ("WARNING", Style::Yellow),
-        CheckStatus::Critical => ("CRITICAL", Style::Red),
-        CheckStatus::Unknown => ("UNKNOWN", Style::Cyan),
-    };
-    if stderr { ctx.out.paint_err(style, text) } else { ctx.out.paint(style, text) }
 }
 
 /// The results, failures first, then each failure's attempts when there were retries.
@@ -270,9 +209,8 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
     let (check, no_record) = adhoc_check(id, probe, expect, options)?;
     let incident = if no_record { None } else { incident_if_any(ctx)? };
     let masker = Masker::from_env(std::env::vars(), []);
-    let outcomes =
-        run_engine(ctx, masker, vec![check], RunOptions { concurrency: 1, deadline: Duration::from_secs(24 * 3600) })?;
-    let records = record(ctx, incident.as_ref(), outcomes, no_record)?;
+    let options = RunOptions { concurrency: 1, deadline: Duration::from_secs(24 * 3600) };
+    let records = ops::run_prepared_checks(ctx, incident.as_ref(), vec![check], masker, options)?;
     let worst = probe::worst(&records);
     if ctx.out.json {
         if let Some(record) = records.first() {
@@ -283,7 +221,7 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
             let summary = if r.summary.is_empty() { r.reason.clone() } else { r.summary.clone() };
             ctx.out.data(&format!(
                 "{} {} {}: {summary} [{}]",
-                status_mark(ctx, r.status, false),
+                ctx.out.status_mark(r.status, false),
                 r.probe,
                 r.target,
                 r.reason

@@ -3,7 +3,6 @@
 //! Each command is `run(ctx, args) -> Result<u8>`: the exit code on success (0 for all but
 //! `run`, which passes on its command's status).
 
-mod act;
 mod check;
 mod drill;
 mod followup;
@@ -58,7 +57,17 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
             RunbookCommand::Show(args) => runbook::show(ctx, args),
             RunbookCommand::Lint(args) => runbook::lint(ctx, args),
             RunbookCommand::New(args) => runbook::new(ctx, args),
-            RunbookCommand::Act(args) => act::act(ctx, args),
+            RunbookCommand::Act(args) => crate::ops::run_action(
+                ctx,
+                &crate::ops::ActionRequest {
+                    action: args.action.clone(),
+                    runbook: args.runbook.clone(),
+                    vars: args.vars.clone(),
+                    dry_run: args.dry_run,
+                    yes: args.yes,
+                    runbooks_dir: args.dirs.dir.clone(),
+                },
+            ),
         },
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),

@@ -1,10 +1,14 @@
 //! Operations: each thing a responder can do to an incident, in one place. The non-interactive
 //! commands and the interactive walk both call these, so no logic lives in prompts.
 
+mod action;
+mod checks;
 mod command;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use action::{ActionRequest, run_action};
+pub use checks::{CheckRun, run_checks, run_prepared_checks};
 pub use command::{CommandRun, Echo, RunOptions, run_command};
 
 use crate::context::{Context, Loaded};

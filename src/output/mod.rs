@@ -83,6 +83,18 @@ impl Output {
         paint(self.color_stderr, style, text)
     }
 
+    /// A check status, coloured, for stderr (`stderr`) or stdout.
+    pub fn status_mark(&self, status: crate::model::CheckStatus, stderr: bool) -> String {
+        use crate::model::CheckStatus;
+        let (text, style) = match status {
+            CheckStatus::Ok => ("OK", Style::Green),
+            CheckStatus::Warning => ("WARNING", Style::Yellow),
+            CheckStatus::Critical => ("CRITICAL", Style::Red),
+            CheckStatus::Unknown => ("UNKNOWN", Style::Cyan),
+        };
+        if stderr { self.paint_err(style, text) } else { self.paint(style, text) }
+    }
+
     /// Writes data (one or more lines) to stdout.
     pub fn data(&self, text: &str) -> Result<()> {
         let mut out = io::stdout().lock();

@@ -1,11 +1,10 @@
-//! `incident runbook act ACTION`: one Act step of a runbook, done safely and recorded whole:
+//! One Act step of a runbook (`incident runbook act`, and the walk), done safely and recorded whole:
 //! preview, confirm, run, verify (re-running named checks until they pass or time runs out),
 //! and roll back when verification fails.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use crate::cli::RunbookActArgs;
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
 use crate::exec;
@@ -16,6 +15,23 @@ use crate::runbook::schema::{ActionSpec, CommandSpec};
 use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, parse_var_args, prepare_check, render_command};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
+
+/// What to run: the non-interactive command and the walk both ask through this.
+#[derive(Debug, Clone, Default)]
+pub struct ActionRequest {
+    /// The action's id.
+    pub action: String,
+    /// The runbook; `None` for the incident's own.
+    pub runbook: Option<String>,
+    /// `KEY=VALUE` variable settings.
+    pub vars: Vec<String>,
+    /// Run only the declared read-only preview.
+    pub dry_run: bool,
+    /// Confirmed in advance (required off a terminal).
+    pub yes: bool,
+    /// A folder of runbooks searched first.
+    pub runbooks_dir: Option<std::path::PathBuf>,
+}
 
 const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_VERIFY_WITHIN: Duration = Duration::from_secs(120);
@@ -64,7 +80,9 @@ impl Recorder<'_> {
     }
 }
 
-pub fn act(ctx: &Context, args: &RunbookActArgs) -> Result<u8> {
+/// Runs the action: preview, confirm, run, verify, roll back on a failed verification. Returns
+/// the exit code (0 done and verified; 1 declined).
+pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     let incident = match ctx.load() {
         Ok(loaded) => Some(loaded),
         Err(err) if args.dry_run && err.message.starts_with("no current incident") => None,
@@ -86,7 +104,7 @@ pub fn act(ctx: &Context, args: &RunbookActArgs) -> Result<u8> {
                 .with_hint("or open the incident with `incident open --runbook NAME`"));
         }
     };
-    let runbook = Catalog::new(args.dirs.dir.as_deref())?.load(&name)?;
+    let runbook = Catalog::new(args.runbooks_dir.as_deref())?.load(&name)?;
     let Some(action) = runbook.action(&args.action) else {
         let ids: Vec<&str> = runbook.file.act.iter().map(|a| a.id.value.as_str()).collect();
         let hint = did_you_mean(&args.action, ids.iter().copied())
@@ -220,7 +238,7 @@ fn show_plan(
 }
 
 /// Confirmation: `--yes`; on a terminal, `y` (or the action id typed out, for risk high).
-fn confirm(ctx: &Context, args: &RunbookActArgs, id: &str, risk: &str) -> Result<bool> {
+fn confirm(ctx: &Context, args: &ActionRequest, id: &str, risk: &str) -> Result<bool> {
     if args.yes {
         return Ok(true);
     }
