@@ -45,6 +45,7 @@ fn main() {
         impact_start: None,
         detected_at: None,
         drill: false,
+        vars: Default::default(),
     });
     let small = store.create_incident(opened.ts, "small", std::slice::from_ref(&opened)).expect("incident");
     let timeline = small.timeline();

@@ -168,6 +168,10 @@ pub struct OpenArgs {
     /// When the problem was detected, if not now
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub detected_at: Option<String>,
+    /// Set a variable of the runbook (repeatable); recorded with the incident, so `check`,
+    /// `runbook act` and the walk use it. Secret variables come from the environment instead.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
     /// Do not start the interactive walk
     #[arg(long)]
     pub no_walk: bool,

@@ -10,7 +10,7 @@ use crate::model::{CheckRecord, CheckStatus};
 use crate::ops;
 use crate::output::{Style, render_table, table};
 use crate::probe::{self, Check, Comparison, Expectations, HttpProbe, Probe, RunOptions, StatusWant, Unit};
-use crate::runbook::{Catalog, Suggestion, Vars, did_you_mean, parse_status_class, parse_var_args};
+use crate::runbook::{Catalog, Suggestion, Vars, did_you_mean, parse_status_class};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -42,7 +42,7 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
             );
         }
     }
-    let overrides = parse_var_args(&args.vars)?;
+    let overrides = ops::runbook_overrides(incident.as_ref().map(|l| &l.incident), &runbook, &args.vars)?;
     let vars = Vars::resolve(&runbook, &overrides, &|name| std::env::var(name).ok())?;
     let concurrency = args.concurrency.or(runbook.file.defaults.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
     let incident = if args.no_record { None } else { incident.as_ref() };

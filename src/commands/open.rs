@@ -7,7 +7,10 @@ use crate::cli::OpenArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::Severity;
+use std::collections::BTreeMap;
+
 use crate::ops::{self, OpenSpec};
+use crate::runbook::{Catalog, did_you_mean, parse_var_args};
 use crate::walk::{self, Prompter};
 
 pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
@@ -49,6 +52,12 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
                 .or_else(|| Some(ctx.author().to_string()));
         }
     }
+    let runbook = match (&args.runbook, &prompter) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Some(p)) => choose_runbook(p, &services)?,
+        (None, None) => None,
+    };
+    let vars = runbook_vars(runbook.as_deref(), &args.vars)?;
     let impact_start = args.impact_start.as_deref().map(|t| ctx.parse_time_arg("--impact-start", t)).transpose()?;
     let detected_at = args.detected_at.as_deref().map(|t| ctx.parse_time_arg("--detected-at", t)).transpose()?;
     let spec = OpenSpec {
@@ -56,10 +65,11 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         severity: Some(severity),
         services,
         commander,
-        runbook: args.runbook.clone(),
+        runbook,
         impact_start,
         detected_at,
         drill: false,
+        vars,
     };
     let (dir, _) = ops::open(ctx, spec)?;
 
@@ -73,6 +83,56 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         return walk::run(ctx, dir);
     }
     Ok(0)
+}
+
+/// Offers the runbooks, those naming an affected service first; `None` for "no runbook".
+fn choose_runbook(p: &Prompter, services: &[String]) -> Result<Option<String>> {
+    let catalog = Catalog::new(None)?;
+    let mut choices: Vec<(bool, String, String)> = Vec::new();
+    for entry in catalog.entries() {
+        let Ok(runbook) = catalog.load(&entry.name) else { continue };
+        let matched = runbook.file.service.as_ref().is_some_and(|s| services.contains(s));
+        choices.push((matched, entry.name.clone(), runbook.file.title.value.clone()));
+    }
+    choices.sort_by_key(|(matched, name, _)| (!matched, name.clone()));
+    let mut items: Vec<String> = choices
+        .iter()
+        .map(|(matched, name, title)| format!("{name}: {title}{}", if *matched { " (this service)" } else { "" }))
+        .collect();
+    items.push("none: no runbook".to_string());
+    let picked = p.choose("Which runbook fits? (its checks run in Observe)", &items, 0)?;
+    Ok(choices.get(picked).map(|(_, name, _)| name.clone()))
+}
+
+/// `--var KEY=VALUE` settings, checked against the runbook: declared, and never secret (a secret
+/// would be recorded in the timeline; it comes from its environment variable instead).
+fn runbook_vars(runbook: Option<&str>, settings: &[String]) -> Result<BTreeMap<String, String>> {
+    let pairs = parse_var_args(settings)?;
+    let Some(name) = runbook else {
+        if pairs.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        return Err(Error::usage("--var sets a runbook's variables: name the runbook with --runbook NAME"));
+    };
+    let runbook = Catalog::new(None)?.load(name)?;
+    let mut vars = BTreeMap::new();
+    for (key, value) in pairs {
+        let Some(spec) = runbook.file.vars.get(&key) else {
+            let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
+            let hint = did_you_mean(&key, known.iter().copied()).map_or_else(
+                || format!("runbook {name} declares: {}", known.join(", ")),
+                |c| format!("did you mean --var {c}=...?"),
+            );
+            return Err(Error::usage(format!("--var {key}: runbook {name} has no such variable")).with_hint(hint));
+        };
+        if spec.value.secret {
+            let env = spec.value.from_env.clone().unwrap_or_else(|| "its environment variable".into());
+            return Err(Error::usage(format!("--var {key}: {key} is secret and would be recorded in the timeline"))
+                .with_hint(format!("give it through {env} instead")));
+        }
+        vars.insert(key, value);
+    }
+    Ok(vars)
 }
 
 fn missing(what: &str, example: &str) -> Error {

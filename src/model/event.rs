@@ -65,6 +65,9 @@ pub enum Body {
         detected_at: Option<DateTime<Utc>>,
         #[serde(default, skip_serializing_if = "is_false")]
         drill: bool,
+        /// The runbook's variables as set at opening (never secret ones).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        vars: BTreeMap<String, String>,
     },
     #[serde(rename = "status.changed")]
     StatusChanged {

@@ -18,6 +18,8 @@ pub struct Incident {
     pub drill: bool,
     pub services: Vec<String>,
     pub runbook: Option<String>,
+    /// The runbook's variables as set when the incident was opened.
+    pub runbook_vars: BTreeMap<String, String>,
     /// The last phase the response entered or recorded an event in.
     pub phase: Option<Phase>,
     /// The last phase the interactive walk entered (`phase.entered`), where it resumes.
@@ -154,8 +156,9 @@ impl Incident {
     /// impact ends) are the ones with the latest `ts`, not the last line.
     pub fn from_events(id: &str, events: &[Event]) -> Option<Incident> {
         let (first, rest) = events.split_first()?;
-        let Body::Opened { title, severity, services, commander, runbook, impact_start, detected_at, drill, .. } =
-            &first.body
+        let Body::Opened {
+            title, severity, services, commander, runbook, impact_start, detected_at, drill, vars, ..
+        } = &first.body
         else {
             return None;
         };
@@ -168,6 +171,7 @@ impl Incident {
             drill: *drill,
             services: services.clone(),
             runbook: runbook.clone(),
+            runbook_vars: vars.clone(),
             phase: None,
             walk_phase: None,
             roles: BTreeMap::new(),
@@ -345,6 +349,7 @@ mod tests {
                 impact_start: None,
                 detected_at: None,
                 drill: false,
+                vars: BTreeMap::new(),
             },
         )
     }

@@ -12,7 +12,7 @@ use crate::model::{Body, CheckRecord, CheckStatus};
 use crate::output::{Output, Style};
 use crate::probe::{Engine, RunOptions};
 use crate::runbook::schema::{ActionSpec, CommandSpec};
-use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, parse_var_args, prepare_check, render_command};
+use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, prepare_check, render_command};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -111,7 +111,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
             .map_or_else(|| format!("its actions are: {}", ids.join(", ")), |c| format!("did you mean {c}?"));
         return Err(Error::usage(format!("runbook {} has no action {:?}", runbook.name, args.action)).with_hint(hint));
     };
-    let overrides = parse_var_args(&args.vars)?;
+    let overrides = super::runbook_overrides(incident.as_ref().map(|l| &l.incident), &runbook, &args.vars)?;
     let vars = Vars::resolve(&runbook, &overrides, &|n| std::env::var(n).ok())?;
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);

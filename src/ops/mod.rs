@@ -30,6 +30,8 @@ pub struct OpenSpec {
     pub impact_start: Option<DateTime<Utc>>,
     pub detected_at: Option<DateTime<Utc>>,
     pub drill: bool,
+    /// The runbook's variables (checked against the runbook by the caller; no secrets).
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 /// Declares an incident and makes it current.
@@ -46,6 +48,7 @@ pub fn open(ctx: &Context, spec: OpenSpec) -> Result<(IncidentDir, Event)> {
             impact_start: spec.impact_start,
             detected_at: spec.detected_at,
             drill: spec.drill,
+            vars: spec.vars,
         },
         None,
     );
@@ -199,4 +202,24 @@ mod tests {
         assert_eq!(next_item_id(&read, ItemKind::Hypothesis).to_string(), "H4");
         assert_eq!(next_item_id(&read, ItemKind::FollowUp).to_string(), "F1");
     }
+}
+
+/// A runbook's variable settings for an incident: those recorded when it was opened (the ones
+/// the runbook still declares), then `settings` (`KEY=VALUE`), which win.
+pub fn runbook_overrides(
+    incident: Option<&Incident>,
+    runbook: &crate::runbook::Runbook,
+    settings: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut overrides: Vec<(String, String)> = incident
+        .map(|i| {
+            i.runbook_vars
+                .iter()
+                .filter(|(k, _)| runbook.file.vars.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    overrides.extend(crate::runbook::parse_var_args(settings)?);
+    Ok(overrides)
 }
