@@ -95,13 +95,24 @@ fn choose_runbook(p: &Prompter, services: &[String]) -> Result<Option<String>> {
         choices.push((matched, entry.name.clone(), runbook.file.title.value.clone()));
     }
     choices.sort_by_key(|(matched, name, _)| (!matched, name.clone()));
-    let mut items: Vec<String> = choices
-        .iter()
-        .map(|(matched, name, title)| format!("{name}: {title}{}", if *matched { " (this service)" } else { "" }))
-        .collect();
-    items.push("none: no runbook".to_string());
+    // The likeliest answers first: runbooks for this service, then none, then the others.
+    let matched = choices.iter().take_while(|(m, _, _)| *m).count();
+    let mut items: Vec<String> = Vec::new();
+    let mut names: Vec<Option<String>> = Vec::new();
+    for (i, (is_match, name, title)) in choices.iter().enumerate() {
+        if i == matched {
+            items.push("none: no runbook".to_string());
+            names.push(None);
+        }
+        items.push(format!("{name}: {title}{}", if *is_match { " (this service)" } else { "" }));
+        names.push(Some(name.clone()));
+    }
+    if matched == choices.len() {
+        items.push("none: no runbook".to_string());
+        names.push(None);
+    }
     let picked = p.choose("Which runbook fits? (its checks run in Observe)", &items, 0)?;
-    Ok(choices.get(picked).map(|(_, name, _)| name.clone()))
+    Ok(names.get(picked).cloned().flatten())
 }
 
 /// `--var KEY=VALUE` settings, checked against the runbook: declared, and never secret (a secret

@@ -70,6 +70,8 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     let mut cmd = env.std_cmd();
     cmd.args(["open", "Checkout returns 502s", "-s", "sev2", "--service", "checkout", "--commander", "ana"]);
     let mut t = Terminal::spawn(cmd);
+    // No runbook for this one: the loop by hand.
+    t.expect("Which runbook fits?").expect("none: no runbook").send("\r");
 
     // Observe
     t.expect("OBSERVE").answer("What do you see?", "checkout health returns 502").answer("What do you see?", "");
