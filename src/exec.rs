@@ -318,7 +318,8 @@ impl SignalForwarding {
 static BACKGROUND_GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
 static BACKGROUND_HANDLER: std::sync::Once = std::sync::Once::new();
 
-extern "C" fn end_background_groups(signal: libc::c_int) {
+/// Kills every background command's group. Async-signal-safe: for signal handlers.
+pub fn kill_background_groups() {
     for slot in &BACKGROUND_GROUPS {
         let pgid = slot.load(Ordering::SeqCst);
         if pgid > 0 {
@@ -328,7 +329,16 @@ extern "C" fn end_background_groups(signal: libc::c_int) {
             }
         }
     }
-    // Then die of the signal as we would have without the handler.
+}
+
+extern "C" fn end_background_groups(signal: libc::c_int) {
+    kill_background_groups();
+    if crate::interrupt::has_exit_policy() {
+        // Someone (the walk) says how to end: after any record being written, with a message.
+        crate::interrupt::end_or_defer();
+        return;
+    }
+    // Otherwise die of the signal as we would have without the handler.
     // SAFETY: signal(2) and raise(3) are async-signal-safe.
     unsafe {
         libc::signal(signal, libc::SIG_DFL);

@@ -26,6 +26,11 @@ pub fn set_exit_message(message: &'static [u8]) {
     MESSAGE.store(message.as_ptr().cast_mut(), Ordering::SeqCst);
 }
 
+/// Whether something set how an interrupt ends the program (`set_exit_message`).
+pub fn has_exit_policy() -> bool {
+    !MESSAGE.load(Ordering::SeqCst).is_null()
+}
+
 /// For a signal handler: ends the program with status 130 now, or right after the current
 /// critical section. Only async-signal-safe operations.
 pub fn end_or_defer() {

@@ -48,6 +48,8 @@ pub fn run(ctx: &Context, args: &DrillArgs) -> Result<u8> {
         services: vec![scenario.service.to_string()],
         commander: Some(ctx.author().to_string()),
         drill: true,
+        runbook: Some(scenario.runbook.to_string()),
+        vars: drill::runbook_vars(&service),
         ..OpenSpec::default()
     };
     let (dir, _) = ops::open(ctx, spec)?;

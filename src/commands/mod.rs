@@ -66,6 +66,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
                     dry_run: args.dry_run,
                     yes: args.yes,
                     runbooks_dir: args.dirs.dir.clone(),
+                    echo: crate::ops::Echo::Passthrough,
                 },
             ),
         },

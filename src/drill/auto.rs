@@ -1,27 +1,26 @@
 //! The scripted responder of `incident drill --auto`: it walks the loop as a careful responder
-//! would, first testing the tempting wrong hypothesis, through the same operations as a person.
+//! would, through the same operations as a person: the runbook's checks, the hypotheses they
+//! suggest (testing the tempting wrong one first), the runbook's action with its verification.
 
 use std::time::Duration;
 
-use super::{Kind, Scenario, Service, get};
+use super::{Kind, Scenario, Service};
 use crate::context::Context;
-use crate::error::Result;
-use crate::exec::shell_quote;
-use crate::model::{Body, HypothesisState, Phase, Priority, Status};
-use crate::ops::{self, Echo, RunOptions};
+use crate::error::{Error, Result};
+use crate::model::{Body, CheckStatus, HypothesisState, Phase, Priority, Status};
+use crate::ops::{self, ActionRequest, Echo, RunOptions};
+use crate::probe;
+use crate::runbook::{Catalog, Runbook, Vars};
 use crate::store::IncidentDir;
 
 /// What differs between scenarios; the loop itself is the same.
 struct Script {
-    tempting: &'static str,
     tempting_why: &'static str,
-    right: &'static str,
     right_why: &'static str,
     look_further: &'static str,
     orient_command: Vec<String>,
     verify_command: Vec<String>,
     verify_evidence: &'static str,
-    fix: Vec<String>,
     summary: &'static str,
     followup: &'static str,
 }
@@ -30,32 +29,22 @@ fn script(kind: Kind, service: &Service) -> Script {
     let dir = service.dir.display().to_string();
     match kind {
         Kind::BadDeploy => Script {
-            tempting: "The primary database is down",
             tempting_why: "checkout fails on the payment path, which writes to the database",
-            right: "The 13:58 v2 deploy (payment client 4.0) broke checkout",
             right_why: "the stack traces are in CardTokenizer, part of payment client 4.0, shipped at 13:58",
             look_further: "One step further away: every stack trace in the log is in CardTokenizer (payment client)",
             orient_command: vec!["cat".into(), format!("{dir}/releases/history")],
             verify_command: vec!["cat".into(), format!("{dir}/releases/current")],
             verify_evidence: "v2 is live, and every error is in the payment client it brought",
-            fix: vec![
-                "sh".into(),
-                "-c".into(),
-                format!("echo v1 > {}", shell_quote(&format!("{dir}/releases/current"))),
-            ],
             summary: "The v2 deploy shipped payment client 4.0, which failed on every card payment; rolling back to v1 ended the errors.",
             followup: "Add a canary stage to checkout deploys that fails on payment errors",
         },
         Kind::ConfigNotReloaded => Script {
-            tempting: "The database is down",
             tempting_why: "the errors are connection refusals from the database pool",
-            right: "The move to db-new was configured but never loaded: checkout still uses db-old",
             right_why: "the config on disk names db-new, but the errors name db-old",
             look_further: "One step further away: the errors name db-old:5432, the config names db-new:5432",
             orient_command: vec!["cat".into(), format!("{dir}/config/upstream")],
             verify_command: vec!["grep".into(), "-c".into(), "db-old".into(), service.log().display().to_string()],
             verify_evidence: "the config names db-new, yet every failure in the log is a connection to db-old",
-            fix: vec!["touch".into(), format!("{dir}/reload")],
             summary: "A move to a new database was configured but checkout was never reloaded, so it kept using the decommissioned one; a reload ended the errors.",
             followup: "Reload services automatically when their configuration changes, and alert when the loaded config differs from disk",
         },
@@ -65,9 +54,15 @@ fn script(kind: Kind, service: &Service) -> Script {
 /// Plays the loop on `dir` against `service`.
 pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Service) -> Result<()> {
     let s = script(scenario.kind, service);
-    let see = |path: &str| match get(&service.url(path)) {
-        Ok((status, body)) => format!("GET {path} answers {status}: {body}"),
-        Err(e) => format!("GET {path} fails: {e}"),
+    let runbook = Catalog::new(None)?.load(scenario.runbook)?;
+    let incident = ctx.load_dir(dir.clone())?.incident;
+    let overrides = ops::runbook_overrides(Some(&incident), &runbook, &[])?;
+    let vars = Vars::resolve(&runbook, &overrides, &|n| std::env::var(n).ok())?;
+    let checks = |only: &[&str]| {
+        let loaded = ctx.load_dir(dir.clone())?;
+        let only: Vec<String> = only.iter().map(|o| o.to_string()).collect();
+        let options = probe::RunOptions { concurrency: 4, deadline: Duration::from_secs(30) };
+        ops::run_checks(ctx, Some(&loaded), &runbook, &vars, &only, options)
     };
     let run = |argv: &[String], hypothesis: Option<&str>, phase: Phase| {
         let options = RunOptions {
@@ -80,27 +75,31 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         ops::run_command(ctx, dir, argv, &options)
     };
 
+    // Observe: the runbook's checks, and the log itself.
     ops::enter_phase(ctx, dir, Phase::Observe)?;
-    ops::record(ctx, dir, Body::Observation { text: see("/health") }, None)?;
+    let observed = checks(&[])?;
     run(&["tail".into(), "-n".into(), "4".into(), service.log().display().to_string()], None, Phase::Observe)?;
 
+    // Orient: what changed, and what the checks suggest, the tempting explanation first.
     ops::enter_phase(ctx, dir, Phase::Orient)?;
     let changes = run(&s.orient_command, None, Phase::Orient)?;
-    let tail = match &changes.event.body {
-        Body::CommandFinished { tail, .. } => tail.replace('\n', "; "),
-        _ => String::new(),
-    };
-    let answer = format!("What changed most recently? {tail}");
+    let answer = format!("What changed most recently? {}", tail_of(&changes.event.body));
     ops::record(ctx, dir, Body::Observation { text: answer }, Some(Phase::Orient))?;
-    let (wrong, _) = ops::add_hypothesis(ctx, dir, s.tempting.into(), None)?;
-    let (right, _) = ops::add_hypothesis(ctx, dir, s.right.into(), None)?;
+    let [tempting, right] = suggested(&runbook, &observed.suggestions)?;
+    let (wrong, _) = ops::add_hypothesis(ctx, dir, tempting, Some("health".into()))?;
+    let (right, _) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
 
     ops::enter_phase(ctx, dir, Phase::Decide)?;
     ops::record(ctx, dir, Body::Decision { text: s.tempting_why.into(), hypothesis: Some(wrong.to_string()) }, None)?;
     ops::enter_phase(ctx, dir, Phase::Act)?;
-    let db = see("/db");
+    let database = checks(&["database"])?;
+    let evidence = match database.records.first() {
+        Some(r) if r.status == CheckStatus::Ok => format!("the database check passes: {}", r.summary),
+        Some(r) => return Err(Error::runtime(format!("the drill's database check failed: {}", r.summary))),
+        None => return Err(Error::runtime("the drill's database check did not run")),
+    };
     let loaded = ctx.load_dir(dir.clone())?;
-    ops::verdict(ctx, &loaded, &wrong.to_string(), HypothesisState::Refuted, db)?;
+    ops::verdict(ctx, &loaded, &wrong.to_string(), HypothesisState::Refuted, evidence)?;
 
     ops::enter_phase(ctx, dir, Phase::Observe)?;
     ops::record(ctx, dir, Body::Observation { text: s.look_further.into() }, None)?;
@@ -109,51 +108,62 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     ops::record(ctx, dir, Body::Decision { text: s.right_why.into(), hypothesis: Some(right.to_string()) }, None)?;
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let verify = run(&s.verify_command, Some(&right.to_string()), Phase::Act)?;
-    let shown = match &verify.event.body {
-        Body::CommandFinished { tail, .. } => tail.replace('\n', "; "),
-        _ => String::new(),
-    };
     let loaded = ctx.load_dir(dir.clone())?;
-    ops::verdict(
-        ctx,
-        &loaded,
-        &right.to_string(),
-        HypothesisState::Confirmed,
-        format!("{} ({shown})", s.verify_evidence),
-    )?;
-    run(&s.fix, Some(&right.to_string()), Phase::Act)?;
+    let evidence = format!("{} ({})", s.verify_evidence, tail_of(&verify.event.body));
+    ops::verdict(ctx, &loaded, &right.to_string(), HypothesisState::Confirmed, evidence)?;
 
-    // Re-observe until the service answers (the fix takes effect on the next request).
-    let mut after = see("/health");
-    for _ in 0..20 {
-        if after.contains(" 200:") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        after = see("/health");
-    }
+    // The runbook's action: preview, run, verify (rollback if it does not verify).
+    let request = ActionRequest {
+        action: scenario.fix.to_string(),
+        runbook: Some(scenario.runbook.to_string()),
+        yes: true,
+        echo: Echo::Stderr,
+        ..ActionRequest::default()
+    };
+    let fixed = ops::run_action(ctx, &request);
+
     ops::enter_phase(ctx, dir, Phase::Observe)?;
-    ops::record(ctx, dir, Body::Observation { text: after.clone() }, None)?;
-    if !after.contains(" 200:") {
-        ops::record(
-            ctx,
-            dir,
-            Body::Note { text: "The service has not recovered; the drill stops here.".into() },
-            None,
-        )?;
-        return Ok(());
+    let after = checks(&["health"])?;
+    let healthy = after.records.first().is_some_and(|r| r.status == CheckStatus::Ok);
+    if fixed.is_err() || !healthy {
+        let text = "The service has not recovered; the drill stops here.".to_string();
+        ops::record(ctx, dir, Body::Note { text }, None)?;
+        return fixed.map(drop);
     }
     let loaded = ctx.load_dir(dir.clone())?;
-    ops::set_status(ctx, &loaded, Status::Mitigated, Some("health check answers 200 again".into()))?;
-    ops::record(
-        ctx,
-        dir,
-        Body::Note { text: "went well: testing the tempting hypothesis first took one request".into() },
-        None,
-    )?;
+    ops::set_status(ctx, &loaded, Status::Mitigated, Some("the health check passes again".into()))?;
+    let note = "went well: testing the tempting hypothesis first took one check".to_string();
+    ops::record(ctx, dir, Body::Note { text: note }, None)?;
     let due = (ctx.clock.now() + chrono::Duration::days(14)).date_naive();
     ops::add_followup(ctx, dir, s.followup.into(), ctx.author().to_string(), Some(due), Some(Priority::P1))?;
     let loaded = ctx.load_dir(dir.clone())?;
     ops::resolve(ctx, &loaded, Some(s.summary.into()))?;
     Ok(())
+}
+
+/// The two hypotheses the drill's runbook suggests when the service fails: the tempting one
+/// (its rule is listed first) and the right one.
+fn suggested(runbook: &Runbook, suggestions: &[crate::runbook::Suggestion]) -> Result<[String; 2]> {
+    let titles: Vec<String> = runbook
+        .file
+        .orient
+        .hypotheses
+        .iter()
+        .filter(|h| suggestions.iter().any(|s| s.id == h.id.value))
+        .map(|h| h.title.clone())
+        .collect();
+    match titles.as_slice() {
+        [tempting, right, ..] => Ok([tempting.clone(), right.clone()]),
+        _ => Err(Error::runtime(format!(
+            "the drill's checks did not suggest its hypotheses (got {}); is the drill service up?",
+            titles.len()
+        ))),
+    }
+}
+
+fn tail_of(body: &Body) -> String {
+    match body {
+        Body::CommandFinished { tail, .. } => tail.replace('\n', "; "),
+        _ => String::new(),
+    }
 }

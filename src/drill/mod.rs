@@ -26,6 +26,10 @@ pub struct Scenario {
     pub summary: &'static str,
     pub severity: Severity,
     pub service: &'static str,
+    /// The shipped runbook the drill's incident follows.
+    pub runbook: &'static str,
+    /// Its action that fixes the failure.
+    pub fix: &'static str,
 }
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -36,6 +40,8 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "the checkout service began returning 502 after a deploy; its log is filling with errors",
         severity: Severity::Sev2,
         service: "checkout",
+        runbook: "drill-bad-deploy",
+        fix: "rollback",
     },
     Scenario {
         name: "config-not-reloaded",
@@ -44,8 +50,22 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "a database move was configured, but checkout still connects to the old, decommissioned one",
         severity: Severity::Sev2,
         service: "checkout",
+        runbook: "drill-config-not-reloaded",
+        fix: "reload",
     },
 ];
+
+/// The drill runbook's variables, pointing at this drill's service.
+pub fn runbook_vars(service: &Service) -> std::collections::BTreeMap<String, String> {
+    [
+        ("base_url", format!("http://127.0.0.1:{}", service.port)),
+        ("log_path", service.log().display().to_string()),
+        ("drill_dir", service.dir.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
 
 pub fn find(name: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.name == name)
@@ -58,12 +78,13 @@ pub fn briefing(scenario: &Scenario, service: &Service) -> String {
         "Drill ({}): {}.\n  service:         {}  (its health check: {})\n  database check:  {}\n  log:             {}\n  \
          deploy history:  {dir}/releases/history  (live release: {dir}/releases/current; write a release name there to deploy it)\n  \
          config:          {dir}/config/upstream  (the service reads it at start; touch {dir}/reload to reload it)\n\
-         This is practice: nothing outside {dir} is touched. The drill ends when the walk does.",
+         This is practice: nothing outside {dir} is touched. The incident follows runbook {}; the drill ends when the walk does.",
         scenario.name,
         scenario.summary,
         service.url("/"),
         service.url("/health"),
         service.url("/db"),
         service.log().display(),
+        scenario.runbook,
     )
 }

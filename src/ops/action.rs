@@ -31,6 +31,8 @@ pub struct ActionRequest {
     pub yes: bool,
     /// A folder of runbooks searched first.
     pub runbooks_dir: Option<std::path::PathBuf>,
+    /// Where the steps' output is shown.
+    pub echo: super::Echo,
 }
 
 const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(300);
@@ -139,7 +141,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     show_plan(&ctx.out, &masker, action, risk, &command, preview.as_deref(), rollback.as_deref());
     if let Some(preview) = &preview {
         ctx.out.info(&ctx.out.paint_err(Style::Bold, "Preview:"));
-        let (ok, code, detail, took) = run_step(preview, timeout, &masker);
+        let (ok, code, detail, took) = run_step(preview, timeout, &masker, args.echo);
         recorder.step("preview", ok, &detail, Some(preview), code, Some(took))?;
     }
     if args.dry_run {
@@ -157,7 +159,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     recorder.step("confirmed", true, &format!("confirmed by {} (risk {risk})", ctx.author()), None, None, None)?;
 
     ctx.out.info(&ctx.out.paint_err(Style::Bold, "Running:"));
-    let (ok, code, detail, took) = run_step(&command, timeout, &masker);
+    let (ok, code, detail, took) = run_step(&command, timeout, &masker, args.echo);
     recorder.step("run", ok, &detail, Some(&command), code, Some(took))?;
     if !ok {
         let hint = match &rollback {
@@ -200,7 +202,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     match &rollback {
         Some(rollback) => {
             ctx.out.info(&ctx.out.paint_err(Style::Bold, "Rolling back:"));
-            let (ok, code, detail, took) = run_step(rollback, timeout, &masker);
+            let (ok, code, detail, took) = run_step(rollback, timeout, &masker, args.echo);
             recorder.step("rollback", ok, &detail, Some(rollback), code, Some(took))?;
             Err(Error::runtime(format!(
                 "action {} did not verify; rollback {}",
@@ -256,7 +258,12 @@ fn confirm(ctx: &Context, args: &ActionRequest, id: &str, risk: &str) -> Result<
 }
 
 /// Runs one command, streaming its output; (ok, exit code, detail, duration).
-fn run_step(argv: &[String], timeout: Duration, masker: &Masker) -> (bool, Option<i32>, String, Duration) {
+fn run_step(
+    argv: &[String],
+    timeout: Duration,
+    masker: &Masker,
+    echo: super::Echo,
+) -> (bool, Option<i32>, String, Duration) {
     let mut tail = String::new();
     let options = exec::Options { timeout: Some(timeout), foreground: true, ..Default::default() };
     let started = Instant::now();
@@ -267,7 +274,12 @@ fn run_step(argv: &[String], timeout: Duration, masker: &Masker) -> (bool, Optio
         pending.extend_from_slice(bytes);
         if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
             let lines: Vec<u8> = pending.drain(..=end).collect();
-            let _ = Output::raw(masker.mask(&String::from_utf8_lossy(&lines)).as_bytes());
+            let shown = masker.mask(&String::from_utf8_lossy(&lines));
+            // A closed stdout or stderr must not stop the action: ignore write errors here.
+            match echo {
+                super::Echo::Passthrough => drop(Output::raw(shown.as_bytes())),
+                super::Echo::Stderr => drop(std::io::Write::write_all(&mut std::io::stderr(), shown.as_bytes())),
+            }
         }
         tail.push_str(&String::from_utf8_lossy(bytes));
         if tail.len() > 4 * TAIL_CHARS {

@@ -181,6 +181,26 @@ pub fn enter_phase(ctx: &Context, dir: &IncidentDir, phase: Phase) -> Result<Eve
     record(ctx, dir, Body::PhaseEntered { to: phase }, None)
 }
 
+/// A runbook's variable settings for an incident: those recorded when it was opened (the ones
+/// the runbook still declares), then `settings` (`KEY=VALUE`), which win.
+pub fn runbook_overrides(
+    incident: Option<&Incident>,
+    runbook: &crate::runbook::Runbook,
+    settings: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut overrides: Vec<(String, String)> = incident
+        .map(|i| {
+            i.runbook_vars
+                .iter()
+                .filter(|(k, _)| runbook.file.vars.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    overrides.extend(crate::runbook::parse_var_args(settings)?);
+    Ok(overrides)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,24 +222,4 @@ mod tests {
         assert_eq!(next_item_id(&read, ItemKind::Hypothesis).to_string(), "H4");
         assert_eq!(next_item_id(&read, ItemKind::FollowUp).to_string(), "F1");
     }
-}
-
-/// A runbook's variable settings for an incident: those recorded when it was opened (the ones
-/// the runbook still declares), then `settings` (`KEY=VALUE`), which win.
-pub fn runbook_overrides(
-    incident: Option<&Incident>,
-    runbook: &crate::runbook::Runbook,
-    settings: &[String],
-) -> Result<Vec<(String, String)>> {
-    let mut overrides: Vec<(String, String)> = incident
-        .map(|i| {
-            i.runbook_vars
-                .iter()
-                .filter(|(k, _)| runbook.file.vars.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    overrides.extend(crate::runbook::parse_var_args(settings)?);
-    Ok(overrides)
 }

@@ -18,6 +18,8 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("tls-cert-expired", include_str!("../../runbooks/tls-cert-expired.yaml")),
     ("retry-storm", include_str!("../../runbooks/retry-storm.yaml")),
     ("restore-from-backup", include_str!("../../runbooks/restore-from-backup.yaml")),
+    ("drill-bad-deploy", include_str!("../../runbooks/drill-bad-deploy.yaml")),
+    ("drill-config-not-reloaded", include_str!("../../runbooks/drill-config-not-reloaded.yaml")),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! non-interactive commands use (`crate::ops`), the moment it is given: an interrupt or a closed
 //! terminal loses nothing, and `incident walk` resumes in the phase it left.
 
+mod guide;
 mod prompt;
 
 use std::io::IsTerminal;
@@ -16,7 +17,11 @@ use crate::output::Style;
 use crate::store::IncidentDir;
 use crate::time;
 
+use guide::Guide;
 pub use prompt::Prompter;
+
+use crate::model::CheckRecord;
+use crate::runbook::Suggestion;
 
 /// The questions asked in Orient, after a runbook's own.
 pub const ORIENTATION_QUESTIONS: &[&str] = &[
@@ -63,6 +68,9 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
         return Ok(0);
     }
+    let guide = Guide::load(ctx, &prompter, &loaded.incident)?;
+    // What the runbook's checks found on the latest Observe pass, and what it suggests.
+    let mut found: (Vec<CheckRecord>, Vec<Suggestion>) = (Vec::new(), Vec::new());
     let mut step = resume_step(&loaded);
     let mut passes =
         loaded.read.events.iter().filter(|e| matches!(e.body, Body::PhaseEntered { to: Phase::Observe })).count();
@@ -83,10 +91,10 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
         }
         status_line(ctx, &loaded, phase);
         step = match step {
-            Step::Observe => observe(ctx, &prompter, &dir, passes)?,
-            Step::Orient => orient(ctx, &prompter, &dir, passes)?,
+            Step::Observe => observe(ctx, &prompter, &dir, passes, guide.as_ref(), &mut found)?,
+            Step::Orient => orient(ctx, &prompter, &dir, passes, guide.as_ref(), &found)?,
             Step::Decide => decide(ctx, &prompter, &ctx.load_dir(dir.clone())?)?,
-            Step::Act(h) => act(ctx, &prompter, &dir, &h)?,
+            Step::Act(h) => act(ctx, &prompter, &dir, &h, guide.as_ref())?,
             Step::Done => Step::Done,
         };
     }
@@ -126,9 +134,19 @@ fn status_line(ctx: &Context, loaded: &Loaded, phase: Phase) {
     ctx.out.info(&format!("\n{}", ctx.out.paint_err(Style::Bold, &line)));
 }
 
-fn observe(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Result<Step> {
+fn observe(
+    ctx: &Context,
+    p: &Prompter,
+    dir: &IncidentDir,
+    passes: usize,
+    guide: Option<&Guide>,
+    found: &mut (Vec<CheckRecord>, Vec<Suggestion>),
+) -> Result<Step> {
     if passes > 1 {
         ctx.out.info("Look one step further away than last time: dependencies, the network, what changed upstream.");
+    }
+    if let Some(guide) = guide {
+        *found = guide.observe(ctx, dir)?;
     }
     p.each_line("What do you see? What is up, what is down? (one per line; Enter when done)", |text| {
         ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
@@ -136,10 +154,29 @@ fn observe(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Res
     Ok(Step::Orient)
 }
 
-fn orient(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Result<Step> {
-    let questions: Vec<&str> = if passes > 1 { vec![FURTHER_AWAY] } else { ORIENTATION_QUESTIONS.to_vec() };
+fn orient(
+    ctx: &Context,
+    p: &Prompter,
+    dir: &IncidentDir,
+    passes: usize,
+    guide: Option<&Guide>,
+    found: &(Vec<CheckRecord>, Vec<Suggestion>),
+) -> Result<Step> {
+    if let Some(guide) = guide {
+        offer_suggestions(ctx, p, dir, guide, found)?;
+    }
+    let mut questions: Vec<String> = match guide {
+        Some(guide) if passes <= 1 => guide.questions(),
+        _ => Vec::new(),
+    };
+    if passes > 1 {
+        questions.push(FURTHER_AWAY.to_string());
+    } else {
+        questions.extend(ORIENTATION_QUESTIONS.iter().map(|q| q.to_string()));
+    }
     ctx.out.info("Orient before you act. Enter skips a question.");
-    for question in questions {
+    for question in &questions {
+        let question = question.as_str();
         if let Some(answer) = p.text(question)? {
             ops::record(ctx, dir, Body::Observation { text: format!("{question} {answer}") }, Some(Phase::Orient))?;
         }
@@ -150,6 +187,43 @@ fn orient(ctx: &Context, p: &Prompter, dir: &IncidentDir, passes: usize) -> Resu
         Ok(())
     })?;
     Ok(Step::Decide)
+}
+
+/// The hypotheses the runbook's rules suggest, with the checks behind each: the responder
+/// raises those that fit. Suggested, never asserted.
+fn offer_suggestions(
+    ctx: &Context,
+    p: &Prompter,
+    dir: &IncidentDir,
+    guide: &Guide,
+    (records, suggestions): &(Vec<CheckRecord>, Vec<Suggestion>),
+) -> Result<()> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    let mut open: Vec<&Suggestion> =
+        suggestions.iter().filter(|s| !loaded.incident.hypotheses.iter().any(|h| h.text == s.title)).collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    ctx.out.info("The checks suggest (yours to confirm or refute):");
+    for s in &open {
+        ctx.out.info(&format!("  {}", s.title));
+        for line in guide.evidence(s, records) {
+            ctx.out.info(&format!("      because {line}"));
+        }
+    }
+    while !open.is_empty() {
+        let mut items: Vec<String> = open.iter().map(|s| format!("Raise: {}", s.title)).collect();
+        items.push("Done with the suggestions".to_string());
+        let picked = p.choose("Raise a suggested hypothesis?", &items, 0)?;
+        if picked >= open.len() {
+            break;
+        }
+        let s = open.remove(picked);
+        let from_check = guide.evidence(s, records).first().and_then(|e| e.split_whitespace().next()).map(String::from);
+        let (id, _) = ops::add_hypothesis(ctx, dir, s.title.clone(), from_check)?;
+        ctx.out.info(&format!("Raised {id}."));
+    }
+    Ok(())
 }
 
 fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
@@ -165,7 +239,7 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
     Ok(Step::Act(chosen))
 }
 
-fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> Result<Step> {
+fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<Step> {
     let how = [
         "Run a command that tests it".to_string(),
         "Record a check done by hand".to_string(),
@@ -202,8 +276,8 @@ fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> Resu
     match verdict {
         0 => {
             ops::verdict(ctx, &loaded, hypothesis, HypothesisState::Confirmed, evidence)?;
-            remedy(ctx, p, dir, hypothesis)?;
-            recovered(ctx, p, dir)
+            remedy(ctx, p, dir, hypothesis, guide)?;
+            recovered(ctx, p, dir, guide)
         }
         1 => {
             ops::verdict(ctx, &loaded, hypothesis, HypothesisState::Refuted, evidence)?;
@@ -244,11 +318,34 @@ fn run_typed_command(
     Ok(Some((line, outcome)))
 }
 
-/// With the cause confirmed: do something about it.
-fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> Result<()> {
-    let choices = ["Run a command".to_string(), "Record an action done by hand".to_string(), "Nothing yet".to_string()];
+/// With the cause confirmed: do something about it (the runbook's actions first).
+fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<()> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    let actions = match (guide, loaded.incident.hypotheses.iter().find(|h| h.id == hypothesis)) {
+        (Some(guide), Some(h)) => guide.actions_for(h),
+        _ => Vec::new(),
+    };
+    let mut choices: Vec<String> = actions.iter().map(|(_, label)| label.clone()).collect();
+    choices.extend([
+        "Run a command".to_string(),
+        "Record an action done by hand".to_string(),
+        "Nothing yet".to_string(),
+    ]);
     loop {
-        match p.choose(&format!("{hypothesis} confirmed. What do you do about it?"), &choices, 0)? {
+        let picked = p.choose(&format!("{hypothesis} confirmed. What do you do about it?"), &choices, 0)?;
+        if let (Some((action, _)), Some(guide)) = (actions.get(picked), guide) {
+            // The runbook's own safety: preview, confirmation, verification, rollback.
+            match guide.act(ctx, action) {
+                Ok(0) => return Ok(()),
+                Ok(_) => ctx.out.info("Not run. Choose another way, or nothing yet."),
+                Err(e) => {
+                    let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+                    ctx.out.warn(&format!("{}{hint}", e.message));
+                }
+            }
+            continue;
+        }
+        match picked - actions.len() {
             0 => {
                 if run_typed_command(ctx, p, dir, hypothesis)?.is_some() {
                     return Ok(());
@@ -265,7 +362,10 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str) -> R
 }
 
 /// Re-observe after acting: has the service recovered?
-fn recovered(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<Step> {
+fn recovered(ctx: &Context, p: &Prompter, dir: &IncidentDir, guide: Option<&Guide>) -> Result<Step> {
+    if let Some(guide) = guide {
+        guide.observe(ctx, dir)?;
+    }
     p.each_line("Look again: what do you see now? (one per line; Enter when done)", |text| {
         ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
     })?;
@@ -301,7 +401,9 @@ const RESUME_MESSAGE: &[u8] =
     b"\x1b[?25h\nInterrupted. Everything entered so far is recorded; continue with `incident walk`.\n";
 
 extern "C" fn leave_walk(_signal: libc::c_int) {
-    // Not in the middle of writing an answer down: that finishes first.
+    // Checks still running in the background go with us; an answer being written down
+    // finishes first.
+    crate::exec::kill_background_groups();
     crate::interrupt::end_or_defer();
 }
 

@@ -1,7 +1,5 @@
 //! Drills: a simulated failure on loopback, walked by a scripted responder or by a person.
 
-use serde_json::Value;
-
 use crate::common::{Env, Terminal, text};
 
 fn auto(scenario: &str) -> (Env, String) {
@@ -16,25 +14,34 @@ fn an_auto_drill_walks_a_bad_deploy_to_a_rollback_and_writes_the_post_mortem() {
     let (env, markdown) = auto("bad-deploy");
     assert!(markdown.starts_with("# Post-mortem: Checkout returns 502s"), "{markdown}");
     assert!(markdown.contains("| Drill | yes: a practice incident |"));
-    assert!(markdown.contains("### H1: The primary database is down (refuted)"), "{markdown}");
-    assert!(markdown.contains("(confirmed)"));
+    assert!(markdown.contains("| Runbook | drill-bad-deploy |"));
+    assert!(markdown.contains("### H1: The database is down (refuted)"), "{markdown}");
+    assert!(markdown.contains("### H2: The latest release broke checkout (confirmed)"), "{markdown}");
 
     let show = env.show();
     assert_eq!(show["drill"], true);
     assert_eq!(show["status"], "resolved");
     let events = env.events();
-    // The service really failed, and really recovered after the rollback ran.
-    let observed: Vec<&str> =
-        events.iter().filter(|e| e["kind"] == "observation").filter_map(|e| e["text"].as_str()).collect();
-    assert!(observed.first().is_some_and(|o| o.starts_with("GET /health answers 502")), "{observed:?}");
-    assert!(observed.last().is_some_and(|o| o.starts_with("GET /health answers 200")), "{observed:?}");
-    let commands: Vec<&Value> = events.iter().filter(|e| e["kind"] == "command.finished").collect();
-    assert!(commands.iter().all(|c| c["exit_code"] == 0), "{commands:?}");
-    let rollback = commands.last().expect("the rollback");
-    assert!(rollback["command"].as_str().unwrap_or_default().contains("echo v1 >"), "{rollback}");
+    // The runbook's checks saw the service fail, and pass again after the rollback.
+    let health: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "check.result" && e["check"] == "health")
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(health.first(), Some(&"critical"), "{health:?}");
+    assert_eq!(health.last(), Some(&"ok"), "{health:?}");
+    let errors = events.iter().find(|e| e["check"] == "recent_errors").expect("the log check");
+    assert!(errors["observed"]["matches"].as_u64().unwrap_or(0) >= 1, "the log filled with errors: {errors}");
+    // The fix went through the runbook action: preview, run, verify.
+    let steps: Vec<&str> =
+        events.iter().filter(|e| e["kind"] == "runbook.step").filter_map(|e| e["step"].as_str()).collect();
+    assert_eq!(steps, ["preview", "confirmed", "run", "verify"], "{events:?}");
+    let run = events.iter().find(|e| e["kind"] == "runbook.step" && e["step"] == "run").expect("run step");
+    assert!(run["command"].as_str().unwrap_or_default().contains("echo v1 >"), "{run}");
     // The log the service wrote carried its failures, stack traces and all.
-    let tail = commands[0]["tail"].as_str().unwrap_or_default();
-    assert!(tail.contains("ERROR checkout") || tail.contains("\tat com.shop"), "{tail}");
+    let tail =
+        events.iter().find(|e| e["kind"] == "command.finished").map(|c| c["tail"].to_string()).unwrap_or_default();
+    assert!(tail.contains("ERROR checkout") || tail.contains("at com.shop"), "{tail}");
 }
 
 #[test]

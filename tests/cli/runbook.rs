@@ -59,7 +59,7 @@ act:
 #[test]
 fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     let env = Env::new();
-    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("10 runbooks OK"));
+    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("12 runbooks OK"));
 }
 
 #[test]

@@ -1,0 +1,134 @@
+//! The runbook a walk follows: its checks in Observe (and again to see recovery), the
+//! hypotheses its rules suggest in Orient, its questions, and its actions in Act.
+
+use std::time::Duration;
+
+use super::Prompter;
+use crate::context::Context;
+use crate::error::Result;
+use crate::model::{CheckRecord, Hypothesis, Incident};
+use crate::ops::{self, ActionRequest};
+use crate::probe::RunOptions;
+use crate::runbook::{Catalog, Runbook, Suggestion, Vars};
+use crate::store::IncidentDir;
+
+/// How long a walk waits for a runbook's checks before showing what it has.
+const CHECKS_DEADLINE: Duration = Duration::from_secs(120);
+
+pub struct Guide {
+    pub runbook: Runbook,
+    vars: Vars,
+    /// `KEY=VALUE` answers given in this walk (never recorded), passed on to actions.
+    asked: Vec<String>,
+}
+
+impl Guide {
+    /// The incident's runbook with its variables resolved, asking for required ones that have
+    /// no value. `None` (with a warning) when there is no runbook or it cannot be used.
+    pub fn load(ctx: &Context, p: &Prompter, incident: &Incident) -> Result<Option<Guide>> {
+        let Some(name) = &incident.runbook else { return Ok(None) };
+        let runbook = match Catalog::new(None).and_then(|c| c.load(name)) {
+            Ok(r) => r,
+            Err(e) => {
+                ctx.out.warn(&format!("runbook {name}: {}; walking without it", e.message));
+                return Ok(None);
+            }
+        };
+        let env = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+        let mut asked = Vec::new();
+        for (var, spec) in &runbook.file.vars {
+            let spec = &spec.value;
+            let known = incident.runbook_vars.contains_key(var)
+                || spec.from_env.as_deref().and_then(env).is_some()
+                || spec.default.is_some();
+            if spec.required && !known {
+                let question = spec.prompt.clone().unwrap_or_else(|| match &spec.description {
+                    Some(d) => format!("Runbook {name} needs {var} ({d})"),
+                    None => format!("Runbook {name} needs {var}"),
+                });
+                asked.push(format!("{var}={}", p.required(&question)?));
+            }
+        }
+        let overrides = ops::runbook_overrides(Some(incident), &runbook, &asked)?;
+        match Vars::resolve(&runbook, &overrides, &|n| env(n)) {
+            Ok(vars) => Ok(Some(Guide { runbook, vars, asked })),
+            Err(e) => {
+                ctx.out.warn(&format!("runbook {name}: {}; walking without it", e.message));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Runs the checks, records them, shows them failures first; returns what they suggest.
+    pub fn observe(&self, ctx: &Context, dir: &IncidentDir) -> Result<(Vec<CheckRecord>, Vec<Suggestion>)> {
+        ctx.out.info(&format!("Running the {} runbook's checks...", self.runbook.name));
+        let loaded = ctx.load_dir(dir.clone())?;
+        let concurrency = self.runbook.file.defaults.concurrency.unwrap_or(8);
+        let options = RunOptions { concurrency, deadline: CHECKS_DEADLINE };
+        let run = ops::run_checks(ctx, Some(&loaded), &self.runbook, &self.vars, &[], options)?;
+        let mut sorted: Vec<&CheckRecord> = run.records.iter().collect();
+        sorted.sort_by_key(|r| r.status.urgency());
+        for r in sorted {
+            let what = if r.summary.is_empty() { r.reason.as_str() } else { r.summary.as_str() };
+            ctx.out.info(&format!("  {} {}: {what}", ctx.out.status_mark(r.status, true), r.check));
+        }
+        Ok((run.records, run.suggestions))
+    }
+
+    /// The runbook's own Orient questions.
+    pub fn questions(&self) -> Vec<String> {
+        self.runbook.file.orient.questions.clone()
+    }
+
+    /// The checks a suggestion's rule reads, with what they found: its evidence.
+    pub fn evidence(&self, suggestion: &Suggestion, records: &[CheckRecord]) -> Vec<String> {
+        let when = self
+            .runbook
+            .file
+            .orient
+            .hypotheses
+            .iter()
+            .find(|h| h.id.value == suggestion.id)
+            .and_then(|h| h.when.as_ref())
+            .map(|w| w.value.clone())
+            .unwrap_or_default();
+        records
+            .iter()
+            .filter(|r| {
+                when.contains(&format!("checks.{}.", r.check)) || when.contains(&format!("checks['{}']", r.check))
+            })
+            .map(|r| format!("{} {}: {}", r.check, r.status.as_str().to_uppercase(), r.summary))
+            .collect()
+    }
+
+    /// The actions worth offering for a hypothesis: those answering the rule it came from first.
+    pub fn actions_for(&self, hypothesis: &Hypothesis) -> Vec<(String, String)> {
+        let rule =
+            self.runbook.file.orient.hypotheses.iter().find(|h| h.title == hypothesis.text).map(|h| h.id.value.clone());
+        let mut actions: Vec<(bool, String, String)> = self
+            .runbook
+            .file
+            .act
+            .iter()
+            .map(|a| {
+                let answers = rule.as_ref().is_some_and(|r| a.requires.iter().any(|q| &q.value == r));
+                let risk = a.risk.as_ref().map_or("low", |r| r.value.as_str());
+                (answers, a.id.value.clone(), format!("{} (runbook action {}, risk {risk})", a.title, a.id.value))
+            })
+            .collect();
+        actions.sort_by_key(|(answers, _, _)| !answers);
+        actions.into_iter().map(|(_, id, label)| (id, label)).collect()
+    }
+
+    /// Runs a runbook action: preview, confirm, run, verify, roll back, each step recorded.
+    pub fn act(&self, ctx: &Context, action: &str) -> Result<u8> {
+        let request = ActionRequest {
+            action: action.to_string(),
+            runbook: Some(self.runbook.name.clone()),
+            vars: self.asked.clone(),
+            echo: ops::Echo::Stderr,
+            ..ActionRequest::default()
+        };
+        ops::run_action(ctx, &request)
+    }
+}
