@@ -240,19 +240,30 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
 }
 
 fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<Step> {
-    let how = [
+    let mut how: Vec<String> = Vec::new();
+    if guide.is_some() {
+        how.push("Run the runbook's checks again".to_string());
+    }
+    how.extend([
         "Run a command that tests it".to_string(),
         "Record a check done by hand".to_string(),
         "Go back and choose another hypothesis".to_string(),
-    ];
-    let (evidence_hint, verdict) = match p.choose(&format!("How will you verify {hypothesis}?"), &how, 0)? {
-        0 => {
+    ]);
+    let offset = usize::from(guide.is_some());
+    let picked = p.choose(&format!("How will you verify {hypothesis}?"), &how, 0)?;
+    let (evidence_hint, verdict) = match (picked, guide) {
+        (0, Some(guide)) => {
+            let (records, _) = guide.observe(ctx, dir)?;
+            let seen: Vec<String> = records.iter().map(|r| format!("{} {}", r.check, r.status.as_str())).collect();
+            (Some(format!("checks: {}", seen.join(", "))), None)
+        }
+        (n, _) if n == offset => {
             let Some(run) = run_typed_command(ctx, p, dir, hypothesis)? else {
                 return Ok(Step::Act(hypothesis.to_string()));
             };
             (Some(format!("`{}` {}", run.0, run.1)), None)
         }
-        1 => (None, None),
+        (n, _) if n == offset + 1 => (None, None),
         _ => return Ok(Step::Decide),
     };
     let verdicts = [
@@ -265,7 +276,7 @@ fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: 
         None => p.choose(&format!("What did it show about {hypothesis}?"), &verdicts, 0)?,
     };
     let prompt = match &evidence_hint {
-        Some(hint) => format!("What showed it? (the command {hint})"),
+        Some(hint) => format!("What showed it? ({hint})"),
         None => "What did you check, and what did it show?".to_string(),
     };
     let mut evidence = p.required(&prompt)?;

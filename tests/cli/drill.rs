@@ -87,3 +87,86 @@ fn a_drill_on_a_terminal_briefs_the_responder_and_starts_the_walk() {
     let texts: Vec<String> = env.events().iter().filter_map(|e| e["text"].as_str().map(String::from)).collect();
     assert_eq!(texts, ["health check fails"]);
 }
+
+#[test]
+fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback() {
+    const DOWN: &str = "\x1b[B";
+    let env = Env::new();
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.args(["drill", "bad-deploy"]);
+        cmd
+    });
+    // Observe: the runbook's checks run first.
+    t.expect("OBSERVE").expect("CRITICAL").expect("health").answer("What do you see?", "");
+    // Orient: the suggestions, with their evidence; raise both.
+    t.expect("ORIENT").expect("The checks suggest").expect("because health CRITICAL");
+    t.expect("Raise: The database is down").send("\r");
+    t.expect("Raise: The latest release broke checkout").send("\r");
+    t.answer("When did the errors begin", "");
+    for _ in 0..5 {
+        t.answer("?", "");
+    }
+    t.answer("What could explain it?", "");
+    // Decide on the tempting one; the checks refute it.
+    t.expect("DECIDE").expect("H1  The database is down").send("\r");
+    t.answer("Why H1?", "the errors are on the payment path");
+    t.expect("How will you verify H1?").expect("Run the runbook's checks again").send("\r");
+    t.expect("What did it show about H1?").send(&format!("{DOWN}\r"));
+    t.answer("What showed it?", "the database check passes");
+    // One step further away; then the release.
+    t.expect("OBSERVE").answer("What do you see?", "");
+    t.expect("ORIENT").answer("one step further away", "").answer("What could explain it?", "");
+    t.expect("DECIDE").send("\r");
+    t.answer("Why H2?", "the errors began with v2");
+    t.expect("How will you verify H2?").send("\r");
+    t.expect("What did it show about H2?").send("\r");
+    t.answer("What showed it?", "v2 is live and every trace is in its payment client");
+    // Act through the runbook: preview, confirmation, run, verification.
+    t.expect("Roll back to release v1 (runbook action rollback, risk medium)").send("\r");
+    t.answer("Run it? [y/N]", "y");
+    t.expect("Verified: health ok");
+    // Recovery observed by the checks again, then resolved.
+    t.answer("Look again", "");
+    t.expect("Has the service recovered?").send(&format!("{DOWN}\r"));
+    t.answer("what happened and what fixed it", "Rolled back v2");
+    assert_eq!(t.finish(), Some(0), "{}", t.screen);
+
+    let events = env.events();
+    let story: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e["kind"].as_str().unwrap_or_default() {
+            "hypothesis.added" | "hypothesis.refuted" | "hypothesis.confirmed" | "decision" | "incident.resolved" => {
+                Some(e["kind"].as_str().unwrap_or_default().to_string())
+            }
+            "runbook.step" => Some(format!("step:{}", e["step"].as_str().unwrap_or_default())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        story,
+        [
+            "hypothesis.added",
+            "hypothesis.added",
+            "decision",
+            "hypothesis.refuted",
+            "decision",
+            "hypothesis.confirmed",
+            "step:preview",
+            "step:confirmed",
+            "step:run",
+            "step:verify",
+            "incident.resolved"
+        ]
+    );
+    let health: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "check.result" && e["check"] == "health")
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!((health.first(), health.last()), (Some(&"critical"), Some(&"ok")), "{health:?}");
+    let show = env.show();
+    assert_eq!(show["hypotheses"][0]["state"], "refuted");
+    assert_eq!(show["hypotheses"][1]["state"], "confirmed");
+    assert_eq!(show["hypotheses"][0]["from_check"], "health", "raised on the check's evidence");
+}

@@ -107,19 +107,10 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("H2 confirmed. What do you do about it?").send("\r");
     t.answer("Command", &format!("touch {}", service.flag.display()));
     // Recovery observed
-    t.answer(
-        "Look again",
-        &format!(
-            "health answers {}",
-            text(
-                &std::process::Command::new("curl")
-                    .args(["-s", &service.url("/health")])
-                    .output()
-                    .expect("curl")
-                    .stdout
-            )
-        ),
-    );
+    // What the person sees once the rollback has run.
+    t.expect("Look again");
+    let seen = std::process::Command::new("curl").args(["-s", &service.url("/health")]).output().expect("curl");
+    t.send(&format!("health answers {}\r", text(&seen.stdout)));
     t.answer("Look again", "");
     t.expect("Has the service recovered?").send(&format!("{DOWN}\r"));
     t.answer("what happened and what fixed it", "Rolled back the 13:58 deploy");
