@@ -12,6 +12,7 @@ pub mod output;
 pub mod postmortem;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod walk;
 

@@ -16,6 +16,7 @@ mod record;
 mod run;
 mod show;
 mod stats;
+mod sync;
 mod timeline;
 
 use crate::cli::Command;
@@ -46,6 +47,8 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Postmortem(args) => postmortem::run(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),
         Command::Stats(args) => stats::run(ctx, args),
+        Command::Sync(args) => sync::run(ctx, args),
+        Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

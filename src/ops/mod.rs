@@ -107,11 +107,14 @@ fn numbered(
 
 /// The next free number for an item kind, from the timeline as it stands under the lock.
 pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
-    let taken = current.events.iter().filter_map(|e| match (&e.body, kind) {
-        (Body::HypothesisAdded { hypothesis, .. }, ItemKind::Hypothesis) => Some(hypothesis),
-        (Body::FollowUpAdded { followup, .. }, ItemKind::FollowUp) => Some(followup),
-        _ => None,
-    });
+    // Numbers as amended: a number given by a renumbering (after a clash between clones) is taken.
+    let renumbered = crate::model::renumberings(&current.events);
+    let taken = current
+        .events
+        .iter()
+        .filter(|e| matches!(e.body, Body::HypothesisAdded { .. } | Body::FollowUpAdded { .. }))
+        .filter_map(|e| crate::model::effective_item(e, &renumbered))
+        .filter_map(|(k, number)| (k == kind).then_some(number));
     let highest = taken.filter_map(|id| ItemId::parse(kind, id).ok()).map(|id| id.number).max().unwrap_or(0);
     ItemId { kind, number: highest + 1 }
 }

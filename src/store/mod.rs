@@ -4,6 +4,8 @@
 //! from validated [`IncidentId`]s, so nothing a user types can reach outside it.
 
 mod artifacts;
+mod merge;
+mod repo;
 mod timeline;
 
 use std::fs;
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
-pub use timeline::{Appended, DamagedLine, Repair, Timeline, TimelineRead, TornTail};
+pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
+pub use repo::{MERGE_DRIVER, write_git_files};
+pub use timeline::{Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail};
 
 use crate::error::{Error, Result};
 use crate::model::{Event, IncidentId};
