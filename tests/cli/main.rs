@@ -7,4 +7,5 @@ mod guarantees;
 mod lifecycle;
 mod postmortem;
 mod run;
+mod sync;
 mod walk;
