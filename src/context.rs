@@ -236,7 +236,15 @@ fn default_store_dir() -> Result<(PathBuf, SyncConfig)> {
             let config = dir.join(CONFIG_FILE);
             if config.is_file() {
                 if let Config { store: Some(store), sync } = read_config(&config)? {
-                    return Ok((dir.join(store), sync.unwrap_or_default()));
+                    let mut sync = sync.unwrap_or_default();
+                    // A remote given as a relative path means relative to this file, as the
+                    // store does (git would take it relative to the store).
+                    if let Some(remote) = &sync.remote
+                        && (remote.starts_with("./") || remote.starts_with("../"))
+                    {
+                        sync.remote = Some(dir.join(remote).to_string_lossy().into_owned());
+                    }
+                    return Ok((dir.join(store), sync));
                 }
                 break;
             }

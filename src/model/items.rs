@@ -62,3 +62,41 @@ pub fn effective_item<'a>(event: &'a Event, renumbered: &'a HashMap<String, Stri
     let (kind, number) = item_ref(&event.body)?;
     Some((kind, renumbered.get(&event.id).map_or(number, String::as_str)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, ts: &str, body: Body) -> Event {
+        let ts = DateTime::parse_from_rfc3339(ts).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        Event { id: id.into(), ts, recorded: None, author: "a".into(), phase: None, body }
+    }
+
+    fn renumber(id: &str, ts: &str, target: &str, to: &str) -> Event {
+        let mut changes = serde_json::Map::new();
+        changes.insert("hypothesis".into(), to.into());
+        event(id, ts, Body::Amended { target: target.into(), changes, reason: None })
+    }
+
+    #[test]
+    fn the_latest_renumbering_of_an_event_stands_whatever_the_line_order() {
+        let added = event(
+            "E1",
+            "2026-11-22T14:00:00Z",
+            Body::HypothesisAdded { hypothesis: "H3".into(), text: "x".into(), from_check: None },
+        );
+        let later = renumber("E3", "2026-11-22T14:10:00Z", "E1", "H5");
+        let earlier = renumber("E2", "2026-11-22T14:05:00Z", "E1", "H4");
+        // An amendment of a field that is no number changes no number.
+        let note = event("E4", "2026-11-22T14:00:00Z", Body::Note { text: "n".into() });
+        let other = renumber("E5", "2026-11-22T14:20:00Z", "E4", "H9");
+        for events in [
+            vec![added.clone(), earlier.clone(), later.clone(), note.clone(), other.clone()],
+            vec![added.clone(), later.clone(), earlier.clone(), note.clone(), other.clone()],
+        ] {
+            let renumbered = renumberings(&events);
+            assert_eq!(effective_item(&events[0], &renumbered), Some((ItemKind::Hypothesis, "H5")));
+            assert!(!renumbered.contains_key("E4"));
+        }
+    }
+}

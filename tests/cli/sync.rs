@@ -289,3 +289,29 @@ fn sync_without_a_repository_or_remote_says_how_to_start() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("incident sync --init REMOTE"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn incident_toml_naming_a_remote_makes_the_store_a_repository_on_first_sync() {
+    let env = Env::new();
+    bare_remote(&env, "remote.git");
+    let project = env.dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::write(project.join("incident.toml"), "store = \"incidents\"\n[sync]\nremote = \"../remote.git\"\n")
+        .expect("write");
+    let run = |args: &[&str]| {
+        let mut cmd = env.std_cmd();
+        cmd.env_remove("INCIDENT_STORE").current_dir(&project).args(args);
+        hermetic_git(&mut cmd);
+        let out = cmd.output().expect("ran");
+        assert!(out.status.success(), "incident {args:?} failed:\n{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    run(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    let report: Value = serde_json::from_str(&run(&["sync", "--json"])).expect("JSON");
+    assert_eq!(report["initialized"], true);
+    assert_eq!(report["pushed"], true);
+    // The remote now holds the incident.
+    let files = git_ok(&env.dir.path().join("remote.git"), &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.lines().any(|f| f == "2026-11-22-checkout-502s/timeline.jsonl"), "{files}");
+    assert!(files.lines().any(|f| f == ".gitattributes") && !files.lines().any(|f| f == "current"), "{files}");
+}
