@@ -342,6 +342,36 @@ pub(crate) fn parse(bytes: &[u8]) -> TimelineRead {
 mod tests {
     use super::*;
 
+    /// What broke without the check in `open_locked`: git (in `incident sync`) replaced the
+    /// file while an append waited on the lock, and the event went into the unlinked old file.
+    #[test]
+    fn an_append_that_waited_while_the_file_was_replaced_lands_in_the_new_file() {
+        let dir = std::env::temp_dir().join(format!("incident-replace-{}", ulid::Ulid::new()));
+        fs::create_dir_all(&dir).expect("mkdir");
+        let timeline = Timeline::new(dir.join("timeline.jsonl"));
+        let line =
+            |id: &str| format!(r#"{{"id":"{id}","ts":"2026-11-22T14:05:00Z","author":"a","kind":"note","text":"x"}}"#);
+        fs::write(timeline.path(), format!("{}\n", line("OLD"))).expect("write");
+        let event = parse_line(line("WAITED").as_bytes()).expect("an event");
+
+        let lock = timeline.lock().expect("lock");
+        let writer = {
+            let timeline = timeline.clone();
+            std::thread::spawn(move || timeline.append(&[event]).map(|_| ()))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // As git does: write a new file and rename it over the old one.
+        let replacement = dir.join("timeline.jsonl.new");
+        fs::write(&replacement, format!("{}\n{}\n", line("OLD"), line("MERGED"))).expect("write");
+        fs::rename(&replacement, timeline.path()).expect("rename");
+        drop(lock);
+        writer.join().expect("joined").expect("appended");
+
+        let ids: Vec<String> = timeline.read().expect("read").events.into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["OLD", "MERGED", "WAITED"]);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn lines_are_split_into_events_damage_and_a_torn_tail() {
         let good = r#"{"id":"1","ts":"2026-11-22T14:05:00Z","author":"a","kind":"note","text":"x"}"#;
