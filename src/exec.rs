@@ -203,8 +203,7 @@ fn spawn_reader(mut pipe: impl Read + Send + 'static, stream: Stream, tx: mpsc::
     });
 }
 
-/// Sends `signal` to a process group (a no-op for a pgid that is not positive).
-pub(crate) fn kill_group(pgid: i32, signal: i32) {
+fn kill_group(pgid: i32, signal: i32) {
     if pgid > 0 {
         // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
         unsafe {

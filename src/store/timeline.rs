@@ -148,7 +148,7 @@ impl Timeline {
     /// Holds the write lock until the guard is dropped, so that no append runs meanwhile
     /// (`incident sync` holds it while git reads or replaces the file).
     pub fn lock(&self) -> Result<TimelineLock> {
-        Ok(TimelineLock { _file: self.open_locked()? })
+        Ok(TimelineLock { file: self.open_locked()? })
     }
 
     /// Reads every event, reporting damaged lines and a torn tail rather than failing on them.
@@ -231,7 +231,17 @@ impl Timeline {
 /// Holds a timeline's write lock while it lives; see [`Timeline::lock`].
 #[derive(Debug)]
 pub struct TimelineLock {
-    _file: File,
+    file: File,
+}
+
+impl TimelineLock {
+    /// Reads the locked file (through the lock: a [`Timeline::read`] from the same process
+    /// would wait on it forever).
+    pub fn read(&self) -> Result<TimelineRead> {
+        let mut bytes = Vec::new();
+        (&self.file).read_to_end(&mut bytes).map_err(|e| Error::runtime(format!("cannot read a timeline: {e}")))?;
+        Ok(parse(&bytes))
+    }
 }
 
 fn is_same_file(file: &File, path: &Path) -> bool {

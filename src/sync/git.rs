@@ -1,9 +1,9 @@
 //! Running `git` in the store: argv only, never a prompt, never forever.
 
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -67,17 +67,13 @@ impl Git {
     }
 
     /// Runs `git ARGS` and returns what it said, whatever its status. Fails only when git could
-    /// not run or did not finish within `timeout` (then its whole process group is killed, ssh
-    /// and helpers included).
+    /// not run or did not finish within `timeout` (then it is killed).
+    ///
+    /// Git stays in our process group, so a Ctrl-C stops it with us rather than leave a merge
+    /// running on in the store after we are gone.
     pub fn output(&self, args: &[&str], timeout: Duration) -> Result<GitOutput> {
         let mut command = Command::new("git");
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
+        command.args(args).current_dir(&self.dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (name, value) in &self.env {
             command.env(name, value);
         }
@@ -89,41 +85,26 @@ impl Git {
                 error
             }
         })?;
-        let read = |pipe: Option<Box<dyn Read + Send>>| {
-            thread::spawn(move || {
-                let mut bytes = Vec::new();
-                if let Some(mut pipe) = pipe {
-                    let _ = pipe.read_to_end(&mut bytes);
-                }
-                String::from_utf8_lossy(&bytes).into_owned()
-            })
-        };
-        let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-        let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+        let stdout = read_pipe(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+        let stderr = read_pipe(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
         let deadline = Instant::now() + timeout;
-        let pgid = i32::try_from(child.id()).unwrap_or(0);
         let status = loop {
             match child.try_wait() {
-                Ok(Some(status)) => break Ok(status),
+                Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() >= deadline => {
-                    crate::exec::kill_group(pgid, libc::SIGKILL);
+                    let _ = child.kill();
                     let _ = child.wait();
-                    break Err(Error::runtime(format!(
+                    return Err(Error::runtime(format!(
                         "git {} did not finish within {}s and was stopped",
                         args.first().copied().unwrap_or(""),
                         timeout.as_secs()
                     )));
                 }
                 Ok(None) => thread::sleep(Duration::from_millis(10)),
-                Err(e) => break Err(Error::runtime(format!("lost track of git: {e}"))),
+                Err(e) => return Err(Error::runtime(format!("lost track of git: {e}"))),
             }
         };
-        let status = status?;
-        Ok(GitOutput {
-            success: status.success(),
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
-        })
+        Ok(GitOutput { success: status.success(), stdout: drained(&stdout), stderr: drained(&stderr) })
     }
 
     /// Runs `git ARGS` with the local timeout; a failure is an error quoting git's reason.
@@ -150,4 +131,24 @@ impl Git {
         let output = self.output(&["config", "--get", key], LOCAL_TIMEOUT)?;
         Ok(output.success.then(|| output.stdout.trim().to_string()).filter(|v| !v.is_empty()))
     }
+}
+
+/// How long to wait for git's output once it exited (a helper it started, such as ssh, may hold
+/// the pipe open a little longer).
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+fn read_pipe(pipe: Option<Box<dyn Read + Send>>) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
+    });
+    rx
+}
+
+fn drained(output: &mpsc::Receiver<String>) -> String {
+    output.recv_timeout(DRAIN_LIMIT).unwrap_or_default()
 }

@@ -135,13 +135,17 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
             return Err(unreachable(&remote, "fetch from", &fetched));
         }
         if git.check(&["rev-parse", "--verify", "--quiet", &tracking])? {
-            let before = event_ids(store)?;
-            {
-                let _locks = lock_all(store)?;
+            let before = {
+                let locks = lock_all(store)?;
                 // Events recorded while we fetched go in before the merge.
                 commit_local(ctx, &git, report)?;
+                let mut before: HashMap<IncidentId, HashSet<String>> = HashMap::new();
+                for (id, lock) in &locks {
+                    before.insert(id.clone(), lock.read()?.events.into_iter().map(|e| e.id).collect());
+                }
                 merge(&git, &tracking, &remote, report)?;
-            }
+                before
+            };
             let after = event_ids(store)?;
             for (id, events) in after {
                 let known = before.get(&id);
@@ -300,11 +304,13 @@ fn merge(git: &Git, tracking: &str, remote: &str, report: &mut SyncReport) -> Re
     Ok(())
 }
 
-/// Every timeline's write lock, in id order (one order everywhere, so no deadlock).
-fn lock_all(store: &Store) -> Result<Vec<TimelineLock>> {
-    store.ids()?.into_iter().map(|id| store.dir(id).timeline().lock()).collect()
+/// Every timeline's write lock, in id order (one order everywhere, so no deadlock). While they
+/// are held, read timelines through them, not with `Timeline::read`.
+fn lock_all(store: &Store) -> Result<Vec<(IncidentId, TimelineLock)>> {
+    store.ids()?.into_iter().map(|id| Ok((id.clone(), store.dir(id).timeline().lock()?))).collect()
 }
 
+/// Event ids by incident (taking no lock of ours: call it without `lock_all` held).
 fn event_ids(store: &Store) -> Result<HashMap<IncidentId, HashSet<String>>> {
     let mut all = HashMap::new();
     for id in store.ids()? {
