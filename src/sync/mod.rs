@@ -130,7 +130,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     let tracking = format!("refs/remotes/{REMOTE}/{}", report.branch);
 
     for attempt in 1..=PUSH_ATTEMPTS {
-        let fetched = git.output(&["fetch", "--quiet", "--no-tags", REMOTE], network_timeout)?;
+        let fetched = git.output(&["fetch", "--quiet", "--no-tags", REMOTE], network_timeout).map_err(safe)?;
         if !fetched.success {
             return Err(unreachable(&remote, "fetch from", &fetched));
         }
@@ -168,7 +168,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
             return Ok(());
         }
         let branch = format!("HEAD:refs/heads/{}", report.branch);
-        let pushed = git.output(&["push", "--quiet", REMOTE, &branch], network_timeout)?;
+        let pushed = git.output(&["push", "--quiet", REMOTE, &branch], network_timeout).map_err(safe)?;
         if pushed.success {
             report.pushed = true;
             return Ok(());
@@ -184,11 +184,16 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     Ok(())
 }
 
+const SAFE: &str = "your events are safe: they are committed in the store's repository; run `incident sync` again once the remote is reachable";
+
 /// The error for a fetch or push that failed: local work is safe, the next sync retries.
 fn unreachable(remote: &str, what: &str, output: &GitOutput) -> Error {
-    Error::runtime(format!("could not {what} {remote}: {}", output.reason())).with_hint(
-        "your events are safe: they are committed in the store's repository; run `incident sync` again once the remote is reachable",
-    )
+    Error::runtime(format!("could not {what} {remote}: {}", output.reason())).with_hint(SAFE)
+}
+
+/// A fetch or push that could not run or timed out: local work is just as safe.
+fn safe(error: Error) -> Error {
+    error.with_hint(SAFE)
 }
 
 /// Whether the store is the top of its own repository (not a folder inside another one).

@@ -315,3 +315,33 @@ fn incident_toml_naming_a_remote_makes_the_store_a_repository_on_first_sync() {
     assert!(files.lines().any(|f| f == "2026-11-22-checkout-502s/timeline.jsonl"), "{files}");
     assert!(files.lines().any(|f| f == ".gitattributes") && !files.lines().any(|f| f == "current"), "{files}");
 }
+
+#[test]
+fn a_remote_that_never_answers_is_given_up_on_after_the_timeout() {
+    let env = Env::new();
+    let project = env.dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    // An ssh remote whose "ssh" never answers: the transport hangs, as a dead network does.
+    std::fs::write(
+        project.join("incident.toml"),
+        "store = \"incidents\"\n[sync]\nremote = \"ssh://git.example.invalid/incidents.git\"\ntimeout = \"1s\"\n",
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        let mut cmd = env.std_cmd();
+        cmd.env_remove("INCIDENT_STORE").env("GIT_SSH_COMMAND", "sleep 30 #").current_dir(&project).args(args);
+        hermetic_git(&mut cmd);
+        cmd.output().expect("ran")
+    };
+    assert!(run(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]).status.success());
+    let started = std::time::Instant::now();
+    let out = run(&["sync"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("did not finish within 1s") && stderr.contains("your events are safe"), "{stderr}");
+    assert!(
+        git_ok(&project.join("incidents"), &["log", "--format=%s"]).contains("recorded 1 event"),
+        "the opening was committed before the network was tried"
+    );
+}
