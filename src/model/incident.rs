@@ -321,6 +321,21 @@ impl Incident {
         self.status != Status::Resolved
     }
 
+    /// Hypothesis numbers held by more than one hypothesis: two clones took the same one
+    /// offline and no `incident sync` has renumbered it yet (see `model::items`).
+    pub fn clashing_hypotheses(&self) -> Vec<&str> {
+        let mut clashing: Vec<&str> = self
+            .hypotheses
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| self.hypotheses[..*i].iter().any(|earlier| earlier.id == h.id))
+            .map(|(_, h)| h.id.as_str())
+            .collect();
+        clashing.sort_unstable();
+        clashing.dedup();
+        clashing
+    }
+
     pub fn open_hypotheses(&self) -> impl Iterator<Item = &Hypothesis> {
         self.hypotheses.iter().filter(|h| h.state == HypothesisState::Open)
     }

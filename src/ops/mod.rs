@@ -122,6 +122,13 @@ pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
 /// The hypothesis a user named; an unknown id fails with the known ones.
 pub fn existing_hypothesis<'a>(incident: &'a Incident, text: &str) -> Result<&'a Hypothesis> {
     let id = ItemId::parse(ItemKind::Hypothesis, text).map_err(Error::usage)?.to_string();
+    if incident.clashing_hypotheses().contains(&id.as_str()) {
+        return Err(Error::runtime(format!(
+            "{id} names two hypotheses in {}: two machines raised one at once",
+            incident.id
+        ))
+        .with_hint("run `incident sync` to give the later one a new number, then use that"));
+    }
     incident.hypotheses.iter().find(|h| h.id == id).ok_or_else(|| {
         let known: Vec<&str> = incident.hypotheses.iter().map(|h| h.id.as_str()).collect();
         let hint = if known.is_empty() {

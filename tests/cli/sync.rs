@@ -345,3 +345,30 @@ fn a_remote_that_never_answers_is_given_up_on_after_the_timeout() {
         "the opening was committed before the network was tried"
     );
 }
+
+#[test]
+fn a_clash_pulled_with_plain_git_blocks_verdicts_on_it_until_sync_renumbers_it() {
+    let env = Env::new();
+    let (ana, bo, _) = two_responders(&env);
+    bo.ok(&["hypothesis", "add", "bo: the database"]);
+    bo.ok(&["sync"]);
+    ana.ok(&["hypothesis", "add", "ana: the deploy"]);
+    git_ok(&ana.store(), &["commit", "--quiet", "--all", "-m", "ana's hypothesis"]);
+    git_ok(&ana.store(), &["pull", "--quiet", "--no-rebase", "--no-edit"]);
+
+    // Two H1s: a verdict on "H1" cannot tell which is meant, so it is refused.
+    let verdict = ana.run(&["hypothesis", "confirm", "H1", "--evidence", "x"]);
+    assert_eq!(verdict.status.code(), Some(1));
+    assert!(text(&verdict.stderr).contains("incident sync"), "{}", text(&verdict.stderr));
+    assert!(text(&ana.run(&["hypothesis", "list"]).stderr).contains("H1 was raised on two machines"));
+
+    // The sync did not see the merge, so it renumbers the later hypothesis alone and says so.
+    let report = ana.sync_json();
+    assert_eq!(report["renumbered"][0]["to"], "H2");
+    assert_eq!(report["renumbered"][0]["references"], 0);
+    assert!(ana.timeline().contains("check them"), "the amendment's reason tells what to check");
+    ana.ok(&["hypothesis", "confirm", "H2", "--evidence", "the deploy it was"]);
+    let list: Value = serde_json::from_str(&ana.ok(&["hypothesis", "list", "--json"])).expect("JSON");
+    assert_eq!(list[1]["id"], "H2");
+    assert_eq!(list[1]["state"], "confirmed");
+}
