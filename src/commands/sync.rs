@@ -8,7 +8,11 @@ use crate::store::merge_timeline_files;
 use crate::sync::{SyncReport, SyncRequest, plural, sync};
 
 pub fn run(ctx: &Context, args: &SyncArgs) -> Result<u8> {
-    let init_remote = args.init.as_deref().map(|r| crate::context::required_text("--init", r)).transpose()?;
+    let init_remote = args
+        .init
+        .as_deref()
+        .map(|r| crate::context::required_text("--init", r).map(|r| absolute_remote(&r)))
+        .transpose()?;
     let (report, result) = sync(ctx, &SyncRequest { init_remote });
     if ctx.out.json {
         ctx.out.json_value(&report)?;
@@ -16,6 +20,20 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<u8> {
         tell(ctx, &report);
     }
     result.map(|()| 0)
+}
+
+/// A remote typed as a local path means from here, where it was typed; git would read it from
+/// the store. URLs (`https://...`) and scp-like addresses (`git@host:path`) pass as they are.
+fn absolute_remote(remote: &str) -> String {
+    let path = std::path::Path::new(remote);
+    let scp_like = remote.find(':').is_some_and(|colon| !remote[..colon].contains('/'));
+    if remote.contains("://") || scp_like || path.is_absolute() {
+        return remote.to_string();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(path).to_string_lossy().into_owned(),
+        Err(_) => remote.to_string(),
+    }
 }
 
 /// What happened, in the order it happened, for the person at the terminal.

@@ -77,7 +77,6 @@ pub fn sync(ctx: &Context, request: &SyncRequest) -> (SyncReport, Result<()>) {
 fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<()> {
     let store = &ctx.store;
     let root = store.root();
-    write_git_files(root)?;
     let mut git = Git::new(root);
     let network_timeout = match &ctx.sync.timeout {
         Some(text) => crate::time::parse_duration(text)
@@ -91,6 +90,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
                 "make it one with `incident sync --init REMOTE` (a git URL or path), or set `remote` under [sync] in incident.toml",
             )
         })?;
+        std::fs::create_dir_all(root).map_err(|e| Error::io("cannot create the store", root, &e))?;
         git.run(&["init", "--quiet", "--initial-branch", DEFAULT_BRANCH])?;
         git.run(&["remote", "add", REMOTE, &remote])?;
         report.initialized = true;
@@ -101,6 +101,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
             git.run(&["remote", "add", REMOTE, remote])?;
         }
     }
+    write_git_files(root)?;
     register_merge_driver(&git)?;
     set_identity(ctx, &mut git)?;
 
@@ -198,6 +199,9 @@ fn safe(error: Error) -> Error {
 
 /// Whether the store is the top of its own repository (not a folder inside another one).
 fn is_own_repository(git: &Git, root: &std::path::Path) -> Result<bool> {
+    if !root.is_dir() {
+        return Ok(false);
+    }
     let output = git.output(&["rev-parse", "--show-toplevel"], git::LOCAL_TIMEOUT)?;
     if !output.success {
         return Ok(false);

@@ -180,7 +180,8 @@ fn a_missing_remote_leaves_local_work_committed_and_the_next_sync_delivers_it() 
     ana.ok(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
     ana.ok(&["observe", "recorded while the remote is away"]);
 
-    let failed = ana.run(&["sync", "--init", remote_arg, "--json"]);
+    // Typed relative to where the responder is (the test's cwd), not to the store.
+    let failed = ana.run(&["sync", "--init", "later.git", "--json"]);
     assert_eq!(failed.status.code(), Some(1));
     let stderr = text(&failed.stderr);
     assert!(stderr.contains("could not fetch") && stderr.contains("run `incident sync` again"), "{stderr}");
@@ -288,6 +289,8 @@ fn sync_without_a_repository_or_remote_says_how_to_start() {
     let out = env.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("incident sync --init REMOTE"), "{}", text(&out.stderr));
+    // A sync that could not start changed nothing in the store.
+    assert!(!env.store().join(".git").exists() && !env.store().join(".gitattributes").exists());
 }
 
 #[test]
