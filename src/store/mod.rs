@@ -61,6 +61,11 @@ impl Store {
         &self.root
     }
 
+    /// Creates the store's folder if it does not exist yet.
+    pub fn create_root(&self) -> Result<()> {
+        fs::create_dir_all(&self.root).map_err(|e| Error::io("cannot create the store", &self.root, &e))
+    }
+
     /// Creates the folder and timeline of a new incident, claiming a free id derived from the
     /// title (`-2`, `-3`, ... on collision). `first` must start with `incident.opened`.
     pub fn create_incident(&self, opened: DateTime<Utc>, title: &str, first: &[Event]) -> Result<IncidentDir> {

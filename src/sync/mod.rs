@@ -90,7 +90,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
                 "make it one with `incident sync --init REMOTE` (a git URL or path), or set `remote` under [sync] in incident.toml",
             )
         })?;
-        std::fs::create_dir_all(root).map_err(|e| Error::io("cannot create the store", root, &e))?;
+        store.create_root()?;
         git.run(&["init", "--quiet", "--initial-branch", DEFAULT_BRANCH])?;
         git.run(&["remote", "add", REMOTE, &remote])?;
         report.initialized = true;
