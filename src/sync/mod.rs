@@ -174,9 +174,8 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
             report.pushed = true;
             return Ok(());
         }
-        let rejected = ["[rejected]", "fetch first", "non-fast-forward", "[remote rejected]"]
-            .iter()
-            .any(|s| pushed.stderr.contains(s));
+        // Only a lost race is worth another round; a hook or a permission saying no is not.
+        let rejected = ["[rejected]", "fetch first", "non-fast-forward"].iter().any(|s| pushed.stderr.contains(s));
         if !rejected || attempt == PUSH_ATTEMPTS {
             return Err(unreachable(&remote, "push to", &pushed));
         }
