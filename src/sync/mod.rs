@@ -174,9 +174,14 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
             report.pushed = true;
             return Ok(());
         }
-        // Only a lost race is worth another round; a hook or a permission saying no is not.
-        let rejected = ["[rejected]", "fetch first", "non-fast-forward"].iter().any(|s| pushed.stderr.contains(s));
+        // Only a lost race is worth another round (a push that came first, or one landing at the
+        // same moment: the remote could not move the branch); a hook or a permission saying no
+        // is not.
+        let rejected = ["[rejected]", "fetch first", "non-fast-forward", "cannot lock ref", "failed to update ref"]
+            .iter()
+            .any(|s| pushed.stderr.contains(s));
         if !rejected || attempt == PUSH_ATTEMPTS {
+            ctx.out.detail(pushed.stderr.trim_end());
             return Err(unreachable(&remote, "push to", &pushed));
         }
         // Someone pushed between our fetch and our push: merge theirs too and try again.

@@ -112,7 +112,9 @@ fn two_clones_recording_at_the_same_time_both_end_with_the_union() {
     let env = Env::new();
     let (ana, bo, _) = two_responders(&env);
 
-    // Both record at once, then both sync at once: one push is rejected, merged and retried.
+    // Both record at once, then both sync at once: one push loses the race, merges and retries.
+    // (What broke: two pushes landing together on a local remote fail with "cannot lock ref",
+    // which was not taken for a lost race, so the sync gave up instead of retrying.)
     let record = |who: &Responder<'_>| {
         for n in 0..5 {
             who.ok(&["observe", &format!("{} saw {n}", who.name)]);
