@@ -140,6 +140,11 @@ pub enum Command {
     /// List, show, lint and create runbooks; run one of their actions
     #[command(subcommand)]
     Runbook(RunbookCommand),
+    /// Share the store through git: commit new events, fetch, merge timelines, push
+    Sync(SyncArgs),
+    /// Merge two versions of a timeline into OURS (git's merge driver, registered by `sync`)
+    #[command(hide = true)]
+    MergeTimeline(MergeTimelineArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -718,4 +723,24 @@ pub struct RunbookActArgs {
     pub yes: bool,
     #[command(flatten)]
     pub dirs: RunbookDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Make the store a git repository with this remote (a URL or a path), or point it there
+    #[arg(long, value_name = "REMOTE")]
+    pub init: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeTimelineArgs {
+    /// The common ancestor's version (%O); not needed for a union, accepted for git
+    pub base: PathBuf,
+    /// Our version (%A); the result is written here
+    pub ours: PathBuf,
+    /// Their version (%B)
+    pub theirs: PathBuf,
+    /// The file's path in the repository (%P), for messages
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
 }

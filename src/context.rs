@@ -26,6 +26,19 @@ pub struct Context {
     pub at: Option<DateTime<Utc>>,
     incident_arg: Option<String>,
     author: OnceLock<String>,
+    /// The `[sync]` section of the `incident.toml` that named the store (none for a store given
+    /// by `--store` or `INCIDENT_STORE`: that file's remote is for its own store).
+    pub sync: SyncConfig,
+}
+
+/// `[sync]` in `incident.toml`: the store is a git repository shared through `remote`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// The git remote (`incident sync` makes the store a repository with it on first use).
+    pub remote: Option<String>,
+    /// How long a fetch or push may take before it is stopped (`30s`, `2m`).
+    pub timeout: Option<String>,
 }
 
 /// An incident read and folded.
@@ -55,8 +68,8 @@ impl Context {
                 Some(at)
             }
         };
-        let store_dir = match &global.store {
-            Some(dir) => dir.clone(),
+        let (store_dir, sync) = match &global.store {
+            Some(dir) => (dir.clone(), SyncConfig::default()),
             None => default_store_dir()?,
         };
         Ok(Context {
@@ -66,6 +79,7 @@ impl Context {
             at,
             incident_arg: global.incident.clone().filter(|s| !s.is_empty()),
             author: OnceLock::new(),
+            sync,
         })
     }
 
@@ -232,14 +246,23 @@ fn git_user_name() -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// The store named by the nearest `incident.toml`, else the platform data directory.
-fn default_store_dir() -> Result<PathBuf> {
+/// The store named by the nearest `incident.toml` (with its sync settings), else the platform
+/// data directory.
+fn default_store_dir() -> Result<(PathBuf, SyncConfig)> {
     if let Ok(cwd) = std::env::current_dir() {
         for dir in cwd.ancestors() {
             let config = dir.join(CONFIG_FILE);
             if config.is_file() {
-                if let Some(store) = store_from_config(&config)? {
-                    return Ok(dir.join(store));
+                if let Config { store: Some(store), sync } = read_config(&config)? {
+                    let mut sync = sync.unwrap_or_default();
+                    // A remote given as a relative path means relative to this file, as the
+                    // store does (git would take it relative to the store).
+                    if let Some(remote) = &sync.remote
+                        && (remote.starts_with("./") || remote.starts_with("../"))
+                    {
+                        sync.remote = Some(dir.join(remote).to_string_lossy().into_owned());
+                    }
+                    return Ok((dir.join(store), sync));
                 }
                 break;
             }
@@ -250,17 +273,19 @@ fn default_store_dir() -> Result<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/share")));
     match data_home {
-        Some(dir) => Ok(dir.join("incident")),
+        Some(dir) => Ok((dir.join("incident"), SyncConfig::default())),
         None => Err(Error::usage("cannot tell where to keep incidents: HOME and XDG_DATA_HOME are unset")
             .with_hint("say where with --store DIR or INCIDENT_STORE")),
     }
 }
 
-fn store_from_config(path: &Path) -> Result<Option<PathBuf>> {
-    #[derive(serde::Deserialize)]
-    struct Config {
-        store: Option<PathBuf>,
-    }
+#[derive(serde::Deserialize)]
+struct Config {
+    store: Option<PathBuf>,
+    sync: Option<SyncConfig>,
+}
+
+fn read_config(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, &e))?;
     let config: Config = toml::from_str(&text).map_err(|e| {
         let (line, column) = e
@@ -272,7 +297,7 @@ fn store_from_config(path: &Path) -> Result<Option<PathBuf>> {
             .unwrap_or((1, 1));
         Error::runtime(format!("{}:{line}:{column}: {}", path.display(), e.message()))
     })?;
-    Ok(config.store)
+    Ok(config)
 }
 
 impl Context {

@@ -16,6 +16,7 @@ pub mod probe;
 pub mod runbook;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod walk;
 

@@ -63,6 +63,11 @@ fn list(ctx: &Context) -> Result<u8> {
         t.add_row(vec![h.id.as_str(), state, &time::format_table_ts(&h.raised_at), &h.raised_by, &h.text, evidence]);
     }
     ctx.out.data(&crate::output::render_table(&t))?;
+    for id in loaded.incident.clashing_hypotheses() {
+        ctx.out.warn(&format!(
+            "{id} was raised on two machines at once; `incident sync` gives the later one a new number"
+        ));
+    }
     let open = loaded.incident.open_hypotheses().count();
     if open > 0 {
         ctx.out.info(&ctx.out.paint_err(

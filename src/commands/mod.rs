@@ -19,6 +19,7 @@ mod run;
 mod runbook;
 mod show;
 mod stats;
+mod sync;
 mod timeline;
 
 use crate::cli::{Command, RunbookCommand};
@@ -70,6 +71,8 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
                 },
             ),
         },
+        Command::Sync(args) => sync::run(ctx, args),
+        Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

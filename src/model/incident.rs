@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::event::{Body, Event};
+use super::items::{effective_item, renumberings};
 use super::vocab::{Phase, Priority, Severity, Status};
 use crate::time::serde_ts;
 
@@ -198,6 +199,11 @@ impl Incident {
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
+        // Item numbers as amended: two clones may have taken the same one (see `model::items`).
+        let renumbered = renumberings(events);
+        let number = |event: &Event, written: &String| {
+            effective_item(event, &renumbered).map_or_else(|| written.clone(), |(_, n)| n.to_string())
+        };
 
         for event in rest {
             let ts = event.ts;
@@ -255,7 +261,7 @@ impl Incident {
                     incident.impact.details.extend(details.clone());
                 }
                 Body::HypothesisAdded { hypothesis, text, from_check } => incident.hypotheses.push(Hypothesis {
-                    id: hypothesis.clone(),
+                    id: number(event, hypothesis),
                     text: text.clone(),
                     state: HypothesisState::Open,
                     raised_at: ts,
@@ -265,6 +271,7 @@ impl Incident {
                 }),
                 Body::HypothesisConfirmed { hypothesis, evidence }
                 | Body::HypothesisRefuted { hypothesis, evidence } => {
+                    let hypothesis = &number(event, hypothesis);
                     let verdict = if matches!(event.body, Body::HypothesisConfirmed { .. }) {
                         HypothesisState::Confirmed
                     } else {
@@ -279,7 +286,7 @@ impl Incident {
                     }
                 }
                 Body::FollowUpAdded { followup, text, owner, due, priority } => incident.followups.push(FollowUp {
-                    id: followup.clone(),
+                    id: number(event, followup),
                     text: text.clone(),
                     owner: owner.clone(),
                     due: *due,
@@ -288,6 +295,7 @@ impl Incident {
                     done_at: None,
                 }),
                 Body::FollowUpDone { followup } => {
+                    let followup = &number(event, followup);
                     if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
                         f.done = true;
                         f.done_at = Some(ts);
@@ -315,6 +323,21 @@ impl Incident {
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Resolved
+    }
+
+    /// Hypothesis numbers held by more than one hypothesis: two clones took the same one
+    /// offline and no `incident sync` has renumbered it yet (see `model::items`).
+    pub fn clashing_hypotheses(&self) -> Vec<&str> {
+        let mut clashing: Vec<&str> = self
+            .hypotheses
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| self.hypotheses[..*i].iter().any(|earlier| earlier.id == h.id))
+            .map(|(_, h)| h.id.as_str())
+            .collect();
+        clashing.sort_unstable();
+        clashing.dedup();
+        clashing
     }
 
     pub fn open_hypotheses(&self) -> impl Iterator<Item = &Hypothesis> {

@@ -114,11 +114,14 @@ fn numbered(
 
 /// The next free number for an item kind, from the timeline as it stands under the lock.
 pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
-    let taken = current.events.iter().filter_map(|e| match (&e.body, kind) {
-        (Body::HypothesisAdded { hypothesis, .. }, ItemKind::Hypothesis) => Some(hypothesis),
-        (Body::FollowUpAdded { followup, .. }, ItemKind::FollowUp) => Some(followup),
-        _ => None,
-    });
+    // Numbers as amended: a number given by a renumbering (after a clash between clones) is taken.
+    let renumbered = crate::model::renumberings(&current.events);
+    let taken = current
+        .events
+        .iter()
+        .filter(|e| matches!(e.body, Body::HypothesisAdded { .. } | Body::FollowUpAdded { .. }))
+        .filter_map(|e| crate::model::effective_item(e, &renumbered))
+        .filter_map(|(k, number)| (k == kind).then_some(number));
     let highest = taken.filter_map(|id| ItemId::parse(kind, id).ok()).map(|id| id.number).max().unwrap_or(0);
     ItemId { kind, number: highest + 1 }
 }
@@ -126,6 +129,13 @@ pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
 /// The hypothesis a user named; an unknown id fails with the known ones.
 pub fn existing_hypothesis<'a>(incident: &'a Incident, text: &str) -> Result<&'a Hypothesis> {
     let id = ItemId::parse(ItemKind::Hypothesis, text).map_err(Error::usage)?.to_string();
+    if incident.clashing_hypotheses().contains(&id.as_str()) {
+        return Err(Error::runtime(format!(
+            "{id} names two hypotheses in {}: two machines raised one at once",
+            incident.id
+        ))
+        .with_hint("run `incident sync` to give the later one a new number, then use that"));
+    }
     incident.hypotheses.iter().find(|h| h.id == id).ok_or_else(|| {
         let known: Vec<&str> = incident.hypotheses.iter().map(|h| h.id.as_str()).collect();
         let hint = if known.is_empty() {

@@ -4,6 +4,8 @@
 //! from validated [`IncidentId`]s, so nothing a user types can reach outside it.
 
 mod artifacts;
+mod merge;
+mod repo;
 mod timeline;
 
 use std::fs;
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
-pub use timeline::{Appended, DamagedLine, Repair, Timeline, TimelineRead, TornTail};
+pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
+pub use repo::{MERGE_DRIVER, write_git_files};
+pub use timeline::{Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail};
 
 use crate::error::{Error, Result};
 use crate::model::{Event, IncidentId};
@@ -55,6 +59,11 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Creates the store's folder if it does not exist yet.
+    pub fn create_root(&self) -> Result<()> {
+        fs::create_dir_all(&self.root).map_err(|e| Error::io("cannot create the store", &self.root, &e))
     }
 
     /// Creates the folder and timeline of a new incident, claiming a free id derived from the

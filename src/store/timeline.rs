@@ -114,12 +114,7 @@ impl Timeline {
     }
 
     fn locked_append_now(&self, build: impl FnOnce(&File) -> Result<Vec<Event>>) -> Result<Appended> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| Error::io("cannot open", &self.path, &e))?;
-        file.lock().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
+        let mut file = self.open_locked()?;
         // The lock is released when `file` is closed, on every path out of here.
         let repair = self.repair_torn_tail(&file)?;
         let events = build(&file)?;
@@ -133,6 +128,32 @@ impl Timeline {
                 .with_hint("nothing was recorded; free space or raise the limit, then run the command again"));
         }
         Ok(Appended { repair })
+    }
+
+    /// Opens the file for appending under its exclusive lock.
+    fn open_locked(&self) -> Result<File> {
+        // `incident sync` lets git replace the file (a merge writes a new one) while it holds the
+        // lock; a writer that opened the old file and waited would append to an unlinked file
+        // and lose the event. So after the lock is ours, check the path still names this file.
+        for _ in 0..100 {
+            let file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| Error::io("cannot open", &self.path, &e))?;
+            file.lock().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
+            if is_same_file(&file, &self.path) {
+                return Ok(file);
+            }
+        }
+        Err(Error::runtime(format!("{} keeps being replaced; nothing was recorded", self.path.display()))
+            .with_hint("is something rewriting the store in a loop? run the command again"))
+    }
+
+    /// Holds the write lock until the guard is dropped, so that no append runs meanwhile
+    /// (`incident sync` holds it while git reads or replaces the file).
+    pub fn lock(&self) -> Result<TimelineLock> {
+        Ok(TimelineLock { file: self.open_locked()? })
     }
 
     /// Reads every event, reporting damaged lines and a torn tail rather than failing on them.
@@ -212,6 +233,30 @@ impl Timeline {
     }
 }
 
+/// Holds a timeline's write lock while it lives; see [`Timeline::lock`].
+#[derive(Debug)]
+pub struct TimelineLock {
+    file: File,
+}
+
+impl TimelineLock {
+    /// Reads the locked file (through the lock: a [`Timeline::read`] from the same process
+    /// would wait on it forever).
+    pub fn read(&self) -> Result<TimelineRead> {
+        let mut bytes = Vec::new();
+        (&self.file).read_to_end(&mut bytes).map_err(|e| Error::runtime(format!("cannot read a timeline: {e}")))?;
+        Ok(parse(&bytes))
+    }
+}
+
+fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 fn read_byte_at(file: &File, offset: u64) -> std::io::Result<u8> {
     let mut byte = [0u8];
     file.read_exact_at(&mut byte, offset)?;
@@ -235,7 +280,7 @@ fn last_line_start(file: &File, len: u64) -> std::io::Result<u64> {
     Ok(0)
 }
 
-fn encode(events: &[Event]) -> Result<Vec<u8>> {
+pub(crate) fn encode(events: &[Event]) -> Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(256 * events.len());
     for event in events {
         serde_json::to_writer(&mut bytes, event).map_err(|e| Error::runtime(format!("cannot encode event: {e}")))?;
@@ -244,7 +289,8 @@ fn encode(events: &[Event]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn parse_line(line: &[u8]) -> std::result::Result<Event, String> {
+/// Parses one line (without its newline) into an event; the error says why it is not one.
+pub(crate) fn parse_line(line: &[u8]) -> std::result::Result<Event, String> {
     let event: Event = serde_json::from_slice(line).map_err(|e| e.to_string())?;
     if event.body.is_malformed() {
         return Err(format!("a {:?} event without the fields that kind needs", event.body.kind()));
@@ -252,24 +298,55 @@ fn parse_line(line: &[u8]) -> std::result::Result<Event, String> {
     Ok(event)
 }
 
-fn parse(bytes: &[u8]) -> TimelineRead {
-    let mut read = TimelineRead { events: Vec::with_capacity(bytes.len() / 200), ..TimelineRead::default() };
+/// One line of a timeline file as it is on disk.
+pub(crate) struct RawLine<'a> {
+    /// 1-based.
+    pub number: usize,
+    /// Without its newline.
+    pub bytes: &'a [u8],
+    /// False for an unterminated last line (a torn tail).
+    pub terminated: bool,
+}
+
+/// The lines of a timeline file, in order, the last one possibly unterminated.
+pub(crate) fn raw_lines(bytes: &[u8]) -> impl Iterator<Item = RawLine<'_>> {
     let mut rest = bytes;
     let mut number = 0;
-    while !rest.is_empty() {
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
         number += 1;
-        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
-            read.torn = Some(TornTail { line: number, bytes: rest.len() });
-            break;
+        let (line, terminated) = match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                let line = &rest[..end];
+                rest = &rest[end + 1..];
+                (line, true)
+            }
+            None => (std::mem::take(&mut rest), false),
         };
-        let line = &rest[..end];
-        rest = &rest[end + 1..];
-        match parse_line(line) {
+        Some(RawLine { number, bytes: line, terminated })
+    })
+}
+
+/// Why a line is not an event, as reported to people.
+pub(crate) fn damage_reason(line: &[u8], reason: String) -> String {
+    if line.is_empty() { "empty line".to_string() } else { reason }
+}
+
+pub(crate) fn parse(bytes: &[u8]) -> TimelineRead {
+    let mut read = TimelineRead { events: Vec::with_capacity(bytes.len() / 200), ..TimelineRead::default() };
+    for line in raw_lines(bytes) {
+        if !line.terminated {
+            read.torn = Some(TornTail { line: line.number, bytes: line.bytes.len() });
+            break;
+        }
+        match parse_line(line.bytes) {
             Ok(event) => read.events.push(event),
             Err(reason) => {
-                let reason = if line.is_empty() { "empty line".to_string() } else { reason };
-                let snippet: String = String::from_utf8_lossy(line).chars().take(80).collect();
-                read.damaged.push(DamagedLine { line: number, reason, snippet });
+                let reason = damage_reason(line.bytes, reason);
+                let snippet: String = String::from_utf8_lossy(line.bytes).chars().take(80).collect();
+                read.damaged.push(DamagedLine { line: line.number, reason, snippet });
             }
         }
     }
@@ -279,6 +356,36 @@ fn parse(bytes: &[u8]) -> TimelineRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What broke without the check in `open_locked`: git (in `incident sync`) replaced the
+    /// file while an append waited on the lock, and the event went into the unlinked old file.
+    #[test]
+    fn an_append_that_waited_while_the_file_was_replaced_lands_in_the_new_file() {
+        let dir = std::env::temp_dir().join(format!("incident-replace-{}", ulid::Ulid::new()));
+        fs::create_dir_all(&dir).expect("mkdir");
+        let timeline = Timeline::new(dir.join("timeline.jsonl"));
+        let line =
+            |id: &str| format!(r#"{{"id":"{id}","ts":"2026-11-22T14:05:00Z","author":"a","kind":"note","text":"x"}}"#);
+        fs::write(timeline.path(), format!("{}\n", line("OLD"))).expect("write");
+        let event = parse_line(line("WAITED").as_bytes()).expect("an event");
+
+        let lock = timeline.lock().expect("lock");
+        let writer = {
+            let timeline = timeline.clone();
+            std::thread::spawn(move || timeline.append(&[event]).map(|_| ()))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // As git does: write a new file and rename it over the old one.
+        let replacement = dir.join("timeline.jsonl.new");
+        fs::write(&replacement, format!("{}\n{}\n", line("OLD"), line("MERGED"))).expect("write");
+        fs::rename(&replacement, timeline.path()).expect("rename");
+        drop(lock);
+        writer.join().expect("joined").expect("appended");
+
+        let ids: Vec<String> = timeline.read().expect("read").events.into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["OLD", "MERGED", "WAITED"]);
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn lines_are_split_into_events_damage_and_a_torn_tail() {

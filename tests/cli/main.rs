@@ -11,4 +11,5 @@ mod probe;
 mod run;
 mod runbook;
 mod support;
+mod sync;
 mod walk;

@@ -1,0 +1,339 @@
+//! Shared timelines: the store as a git repository, synced with `incident sync`.
+//!
+//! A sync commits what this responder recorded, fetches, merges (timelines through the
+//! `incident-timeline` merge driver, which takes the union of their events), and pushes. Local
+//! work is committed before anything touches the network, so a failed fetch or push loses
+//! nothing: the next sync carries it.
+//!
+//! Git replaces a timeline when it merges it, so every git command that reads or writes the
+//! work tree runs under the write locks of all timelines; an append waiting on a lock re-opens
+//! the file if it was replaced meanwhile (`Timeline::lock`).
+
+mod git;
+mod renumber;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use git::{Git, GitOutput};
+pub use renumber::{Renumbered, renumber_duplicates};
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::model::IncidentId;
+use crate::store::{MERGE_DRIVER, Store, TimelineLock, write_git_files};
+
+/// How long a fetch or push may take unless `incident.toml` says otherwise.
+pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(60);
+const REMOTE: &str = "origin";
+/// The branch a store made by `sync --init` starts on (a cloned store keeps its own).
+const DEFAULT_BRANCH: &str = "main";
+/// A push rejected because someone pushed first is retried after merging their work.
+const PUSH_ATTEMPTS: usize = 3;
+
+/// What a sync did, for people and for `--json`.
+#[derive(Debug, Default, Serialize)]
+pub struct SyncReport {
+    pub store: PathBuf,
+    pub remote: Option<String>,
+    pub branch: String,
+    /// This sync made the store a git repository.
+    pub initialized: bool,
+    /// Commits this sync made (its own events, merges, renumberings), oldest first.
+    pub commits: Vec<String>,
+    /// Events recorded here since the last sync, now committed.
+    pub committed_events: usize,
+    /// Events that came from the remote, by incident.
+    pub pulled_events: BTreeMap<String, usize>,
+    /// Hypotheses and follow-ups that two clones numbered alike, renumbered by an amendment.
+    pub renumbered: Vec<Renumbered>,
+    /// The remote holds everything this clone has.
+    pub pushed: bool,
+    /// Why the sync stopped short, when it did.
+    pub error: Option<String>,
+}
+
+/// What the command line asked for.
+#[derive(Debug, Default)]
+pub struct SyncRequest {
+    /// `--init REMOTE`: make the store a repository with this remote (or point it there).
+    pub init_remote: Option<String>,
+}
+
+/// Runs a sync. The report is returned even on failure (with `error` set) so the command can
+/// say what was done before it stopped.
+pub fn sync(ctx: &Context, request: &SyncRequest) -> (SyncReport, Result<()>) {
+    let mut report = SyncReport { store: ctx.store.root().to_path_buf(), ..SyncReport::default() };
+    let result = run(ctx, request, &mut report);
+    if let Err(e) = &result {
+        report.error = Some(e.message.clone());
+    }
+    (report, result)
+}
+
+fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<()> {
+    let store = &ctx.store;
+    let root = store.root();
+    let mut git = Git::new(root);
+    let network_timeout = match &ctx.sync.timeout {
+        Some(text) => crate::time::parse_duration(text)
+            .map_err(|e| Error::runtime(format!("incident.toml: [sync] timeout: {e}")))?,
+        None => NETWORK_TIMEOUT,
+    };
+
+    if !is_own_repository(&git, root)? {
+        let remote = request.init_remote.clone().or_else(|| ctx.sync.remote.clone()).ok_or_else(|| {
+            Error::runtime(format!("the store {} is not a git repository yet", root.display())).with_hint(
+                "make it one with `incident sync --init REMOTE` (a git URL or path), or set `remote` under [sync] in incident.toml",
+            )
+        })?;
+        store.create_root()?;
+        git.run(&["init", "--quiet", "--initial-branch", DEFAULT_BRANCH])?;
+        git.run(&["remote", "add", REMOTE, &remote])?;
+        report.initialized = true;
+    } else if let Some(remote) = &request.init_remote {
+        if git.config(&format!("remote.{REMOTE}.url"))?.is_some() {
+            git.run(&["remote", "set-url", REMOTE, remote])?;
+        } else {
+            git.run(&["remote", "add", REMOTE, remote])?;
+        }
+    }
+    write_git_files(root)?;
+    register_merge_driver(&git)?;
+    set_identity(ctx, &mut git)?;
+
+    report.remote = git.config(&format!("remote.{REMOTE}.url"))?;
+    report.branch =
+        git.output(&["symbolic-ref", "--quiet", "--short", "HEAD"], git::LOCAL_TIMEOUT)?.stdout.trim().to_string();
+    if report.branch.is_empty() {
+        return Err(Error::runtime(format!("the store's repository {} is not on a branch", root.display()))
+            .with_hint("check out a branch there with git, then sync again"));
+    }
+
+    // So that a plain `git pull` in the store knows where to pull from.
+    if git.config(&format!("branch.{}.remote", report.branch))?.is_none() {
+        git.run(&["config", &format!("branch.{}.remote", report.branch), REMOTE])?;
+        git.run(&["config", &format!("branch.{}.merge", report.branch), &format!("refs/heads/{}", report.branch)])?;
+    }
+
+    // Local work first: once committed, nothing the network does can lose it.
+    {
+        let _locks = lock_all(store)?;
+        commit_local(ctx, &git, report)?;
+    }
+    let Some(remote) = report.remote.clone() else {
+        return Err(Error::runtime(format!("the store's repository {} has no remote {REMOTE:?}", root.display()))
+            .with_hint("name one with `incident sync --init REMOTE`"));
+    };
+    let tracking = format!("refs/remotes/{REMOTE}/{}", report.branch);
+
+    for attempt in 1..=PUSH_ATTEMPTS {
+        let fetched = git.output(&["fetch", "--quiet", "--no-tags", REMOTE], network_timeout).map_err(safe)?;
+        if !fetched.success {
+            return Err(unreachable(&remote, "fetch from", &fetched));
+        }
+        if git.check(&["rev-parse", "--verify", "--quiet", &tracking])? {
+            let before = {
+                let locks = lock_all(store)?;
+                // Events recorded while we fetched go in before the merge.
+                commit_local(ctx, &git, report)?;
+                let mut before: HashMap<IncidentId, HashSet<String>> = HashMap::new();
+                for (id, lock) in &locks {
+                    before.insert(id.clone(), lock.read()?.events.into_iter().map(|e| e.id).collect());
+                }
+                merge(&git, &tracking, &remote, report)?;
+                before
+            };
+            let after = event_ids(store)?;
+            for (id, events) in after {
+                let known = before.get(&id);
+                let new = events.iter().filter(|e| known.is_none_or(|k| !k.contains(*e))).count();
+                if new > 0 {
+                    *report.pulled_events.entry(id.to_string()).or_default() += new;
+                }
+            }
+            let renumbered = renumber_duplicates(ctx, &before)?;
+            if !renumbered.is_empty() {
+                report.renumbered.extend(renumbered);
+                let _locks = lock_all(store)?;
+                commit_local(ctx, &git, report)?;
+            }
+        }
+        let ahead = !git.check(&["rev-parse", "--verify", "--quiet", &tracking])?
+            || git.run(&["rev-list", "--count", &format!("{tracking}..HEAD")])?.trim() != "0";
+        if !ahead {
+            report.pushed = true;
+            return Ok(());
+        }
+        let branch = format!("HEAD:refs/heads/{}", report.branch);
+        let pushed = git.output(&["push", "--quiet", REMOTE, &branch], network_timeout).map_err(safe)?;
+        if pushed.success {
+            report.pushed = true;
+            return Ok(());
+        }
+        // Only a lost race is worth another round (a push that came first, or one landing at the
+        // same moment: the remote could not move the branch); a hook or a permission saying no
+        // is not.
+        let rejected = ["[rejected]", "fetch first", "non-fast-forward", "cannot lock ref", "failed to update ref"]
+            .iter()
+            .any(|s| pushed.stderr.contains(s));
+        if !rejected || attempt == PUSH_ATTEMPTS {
+            ctx.out.detail(pushed.stderr.trim_end());
+            return Err(unreachable(&remote, "push to", &pushed));
+        }
+        // Someone pushed between our fetch and our push: merge theirs too and try again.
+    }
+    Ok(())
+}
+
+const SAFE: &str = "your events are safe: they are committed in the store's repository; run `incident sync` again once the remote is reachable";
+
+/// The error for a fetch or push that failed: local work is safe, the next sync retries.
+fn unreachable(remote: &str, what: &str, output: &GitOutput) -> Error {
+    Error::runtime(format!("could not {what} {remote}: {}", output.reason())).with_hint(SAFE)
+}
+
+/// A fetch or push that could not run or timed out: local work is just as safe.
+fn safe(error: Error) -> Error {
+    error.with_hint(SAFE)
+}
+
+/// Whether the store is the top of its own repository (not a folder inside another one).
+fn is_own_repository(git: &Git, root: &std::path::Path) -> Result<bool> {
+    if !root.is_dir() {
+        return Ok(false);
+    }
+    let output = git.output(&["rev-parse", "--show-toplevel"], git::LOCAL_TIMEOUT)?;
+    if !output.success {
+        return Ok(false);
+    }
+    let top = PathBuf::from(output.stdout.trim());
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    Ok(same(&top, root))
+}
+
+/// Registers the timeline merge driver in the repository's own config (git never takes merge
+/// drivers from the repository's content, so every clone registers its own; each sync does it
+/// again, which also follows the binary when it moves).
+fn register_merge_driver(git: &Git) -> Result<()> {
+    // The absolute path of this binary, not the bare name `incident`: git runs the driver
+    // through `sh` with the PATH of whoever runs `git pull` (an IDE, cron, a shell without
+    // ~/.cargo/bin), where `incident` may be missing or be another, older build. The path
+    // names exactly the build that wrote this store's events. If it goes away, git reports a
+    // conflict rather than merging wrongly, and the next `incident sync` writes the new path.
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| Error::runtime(format!("cannot tell where this binary is: {e}")))?;
+    let exe = exe.to_str().ok_or_else(|| {
+        Error::runtime(format!("the path of this binary is not UTF-8: {}", exe.display()))
+            .with_hint("install incident under a plain path")
+    })?;
+    let driver = format!("{} merge-timeline %O %A %B --path %P", crate::exec::shell_quote(exe));
+    let name_key = format!("merge.{MERGE_DRIVER}.name");
+    let driver_key = format!("merge.{MERGE_DRIVER}.driver");
+    if git.config(&driver_key)?.as_deref() != Some(driver.as_str()) {
+        git.run(&["config", &name_key, "incident timelines: the union of their events"])?;
+        git.run(&["config", &driver_key, &driver])?;
+    }
+    Ok(())
+}
+
+/// Commits are authored by the responder (`INCIDENT_AUTHOR`, else git's `user.name`); git
+/// needs an email too, which a responder may never have configured.
+fn set_identity(ctx: &Context, git: &mut Git) -> Result<()> {
+    let author = ctx.author().to_string();
+    git.set_env("GIT_AUTHOR_NAME", &author);
+    if std::env::var_os("GIT_COMMITTER_NAME").is_none() && git.config("user.name")?.is_none() {
+        git.set_env("GIT_COMMITTER_NAME", &author);
+    }
+    if git.config("user.email")?.is_none() {
+        // `.invalid` is reserved: it says plainly that this is no one's address.
+        let email = format!("{}@incident.invalid", crate::model::slugify(&author, 40));
+        for var in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] {
+            if std::env::var_os(var).is_none() {
+                git.set_env(var, &email);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Commits whatever changed in the store (new events, artifacts, new incidents).
+fn commit_local(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()> {
+    git.run(&["add", "--all"])?;
+    if git.check(&["diff", "--cached", "--quiet"])? {
+        return Ok(());
+    }
+    let mut events = 0;
+    let mut incidents = Vec::new();
+    for line in git.run(&["diff", "--cached", "--numstat"])?.lines() {
+        let mut fields = line.split('\t');
+        let (Some(added), Some(_), Some(path)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        if let Some(id) = path.strip_suffix(&format!("/{}", crate::store::TIMELINE_FILE)) {
+            events += added.parse::<usize>().unwrap_or(0);
+            incidents.push(id.to_string());
+        }
+    }
+    let message = if incidents.is_empty() {
+        format!("incident sync: {}: store settings", ctx.author())
+    } else {
+        format!("incident sync: {} recorded {} in {}", ctx.author(), plural(events, "event"), incidents.join(", "))
+    };
+    git.run(&["commit", "--quiet", "--no-verify", "-m", &message])?;
+    report.commits.push(git.run(&["rev-parse", "HEAD"])?.trim().to_string());
+    report.committed_events += events;
+    Ok(())
+}
+
+fn merge(git: &Git, tracking: &str, remote: &str, report: &mut SyncReport) -> Result<()> {
+    let head = git.output(&["rev-parse", "--verify", "--quiet", "HEAD"], git::LOCAL_TIMEOUT)?.stdout;
+    let message = format!("incident sync: merge {remote}");
+    let merged = git.output(
+        &["merge", "--quiet", "--no-edit", "--allow-unrelated-histories", "-m", &message, tracking],
+        git::LOCAL_TIMEOUT,
+    )?;
+    if !merged.success {
+        let conflicts = git.run(&["diff", "--name-only", "--diff-filter=U"]).unwrap_or_default();
+        let _ = git.output(&["merge", "--abort"], git::LOCAL_TIMEOUT);
+        let conflicts: Vec<&str> = conflicts.lines().collect();
+        let what =
+            if conflicts.is_empty() { merged.reason() } else { format!("conflicts in {}", conflicts.join(", ")) };
+        return Err(Error::runtime(format!("could not merge {remote} into the store: {what}")).with_hint(format!(
+            "your events are committed and nothing was changed; resolve it with git in {}",
+            report.store.display()
+        )));
+    }
+    // A fast-forward makes no commit of ours; a merge commit has a second parent.
+    let new_head = git.run(&["rev-parse", "HEAD"])?;
+    if new_head != head && git.check(&["rev-parse", "--verify", "--quiet", "HEAD^2"])? {
+        report.commits.push(new_head.trim().to_string());
+    }
+    Ok(())
+}
+
+/// Every timeline's write lock, in id order (one order everywhere, so no deadlock). While they
+/// are held, read timelines through them, not with `Timeline::read`.
+fn lock_all(store: &Store) -> Result<Vec<(IncidentId, TimelineLock)>> {
+    store.ids()?.into_iter().map(|id| Ok((id.clone(), store.dir(id).timeline().lock()?))).collect()
+}
+
+/// Event ids by incident (taking no lock of ours: call it without `lock_all` held).
+fn event_ids(store: &Store) -> Result<HashMap<IncidentId, HashSet<String>>> {
+    let mut all = HashMap::new();
+    for id in store.ids()? {
+        let read = store.dir(id.clone()).timeline().read()?;
+        all.insert(id, read.events.into_iter().map(|e| e.id).collect());
+    }
+    Ok(all)
+}
+
+/// `1 event`, `2 events`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
