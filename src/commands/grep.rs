@@ -7,23 +7,16 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-
 use crate::cli::GrepArgs;
 use crate::context::Context;
 use crate::error::{Error, ErrorKind, Result};
 use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
-use crate::model::Body;
 use crate::output::grep::{RecordPrinter, format_micros, histogram};
 use crate::secrets::Masker;
 
 const EXIT_MATCH: u8 = 0;
 const EXIT_NO_MATCH: u8 = 1;
 const EXIT_ERROR: u8 = 2;
-/// Matching records kept for the `log.search` event.
-const SAMPLES: usize = 5;
-/// A sample longer than this is cut (a record can be a whole stack trace).
-const SAMPLE_CHARS: usize = 500;
 
 /// A search, validated: nothing past this point sees clap's types.
 struct Config {
@@ -124,8 +117,8 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let mut printer = RecordPrinter::new(out, &config.matcher, show_path, config.options.context > 0);
     let mut write_error: Option<Error> = None;
     let mut sink = |hit: &logsearch::Hit| {
-        if config.record && !hit.context && samples.len() < SAMPLES {
-            let text: String = String::from_utf8_lossy(hit.text).chars().take(SAMPLE_CHARS).collect();
+        if config.record && !hit.context && samples.len() < crate::ops::SAMPLES {
+            let text: String = String::from_utf8_lossy(hit.text).chars().take(crate::ops::SAMPLE_CHARS).collect();
             samples.push(masker.mask(&text));
         }
         if print_records && let Err(e) = printer.record(hit) {
@@ -176,25 +169,10 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     })
 }
 
-fn utc(micros: Option<i64>) -> Option<DateTime<Utc>> {
-    micros.and_then(DateTime::<Utc>::from_timestamp_micros)
-}
-
 /// Appends the `log.search` event; returns its id.
 fn record(ctx: &Context, config: &Config, summary: &Summary, samples: Vec<String>) -> Result<String> {
     let loaded = ctx.load()?;
-    let body = Body::LogSearch {
-        pattern: config.pattern.text.clone(),
-        fixed: config.pattern.fixed,
-        ignore_case: config.pattern.ignore_case,
-        files: summary.files.iter().map(|f| f.path.display().to_string()).collect(),
-        since: utc(config.options.window.since),
-        until: utc(config.options.window.until),
-        matched: summary.matched,
-        first: utc(summary.first),
-        last: utc(summary.last),
-        samples,
-    };
+    let body = crate::ops::log_search_body(&config.pattern, config.options.window, summary, samples);
     let event = ctx.new_event(body, None);
     ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
     if !ctx.out.json {

@@ -111,7 +111,7 @@ fn choose_runbook(p: &Prompter, services: &[String]) -> Result<Option<String>> {
         items.push("none: no runbook".to_string());
         names.push(None);
     }
-    let picked = p.choose("Which runbook fits? (its checks run in Observe)", &items, 0)?;
+    let picked = p.choose_filtered("Which runbook fits? Its checks run in Observe", &items, 0)?;
     Ok(names.get(picked).cloned().flatten())
 }
 

@@ -4,12 +4,14 @@
 mod action;
 mod checks;
 mod command;
+mod logs;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
 pub use checks::{CheckRun, run_checks, run_prepared_checks};
 pub use command::{CommandRun, Echo, RunOptions, run_command};
+pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

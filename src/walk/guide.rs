@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::Prompter;
 use crate::context::Context;
 use crate::error::Result;
-use crate::model::{CheckRecord, Hypothesis, Incident};
+use crate::model::{CheckRecord, CheckStatus, Hypothesis, Incident};
 use crate::ops::{self, ActionRequest};
 use crate::probe::RunOptions;
 use crate::runbook::{Catalog, Runbook, Suggestion, Vars};
@@ -99,6 +99,16 @@ impl Guide {
             })
             .map(|r| format!("{} {}: {}", r.check, r.status.as_str().to_uppercase(), r.summary))
             .collect()
+    }
+
+    /// How many of the checks behind a suggestion failed: its rank.
+    pub fn failing_evidence(&self, suggestion: &Suggestion, records: &[CheckRecord]) -> usize {
+        let failing: Vec<&str> =
+            records.iter().filter(|r| r.status != CheckStatus::Ok).map(|r| r.check.as_str()).collect();
+        self.evidence(suggestion, records)
+            .iter()
+            .filter(|e| e.split_whitespace().next().is_some_and(|c| failing.contains(&c)))
+            .count()
     }
 
     /// The actions worth offering for a hypothesis: those answering the rule it came from first.

@@ -148,6 +148,7 @@ fn observe(
     if let Some(guide) = guide {
         *found = guide.observe(ctx, dir)?;
     }
+    offer_log_search(ctx, p, dir)?;
     p.each_line("What do you see? What is up, what is down? (one per line; Enter when done)", |text| {
         ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
     })?;
@@ -189,6 +190,38 @@ fn orient(
     Ok(Step::Decide)
 }
 
+/// What the logs said in the last 15 minutes: a search recorded on the timeline.
+fn offer_log_search(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
+    while let Some(line) = p.text("Search the logs of the last 15 minutes? PATTERN FILE... (Enter to skip)")? {
+        let words = match exec::split_command_line(&line) {
+            Ok(words) if words.len() >= 2 => words,
+            Ok(_) => {
+                ctx.out.info("Give a pattern and at least one file, glob or folder: ERROR /var/log/app/*.log");
+                continue;
+            }
+            Err(e) => {
+                ctx.out.warn(&format!("cannot read that: {e}"));
+                continue;
+            }
+        };
+        match ops::search_logs(ctx, dir, &words[0], &words[1..], std::time::Duration::from_secs(15 * 60)) {
+            Ok((summary, event)) => {
+                ctx.out.info(&event.body.describe());
+                if let Body::LogSearch { samples, .. } = &event.body {
+                    for sample in samples {
+                        ctx.out.info(&format!("  {}", sample.lines().next().unwrap_or_default()));
+                    }
+                }
+                if summary.matched == 0 {
+                    ctx.out.info("Nothing matched in that window.");
+                }
+            }
+            Err(e) => ctx.out.warn(&e.message),
+        }
+    }
+    Ok(())
+}
+
 /// The hypotheses the runbook's rules suggest, with the checks behind each: the responder
 /// raises those that fit. Suggested, never asserted.
 fn offer_suggestions(
@@ -204,6 +237,8 @@ fn offer_suggestions(
     if open.is_empty() {
         return Ok(());
     }
+    // Ranked: the suggestion with the most failing checks behind it first.
+    open.sort_by_key(|s| std::cmp::Reverse(guide.failing_evidence(s, records)));
     ctx.out.info("The checks suggest (yours to confirm or refute):");
     for s in &open {
         ctx.out.info(&format!("  {}", s.title));

@@ -1,7 +1,7 @@
 //! Prompts, on stderr, through dialoguer. Only the walk asks questions, and only on a terminal.
 
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Input, Select};
+use dialoguer::{FuzzySelect, Input, Select};
 
 use crate::error::{Error, Result};
 
@@ -48,6 +48,18 @@ impl Prompter {
     pub fn choose(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         Select::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
+            .items(items)
+            .default(default.min(items.len().saturating_sub(1)))
+            .interact()
+            .map_err(terminal_gone)
+    }
+}
+
+impl Prompter {
+    /// One of many `items`, narrowed by typing (a fuzzy filter), by index.
+    pub fn choose_filtered(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
+        FuzzySelect::with_theme(self.theme.as_ref())
+            .with_prompt(format!("{prompt} (type to filter)"))
             .items(items)
             .default(default.min(items.len().saturating_sub(1)))
             .interact()

@@ -77,7 +77,7 @@ fn a_drill_on_a_terminal_briefs_the_responder_and_starts_the_walk() {
         cmd
     });
     t.expect("Drill (bad-deploy)").expect("deploy history:").expect("OBSERVE");
-    t.answer("What do you see?", "health check fails");
+    t.answer("Search the logs", "").answer("What do you see?", "health check fails");
     // The answer is on disk before the next prompt; interrupt at that prompt.
     env.wait_for_event(|e| e["text"] == "health check fails");
     t.expect("What do you see?").send("\x03");
@@ -97,8 +97,18 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
         cmd.args(["drill", "bad-deploy"]);
         cmd
     });
-    // Observe: the runbook's checks run first.
-    t.expect("OBSERVE").expect("CRITICAL").expect("health").answer("What do you see?", "");
+    // Observe: the runbook's checks run first; then a search of the log the briefing names.
+    t.expect("log:").expect("app.log");
+    let log = t
+        .screen
+        .lines()
+        .find(|l| l.trim_start().starts_with("log:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .map(String::from)
+        .expect("the log's path");
+    t.expect("OBSERVE").expect("CRITICAL").expect("health");
+    t.answer("Search the logs", &format!("NullPointer {log}"));
+    t.expect("matching").answer("Search the logs", "").answer("What do you see?", "");
     // Orient: the suggestions, with their evidence; raise both.
     t.expect("ORIENT").expect("The checks suggest").expect("because health CRITICAL");
     t.expect("Raise: The database is down").send("\r");
@@ -115,7 +125,7 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
     t.expect("What did it show about H1?").send(&format!("{DOWN}\r"));
     t.answer("What showed it?", "the database check passes");
     // One step further away; then the release.
-    t.expect("OBSERVE").answer("What do you see?", "");
+    t.expect("OBSERVE").answer("Search the logs", "").answer("What do you see?", "");
     t.expect("ORIENT").answer("one step further away", "").answer("What could explain it?", "");
     t.expect("DECIDE").send("\r");
     t.answer("Why H2?", "the errors began with v2");
@@ -169,4 +179,7 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
     assert_eq!(show["hypotheses"][0]["state"], "refuted");
     assert_eq!(show["hypotheses"][1]["state"], "confirmed");
     assert_eq!(show["hypotheses"][0]["from_check"], "health", "raised on the check's evidence");
+    let search = events.iter().find(|e| e["kind"] == "log.search").expect("the log search was recorded");
+    assert!(search["matched"].as_u64().unwrap_or(0) >= 1, "{search}");
+    assert_eq!(search["pattern"], "NullPointer");
 }

@@ -74,7 +74,8 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("Which runbook fits?").expect("none: no runbook").send("\r");
 
     // Observe
-    t.expect("OBSERVE").answer("What do you see?", "checkout health returns 502").answer("What do you see?", "");
+    t.expect("OBSERVE").answer("Search the logs", "");
+    t.answer("What do you see?", "checkout health returns 502").answer("What do you see?", "");
     // Orient: the questions, then hypotheses
     t.expect("ORIENT").answer("What changed most recently", "a deploy at 13:58");
     for _ in 0..4 {
@@ -92,7 +93,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("What did it show about H1?").send(&format!("{DOWN}\r"));
     t.answer("What showed it?", "the database answers");
     // Back to Observe, one step further away
-    t.expect("OBSERVE").expect("one step further away").answer("What do you see?", "");
+    t.expect("OBSERVE").expect("one step further away").answer("Search the logs", "").answer("What do you see?", "");
     t.expect("ORIENT")
         .answer("one step further away that nobody has looked at", "")
         .answer("What could explain it?", "");
@@ -166,7 +167,7 @@ fn an_interrupted_walk_loses_nothing_and_resumes_in_its_phase() {
         cmd.arg("walk");
         cmd
     });
-    t.answer("What do you see?", "/var at 100%").answer("What do you see?", "");
+    t.answer("Search the logs", "").answer("What do you see?", "/var at 100%").answer("What do you see?", "");
     t.expect("ORIENT").answer("What changed most recently", "log level set to debug");
     t.expect("Are we the only ones failing?").send("\x03");
     assert_eq!(t.finish(), Some(130));
