@@ -128,16 +128,7 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
 }
 
 fn probe_of(check: &crate::runbook::schema::CheckSpec) -> &'static str {
-    let present = [
-        check.http.is_some(),
-        check.tcp.is_some(),
-        check.dns.is_some(),
-        check.tls.is_some(),
-        check.command.is_some(),
-        check.prometheus.is_some(),
-        check.log.is_some(),
-    ];
-    present.iter().position(|p| *p).map_or("?", |i| crate::runbook::PROBES[i])
+    check.probes().first().copied().unwrap_or("?")
 }
 
 /// Lints files and folders, or every runbook there is; prints each problem; exit 1 if any.

@@ -427,20 +427,7 @@ impl Checker<'_> {
     }
 
     fn check_check(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
-        let present: Vec<&str> = [
-            check.http.is_some(),
-            check.tcp.is_some(),
-            check.dns.is_some(),
-            check.tls.is_some(),
-            check.command.is_some(),
-            check.prometheus.is_some(),
-            check.log.is_some(),
-        ]
-        .iter()
-        .zip(PROBES)
-        .filter(|(on, _)| **on)
-        .map(|(_, name)| *name)
-        .collect();
+        let present = check.probes();
         let probe = match present.as_slice() {
             [one] => *one,
             [] => {

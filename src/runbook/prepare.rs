@@ -57,16 +57,7 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
 }
 
 fn probe_kind(spec: &CheckSpec) -> &'static str {
-    let present = [
-        spec.http.is_some(),
-        spec.tcp.is_some(),
-        spec.dns.is_some(),
-        spec.tls.is_some(),
-        spec.command.is_some(),
-        spec.prometheus.is_some(),
-        spec.log.is_some(),
-    ];
-    present.iter().position(|p| *p).map_or("unknown", |i| super::PROBES[i])
+    spec.probes().first().copied().unwrap_or("unknown")
 }
 
 fn render(text: &Text, vars: &Vars) -> Result<String, String> {

@@ -115,6 +115,22 @@ pub struct CheckSpec {
     pub severity: Option<Text>,
 }
 
+impl CheckSpec {
+    /// The probes this check names, in `PROBES` order (a valid check names exactly one).
+    pub fn probes(&self) -> Vec<&'static str> {
+        let present = [
+            self.http.is_some(),
+            self.tcp.is_some(),
+            self.dns.is_some(),
+            self.tls.is_some(),
+            self.command.is_some(),
+            self.prometheus.is_some(),
+            self.log.is_some(),
+        ];
+        present.iter().zip(super::PROBES).filter(|(on, _)| **on).map(|(_, name)| *name).collect()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSpec {
