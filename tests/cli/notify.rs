@@ -263,3 +263,26 @@ fn a_receiver_slower_than_the_budget_does_not_hold_the_command_and_the_delivery_
     assert_eq!(queue[0]["last_error"], "no answer within 2s");
     assert_secret_nowhere_in(&env.env.store(), &[&opened]);
 }
+
+#[test]
+fn every_command_that_changes_how_the_incident_stands_notifies_and_plain_records_do_not() {
+    let receiver = Receiver::start(|_| (200, Duration::ZERO));
+    let url = receiver.url();
+    let env =
+        Notifying::new("[[notify]]\nname = \"all\"\nkind = \"json\"\nurl_env = \"ALL_HOOK\"\n", &[("ALL_HOOK", &url)]);
+    let now = crate::common::NOW;
+    env.ok(now, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    env.ok(now, &["severity", "sev1"]);
+    env.ok(now, &["observe", "502s on every pod"]);
+    env.ok(now, &["hypothesis", "add", "the 13:58 deploy"]);
+    env.ok(now, &["hypothesis", "confirm", "H1", "--evidence", "errors stopped after rollback"]);
+    env.ok(now, &["status", "mitigated"]);
+    env.ok(now, &["resolve", "--summary", "Rolled back"]);
+    let kinds: Vec<String> =
+        receiver.received().iter().map(|r| r.body["event"]["kind"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(
+        kinds,
+        ["incident.opened", "severity.changed", "hypothesis.confirmed", "status.changed", "incident.resolved"]
+    );
+    assert_eq!(receiver.received().last().map(|r| r.body["incident"]["severity"].clone()), Some("sev1".into()));
+}
