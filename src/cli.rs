@@ -142,6 +142,9 @@ pub enum Command {
     Runbook(RunbookCommand),
     /// Share the store through git: commit new events, fetch, merge timelines, push
     Sync(SyncArgs),
+    /// Show and retry the notifications waiting in the outbox
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Merge two versions of a timeline into OURS (git's merge driver, registered by `sync`)
     #[command(hide = true)]
     MergeTimeline(MergeTimelineArgs),
@@ -554,6 +557,14 @@ pub struct ProbeOptions {
     /// Do not record the result in the incident
     #[arg(long)]
     pub no_record: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// List queued deliveries: webhook, incident, event, attempts, next try, last error
+    Status,
+    /// Retry every queued delivery now (exit 1 if any is still queued)
+    Flush,
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,9 @@ pub struct Context {
     /// The `[sync]` section of the `incident.toml` that named the store (none for a store given
     /// by `--store` or `INCIDENT_STORE`: that file's remote is for its own store).
     pub sync: SyncConfig,
+    /// The `[[notify]]` webhooks of the same `incident.toml` (none for a store given by
+    /// `--store` or `INCIDENT_STORE`, for the same reason).
+    pub notify: Vec<crate::notify::Webhook>,
 }
 
 /// `[sync]` in `incident.toml`: the store is a git repository shared through `remote`.
@@ -68,8 +71,8 @@ impl Context {
                 Some(at)
             }
         };
-        let (store_dir, sync) = match &global.store {
-            Some(dir) => (dir.clone(), SyncConfig::default()),
+        let (store_dir, sync, notify) = match &global.store {
+            Some(dir) => (dir.clone(), SyncConfig::default(), Vec::new()),
             None => default_store_dir()?,
         };
         Ok(Context {
@@ -80,6 +83,7 @@ impl Context {
             incident_arg: global.incident.clone().filter(|s| !s.is_empty()),
             author: OnceLock::new(),
             sync,
+            notify,
         })
     }
 
@@ -170,6 +174,7 @@ impl Context {
     pub fn append(&self, dir: &IncidentDir, events: &[Event]) -> Result<()> {
         let appended = dir.timeline().append(events)?;
         self.report_repair(dir, appended.repair);
+        self.after_recorded(dir, events);
         Ok(())
     }
 
@@ -179,9 +184,22 @@ impl Context {
         dir: &IncidentDir,
         build: impl FnOnce(&TimelineRead) -> Result<Vec<Event>>,
     ) -> Result<()> {
-        let appended = dir.timeline().append_with(build)?;
+        let mut built = Vec::new();
+        let appended = dir.timeline().append_with(|current| {
+            let events = build(current)?;
+            built.clone_from(&events);
+            Ok(events)
+        })?;
         self.report_repair(dir, appended.repair);
+        self.after_recorded(dir, &built);
         Ok(())
+    }
+
+    /// What follows every durable record: webhooks are told (see `notify`). Called by
+    /// `append`, `append_with` and `ops::open` (whose first event creates the timeline), and
+    /// only once the events are on disk; it never fails the command.
+    pub fn after_recorded(&self, dir: &IncidentDir, events: &[Event]) {
+        crate::notify::after_recorded(self, dir, events);
     }
 
     fn report_repair(&self, dir: &IncidentDir, repair: Option<Repair>) {
@@ -248,12 +266,12 @@ fn git_user_name() -> Option<String> {
 
 /// The store named by the nearest `incident.toml` (with its sync settings), else the platform
 /// data directory.
-fn default_store_dir() -> Result<(PathBuf, SyncConfig)> {
+fn default_store_dir() -> Result<(PathBuf, SyncConfig, Vec<crate::notify::Webhook>)> {
     if let Ok(cwd) = std::env::current_dir() {
         for dir in cwd.ancestors() {
             let config = dir.join(CONFIG_FILE);
             if config.is_file() {
-                if let Config { store: Some(store), sync } = read_config(&config)? {
+                if let Config { store: Some(store), sync, notify } = read_config(&config)? {
                     let mut sync = sync.unwrap_or_default();
                     // A remote given as a relative path means relative to this file, as the
                     // store does (git would take it relative to the store).
@@ -262,7 +280,7 @@ fn default_store_dir() -> Result<(PathBuf, SyncConfig)> {
                     {
                         sync.remote = Some(dir.join(remote).to_string_lossy().into_owned());
                     }
-                    return Ok((dir.join(store), sync));
+                    return Ok((dir.join(store), sync, notify));
                 }
                 break;
             }
@@ -273,7 +291,7 @@ fn default_store_dir() -> Result<(PathBuf, SyncConfig)> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/share")));
     match data_home {
-        Some(dir) => Ok((dir.join("incident"), SyncConfig::default())),
+        Some(dir) => Ok((dir.join("incident"), SyncConfig::default(), Vec::new())),
         None => Err(Error::usage("cannot tell where to keep incidents: HOME and XDG_DATA_HOME are unset")
             .with_hint("say where with --store DIR or INCIDENT_STORE")),
     }
@@ -283,6 +301,8 @@ fn default_store_dir() -> Result<(PathBuf, SyncConfig)> {
 struct Config {
     store: Option<PathBuf>,
     sync: Option<SyncConfig>,
+    #[serde(default)]
+    notify: Vec<crate::notify::Webhook>,
 }
 
 fn read_config(path: &Path) -> Result<Config> {
@@ -297,6 +317,7 @@ fn read_config(path: &Path) -> Result<Config> {
             .unwrap_or((1, 1));
         Error::runtime(format!("{}:{line}:{column}: {}", path.display(), e.message()))
     })?;
+    crate::notify::validate(&config.notify).map_err(|e| Error::runtime(format!("{}: {e}", path.display())))?;
     Ok(config)
 }
 

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod interrupt;
 pub mod logsearch;
 pub mod model;
+pub mod notify;
 pub mod ops;
 pub mod output;
 pub mod postmortem;

@@ -12,6 +12,7 @@ mod lifecycle;
 mod lint;
 mod list;
 mod meta;
+mod notify;
 mod open;
 mod postmortem;
 mod record;
@@ -72,6 +73,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
             ),
         },
         Command::Sync(args) => sync::run(ctx, args),
+        Command::Notify(command) => notify::run(ctx, command),
         Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),

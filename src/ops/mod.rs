@@ -56,6 +56,7 @@ pub fn open(ctx: &Context, spec: OpenSpec) -> Result<(IncidentDir, Event)> {
     );
     let dir = ctx.store.create_incident(event.ts, &spec.title, std::slice::from_ref(&event))?;
     ctx.store.set_current(&dir.id)?;
+    ctx.after_recorded(&dir, std::slice::from_ref(&event));
     Ok((dir, event))
 }
 

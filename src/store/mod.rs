@@ -5,6 +5,7 @@
 
 mod artifacts;
 mod merge;
+mod outbox;
 mod repo;
 mod timeline;
 
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
 pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
+pub use outbox::{DamagedEntry, OUTBOX_DIR, Outbox, OutboxLock};
 pub use repo::{MERGE_DRIVER, write_git_files};
 pub use timeline::{Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail};
 
@@ -59,6 +61,11 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Notifications waiting to be delivered (see `notify`).
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(&self.root)
     }
 
     /// Creates the store's folder if it does not exist yet.

@@ -27,6 +27,8 @@ const IGNORED: &[&str] = &[
     // Torn tails set aside after a crash on this machine: kept here, not shared, since every
     // clone numbers its own from 1 and two would collide.
     "*.torn-*",
+    // Notifications queued on this machine: another clone sending them too would notify twice.
+    "/outbox/",
 ];
 
 /// Makes sure `.gitattributes` and `.gitignore` at the store's root hold our lines, adding any

@@ -1,0 +1,99 @@
+//! `incident notify status` (the outbox's queue) and `incident notify flush` (retry it now).
+
+use serde::Serialize;
+
+use crate::cli::NotifyCommand;
+use crate::context::Context;
+use crate::error::Result;
+use crate::notify::{self, Delivery};
+use crate::output::{render_table, table};
+use crate::time;
+
+pub fn run(ctx: &Context, command: &NotifyCommand) -> Result<u8> {
+    match command {
+        NotifyCommand::Status => status(ctx),
+        NotifyCommand::Flush => flush(ctx),
+    }
+}
+
+/// A queued delivery as shown: everything but the payload (and never a URL, which the
+/// outbox does not hold).
+#[derive(Serialize)]
+struct Queued<'a> {
+    id: &'a str,
+    webhook: &'a str,
+    incident: &'a str,
+    event: &'a str,
+    kind: &'a str,
+    attempts: u32,
+    #[serde(with = "time::serde_ts")]
+    next_try: chrono::DateTime<chrono::Utc>,
+    last_error: Option<&'a str>,
+}
+
+impl<'a> From<&'a Delivery> for Queued<'a> {
+    fn from(d: &'a Delivery) -> Self {
+        Queued {
+            id: &d.id,
+            webhook: &d.webhook,
+            incident: &d.incident,
+            event: &d.event,
+            kind: &d.kind,
+            attempts: d.attempts,
+            next_try: d.next_try,
+            last_error: d.last_error.as_deref(),
+        }
+    }
+}
+
+fn status(ctx: &Context) -> Result<u8> {
+    let (queue, damaged) = notify::queue(ctx)?;
+    for entry in &damaged {
+        ctx.out.warn(&format!("{}: unreadable outbox entry: {}", entry.path.display(), entry.reason));
+    }
+    if ctx.out.json {
+        let rows: Vec<Queued> = queue.iter().map(Queued::from).collect();
+        return ctx.out.json_value(&rows).map(|()| 0);
+    }
+    if queue.is_empty() {
+        ctx.out.info("The outbox is empty: every notification was delivered.");
+        return Ok(0);
+    }
+    let mut t = table(
+        &["Webhook", "Incident", "Event", "Attempts", "Next try (UTC)", "Last error"],
+        ctx.out.stdout_is_terminal,
+    );
+    for d in &queue {
+        t.add_row(vec![
+            d.webhook.clone(),
+            d.incident.clone(),
+            d.kind.clone(),
+            d.attempts.to_string(),
+            time::format_table_ts(&d.next_try),
+            d.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    ctx.out.data(&render_table(&t))?;
+    Ok(0)
+}
+
+fn flush(ctx: &Context) -> Result<u8> {
+    let report = notify::flush(ctx, true)?;
+    if ctx.out.json {
+        ctx.out.json_value(&serde_json::json!({
+            "delivered": report.delivered.iter().map(Queued::from).collect::<Vec<_>>(),
+            "failed": report.failed.iter().map(Queued::from).collect::<Vec<_>>(),
+            "waiting": report.waiting,
+            "busy": report.busy,
+        }))?;
+    } else {
+        for d in &report.delivered {
+            ctx.out.info(&format!("Delivered {} of {} to {}", d.kind, d.incident, d.webhook));
+        }
+        if report.delivered.is_empty() && report.failed.is_empty() && !report.busy {
+            ctx.out.info("Nothing to send: the outbox is empty.");
+        }
+    }
+    notify::warn_about(ctx, &report);
+    notify::require_all_delivered(&report).map(|()| 0)
+}

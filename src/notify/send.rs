@@ -1,0 +1,94 @@
+//! Posting deliveries: all at once, each bounded by the same deadline.
+
+use std::time::{Duration, Instant};
+
+/// One POST to make.
+pub(super) struct Request {
+    /// Where the result goes in the caller's list.
+    pub index: usize,
+    pub url: String,
+    pub body: Vec<u8>,
+    /// The delivery's id: a receiver that saw it already can drop a repeat (a crash after
+    /// the send and before the outbox entry was removed).
+    pub idempotency_key: String,
+}
+
+/// Posts every request concurrently and returns `(index, outcome)` for each by `deadline`:
+/// `Ok` for a 2xx, else why not. Requests not answered by then fail as timed out.
+pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize, Result<(), String>)> {
+    if requests.is_empty() {
+        return Vec::new();
+    }
+    let indexes: Vec<usize> = requests.iter().map(|r| r.index).collect();
+    let fail_all = |why: String| indexes.iter().map(|&i| (i, Err(why.clone()))).collect();
+    // reqwest needs a process-wide crypto provider; a second install fails harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail_all(format!("cannot start sending: {e}")),
+    };
+    let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+    let client = match reqwest::Client::builder()
+        // A redirect would send the payload somewhere the configuration did not name.
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(remaining)
+        .timeout(remaining)
+        .user_agent(concat!("incident/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => return fail_all(format!("cannot set up HTTP: {e}")),
+    };
+    runtime.block_on(async move {
+        let mut set = tokio::task::JoinSet::new();
+        for request in requests {
+            let client = client.clone();
+            set.spawn(async move { (request.index, post(&client, request).await) });
+        }
+        let mut results = Vec::new();
+        // Each request has its own timeout of the remaining budget; this bounds the whole.
+        let _ = tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), async {
+            while let Some(joined) = set.join_next().await {
+                if let Ok(result) = joined {
+                    results.push(result);
+                }
+            }
+        })
+        .await;
+        for &index in &indexes {
+            if !results.iter().any(|(i, _)| *i == index) {
+                results.push((index, Err(format!("no answer within {}s", super::BUDGET.as_secs()))));
+            }
+        }
+        results
+    })
+}
+
+async fn post(client: &reqwest::Client, request: Request) -> Result<(), String> {
+    let response = client
+        .post(&request.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("Idempotency-Key", &request.idempotency_key)
+        .body(request.body)
+        .send()
+        .await
+        .map_err(describe)?;
+    let status = response.status();
+    if status.is_success() { Ok(()) } else { Err(format!("HTTP {}", status.as_u16())) }
+}
+
+/// An error with its causes, without the URL (the caller masks what is left).
+fn describe(err: reqwest::Error) -> String {
+    if err.is_timeout() {
+        return format!("no answer within {}s", super::BUDGET.as_secs());
+    }
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
