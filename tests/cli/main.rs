@@ -8,6 +8,7 @@ mod guarantees;
 mod lifecycle;
 mod postmortem;
 mod probe;
+mod remote;
 mod run;
 mod runbook;
 mod support;
