@@ -12,6 +12,7 @@ mod evaluate;
 mod http;
 mod log;
 mod prometheus;
+mod remote_log;
 pub mod ssh;
 mod tcp;
 mod tls;
@@ -65,7 +66,7 @@ pub enum Probe {
         ignore_case: bool,
         /// How far back from now; `None` searches the whole files.
         since: Option<Duration>,
-        /// Search on this host through `ssh` (see `log::remote_probe`).
+        /// Search on this host through `ssh` (see `remote_log`).
         remote: Option<Remote>,
     },
     /// The check could not be prepared (a template failed): it is `unknown` without probing.
@@ -348,13 +349,13 @@ impl Engine {
                 log::probe(paths.clone(), pattern.clone(), *ignore_case, *since).await
             }
             Probe::Log { paths, pattern, ignore_case, since, remote: Some(remote) } => {
-                let search = log::Search {
+                let search = remote_log::Search {
                     paths: paths.clone(),
                     pattern: pattern.clone(),
                     ignore_case: *ignore_case,
                     since: *since,
                 };
-                log::remote_probe(remote.clone(), search, check.timeout).await
+                remote_log::remote_probe(remote.clone(), search, check.timeout).await
             }
             Probe::Invalid { reason, message, .. } => Observation::failed(Failure::unknown(reason, message.clone())),
         }

@@ -188,6 +188,12 @@ fn a_remote_command_check_runs_over_ssh_passes_and_is_recorded() {
     assert_eq!(record(&json, "script")["observed"]["stdout"], "HELLO\n", "shell: runs its script remotely");
     let timeline = env.timeline();
     assert!(timeline.contains(&format!("{}@127.0.0.1:{}: uname -s", sshd.user, sshd.port)), "{timeline}");
+    // `runbook show` says where each check runs before anyone trusts it.
+    env.cmd()
+        .args(["runbook", "show", "remote"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("[on {{ vars.host }}]"));
 }
 
 #[test]
@@ -251,13 +257,7 @@ fn log_lines(minutes_ago: i64, count: usize, message: &str) -> String {
         .collect()
 }
 
-/// A log check with `host:` against the daemon whose sessions get `remote_path`.
-fn remote_log_check(remote_path: &str) -> Option<serde_json::Value> {
-    let env = Env::new();
-    let sshd = Sshd::start(env.path(), remote_path)?;
-    env.write(
-        "runbooks/remote-log.yaml",
-        r#"title: remote log
+const REMOTE_LOG_RUNBOOK: &str = r#"title: remote log
 vars:
   host: {}
   port: {}
@@ -270,8 +270,13 @@ observe:
     identity: "{{ vars.key }}"
     log: {path: "{{ vars.log }}", pattern: "ERROR", since: 15m}
     thresholds: {warning: ">= 1", critical: ">= 50"}
-"#,
-    );
+"#;
+
+/// A log check with `host:` against the daemon whose sessions get `remote_path`.
+fn remote_log_check(remote_path: &str) -> Option<serde_json::Value> {
+    let env = Env::new();
+    let sshd = Sshd::start(env.path(), remote_path)?;
+    env.write("runbooks/remote-log.yaml", REMOTE_LOG_RUNBOOK);
     let mut log = log_lines(120, 20, "ERROR old failure");
     log.push_str(&log_lines(5, 3, "ERROR payment failed"));
     log.push_str(&log_lines(4, 10, "INFO ok"));
@@ -289,6 +294,23 @@ fn a_remote_log_check_streams_the_file_when_the_remote_has_no_incident() {
     assert_eq!(errors["status"], "warning", "{errors}");
     assert_eq!(errors["observed"]["matches"], 3, "old errors are outside the window: {errors}");
     assert_eq!(errors["observed"]["via"], "stream");
+}
+
+#[test]
+fn a_remote_log_file_that_cannot_be_read_is_unknown_either_way() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_incident")).parent().unwrap().display().to_string();
+    for remote_path in ["/usr/bin:/bin".to_string(), format!("{bin}:/usr/bin:/bin")] {
+        let env = Env::new();
+        let Some(sshd) = Sshd::start(env.path(), &remote_path) else { return };
+        env.write("runbooks/remote-log.yaml", REMOTE_LOG_RUNBOOK);
+        let mut words = args(&sshd, &["--json", "check", "remote-log", "--no-record"]);
+        words.extend(["--var".to_string(), format!("log={}", env.path().join("missing.log").display())]);
+        let (code, json) = check_json(&mut sshd.incident(&env), &words);
+        let errors = record(&json, "errors");
+        assert_eq!(code, Some(3), "{json}");
+        assert_eq!(errors["reason"], "unreadable", "{errors}");
+        assert!(errors["summary"].as_str().unwrap_or("").contains("missing.log"), "{errors}");
+    }
 }
 
 #[test]
