@@ -28,6 +28,8 @@ pub struct Search {
 /// The first line of the remote's output says which way it answers.
 const VIA_INCIDENT: &str = "incident-json";
 const VIA_STREAM: &str = "incident-stream";
+/// How many lines of a chatty login script to read past, looking for the marker.
+const MARK_SEARCH_LINES: usize = 64;
 /// Enough for the remote `incident`'s summary line, whatever a broken remote prints.
 const JSON_LIMIT: u64 = 1 << 20;
 const STDERR_KEEP: usize = 16 * 1024;
@@ -103,11 +105,21 @@ fn remote_search(remote: &Remote, search: &Search, timeout: Duration, now: DateT
     let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(64);
     let reader = thread::spawn(move || {
         let mut stream = BufReader::new(ChannelReader { rx, chunk: Vec::new(), at: 0 });
-        let mut first = Vec::new();
-        if stream.by_ref().take(256).read_until(b'\n', &mut first).is_err() {
-            return Answer::Nothing;
+        // A login script (`.bashrc`) may print before the script runs: look a few lines down.
+        let mut via = None;
+        for _ in 0..MARK_SEARCH_LINES {
+            let mut line = Vec::new();
+            match stream.by_ref().take(4096).read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = String::from_utf8_lossy(&line).trim().to_string();
+            if line == VIA_INCIDENT || line == VIA_STREAM {
+                via = Some(line);
+                break;
+            }
         }
-        match String::from_utf8_lossy(&first).trim() {
+        match via.as_deref().unwrap_or_default() {
             VIA_INCIDENT => {
                 let mut text = Vec::new();
                 let _ = stream.take(JSON_LIMIT).read_to_end(&mut text);
