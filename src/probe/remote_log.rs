@@ -161,7 +161,8 @@ fn remote_search(remote: &Remote, search: &Search, timeout: Duration, now: DateT
             remote.label(),
             super::show_duration(timeout)
         );
-        return Observation::failed(Failure::unknown("timeout", message));
+        // As for a local log check timed out by the engine: the attempt ran out of time.
+        return Observation::failed(Failure::critical("timeout", message));
     }
     let exit_code = outcome.exit_code.unwrap_or(-1);
     let failed = |reason, what: &str| {

@@ -46,8 +46,9 @@ impl Remote {
     /// The local argv that hands `script` to the remote login shell as it is. Only for scripts
     /// built here, with every outside value already quoted.
     pub fn command(&self, script: &str, timeout: Duration) -> Vec<String> {
-        // Connecting may take the whole attempt, but at least a second (ssh's minimum).
-        let connect = timeout.as_secs().max(1);
+        // Connecting gets three quarters of the attempt, so that an unreachable host ends as
+        // ssh's own failure (`ssh_error`, unknown) before the attempt times out; at least a second.
+        let connect = (timeout.saturating_mul(3) / 4).as_secs().max(1);
         let mut argv: Vec<String> = ["ssh", "-o", "BatchMode=yes", "-o"]
             .into_iter()
             .map(String::from)
@@ -85,7 +86,7 @@ mod tests {
     #[test]
     fn every_remote_word_is_quoted_so_a_variable_cannot_add_a_command() {
         let remote = Remote::new("ops@db1".into(), Some(2222), Some("/k".into())).expect("valid");
-        let argv = remote.argv(&["echo".into(), "x; touch /tmp/pwned".into()], Duration::from_secs(5));
+        let argv = remote.argv(&["echo".into(), "x; touch /tmp/pwned".into()], Duration::from_secs(8));
         assert_eq!(
             argv,
             [
@@ -93,7 +94,7 @@ mod tests {
                 "-o",
                 "BatchMode=yes",
                 "-o",
-                "ConnectTimeout=5",
+                "ConnectTimeout=6",
                 "-o",
                 "StrictHostKeyChecking=accept-new",
                 "-p",

@@ -364,3 +364,36 @@ fn lint_allows_host_only_on_command_and_log_checks_and_names_the_place() {
         .stdout(predicates::str::contains("bad.yaml:5:11: `host` applies to command and log checks, not http"))
         .stdout(predicates::str::contains("bad.yaml:8:11:"));
 }
+
+#[test]
+fn a_host_that_never_answers_is_ssh_error_before_the_attempt_times_out() {
+    let env = Env::new();
+    let Some(sshd) = Sshd::start(env.path(), "/usr/bin:/bin") else { return };
+    // Accepts connections (the kernel does) and never says a word: ssh's banner wait.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    env.write(
+        "runbooks/silent.yaml",
+        r#"title: silent
+vars:
+  host: {}
+  port: {}
+  key: {}
+observe:
+  - id: uptime
+    host: "{{ vars.host }}"
+    port: "{{ vars.port }}"
+    identity: "{{ vars.key }}"
+    command: {run: [uptime]}
+    timeout: 4s
+"#,
+    );
+    let mut words = args(&sshd, &["--json", "check", "silent", "--no-record"]);
+    words.extend(["--var".to_string(), format!("port={port}")]);
+    let started = Instant::now();
+    let (code, json) = check_json(&mut sshd.incident(&env), &words);
+    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert_eq!(code, Some(3), "{json}");
+    assert_eq!(record(&json, "uptime")["reason"], "ssh_error", "{json}");
+    drop(silent);
+}
