@@ -203,7 +203,7 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
         }
         ProbeCommand::Cmd(a) => {
             let expect = Expectations { exit_code: Some(a.exit_code), ..Default::default() };
-            ("cmd", Probe::Command { argv: a.argv.clone() }, expect, &a.options)
+            ("cmd", Probe::Command { argv: a.argv.clone(), remote: None }, expect, &a.options)
         }
     };
     let (check, no_record) = adhoc_check(id, probe, expect, options)?;

@@ -103,6 +103,11 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
         text.push_str("\nObserve\n");
         for check in &file.observe {
             let title = check.title.as_deref().unwrap_or("");
+            // Where it runs matters to whoever reads the runbook before trusting it.
+            let title = match &check.host {
+                Some(host) => format!("{title} [on {}]", host.value).trim_start().to_string(),
+                None => title.to_string(),
+            };
             text.push_str(&format!("  {:<20} {:<10} {title}\n", check.id.value, probe_of(check)));
         }
     }

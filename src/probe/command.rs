@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::ssh::{self, Remote};
 use super::{Failure, Observation, millis};
 use crate::exec::{self, Stream};
 
@@ -54,6 +55,21 @@ pub async fn probe(argv: Vec<String>, timeout: Duration) -> Observation {
         };
     }
     Observation { observed, failure: None }
+}
+
+/// Runs `argv` on `remote` through `ssh`, word for word (see [`super::ssh`]). The timeout kills
+/// the local `ssh` process group, which ends the session; ssh's own failure to connect or log in
+/// (exit 255) is `unknown` with reason `ssh_error`: it says nothing about the checked service.
+pub async fn remote_probe(remote: &Remote, argv: &[String], timeout: Duration) -> Observation {
+    let mut observation = probe(remote.argv(argv, timeout), timeout).await;
+    observation.observed.insert("host".into(), Value::from(remote.host.clone()));
+    let exit_code = observation.observed.get("exit_code").and_then(Value::as_i64);
+    if observation.failure.is_none() && exit_code == Some(i64::from(ssh::SSH_FAILED)) {
+        let stderr = observation.observed.get("stderr").and_then(Value::as_str).unwrap_or("");
+        let message = format!("ssh to {} failed: {}", remote.label(), ssh::last_line(stderr));
+        observation.failure = Some(Failure::unknown("ssh_error", message));
+    }
+    observation
 }
 
 /// Both streams whole, when the record will keep only their tails.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{Failure, Observation};
-use crate::logsearch::{self, Flow, Matcher, Options, Pattern, Window, files};
+use crate::logsearch::{self, Flow, Matcher, Options, Pattern, Summary, Window, files};
 
 /// Searches `paths` (files, globs, directories; rotated sets in time order) for `pattern` in
 /// the last `since` (the whole files when `None`). The search is blocking file I/O, so it runs
@@ -50,6 +50,17 @@ fn search(
         ..Options::default()
     };
     let summary = logsearch::search(&inputs.files, &matcher, &options, &mut |_| Flow::Continue);
+    let files = inputs.files.iter().map(|f| f.display().to_string()).collect();
+    let observed = observed_of(&summary, files);
+    let unreadable: Vec<String> = summary.files.iter().filter_map(|f| f.error.clone()).collect();
+    if unreadable.len() == summary.files.len() && !unreadable.is_empty() {
+        return Observation { observed, failure: Some(Failure::unknown("unreadable", unreadable.join("; "))) };
+    }
+    Observation { observed, failure: None }
+}
+
+/// What a log check observes, from the engine's summary.
+pub(super) fn observed_of(summary: &Summary, files: Vec<String>) -> Map<String, Value> {
     let mut observed = Map::new();
     observed.insert("value".into(), Value::from(summary.matched));
     observed.insert("matches".into(), Value::from(summary.matched));
@@ -68,11 +79,6 @@ fn search(
         })
         .collect();
     observed.insert("per_minute".into(), Value::Object(per_minute));
+    observed.insert("files".into(), Value::from(files));
     observed
-        .insert("files".into(), Value::from(inputs.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>()));
-    let unreadable: Vec<String> = summary.files.iter().filter_map(|f| f.error.clone()).collect();
-    if unreadable.len() == summary.files.len() && !unreadable.is_empty() {
-        return Observation { observed, failure: Some(Failure::unknown("unreadable", unreadable.join("; "))) };
-    }
-    Observation { observed, failure: None }
 }

@@ -12,6 +12,8 @@ mod evaluate;
 mod http;
 mod log;
 mod prometheus;
+mod remote_log;
+pub mod ssh;
 mod tcp;
 mod tls;
 
@@ -23,6 +25,7 @@ use serde_json::{Map, Value};
 
 pub use compare::{Comparison, Unit};
 pub use evaluate::{Expectations, StatusWant};
+pub use ssh::Remote;
 
 use crate::error::{Error, Result};
 use crate::model::{Attempt, CheckRecord, CheckStatus};
@@ -47,8 +50,10 @@ pub enum Probe {
         server_name: Option<String>,
     },
     /// `argv` runs without a shell; a `shell:` check arrives here as `[sh, -c, SCRIPT]`.
+    /// With `remote`, it runs on that host through `ssh`, still word for word.
     Command {
         argv: Vec<String>,
+        remote: Option<Remote>,
     },
     Prometheus {
         url: String,
@@ -61,6 +66,8 @@ pub enum Probe {
         ignore_case: bool,
         /// How far back from now; `None` searches the whole files.
         since: Option<Duration>,
+        /// Search on this host through `ssh` (see `remote_log`).
+        remote: Option<Remote>,
     },
     /// The check could not be prepared (a template failed): it is `unknown` without probing.
     Invalid {
@@ -105,9 +112,11 @@ impl Probe {
                 None => format!("{name} {record_type}"),
             },
             Probe::Tls { host, port, .. } => format!("{host}:{port}"),
-            Probe::Command { argv } => crate::exec::shell_join(argv),
+            Probe::Command { argv, remote } => remote_target(remote.as_ref(), crate::exec::shell_join(argv)),
             Probe::Prometheus { url, query } => format!("{url} {query}"),
-            Probe::Log { paths, pattern, .. } => format!("{} {pattern:?}", paths.join(" ")),
+            Probe::Log { paths, pattern, remote, .. } => {
+                remote_target(remote.as_ref(), format!("{} {pattern:?}", paths.join(" ")))
+            }
             Probe::Invalid { .. } => String::new(),
         }
     }
@@ -330,13 +339,23 @@ impl Engine {
                 dns::probe(name, record_type, server.as_deref(), check.timeout).await
             }
             Probe::Tls { host, port, server_name } => tls::probe(host, *port, server_name.as_deref()).await,
-            Probe::Command { argv } => command::probe(argv.clone(), check.timeout).await,
+            Probe::Command { argv, remote: None } => command::probe(argv.clone(), check.timeout).await,
+            Probe::Command { argv, remote: Some(remote) } => command::remote_probe(remote, argv, check.timeout).await,
             Probe::Prometheus { url, query } => match self.client(false, true) {
                 Ok(client) => prometheus::probe(&client, url, query, check.timeout).await,
                 Err(failure) => Observation::failed(failure),
             },
-            Probe::Log { paths, pattern, ignore_case, since } => {
+            Probe::Log { paths, pattern, ignore_case, since, remote: None } => {
                 log::probe(paths.clone(), pattern.clone(), *ignore_case, *since).await
+            }
+            Probe::Log { paths, pattern, ignore_case, since, remote: Some(remote) } => {
+                let search = remote_log::Search {
+                    paths: paths.clone(),
+                    pattern: pattern.clone(),
+                    ignore_case: *ignore_case,
+                    since: *since,
+                };
+                remote_log::remote_probe(remote.clone(), search, check.timeout).await
             }
             Probe::Invalid { reason, message, .. } => Observation::failed(Failure::unknown(reason, message.clone())),
         }
@@ -364,7 +383,7 @@ impl Engine {
     /// (`--password VALUE`): its output may echo them.
     fn masker_for(&self, check: &Check) -> Masker {
         let mut masker = self.masker.clone();
-        if let Probe::Command { argv } = &check.probe {
+        if let Probe::Command { argv, .. } = &check.probe {
             for (original, masked) in argv.iter().zip(self.masker.mask_argv(argv)) {
                 if *original != masked {
                     match original.split_once('=') {
@@ -406,7 +425,9 @@ impl Engine {
             summary: masker.mask(&summary),
             target: match &check.probe {
                 // `--password VALUE` is secret by its place, whatever the value.
-                Probe::Command { argv } => crate::exec::shell_join(&masker.mask_argv(argv)),
+                Probe::Command { argv, remote } => {
+                    remote_target(remote.as_ref(), crate::exec::shell_join(&masker.mask_argv(argv)))
+                }
                 probe => masker.mask(&probe.target()),
             },
             observed,
@@ -423,6 +444,14 @@ impl Engine {
             artifact: None,
         };
         (record, evidence)
+    }
+}
+
+/// A target as people read it: `user@host: what` when it runs on another host.
+fn remote_target(remote: Option<&Remote>, what: String) -> String {
+    match remote {
+        Some(remote) => format!("{}: {what}", remote.label()),
+        None => what,
     }
 }
 

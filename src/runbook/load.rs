@@ -502,6 +502,7 @@ impl Checker<'_> {
             self.regex(Some(&log.pattern), "pattern");
             self.duration(log.since.as_ref(), "since");
         }
+        texts.extend(self.remote(check, probe));
         for text in texts {
             self.template(text, vars);
         }
@@ -525,6 +526,36 @@ impl Checker<'_> {
         for assertion in &check.assert {
             self.expression(assertion, &roots, vars, None);
         }
+    }
+
+    /// `host:` (and its `port:` and `identity:`) apply to command and log checks only, and
+    /// `port:` and `identity:` only beside a `host:`. Returns the templates to check.
+    fn remote<'c>(&mut self, check: &'c CheckSpec, probe: &str) -> Vec<&'c Text> {
+        let remote_probe = ["command", "log"].contains(&probe);
+        if let Some(host) = &check.host {
+            if !remote_probe {
+                self.report(host.referenced, format!("`host` applies to command and log checks, not {probe}"));
+            } else if !template::is_template(&host.value)
+                && let Err(e) = crate::probe::Remote::new(host.value.clone(), None, None)
+            {
+                self.report(host.referenced, e);
+            }
+        }
+        let port_at = check.port.as_ref().map(|p| p.referenced);
+        let identity_at = check.identity.as_ref().map(|i| i.referenced);
+        for (key, at) in [("port", port_at), ("identity", identity_at)] {
+            if let Some(at) = at {
+                if check.host.is_none() {
+                    self.report(at, format!("`{key}` is the ssh {key} of a `host`: add `host: user@HOST`"));
+                } else if !remote_probe {
+                    self.report(at, format!("`{key}` applies to command and log checks with a `host`, not {probe}"));
+                }
+            }
+        }
+        if let Some(port) = &check.port {
+            self.port(port);
+        }
+        check.host.iter().chain(check.identity.iter()).collect()
     }
 
     fn port(&mut self, port: &Spanned<super::schema::Scalar>) {
@@ -643,6 +674,21 @@ mod tests {
         assert!(all.contains("`expect.status` does not apply to tcp checks"), "{all}");
         assert!(all.contains("duplicate check id `a`"), "{all}");
         assert!(all.contains("either `run` (an argv) or `shell`"), "{all}");
+    }
+
+    #[test]
+    fn host_is_only_for_command_and_log_checks() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\n    host: ops@db1\n  - id: b\n    command: {run: [uptime]}\n    host: ops@db1\n    port: 2222\n  - id: c\n    command: {run: [uptime]}\n    identity: /k\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].starts_with("r.yaml:5:11:")
+                && text[0].contains("`host` applies to command and log checks, not tcp"),
+            "{text:?}"
+        );
+        assert!(text[1].starts_with("r.yaml:12:15:") && text[1].contains("add `host: user@HOST`"), "{text:?}");
     }
 
     #[test]

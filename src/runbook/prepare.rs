@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::schema::{CheckSpec, CommandSpec, StatusSet, Text};
 use super::{Runbook, Vars, template};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Comparison, Expectations, HttpProbe, Probe, StatusWant, Unit};
+use crate::probe::{Check, Comparison, Expectations, HttpProbe, Probe, Remote, StatusWant, Unit};
 use crate::time::parse_duration;
 
 /// Used when neither the check nor the runbook's `defaults` say.
@@ -124,7 +124,7 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, String> {
         });
     }
     if let Some(command) = &spec.command {
-        return Ok(Probe::Command { argv: render_command(command, vars)? });
+        return Ok(Probe::Command { argv: render_command(command, vars)?, remote: render_remote(spec, vars)? });
     }
     if let Some(prom) = &spec.prometheus {
         return Ok(Probe::Prometheus { url: render(&prom.url, vars)?, query: render(&prom.query, vars)? });
@@ -140,9 +140,18 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, String> {
             pattern: log.pattern.value.clone(),
             ignore_case: log.ignore_case,
             since,
+            remote: render_remote(spec, vars)?,
         });
     }
     Err("the check has no probe".to_string())
+}
+
+/// The host a check runs on through ssh, if it names one.
+fn render_remote(spec: &CheckSpec, vars: &Vars) -> Result<Option<Remote>, String> {
+    let Some(host) = &spec.host else { return Ok(None) };
+    let port = spec.port.as_ref().map(|p| render_port(p, vars)).transpose()?;
+    let identity = spec.identity.as_ref().map(|i| render(i, vars)).transpose()?;
+    Remote::new(render(host, vars)?, port, identity).map(Some)
 }
 
 fn convert_expect(e: &super::schema::Expect) -> Expectations {

@@ -113,6 +113,12 @@ pub struct CheckSpec {
     pub backoff: Option<Text>,
     /// What a failed expectation counts as: `critical` (default) or `warning`.
     pub severity: Option<Text>,
+    /// Run a `command` or `log` check on this host through `ssh`: `user@host` (templated).
+    pub host: Option<Text>,
+    /// The ssh port of `host`, when not 22.
+    pub port: Option<Spanned<Scalar>>,
+    /// A private key file for `host` (`ssh -i`; templated).
+    pub identity: Option<Text>,
 }
 
 impl CheckSpec {
