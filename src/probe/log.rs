@@ -38,17 +38,7 @@ fn search(
         // Nothing to read says nothing about the service: the checker could not tell.
         return Observation::failed(Failure::unknown("no_files", why));
     }
-    let since_micros = since
-        .and_then(|d| chrono::Duration::from_std(d).ok())
-        .and_then(|d| now.checked_sub_signed(d))
-        .map(|t| t.timestamp_micros());
-    let options = Options {
-        window: Window { since: since_micros, until: None },
-        line_numbers: false,
-        whole_records: false,
-        per_minute: true,
-        ..Options::default()
-    };
+    let options = counting_options(since, now);
     let summary = logsearch::search(&inputs.files, &matcher, &options, &mut |_| Flow::Continue);
     let files = inputs.files.iter().map(|f| f.display().to_string()).collect();
     let observed = observed_of(&summary, files);
@@ -81,4 +71,19 @@ pub(super) fn observed_of(summary: &Summary, files: Vec<String>) -> Map<String, 
     observed.insert("per_minute".into(), Value::Object(per_minute));
     observed.insert("files".into(), Value::from(files));
     observed
+}
+
+/// Search options for a log check: only counting, over the last `since` before `now`.
+pub(super) fn counting_options(since: Option<Duration>, now: DateTime<Utc>) -> Options {
+    let since = since
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .and_then(|d| now.checked_sub_signed(d))
+        .map(|t| t.timestamp_micros());
+    Options {
+        window: Window { since, until: None },
+        line_numbers: false,
+        whole_records: false,
+        per_minute: true,
+        ..Options::default()
+    }
 }

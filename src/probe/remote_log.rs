@@ -14,7 +14,7 @@ use super::log::observed_of;
 use super::ssh::{self, Remote};
 use super::{Failure, Observation};
 use crate::exec::{self, Stream, shell_join};
-use crate::logsearch::{self, Flow, Matcher, Options, Pattern, Summary, Window};
+use crate::logsearch::{self, Flow, Matcher, Pattern, Summary};
 
 /// A log search as a runbook states it, for [`remote_probe`].
 #[derive(Debug, Clone)]
@@ -88,18 +88,7 @@ fn remote_search(remote: &Remote, search: &Search, timeout: Duration, now: DateT
             return Observation::failed(Failure::unknown("bad_pattern", format!("pattern {:?}: {e}", search.pattern)));
         }
     };
-    let since_micros = search
-        .since
-        .and_then(|d| chrono::Duration::from_std(d).ok())
-        .and_then(|d| now.checked_sub_signed(d))
-        .map(|t| t.timestamp_micros());
-    let options = Options {
-        window: Window { since: since_micros, until: None },
-        line_numbers: false,
-        whole_records: false,
-        per_minute: true,
-        ..Options::default()
-    };
+    let options = super::log::counting_options(search.since, now);
     let name = PathBuf::from(format!("{}:{}", remote.host, search.paths.join(" ")));
     // A bounded hand-over: the search reads the stream as ssh delivers it, never all of it in memory.
     let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(64);
