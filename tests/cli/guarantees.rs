@@ -10,7 +10,7 @@ use incident::model::{Body, Event};
 use incident::store::Store;
 use serde_json::Value;
 
-use crate::common::{Env, read, text};
+use crate::harness::{Env, read, text};
 
 /// Environment variables that turn this test binary into a writer process (see `writer_process`).
 const WRITER_STORE: &str = "INCIDENT_TEST_WRITER_STORE";

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Env, text};
+use crate::harness::{Env, text};
 
 #[test]
 fn open_off_a_terminal_without_a_title_or_severity_fails_naming_what_is_missing() {
@@ -187,7 +187,7 @@ fn bad_times_and_values_are_usage_errors_naming_the_flag() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
         assert!(text(&out.stderr).contains(expected), "{args:?}: {}", text(&out.stderr));
     }
-    let out = env.cmd().env("INCIDENT_NOW", "noon").args(["show"]).output().expect("ran");
+    let out = env.cmd_at("noon").args(["show"]).output().expect("ran");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("INCIDENT_NOW"));
     assert_eq!(env.events().len(), 1, "nothing was recorded by the failures");

@@ -1,10 +1,13 @@
 //! The integration tests: the real `incident` binary, run in a hermetic temp store with time and
-//! author pinned. One test binary, one module per capability.
+//! author pinned (`harness`). One test binary, one module per capability; `layout` fails when a
+//! file here is not one of its modules.
 
-mod common;
+mod harness;
+
 mod drill;
 mod grep;
 mod guarantees;
+mod layout;
 mod lifecycle;
 mod notify;
 mod postmortem;
@@ -12,6 +15,5 @@ mod probe;
 mod remote;
 mod run;
 mod runbook;
-mod support;
 mod sync;
 mod walk;

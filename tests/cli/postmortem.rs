@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{Env, read, text};
+use crate::harness::{Env, read, text};
 
 /// A resolved incident with two hypotheses (one refuted), a command, follow-ups and notes.
 const FIXTURE: &str = "tests/fixtures/postmortem/2026-11-22-checkout-returns-502s";
@@ -32,12 +32,12 @@ fn with_fixture() -> Env {
 #[test]
 fn the_default_post_mortem_renders_every_section_from_the_timeline() {
     let env = with_fixture();
-    let out = env.cmd().env("INCIDENT_NOW", "2026-11-22T15:00:00Z").args(["postmortem"]).output().expect("ran");
+    let out = env.cmd_at("2026-11-22T15:00:00Z").args(["postmortem"]).output().expect("ran");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let markdown = text(&out.stdout);
     insta::assert_snapshot!("postmortem_default", markdown);
     // The same timeline always gives the same document.
-    let again = env.cmd().env("INCIDENT_NOW", "2026-11-22T15:00:00Z").args(["postmortem"]).output().expect("ran");
+    let again = env.cmd_at("2026-11-22T15:00:00Z").args(["postmortem"]).output().expect("ran");
     assert_eq!(text(&again.stdout), markdown);
 }
 

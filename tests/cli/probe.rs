@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Env, Reply, Server};
+use crate::harness::{Env, Reply, Server};
 use predicates::prelude::*;
 
 #[test]
@@ -33,12 +33,8 @@ fn http_probe_checks_body_and_latency_expectations() {
 #[test]
 fn http_probe_follows_redirects_unless_told_not_to() {
     let env = Env::new();
-    let server = Server::start(|path, _| {
-        if path == "/old" {
-            Reply { headers: vec![("Location".into(), "/new".into())], ..Reply::new(302, "") }
-        } else {
-            Reply::new(200, "here")
-        }
+    let server = Server::start(|request, _| {
+        if request.path == "/old" { Reply::new(302, "").header("Location", "/new") } else { Reply::new(200, "here") }
     });
     let url = format!("{}/old", server.url());
     env.cmd().args(["probe", "http", &url, "--no-record"]).assert().code(0);
@@ -48,7 +44,7 @@ fn http_probe_follows_redirects_unless_told_not_to() {
 #[test]
 fn https_is_verified_by_default_and_not_with_insecure() {
     let env = Env::new();
-    let port = crate::support::tls_server(30);
+    let port = crate::harness::net::tls_server(30);
     // The TLS test server answers no HTTP, so with -k the request fails after the handshake,
     // not in it: the reason tells which.
     env.cmd()
@@ -82,7 +78,7 @@ fn tcp_probe_to_a_closed_port_is_critical_connect_refused() {
 #[test]
 fn tls_probe_reads_expiry_and_subject_of_a_self_signed_certificate() {
     let env = Env::new();
-    let port = crate::support::tls_server(60);
+    let port = crate::harness::net::tls_server(60);
     env.cmd()
         .args(["probe", "tls", &format!("localhost:{port}"), "-k", "--no-record", "--json"])
         .assert()
@@ -127,7 +123,7 @@ fn retries_are_recorded_attempt_by_attempt() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains(r#""n": 3"#));
-    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(server.hits(), 3);
 }
 
 #[test]
@@ -254,7 +250,7 @@ fn a_long_response_body_is_kept_whole_as_an_artifact_beside_the_record() {
 #[test]
 fn dns_probe_asks_the_given_nameserver_and_reports_nxdomain() {
     let env = Env::new();
-    let port = crate::support::dns_server();
+    let port = crate::harness::net::dns_server();
     let server = format!("127.0.0.1:{port}");
     env.cmd()
         .args(["probe", "dns", "app.test", "--server", &server, "--expect", "10.1.2.3", "--no-record", "--json"])

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::Env;
+use crate::harness::Env;
 
 const SSHD: &str = "/usr/sbin/sshd";
 

@@ -8,7 +8,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{Env, read, text};
+use crate::harness::{Env, read, text};
 
 const INCIDENT: &str = "2026-11-22-checkout-502s";
 

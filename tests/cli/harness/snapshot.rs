@@ -1,0 +1,31 @@
+//! Snapshots of what a person reads (tables, `--help`, error messages with their hints), with
+//! what changes from run to run replaced by a placeholder so the rest can be asserted whole.
+//!
+//! Snapshots are inline (`@"..."`) and compared by a plain `cargo test`; `.cargo/config.toml`
+//! sets `INSTA_UPDATE=no` so a mismatch fails instead of writing a file (set
+//! `INSTA_UPDATE=always` yourself, or use `cargo insta`, to record new ones).
+
+use super::Env;
+
+/// The insta settings for output from `env`: its temp folder, ULIDs and measured durations
+/// are masked.
+pub fn settings(env: &Env) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    let folder = env.path().to_str().expect("a UTF-8 temp path");
+    settings.add_filter(&regex::escape(folder), "[TMP]");
+    // A ULID (event ids, artifact names): 26 characters of Crockford's base32.
+    settings.add_filter(r"\b[0-9A-HJKMNP-TV-Z]{26}\b", "[ULID]");
+    // A measured duration ("in 0.013s", "12ms"); fixed ones like "7m 0s" are kept.
+    settings.add_filter(r"\b\d+\.\d+s\b|\b\d+ms\b", "[DURATION]");
+    settings
+}
+
+/// `snapshot!(env, text, @"expected")`: asserts `text` equals the inline snapshot once the
+/// volatile parts of output from `env` are masked.
+macro_rules! snapshot {
+    ($env:expr, $value:expr, @$expected:literal) => {
+        $crate::harness::snapshot::settings($env).bind(|| insta::assert_snapshot!($value, @$expected))
+    };
+}
+pub(crate) use snapshot;
