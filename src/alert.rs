@@ -401,7 +401,8 @@ mod tests {
 
     #[test]
     fn payloads_that_are_not_alerts_are_refused_with_the_reason() {
-        let cases: [(&str, fn(&AlertError) -> bool); 5] = [
+        type Expected = fn(&AlertError) -> bool;
+        let cases: [(&str, Expected); 5] = [
             ("{", |e| matches!(e, AlertError::Json { line: 1, .. })),
             (r#"{"version":"3","groupKey":"g","status":"firing","alerts":[]}"#, |e| {
                 matches!(e, AlertError::Version(_))
