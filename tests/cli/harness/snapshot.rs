@@ -16,8 +16,10 @@ pub fn settings(env: &Env) -> insta::Settings {
     settings.add_filter(&regex::escape(folder), "[TMP]");
     // A ULID (event ids, artifact names): 26 characters of Crockford's base32.
     settings.add_filter(r"\b[0-9A-HJKMNP-TV-Z]{26}\b", "[ULID]");
-    // A measured duration ("in 0.013s", "12ms"); fixed ones like "7m 0s" are kept.
-    settings.add_filter(r"\b\d+\.\d+s\b|\b\d+ms\b", "[DURATION]");
+    // A measured duration: "0.0s" (a command's run), "in 12ms" and "(12ms)" (a probe's); fixed
+    // ones in the text, like "7m 0s" or "e.g. 500ms", are kept.
+    settings.add_filter(r"\b\d+\.\d+s\b", "[DURATION]");
+    settings.add_filter(r"(in |\()\d+ms\b", "${1}[DURATION]");
     settings
 }
 
