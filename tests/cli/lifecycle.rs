@@ -169,7 +169,7 @@ fn timeline_prints_a_table_in_time_order_and_filters() {
     // Back-dated events take their place in time, with a negative T+.
     snapshot!(&env, env.ok(&["timeline"]), @r#"
          Time (UTC)            T+          Phase     Author   What
-        ───────────────────── ─────────── ───────── ──────── ────────────────────────────────────────────────────
+        ───────────────────── ─────────── ───────── ──────── ─[…]
          2026-11-22 13:55:00   -00:10:00   observe   ana      Observed: earlier one
          2026-11-22 14:05:00   +00:00:00             ana      Incident opened (sev2): Table [services: checkout]
          2026-11-22 14:05:00   +00:00:00   observe   ana      Observed: later one

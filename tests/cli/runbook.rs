@@ -579,7 +579,7 @@ fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
         "#);
     snapshot!(&env, env.ok(&["runbook", "list"]), @r#"
          NAME                        TITLE                                        SOURCE
-        ─────────────────────────── ──────────────────────────────────────────── ──────────────────────
+        ─────────────────────────── ──────────────────────────────────────────── ─[…]
          bad-deploy                  Bad deploy                                   shipped
          broken                      does not load: run `incident runbook lint`   runbooks/broken.yaml
          config-not-reloaded         Configuration changed but not picked up      shipped

@@ -7,8 +7,8 @@
 
 use super::Env;
 
-/// The insta settings for output from `env`: its temp folder, ULIDs and measured durations
-/// are masked.
+/// The insta settings for output from `env`: its temp folder, ULIDs, measured durations and
+/// loopback ports are masked.
 pub fn settings(env: &Env) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
@@ -20,6 +20,11 @@ pub fn settings(env: &Env) -> insta::Settings {
     // ones in the text, like "7m 0s" or "e.g. 500ms", are kept.
     settings.add_filter(r"\b\d+\.\d+s\b", "[DURATION]");
     settings.add_filter(r"(in |\()\d+ms\b", "${1}[DURATION]");
+    // A table's last rule follows the width of its last column, which a masked value changes.
+    settings.add_filter(r"(?m)─+$", "─[…]");
+    // The port a loopback test server was given: Linux hands out 32768-60999; fixed ports in
+    // the text ("127.0.0.1:5432" in a hint) are kept.
+    settings.add_filter(r"\b(127\.0\.0\.1|localhost):(3[2-9]|[4-6]\d)\d{3}\b", "$1:[PORT]");
     settings
 }
 
