@@ -7,6 +7,7 @@ mod harness;
 mod drill;
 mod grep;
 mod guarantees;
+mod help;
 mod layout;
 mod lifecycle;
 mod notify;

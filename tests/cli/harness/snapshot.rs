@@ -20,6 +20,8 @@ pub fn settings(env: &Env) -> insta::Settings {
     // ones in the text, like "7m 0s" or "e.g. 500ms", are kept.
     settings.add_filter(r"\b\d+\.\d+s\b", "[DURATION]");
     settings.add_filter(r"(in |\()\d+ms\b", "${1}[DURATION]");
+    // Trailing blanks (clap indents empty help lines) that editors strip from the sources.
+    settings.add_filter(r"(?m)[ \t]+$", "");
     // A table's last rule follows the width of its last column, which a masked value changes.
     settings.add_filter(r"(?m)─+$", "─[…]");
     // The port a loopback test server was given: Linux hands out 32768-60999; fixed ports in
