@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::harness::Env;
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, text};
 
 const LOGHUB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/loghub");
 
@@ -381,14 +382,32 @@ fn exit_codes_follow_grep_and_a_missing_file_does_not_stop_the_others() {
     env.write("app.log", TRACE_LOG);
     env.cmd().args(["grep", "ERROR", "app.log"]).assert().code(0);
     env.cmd().args(["grep", "nothing-like-this", "app.log"]).assert().code(1);
-    env.cmd().args(["grep", "(unclosed", "app.log"]).assert().code(2);
-    env.cmd().args(["grep", "ERROR", "app.log", "--since", "yesterday-ish"]).assert().code(2);
+    let unclosed = env.run(&["grep", "(unclosed", "app.log"]);
+    assert_eq!(unclosed.status.code(), Some(2));
+    snapshot!(&env, text(&unclosed.stderr), @r#"
+        error (usage): the pattern is not a valid regex: regex parse error:
+            (unclosed
+            ^
+        error: unclosed group
+        hint: to search for the text as it is, add -F
+        "#);
+    let vague = env.run(&["grep", "ERROR", "app.log", "--since", "yesterday-ish"]);
+    assert_eq!(vague.status.code(), Some(2));
+    snapshot!(&env, text(&vague.stderr), @r#"error (usage): --since: "yesterday-ish" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"#);
     let output = env.cmd().args(["grep", "ERROR", "missing.log", "app.log"]).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stdout).contains("request 2 failed"));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.log"));
+    snapshot!(&env, text(&output.stderr), @r#"
+        error: missing.log: No such file or directory (os error 2)
+        1 matching record (2 files searched); first 2026-11-22T14:00:02Z, last 2026-11-22T14:00:02Z
+        "#);
     // --record needs an incident; without one it is an error, still exit 2.
-    env.cmd().args(["grep", "ERROR", "app.log", "--record"]).assert().code(2);
+    let unrecorded = env.run(&["grep", "ERROR", "app.log", "--record"]);
+    assert_eq!(unrecorded.status.code(), Some(2));
+    snapshot!(&env, text(&unrecorded.stderr), @r#"
+        error: no current incident in [TMP]/store
+        hint: open one with `incident open TITLE -s sev2`, or pick one with `incident use ID` or `-i ID` (see `incident list`)
+        "#);
 }
 
 #[test]
