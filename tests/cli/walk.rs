@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::harness::snapshot::snapshot;
 use crate::harness::{Env, Reply, Server, Terminal, text};
 
 const DOWN: &str = "\x1b[B";
@@ -158,6 +159,8 @@ fn off_a_terminal_the_walk_fails_at_once_naming_the_commands_to_use() {
     env.open("No terminal");
     let out = env.run(&["walk"]);
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("needs a terminal") && stderr.contains("incident hypothesis add"), "{stderr}");
+    snapshot!(&env, text(&out.stderr), @r#"
+        error (usage): the walk needs a terminal to ask questions on, and this is not one
+        hint: record the loop with the non-interactive commands instead: incident observe TEXT, incident hypothesis add TEXT, incident decide TEXT --hypothesis ID, incident run -- CMD, incident hypothesis confirm|refute ID --evidence TEXT, incident status mitigated, incident resolve
+        "#);
 }
