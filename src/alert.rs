@@ -107,11 +107,11 @@ impl Notification {
         let json =
             |e: serde_json::Error| AlertError::Json { line: e.line(), column: e.column(), message: e.to_string() };
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(json)?;
+        // Typed from the bytes again (not from the value) so errors keep their line and column.
         let mut notification = if value.get("alerts").is_some() {
-            serde_json::from_value::<Notification>(value).map_err(json)?
+            serde_json::from_slice::<Notification>(bytes).map_err(json)?
         } else {
-            let alert: Alert = serde_json::from_value(value).map_err(json)?;
-            Notification::of_one(alert)
+            Notification::of_one(serde_json::from_slice::<Alert>(bytes).map_err(json)?)
         };
         if let Some(version) = &notification.version
             && version != "4"

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod alerts;
 mod drill;
 mod grep;
 mod guarantees;
