@@ -38,3 +38,20 @@ macro_rules! snapshot {
     };
 }
 pub(crate) use snapshot;
+
+/// Prevents filters that hide too much (a fixed "250ms" in a message, a port in a hint) or too
+/// little (a temp path, a ULID, a measured time), either of which makes snapshots lie or flake.
+#[test]
+fn the_filters_mask_what_changes_between_runs_and_keep_what_does_not() {
+    let env = Env::new();
+    let output = format!(
+        "{}/store/x artifacts/01M844VHT0ZKAYBRCEM2X16ZN6-output.log in 0.0s, status 200 in 12ms (3ms)\n\
+         http://127.0.0.1:41234/healthz; e.g. 250ms, 7m 0s, 127.0.0.1:5432   \n───── ─────",
+        env.path().display()
+    );
+    snapshot!(&env, output, @r"
+    [TMP]/store/x artifacts/[ULID]-output.log in [DURATION], status 200 in [DURATION] ([DURATION])
+    http://127.0.0.1:[PORT]/healthz; e.g. 250ms, 7m 0s, 127.0.0.1:5432
+    ───── ─[…]
+    ");
+}
