@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::alert::Notification;
 use crate::ops::AlertOutcome;
 use crate::probe::RunOptions;
-use crate::runbook::Vars;
+use crate::runbook::{Vars, runbook_for_alert};
 
 use crate::cli::OpenArgs;
 use crate::context::Context;
@@ -163,7 +163,10 @@ fn from_alert(ctx: &Context, args: &OpenArgs, source: &Path) -> Result<u8> {
     let notification = Notification::parse(&bytes).map_err(|e| Error::usage(format!("--from-alert {name}: {e}")))?;
     let mut runbook_loaded = None;
     let outcome = ops::receive_alert(ctx, &notification, |facts| {
-        let runbook = args.runbook.clone();
+        let runbook = match &args.runbook {
+            Some(name) => Some(name.clone()),
+            None => runbook_for_alert(&Catalog::new(None)?, &notification.labels()),
+        };
         let mut vars = BTreeMap::new();
         if let Some(name) = &runbook {
             let loaded = Catalog::new(None)?.load(name)?;

@@ -49,8 +49,11 @@ fn an_alert_opens_one_incident_whose_checks_probe_the_alerting_instance() {
     let env = Env::new();
     let service = healthy_service();
     let file = write(&env, "firing.json", &payload(FIRING, &format!("127.0.0.1:{}", service.port)));
-    let opened = from_alert(&env, &file);
+    // No --runbook: http-5xx's `match:` rules name InstanceDown.
+    let out = env.ok(&["open", "--from-alert", file.to_str().unwrap(), "--json"]);
+    let opened: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(opened["outcome"], "opened");
+    assert_eq!(env.show()["runbook"], "http-5xx");
     // The runbook's default address is 127.0.0.1:8080; these pass only against the instance.
     assert_eq!(status_of(&opened, "port"), "ok", "{opened}");
     assert_eq!(status_of(&opened, "health"), "ok", "{opened}");
@@ -130,4 +133,15 @@ fn a_payload_that_is_not_an_alert_is_a_usage_error_naming_where() {
     let out = env.cmd().args(["open", "--from-alert", "-"]).write_stdin("not json").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("stdin"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_match_rule_that_is_not_an_alertmanager_matcher_is_located_by_lint() {
+    let env = Env::new();
+    let file = env.dir.path().join("mine.yaml");
+    std::fs::write(&file, "title: Mine\nmatch:\n  - alertname: X\n    matchers: ['job=~\"(\"']\n").unwrap();
+    let out = env.run(&["runbook", "lint", file.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr) + &text(&out.stdout);
+    assert!(stderr.contains("mine.yaml:4:") && stderr.contains("not a regular expression"), "{stderr}");
 }
