@@ -19,8 +19,11 @@ pub struct Incident {
     pub drill: bool,
     pub services: Vec<String>,
     pub runbook: Option<String>,
-    /// The runbook's variables as set when the incident was opened.
+    /// The runbook's variables as set when the incident was opened and since (`vars.set`).
     pub runbook_vars: BTreeMap<String, String>,
+    /// Where each of `runbook_vars` came from: `opened`, `typed`, `alert` or `service`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub var_sources: BTreeMap<String, String>,
     /// The last phase the response entered or recorded an event in.
     pub phase: Option<Phase>,
     /// The last phase the interactive walk entered (`phase.entered`), where it resumes.
@@ -188,6 +191,7 @@ impl Incident {
             services: services.clone(),
             runbook: runbook.clone(),
             runbook_vars: vars.clone(),
+            var_sources: vars.keys().map(|k| (k.clone(), "opened".to_string())).collect(),
             phase: None,
             walk_phase: None,
             roles: BTreeMap::new(),
@@ -214,6 +218,7 @@ impl Incident {
                 .or_insert_with(|| Latest::new(None))
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
+        let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
         // Item numbers as amended: two clones may have taken the same one (see `model::items`).
         let renumbered = renumberings(events);
@@ -253,6 +258,14 @@ impl Incident {
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
+                Body::VarsSet { vars, source } => {
+                    for (key, value) in vars {
+                        var_values
+                            .entry(key.clone())
+                            .or_insert_with(|| Latest::new((value.clone(), source.clone())))
+                            .offer((value.clone(), source.clone()), ts);
+                    }
+                }
                 Body::AlertReceived { group_key, status, alert_name, firing, .. } => {
                     let newer = incident.alerts.get(group_key).is_none_or(|group| group.last <= ts);
                     if newer {
@@ -336,6 +349,11 @@ impl Incident {
 
         incident.severity = severity.value;
         incident.status = status.value;
+        for (key, latest) in var_values {
+            let (value, source) = latest.value;
+            incident.runbook_vars.insert(key.clone(), value);
+            incident.var_sources.insert(key, source);
+        }
         incident.phase = phase.value;
         incident.walk_phase = walk_phase.value;
         incident.clocks.impact_start = impact_start.value;

@@ -18,4 +18,5 @@ mod remote;
 mod run;
 mod runbook;
 mod sync;
+mod vars;
 mod walk;
