@@ -137,7 +137,7 @@ impl Context {
         let read = dir.timeline().read()?;
         self.warn_about_damage(&dir, &read);
         let incident = Incident::from_events(dir.id.as_str(), &read.events).ok_or_else(|| {
-            Error::runtime(format!("{} does not start with an incident.opened event", dir.timeline().path().display()))
+            Error::runtime(format!("{} holds no readable event", dir.timeline().path().display()))
                 .with_hint("run `incident timeline --verify` to see what is wrong with it")
         })?;
         Ok(Loaded { dir, read, incident })
