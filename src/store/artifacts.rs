@@ -32,7 +32,7 @@ impl ArtifactWriter {
         let dir = incident_dir.join(ARTIFACTS_DIR);
         fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, &e))?;
         remove_abandoned_partials(&dir);
-        let partial = dir.join(format!("{PARTIAL_PREFIX}{}", ulid::Ulid::new()));
+        let partial = dir.join(format!("{PARTIAL_PREFIX}{}", ulid::Ulid::generate()));
         let file = fs::File::create_new(&partial).map_err(|e| Error::io("cannot create", &partial, &e))?;
         // Held while this writer lives: how the next one tells an abandoned file from a live one.
         file.lock().map_err(|e| Error::io("cannot lock", &partial, &e))?;
