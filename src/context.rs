@@ -306,7 +306,7 @@ struct Config {
 }
 
 fn read_config(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, &e))?;
+    let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read", path, &e))?;
     let config: Config = toml::from_str(&text).map_err(|e| {
         let (line, column) = e
             .span()

@@ -40,7 +40,7 @@ impl Templates {
             name_or_path.contains('/') || name_or_path.ends_with(".j2") || Path::new(name_or_path).is_file();
         if looks_like_path {
             let path = PathBuf::from(name_or_path);
-            let source = std::fs::read_to_string(&path)
+            let source = crate::text_file::read_whole(&path)
                 .map_err(|e| TemplateError { message: format!("cannot read template {}: {e}", path.display()) })?;
             return Templates::from_source(&path.display().to_string(), source);
         }

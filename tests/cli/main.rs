@@ -7,6 +7,7 @@ mod grep;
 mod guarantees;
 mod hostile_output;
 mod lifecycle;
+mod limits;
 mod notify;
 mod postmortem;
 mod probe;
