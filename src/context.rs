@@ -158,6 +158,7 @@ impl Context {
 
     /// A new event authored now, at `--at` if given, in the kind's phase unless `phase` says otherwise.
     pub fn new_event(&self, body: Body, phase: Option<Phase>) -> Event {
+        let body = mask_typed_text(body);
         let ts = self.event_time();
         let recorded = self.clock.now();
         Event {
@@ -337,4 +338,13 @@ pub fn required_text(what: &str, text: &str) -> Result<String> {
         );
     }
     Ok(text.to_string())
+}
+
+/// The body with every known secret value and token shape masked in its text: a responder who
+/// pastes a token into a note must not put it in the timeline (and every synced clone).
+fn mask_typed_text(body: Body) -> Body {
+    let masker = crate::secrets::Masker::from_env(std::env::vars(), []);
+    let Ok(mut value) = serde_json::to_value(&body) else { return body };
+    crate::secrets::mask_json_strings(&mut value, &masker);
+    serde_json::from_value(value).unwrap_or(body)
 }
