@@ -66,7 +66,8 @@ impl Masker {
         let extra: Vec<&str> = extra.into_iter().collect();
         let mut masker = Masker::default();
         for (name, value) in vars {
-            if is_secret_name(&name) || extra.iter().any(|e| *e == name) {
+            // A value shaped like a token or key is secret whatever its variable is called.
+            if is_secret_name(&name) || extra.iter().any(|e| *e == name) || mask_token_shapes(&value) != value {
                 masker.add(value);
             }
         }
@@ -90,13 +91,14 @@ impl Masker {
 
     /// The text with every known secret value, secret-shaped place and token shape masked.
     pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_string();
+        // Shapes first, so that a token also known by value is still shown with its kind.
+        let mut out = mask_token_shapes(text);
         for value in &self.values {
             if out.contains(value.as_str()) {
                 out = out.replace(value.as_str(), MASK);
             }
         }
-        mask_token_shapes(&mask_places(&out))
+        mask_places(&out)
     }
 
     /// The longest known secret value, in bytes: how far back a cut must look.

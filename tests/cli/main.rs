@@ -15,6 +15,7 @@ mod recovery;
 mod remote;
 mod run;
 mod runbook;
+mod secret_corpus;
 mod support;
 mod sync;
 mod walk;
