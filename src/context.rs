@@ -61,7 +61,7 @@ impl Context {
         let at = match &global.at {
             None => None,
             Some(text) => {
-                let at = time::parse_time(text, now).map_err(|e| Error::usage(format!("--at: {e}")))?;
+                let at = time::parse_event_time(text, now).map_err(|e| Error::usage(format!("--at: {e}")))?;
                 if (at - now).num_seconds() > FUTURE_TOLERANCE_SECS {
                     return Err(Error::usage(format!("--at {text} is in the future ({})", time::format_ts(&at)))
                         .with_hint(
@@ -325,7 +325,7 @@ fn read_config(path: &Path) -> Result<Config> {
 impl Context {
     /// Parses a time given to `flag`, relative to now; a usage error names the flag.
     pub fn parse_time_arg(&self, flag: &str, text: &str) -> Result<DateTime<Utc>> {
-        time::parse_time(text, self.clock.now()).map_err(|e| Error::usage(format!("{flag}: {e}")))
+        time::parse_event_time(text, self.clock.now()).map_err(|e| Error::usage(format!("{flag}: {e}")))
     }
 }
 

@@ -111,21 +111,23 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// - `14:05[:SS]` (local): the most recent such time at or before now
 /// - `-10m` or `10m ago`: that long before now
 ///
-/// A time before 1970 or more than ten years from now is refused.
+/// A time before 1970 is refused (no log or incident is from then; year 0 is a typo).
 pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    parse_time_unchecked(text.trim(), now).and_then(|t| sane(t, now, text.trim()))
+    parse_time_unchecked(text.trim(), now).and_then(|t| after_1970(t, text.trim()))
 }
 
-/// Refuses a time no incident is at: before 1970, or further than ten years from now.
-fn sane(t: DateTime<Utc>, now: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, String> {
-    let span = Duration::days(SANE_SPAN_DAYS as i64);
-    if t < DateTime::<Utc>::UNIX_EPOCH {
-        Err(format!("{text:?} is before 1970"))
-    } else if (t - now).abs() > span {
-        Err(format!("{text:?} is more than 10 years from now ({})", format_ts(&now)))
-    } else {
-        Ok(t)
+/// A time something happened in an incident (`--at`, `--impact-start`): as [`parse_time`],
+/// and no more than ten years from now. (Log windows may go further back: archives are old.)
+pub fn parse_event_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = parse_time(text, now)?;
+    if (t - now).abs() > Duration::days(SANE_SPAN_DAYS as i64) {
+        return Err(format!("{:?} is more than 10 years from now ({})", text.trim(), format_ts(&now)));
     }
+    Ok(t)
+}
+
+fn after_1970(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, String> {
+    if t < DateTime::<Utc>::UNIX_EPOCH { Err(format!("{text:?} is before 1970")) } else { Ok(t) }
 }
 
 fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
@@ -171,7 +173,7 @@ pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
         Ok(dur) => {
             let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
             let t = now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))?;
-            sane(t, now, text.trim())
+            after_1970(t, text.trim())
         }
         // Digits and unit letters only: a duration after all, and its own error says more.
         Err(e) if text.trim().chars().all(|c| c.is_ascii_alphanumeric()) => Err(e),
@@ -237,11 +239,14 @@ mod tests {
         assert!(parse_duration("3661d").is_err());
         assert_eq!(parse_duration("3650d"), Ok(std::time::Duration::from_secs(3650 * 86_400)));
         for text in ["0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T00:00:00Z", "2040-01-01", "-3661d"] {
-            let err = parse_time(text, now).err().unwrap_or_default();
+            let err = parse_event_time(text, now).err().unwrap_or_default();
             assert!(err.contains("1970") || err.contains("10 years"), "{text}: {err:?}");
         }
+        assert!(parse_time("0000-01-01T00:00:00Z", now).is_err());
+        // Old logs are searched: a window may be long ago, if after 1970.
+        assert!(parse_time("2005-12-04T04:47:44Z", now).is_ok());
         assert!(parse_window_edge("3650d", now).is_ok());
-        assert!(parse_time("2020-01-01T00:00:00Z", now).is_ok());
+        assert!(parse_event_time("2020-01-01T00:00:00Z", now).is_ok());
     }
 
     #[test]
