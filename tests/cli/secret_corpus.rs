@@ -19,6 +19,8 @@ const ARGV_PASSWORD: &str = "planted-argv-password-66";
 const GLUED_PASSWORD: &str = "PlantedGluedMysqlPw";
 const BEARER: &str = "planted-bearer-credential-77";
 const URL_PASSWORD: &str = "planted-url-password-88";
+/// In a webhook's URL: notifications that cannot be sent wait in the outbox, in the store.
+const HOOK_SECRET: &str = "planted-hook-secret-99";
 
 fn private_key() -> String {
     format!("-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n{}\n-----END OPENSSH PRIVATE KEY-----", KEY_BODY[0], KEY_BODY[1])
@@ -40,16 +42,21 @@ fn found_in(bytes: &[u8]) -> Vec<&'static str> {
 /// Every planted secret found in any file under `dir`, with the file.
 fn found_under(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return found };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(found_under(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            found.extend(found_in(&bytes).into_iter().map(|s| format!("{s} in {}", path.display())));
-        }
+    for path in walk(dir) {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        found.extend(found_in(&bytes).into_iter().map(|s| format!("{s} in {}", path.display())));
     }
     found
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
 }
 
 fn git(dir: &Path, args: &[&str]) -> Output {
@@ -69,9 +76,16 @@ fn git(dir: &Path, args: &[&str]) -> Output {
 #[test]
 fn no_planted_secret_reaches_any_byte_written() {
     let env = Env::new();
+    // The store and a webhook through incident.toml; port 9 refuses, so notifications queue.
+    std::fs::write(
+        env.dir.path().join("incident.toml"),
+        "store = \"store\"\n\n[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"TEAM_HOOK\"\n",
+    )
+    .expect("incident.toml");
     let mut leaks: Vec<String> = Vec::new();
     let mut run = |args: &[&str], check_stdout: bool| {
         let mut cmd = env.cmd();
+        cmd.env_remove("INCIDENT_STORE").env("TEAM_HOOK", format!("http://127.0.0.1:9/hook/{HOOK_SECRET}"));
         cmd.env("API_TOKEN", ENV_TOKEN).env("DEPLOY_KEY", private_key()).env("GH", GITHUB);
         cmd.env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@x.invalid");
         let out = cmd.args(args).output().expect("ran");
@@ -119,6 +133,9 @@ fn no_planted_secret_reaches_any_byte_written() {
     }
     // Shared through git.
     run(&["sync", "--init", remote.to_str().unwrap_or_default()], true);
+    run(&["notify", "flush"], true);
+    let outbox: Vec<_> = walk(&env.store()).into_iter().filter(|p| p.to_string_lossy().contains("outbox")).collect();
+    assert!(!outbox.is_empty(), "notifications were queued in the outbox");
 
     leaks.extend(found_under(&env.store()));
     let clone = env.dir.path().join("clone");
