@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use crate::common::{Env, read, text};
+use crate::harness::{Env, read, text};
 
 /// Clears the screen, writes the clipboard (OSC 52), rings, a C1 CSI, a bidi override, a
 /// backspace and a carriage return.
@@ -30,11 +30,11 @@ fn run_inert(env: &Env, args: &[&str]) -> Output {
 #[test]
 fn recorded_escapes_never_reach_the_terminal_from_any_printing_command() {
     let env = Env::new();
-    let log = env.dir.path().join("app.log");
+    let log = env.path().join("app.log");
     std::fs::write(&log, format!("2026-11-22T14:00:00Z ERROR {HOSTILE}\n")).expect("log");
-    let markdown = env.dir.path().join("notes.md");
+    let markdown = env.path().join("notes.md");
     std::fs::write(&markdown, format!("# Review\n\nIt was {HOSTILE} the fault of Bob.\n")).expect("md");
-    let runbook = env.dir.path().join("hostile.yaml");
+    let runbook = env.path().join("hostile.yaml");
     std::fs::write(
         &runbook,
         "title: \"evil \\e[2J \\x9b \\u202e title\"\nobserve:\n  - id: echo\n    command: {run: [printf, \"out \\e]52;c;eA==\\a \\x9b\"]}\n    expect: {stdout_contains: \"never there\"}\n",
@@ -72,7 +72,7 @@ fn recorded_escapes_never_reach_the_terminal_from_any_printing_command() {
     ] {
         run_inert(&env, args);
     }
-    let written = env.dir.path().join("pm.md");
+    let written = env.path().join("pm.md");
     run_inert(&env, &["postmortem", "-o", written.to_str().unwrap_or_default()]);
     let markdown = read(&written);
     assert!(!markdown.chars().any(acts_on_terminal), "the post-mortem file carries escapes: {markdown:?}");
@@ -94,7 +94,7 @@ fn the_timeline_keeps_hostile_bytes_verbatim_as_evidence() {
 #[test]
 fn grep_piped_to_a_file_shows_escapes_from_log_lines_visibly() {
     let env = Env::new();
-    let log = env.dir.path().join("app.log");
+    let log = env.path().join("app.log");
     std::fs::write(&log, b"2026-11-22T14:00:00Z ERROR \x1b[2J \x9b bad utf8 \xff\n").expect("log");
     let out = env.ok(&["grep", "ERROR", log.to_str().unwrap_or_default()]);
     assert!(out.contains("ERROR \\e[2J \\x9b bad utf8 \\xff"), "{out:?}");

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, text};
+use crate::harness::{Env, text};
 
 /// What broke: `/dev/zero` given as a runbook, a Markdown file or a template was read until
 /// memory ran out.
@@ -29,7 +29,7 @@ fn an_endless_file_given_as_a_runbook_template_or_markdown_ends_quickly_with_a_c
 #[test]
 fn an_oversized_incident_toml_is_refused_by_name() {
     let env = Env::new();
-    let config = env.dir.path().join("incident.toml");
+    let config = env.path().join("incident.toml");
     std::fs::File::create(&config).and_then(|f| f.set_len(9 << 20)).expect("a sparse 9 MiB file");
     let out = env.cmd().env_remove("INCIDENT_STORE").args(["list"]).output().expect("ran");
     let stderr = text(&out.stderr);
@@ -41,7 +41,7 @@ fn an_oversized_incident_toml_is_refused_by_name() {
 fn times_and_durations_out_of_any_sane_range_are_usage_errors() {
     let env = Env::new();
     env.open("Checkout 502s");
-    let log = env.dir.path().join("app.log");
+    let log = env.path().join("app.log");
     std::fs::write(&log, "2026-11-22T14:00:00Z ERROR x\n").expect("log");
     let log = log.to_str().unwrap_or_default();
     for args in [

@@ -1,7 +1,7 @@
 //! Recovery, not refusal: damage is reported and worked around; failed writes leave nothing
 //! behind; a timeline is never reached through a symbolic link.
 
-use crate::common::{Env, read, text};
+use crate::harness::{Env, read, text};
 
 /// Runs `cmd` with a file-size limit of `limit` bytes: writes past it fail with EFBIG, as a
 /// full disk fails them with ENOSPC.
@@ -60,7 +60,7 @@ fn a_symlinked_timeline_is_refused_not_followed() {
     let env = Env::new();
     let id = env.open("Checkout 502s");
     let path = env.timeline_path(&id);
-    let elsewhere = env.dir.path().join("elsewhere.jsonl");
+    let elsewhere = env.path().join("elsewhere.jsonl");
     std::fs::rename(&path, &elsewhere).expect("move");
     std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
     let before = read(&elsewhere);

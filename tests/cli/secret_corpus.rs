@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::Env;
+use crate::harness::Env;
 
 const ENV_TOKEN: &str = "planted-env-token-7f3a9c";
 const GITHUB: &str = "ghp_PlantedGithubToken0123456789abcdefXYZ";
@@ -78,7 +78,7 @@ fn no_planted_secret_reaches_any_byte_written() {
     let env = Env::new();
     // The store and a webhook through incident.toml; port 9 refuses, so notifications queue.
     std::fs::write(
-        env.dir.path().join("incident.toml"),
+        env.path().join("incident.toml"),
         "store = \"store\"\n\n[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"TEAM_HOOK\"\n",
     )
     .expect("incident.toml");
@@ -100,7 +100,7 @@ fn no_planted_secret_reaches_any_byte_written() {
         out
     };
 
-    let log = env.dir.path().join("app.log");
+    let log = env.path().join("app.log");
     std::fs::write(
         &log,
         format!(
@@ -109,7 +109,7 @@ fn no_planted_secret_reaches_any_byte_written() {
         ),
     )
     .expect("log");
-    let remote = env.dir.path().join("remote.git");
+    let remote = env.path().join("remote.git");
     std::fs::create_dir_all(&remote).expect("mkdir");
     assert!(git(&remote, &["init", "--quiet", "--bare"]).status.success());
 
@@ -138,8 +138,8 @@ fn no_planted_secret_reaches_any_byte_written() {
     assert!(!outbox.is_empty(), "notifications were queued in the outbox");
 
     leaks.extend(found_under(&env.store()));
-    let clone = env.dir.path().join("clone");
-    assert!(git(env.dir.path(), &["clone", "--quiet", remote.to_str().unwrap_or_default(), "clone"]).status.success());
+    let clone = env.path().join("clone");
+    assert!(git(env.path(), &["clone", "--quiet", remote.to_str().unwrap_or_default(), "clone"]).status.success());
     let history = git(&clone, &["log", "--all", "-p"]);
     assert!(history.status.success() && !history.stdout.is_empty(), "the remote got the store");
     leaks.extend(found_in(&history.stdout).into_iter().map(|s| format!("{s} in the remote's history")));
