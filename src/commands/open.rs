@@ -77,7 +77,12 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         drill: false,
         vars,
     };
-    let (dir, _) = ops::open(ctx, spec)?;
+    let (dir, opened) = ops::open(ctx, spec)?;
+    // The title as recorded: a secret typed into it is masked there, and so here.
+    let title = match &opened.body {
+        crate::model::Body::Opened { title, .. } => title.clone(),
+        _ => title,
+    };
 
     if ctx.out.json {
         ctx.out.json_line(&serde_json::json!({ "id": dir.id.as_str() }))?;

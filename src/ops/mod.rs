@@ -59,7 +59,9 @@ pub fn open(ctx: &Context, spec: OpenSpec) -> Result<(IncidentDir, Event)> {
         },
         None,
     );
-    let dir = ctx.store.create_incident(event.ts, &spec.title, std::slice::from_ref(&event))?;
+    // The id is made from the title as recorded (masked), or a pasted secret would name the folder.
+    let Body::Opened { title, .. } = &event.body else { return Err(Error::runtime("open built no opening")) };
+    let dir = ctx.store.create_incident(event.ts, title, std::slice::from_ref(&event))?;
     ctx.store.set_current(&dir.id)?;
     ctx.after_recorded(&dir, std::slice::from_ref(&event));
     Ok((dir, event))
