@@ -183,6 +183,10 @@ pub const ROLE_NOUNS: &[&str] = &[
     "person",
     "teammate",
     "team-member",
+    "technician",
+    "technicians",
+    "staffer",
+    "sysadmins",
 ];
 /// One person, for the narration rule (a team deciding is not a story about someone).
 pub const SINGULAR_PEOPLE: &[&str] = &[
@@ -208,6 +212,8 @@ pub const SINGULAR_PEOPLE: &[&str] = &[
     "dba",
     "person",
     "teammate",
+    "technician",
+    "staffer",
 ];
 
 /// Verbs that open a vague action item.

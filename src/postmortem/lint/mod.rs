@@ -278,9 +278,17 @@ fn prose_findings(
         }
     }
 
+    let wrong_target = WRONG_TARGET_MARKERS.iter().any(|m| !whole_word_positions(lower, m).is_empty());
     // One person's thoughts told as the story: "team-member-1 decides to remove the directory".
     for (i, w) in words.iter().enumerate() {
-        if !MENTAL_VERBS.contains(&word_at(i)) && word_at(i) != "proceeds" {
+        let verb = word_at(i);
+        if !MENTAL_VERBS.contains(&verb) && verb != "proceeds" {
+            continue;
+        }
+        // Noticing a symptom is a timeline entry; noticing one's own slip is the story of it.
+        let noticing = ["notic", "realiz", "realis"].iter().any(|v| verb.starts_with(v));
+        let own_slip = wrong_target || lower.contains("mistake");
+        if noticing && !own_slip {
             continue;
         }
         let from = prose::clause_start(lower, w.0, false).max(words[i.saturating_sub(6)].0);
@@ -292,9 +300,8 @@ fn prose_findings(
     }
 
     // A person or a role as the subject of the damage: "the engineer deleted the data".
-    let wrong_target = WRONG_TARGET_MARKERS.iter().any(|m| !whole_word_positions(lower, m).is_empty());
     let causers: Vec<&str> =
-        ROLE_NOUNS.iter().copied().filter(|r| !matches!(*r, "team" | "staff" | "humans" | "human")).collect();
+        ROLE_NOUNS.iter().copied().filter(|r| !matches!(*r, "team" | "humans" | "human")).collect();
     let is_causer = |at: usize| {
         names.iter().any(|n| lower[at..].starts_with(n.as_str()))
             || words.iter().any(|x| {
@@ -306,7 +313,15 @@ fn prose_findings(
     };
     for (i, w) in words.iter().enumerate() {
         let verb = word_at(i);
-        if !(CAUSE_VERBS.contains(&verb) || (wrong_target && WRONG_TARGET_VERBS.contains(&verb))) {
+        let slip_follows =
+            (i + 1..(i + 4).min(words.len())).any(|j| matches!(word_at(j), "error" | "mistake" | "slip"));
+        // An omission: "one of the technicians did not copy the new code".
+        let omission = verb == "didn't" || (verb == "not" && i > 0 && word_at(i - 1) == "did");
+        let causes = CAUSE_VERBS.contains(&verb)
+            || (wrong_target && WRONG_TARGET_VERBS.contains(&verb))
+            || (verb == "made" && slip_follows)
+            || omission;
+        if !causes {
             continue;
         }
         let from = prose::clause_start(lower, w.0, true).max(words[i.saturating_sub(12)].0);
@@ -318,6 +333,17 @@ fn prose_findings(
         // "by the engineer" is passive: the thing done is the subject.
         if let Some(at) = subject.filter(|&at| !lower[..at].trim_end().ends_with(" by")) {
             out.push(finding(visible, at, w.1, number, Rule::PersonAsCause, PERSON_SUGGESTION));
+        }
+    }
+    // "a mistake by a single sysadmin": the slip pinned on a person.
+    for (i, w) in words.iter().enumerate() {
+        let by_follows = words.get(i + 1).is_some_and(|n| &lower[n.0..n.1] == "by");
+        if !matches!(word_at(i), "mistake" | "error" | "slip") || !by_follows {
+            continue;
+        }
+        let person = (i + 2..(i + 6).min(words.len())).find(|&j| is_causer(words[j].0));
+        if let Some(j) = person {
+            out.push(finding(visible, w.0, words[j].1, number, Rule::PersonAsCause, PERSON_SUGGESTION));
         }
     }
     if in_factors {
@@ -520,7 +546,7 @@ mod tests {
 
     #[test]
     fn hindsight_and_one_persons_thoughts_are_flagged() {
-        let text = "An engineer proceeds to wipe it, errantly thinking it was the secondary.\n_bo_ decides to remove the directory.\nWe incorrectly assessed the risk until it was too late.\nThe job was mistakenly marked as correct.";
+        let text = "An engineer proceeds to wipe it, errantly thinking it was the secondary.\n_bo_ decides to remove the directory.\nWe incorrectly assessed the risk until it was too late.\nThe job was mistakenly marked as correct.\nThe on-call engineer notices a spike in 500s.";
         let found = rules(text, &["bo"]);
         assert_eq!(
             found,
@@ -543,6 +569,21 @@ mod tests {
         assert_eq!(
             found,
             vec![(1, Rule::PersonAsCause, "engineer deleted".into()), (3, Rule::PersonAsCause, "operator ran".into())]
+        );
+    }
+
+    #[test]
+    fn an_omission_or_a_slip_pinned_on_a_role_is_flagged() {
+        let found = rules(
+            "One of the technicians did not copy the code.\nIt was traced to an error by a single sysadmin.\nThe cron job did not run.",
+            &[],
+        );
+        assert_eq!(
+            found,
+            vec![
+                (1, Rule::PersonAsCause, "technicians did not".into()),
+                (2, Rule::PersonAsCause, "error by a single sysadmin".into()),
+            ]
         );
     }
 

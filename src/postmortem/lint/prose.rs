@@ -75,30 +75,20 @@ fn blank_between(out: &mut [char], open: &[char], close: &[char]) {
 /// Someone else's words: "straight" or “curly” double quotes, when they close on the line.
 fn blank_quotations(out: &mut [char]) {
     blank_between_pairs(out, '\u{201c}', '\u{201d}');
-    let mut i = 0;
-    while i < out.len() {
-        if out[i] == '"' {
-            if let Some(j) = (i + 1..out.len()).find(|&j| out[j] == '"') {
-                out[i..=j].fill(' ');
-                i = j + 1;
-                continue;
-            }
-        }
-        i += 1;
-    }
+    blank_between_pairs(out, '"', '"');
 }
 
 fn blank_between_pairs(out: &mut [char], open: char, close: char) {
     let mut i = 0;
     while i < out.len() {
-        if out[i] == open {
-            if let Some(j) = (i + 1..out.len()).find(|&j| out[j] == close) {
+        let closing = (out[i] == open).then(|| (i + 1..out.len()).find(|&j| out[j] == close)).flatten();
+        match closing {
+            Some(j) => {
                 out[i..=j].fill(' ');
                 i = j + 1;
-                continue;
             }
+            None => i += 1,
         }
-        i += 1;
     }
 }
 
