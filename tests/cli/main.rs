@@ -3,6 +3,7 @@
 
 mod alerts;
 mod blameless_corpus;
+mod blameless_postmortem;
 mod common;
 mod drill;
 mod grep;

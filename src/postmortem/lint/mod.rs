@@ -1,5 +1,6 @@
-//! The blameless-language lint: counterfactuals, blame and judgement, a person as the cause,
-//! vague action items. Whole words only, outside code and quoted lines; a line can silence a
+//! The blameless-language lint: counterfactuals about people, blame and judgement, hindsight,
+//! one person's thoughts told as the story, a person as the cause, vague or unowned action
+//! items. Whole words only, in the author's own prose (see `prose`); a line can silence a
 //! rule with a reason: `<!-- lint-allow: counterfactual: quoting the customer -->`.
 
 use serde::Serialize;
