@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::lexicon::{ACTION_SECTIONS, VAGUE_ANYWHERE, VAGUE_OPENERS};
+use super::lexicon::{ACTION_SECTIONS, VAGUE_ALWAYS, VAGUE_ANYWHERE, VAGUE_UNOWNED};
 use super::{Finding, Rule, whole_word_positions};
 
 static OWNER_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -106,10 +106,11 @@ pub fn check_item(
             suggestion: suggestion.to_string(),
         });
     };
+    let openers = VAGUE_ALWAYS.iter().chain(VAGUE_UNOWNED.iter().filter(|_| !owned));
+    if let Some((phrase, suggestion)) = openers.into_iter().find(|(p, _)| super::starts_with_word(opener, p)) {
+        push(out, opener_at, phrase.len(), suggestion);
+    }
     if !owned {
-        if let Some((phrase, suggestion)) = VAGUE_OPENERS.iter().find(|(p, _)| super::starts_with_word(opener, p)) {
-            push(out, opener_at, phrase.len(), suggestion);
-        }
         out.push(Finding {
             line: number,
             column: text[..opener_at].chars().count() + 1,

@@ -188,37 +188,20 @@ pub const ROLE_NOUNS: &[&str] = &[
     "staffer",
     "sysadmins",
 ];
-/// One person, for the narration rule (a team deciding is not a story about someone).
-pub const SINGULAR_PEOPLE: &[&str] = &[
-    "he",
-    "she",
-    "engineer",
-    "operator",
-    "developer",
-    "admin",
-    "administrator",
-    "sysadmin",
-    "sre",
-    "responder",
-    "on-call",
-    "oncall",
-    "on-caller",
-    "contributor",
-    "maintainer",
-    "author",
-    "employee",
-    "intern",
-    "contractor",
-    "dba",
-    "person",
-    "teammate",
-    "technician",
-    "staffer",
-];
+/// Role nouns that stand for a group, not one person.
+pub const GROUP_NOUNS: &[&str] = &["team", "staff", "human"];
 
-/// Verbs that open a vague action item.
-pub const VAGUE_OPENERS: &[(&str, &str)] = &[
+/// Verbs that open a vague action item whoever owns it: they name no change one could check.
+pub const VAGUE_ALWAYS: &[(&str, &str)] = &[
     ("improve", "say what will change and how we will know"),
+    ("make better", "say what will change and how we will know"),
+    ("strive to", "say what will change and how we will know"),
+    ("continue to", "say what will change and how we will know"),
+    ("be more careful", "name a change to the system or process, not to people's care"),
+];
+/// Verbs that open a vague item when nobody owns it ("Investigate X"): with an owner, the
+/// investigation has someone to settle it.
+pub const VAGUE_UNOWNED: &[(&str, &str)] = &[
     ("investigate", "say what decision the investigation will settle, who owns it and by when"),
     ("look into", "say what decision the investigation will settle, who owns it and by when"),
     ("explore", "say what decision the investigation will settle, who owns it and by when"),
@@ -226,14 +209,9 @@ pub const VAGUE_OPENERS: &[(&str, &str)] = &[
     ("review", "say what the review must produce, who owns it and by when"),
     ("revisit", "say what the review must produce, who owns it and by when"),
     ("evaluate", "say what decision the evaluation will settle, who owns it and by when"),
-    ("be more careful", "name a change to the system or process, not to people's care"),
-    ("make better", "say what will change and how we will know"),
-    ("strive to", "say what will change and how we will know"),
-    ("continue to", "say what will change and how we will know"),
 ];
 /// Vague wherever they stand in an item.
 pub const VAGUE_ANYWHERE: &[(&str, &str)] = &[
-    ("be more careful", "name a change to the system or process, not to people's care"),
     ("more careful", "name a change to the system or process, not to people's care"),
     ("double-check", "name the check a tool will make, not a person's care"),
 ];

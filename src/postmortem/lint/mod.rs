@@ -294,7 +294,9 @@ fn prose_findings(
         }
         let from = prose::clause_start(lower, w.0, false).max(words[i.saturating_sub(6)].0);
         let one_of = lower[from..w.0].contains("one of the");
-        let roles: Vec<&str> = if one_of { ROLE_NOUNS.to_vec() } else { SINGULAR_PEOPLE.to_vec() };
+        // One person: "he", "she", a role in the singular, or one of a plural ("one of the engineers").
+        let singular = |w: &&str| one_of || (!w.ends_with('s') && !GROUP_NOUNS.contains(w));
+        let roles: Vec<&str> = ["he", "she"].into_iter().chain(ROLE_NOUNS.iter().copied().filter(singular)).collect();
         if person_between(from, w.0, &roles) {
             out.push(finding(visible, w.0, w.1, number, Rule::Narration, NARRATION_SUGGESTION));
         }
