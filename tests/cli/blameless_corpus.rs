@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::harness::{Env, text};
 
 const PRECISION_TARGET: f64 = 0.8;
 const RECALL_TARGET: f64 = 0.6;
@@ -43,20 +44,15 @@ fn labels(text: &str) -> (BTreeSet<(usize, String)>, Vec<String>) {
     (expected, names)
 }
 
-/// `(line, rule)` pairs the real binary finds, through `incident lint FILE --json`.
-fn found(path: &Path, names: &[String], store: &Path) -> BTreeSet<(usize, String)> {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("incident"));
-    cmd.env_clear()
-        .env("INCIDENT_STORE", store)
-        .env("NO_COLOR", "1")
-        .env("INCIDENT_NOW", "2026-11-22T14:05:00Z")
-        .env("INCIDENT_AUTHOR", "ana");
-    cmd.arg("--json").arg("lint").arg(path);
+/// `(line, rule)` pairs the real binary finds, through `incident --json lint FILE`.
+fn found(env: &Env, path: &Path, names: &[String]) -> BTreeSet<(usize, String)> {
+    let mut args = vec!["--json".to_string(), "lint".to_string(), path.display().to_string()];
     for name in names {
-        cmd.arg("--name").arg(name);
+        args.extend(["--name".to_string(), name.clone()]);
     }
-    let out = cmd.output().expect("ran incident lint");
-    assert!(out.status.code().is_some_and(|c| c <= 1), "lint failed: {}", String::from_utf8_lossy(&out.stderr));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = env.run(&args);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "lint failed: {}", text(&out.stderr));
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).expect("a JSON list");
     items
         .iter()
@@ -86,13 +82,13 @@ impl Tally {
 fn the_lint_meets_its_precision_and_recall_targets_on_real_post_mortems() {
     let mut per_rule: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
-    let store = tempfile::tempdir().expect("a temp dir");
+    let env = Env::new();
     let files = corpus();
     assert!(files.len() >= 15, "the corpus holds {} documents, fewer than 15", files.len());
     for path in &files {
         let text = std::fs::read_to_string(path).expect("a corpus file");
         let (expected, names) = labels(&text);
-        let found = found(path, &names, store.path());
+        let found = found(&env, path, &names);
         let file = path.file_name().unwrap().to_string_lossy();
         for hit in found.union(&expected) {
             let tally = per_rule.entry(hit.1.clone()).or_default();

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Env, text};
+use crate::harness::{Env, text};
 
 /// A runbook whose preview fails with the message systemd prints in a container.
 const BUS_RUNBOOK: &str = r#"title: restart over the bus
@@ -20,8 +20,7 @@ act:
 #[test]
 fn captured_command_output_does_not_fail_a_strict_postmortem() {
     let env = Env::new();
-    std::fs::create_dir_all(env.dir.path().join("runbooks")).expect("a runbooks folder");
-    std::fs::write(env.dir.path().join("runbooks/bus.yaml"), BUS_RUNBOOK).expect("a runbook");
+    env.write("runbooks/bus.yaml", BUS_RUNBOOK);
     env.open("checkout down");
     env.ok(&["runbook", "act", "restart", "--runbook", "bus", "--dry-run"]);
     let out = env.run(&["postmortem", "--strict"]);
@@ -33,9 +32,8 @@ fn captured_command_output_does_not_fail_a_strict_postmortem() {
 #[test]
 fn lint_locates_each_finding_with_rule_phrase_and_rewording() {
     let env = Env::new();
-    let path = env.dir.path().join("pm.md");
     let doc = "# Post-mortem\n\nA canary would have detected it.\n_Bo_ decides to remove the directory, errantly thinking it was db2.\n\n**Corrective actions:**\n- Investigate the replica lag\n";
-    std::fs::write(&path, doc).expect("a document");
+    let path = env.write("pm.md", doc);
     let out = env.run(&["--json", "lint", path.to_str().unwrap(), "--name", "Bo"]);
     assert_eq!(out.status.code(), Some(1), "findings exit 1");
     let found: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON findings");
