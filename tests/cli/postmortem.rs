@@ -82,7 +82,7 @@ fn the_lint_runs_on_the_draft_and_strict_fails_on_findings() {
         Blameless lint: 3 finding(s)
           <stdout>:56:49: counterfactual: "should have": say what was expected and what happened instead
           <stdout>:138:1: vague-action: "no due date": give every action item a due date
-          <stdout>:138:8: vague-action: "Improve": say what will change, how we will know, who owns it and by when
+          <stdout>:138:8: vague-action: "Improve": say what will change and how we will know
         "#);
 
     let draft = env.dir.path().join("pm.md");
