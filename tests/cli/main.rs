@@ -5,6 +5,8 @@
 mod harness;
 
 mod alerts;
+mod blameless_corpus;
+mod blameless_postmortem;
 mod drill;
 mod grep;
 mod guarantees;
