@@ -6,12 +6,14 @@
 //! it early, with a warning; gzip files and streams are read in chunks.
 //!
 //! - [`stamp`]: timestamp formats, detection, zones, year-less stamps
+//! - [`keyed`]: the time of JSON-lines and logfmt records, found by key
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
 //! - `scan`: reading, record splitting, binary search to the window, early stop
 //! - `mapped`: the memory map and its SIGBUS guard
 
 pub mod files;
+pub mod keyed;
 mod mapped;
 pub mod matcher;
 mod probe;
@@ -22,8 +24,8 @@ pub mod stamp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use matcher::{Matcher, Pattern};
-pub use stamp::{Format, Micros, Zone};
+pub use matcher::{Matcher, Pattern, PatternError};
+pub use stamp::{Format, Micros, TimeFormatError, Zone, ZoneError};
 
 /// Half-open: a record at `since` is in, one at `until` is out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
