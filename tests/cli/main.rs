@@ -6,6 +6,7 @@ mod drill;
 mod grep;
 mod guarantees;
 mod lifecycle;
+mod logformats;
 mod notify;
 mod postmortem;
 mod probe;

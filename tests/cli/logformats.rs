@@ -1,0 +1,74 @@
+//! Log formats beyond Loghub: real daemons' logs recorded from Debian's packages and the
+//! structured formats of common libraries (`tests/fixtures/logformats`), each searched by time
+//! windows whose answers `make_expected.py` computed without incident's detection.
+
+use std::fs::{self, File};
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logformats");
+
+fn incident(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_incident"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .env("INCIDENT_NOW", "2026-11-25T00:00:00Z")
+        .env("INCIDENT_AUTHOR", "tester")
+        .env("INCIDENT_STORE", dir.join("store"));
+    cmd
+}
+
+fn set_mtime(path: &Path, rfc3339: &str) {
+    let secs = chrono::DateTime::parse_from_rfc3339(rfc3339).expect("an RFC 3339 time").timestamp();
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64);
+    File::options().write(true).open(path).and_then(|f| f.set_modified(time)).expect("set mtime");
+}
+
+/// The first lines of the records `incident --json grep` matched, and its exit code.
+fn matched_lines(dir: &Path, args: &[&str]) -> (i32, Vec<u64>, String) {
+    let output = incident(dir).arg("--json").arg("grep").args(args).output().expect("run incident");
+    let lines = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|record| record["type"] == "match")
+        .filter_map(|record| record["line"].as_u64())
+        .collect();
+    (output.status.code().unwrap_or(-1), lines, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn windows_over_daemon_and_structured_logs_return_exactly_the_records_whose_true_time_is_inside() {
+    let text = fs::read_to_string(format!("{FIXTURES}/expected.json")).expect("tests/fixtures/logformats/expected.json");
+    let files: Vec<Value> = serde_json::from_str(&text).expect("expected.json is JSON");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut wrong = Vec::new();
+    for entry in &files {
+        let file = entry["file"].as_str().unwrap_or_default();
+        let path = dir.path().join(file);
+        fs::copy(format!("{FIXTURES}/{file}"), &path).expect("copy a fixture");
+        if let Some(mtime) = entry["mtime"].as_str() {
+            set_mtime(&path, mtime);
+        }
+        for window in entry["windows"].as_array().into_iter().flatten() {
+            let since = window["since"].as_str().unwrap_or_default();
+            let until = window["until"].as_str().unwrap_or_default();
+            let (code, got, stderr) = matched_lines(dir.path(), &["", file, "--since", since, "--until", until]);
+            let want: Vec<u64> = window["lines"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+            let want_code = if want.is_empty() { 1 } else { 0 };
+            if got != want || code != want_code {
+                wrong.push(format!(
+                    "{file} ({}) [{since}, {until}): want {want:?} (exit {want_code}), got {got:?} (exit {code}) {stderr}",
+                    entry["writer"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    // With the 16 Loghub systems (grep.rs) this makes the corpus the issue asks for: 25 or more.
+    assert!(16 + files.len() >= 25, "only {} formats beside Loghub's 16", files.len());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
