@@ -25,6 +25,10 @@ struct Config {
     options: Options,
     inputs: Vec<String>,
     count: bool,
+    /// `-l`: file names only.
+    files_with_matches: bool,
+    /// `-o`: the matching parts only.
+    only_matching: bool,
     histogram: bool,
     record: bool,
 }
@@ -42,7 +46,8 @@ pub fn run(ctx: &Context, args: &GrepArgs) -> Result<u8> {
 
 fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
     let pattern = Pattern { text: args.pattern.clone(), fixed: args.fixed_strings, ignore_case: args.ignore_case };
-    let matcher = Matcher::new(&pattern).map_err(|e| {
+    let compiled = if args.word_regexp { Matcher::whole_words(&pattern) } else { Matcher::new(&pattern) };
+    let matcher = compiled.map_err(|e| {
         Error::usage(format!("the pattern is not a valid regex: {e}"))
             .with_hint("to search for the text as it is, add -F")
     })?;
@@ -80,11 +85,13 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         format,
         zone,
         max: args.max,
-        context: args.context,
+        before: args.before_context.unwrap_or(args.context),
+        after: args.after_context.unwrap_or(args.context),
+        invert: args.invert_match,
         seek_threshold: logsearch::DEFAULT_SEEK_THRESHOLD,
         // Only printed records show line numbers; counting them would cost a pass over the file.
-        line_numbers: !args.count && !args.histogram,
-        whole_records: !(args.count || args.histogram) || args.record,
+        line_numbers: !args.count && !args.histogram && !args.files_with_matches,
+        whole_records: !(args.count || args.histogram || args.files_with_matches) || args.record,
         per_minute: args.histogram,
     };
     if args.max == Some(0) {
@@ -96,6 +103,8 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         options,
         inputs: args.paths.clone(),
         count: args.count,
+        files_with_matches: args.files_with_matches,
+        only_matching: args.only_matching,
         histogram: args.histogram,
         record: args.record,
     })
@@ -104,8 +113,8 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
 fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let config = config(ctx, args)?;
     let out = &ctx.out;
-    // Counting, drawing and recording leave the records themselves off stdout.
-    let print_records = !config.count && !config.histogram;
+    // Counting, listing files and drawing leave the records themselves off stdout.
+    let print_records = !config.count && !config.histogram && !config.files_with_matches;
     let mut samples: Vec<String> = Vec::new();
     let masker = Masker::from_env(std::env::vars(), []);
 
@@ -114,9 +123,19 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         out.warn(&format!("{arg}: {why}"));
     }
     let show_path = expanded.files.len() > 1;
-    let mut printer = RecordPrinter::new(out, &config.matcher, show_path, config.options.context > 0);
+    let with_context = config.options.before > 0 || config.options.after > 0;
+    let mut printer = RecordPrinter::new(out, &config.matcher, show_path, with_context);
+    printer.only_matching = config.only_matching;
     let mut write_error: Option<Error> = None;
+    let mut last_listed: Option<PathBuf> = None;
     let mut sink = |hit: &logsearch::Hit| {
+        if config.files_with_matches && !hit.context && last_listed.as_deref() != Some(hit.path) {
+            last_listed = Some(hit.path.to_path_buf());
+            if let Err(e) = printer.file_name(hit.path) {
+                write_error = Some(e);
+                return Flow::Stop;
+            }
+        }
         if config.record && !hit.context && samples.len() < crate::ops::SAMPLES {
             let text: String = String::from_utf8_lossy(hit.text).chars().take(crate::ops::SAMPLE_CHARS).collect();
             samples.push(masker.mask(&text));

@@ -40,7 +40,18 @@ pub struct Matcher {
 impl Matcher {
     /// Compiles the pattern; fails when it is not a regex (the error is the parser's message).
     pub fn new(pattern: &Pattern) -> Result<Matcher, PatternError> {
+        Matcher::build(pattern, false)
+    }
+
+    /// As [`Matcher::new`], matching only whole words (`-w`): the match neither starts nor ends
+    /// inside a word.
+    pub fn whole_words(pattern: &Pattern) -> Result<Matcher, PatternError> {
+        Matcher::build(pattern, true)
+    }
+
+    fn build(pattern: &Pattern, whole_words: bool) -> Result<Matcher, PatternError> {
         let source = if pattern.fixed { regex::escape(&pattern.text) } else { pattern.text.clone() };
+        let source = if whole_words { format!(r"\b(?:{source})\b") } else { source };
         let regex = RegexBuilder::new(&source)
             .case_insensitive(pattern.ignore_case)
             // `^` and `$` anchor at line ends, since a whole buffer of lines is searched at once.
@@ -51,8 +62,12 @@ impl Matcher {
             .build()
             .map_err(PatternError)?;
         let is_literal = pattern.fixed || !pattern.text.bytes().any(|b| br"\.+*?()|[]{}^$#&-~ ".contains(&b));
-        let literal = (is_literal && !pattern.ignore_case && !pattern.text.is_empty() && !pattern.text.contains('\n'))
-            .then(|| memmem::Finder::new(pattern.text.as_bytes()).into_owned());
+        let literal = (is_literal
+            && !whole_words
+            && !pattern.ignore_case
+            && !pattern.text.is_empty()
+            && !pattern.text.contains('\n'))
+        .then(|| memmem::Finder::new(pattern.text.as_bytes()).into_owned());
         Ok(Matcher { regex, literal })
     }
 

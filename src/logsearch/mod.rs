@@ -60,8 +60,12 @@ pub struct Options {
     pub zone: Zone,
     /// Stop after this many matching records.
     pub max: Option<u64>,
-    /// Records of context before and after each match.
-    pub context: usize,
+    /// Records of context before each match (`-B`).
+    pub before: usize,
+    /// Records of context after each match (`-A`).
+    pub after: usize,
+    /// Hand on the records that do not match instead (`-v`).
+    pub invert: bool,
     /// Files at least this large are binary searched to the window's start when sorted.
     pub seek_threshold: u64,
     /// Number the lines of hits (costs a pass counting newlines; off when only counting).
@@ -80,7 +84,9 @@ impl Default for Options {
             format: None,
             zone: Zone::Local,
             max: None,
-            context: 0,
+            before: 0,
+            after: 0,
+            invert: false,
             seek_threshold: DEFAULT_SEEK_THRESHOLD,
             line_numbers: true,
             whole_records: true,
@@ -103,7 +109,7 @@ pub struct Hit<'a> {
     pub time: Option<Micros>,
     /// The whole record, without its final newline; may hold several lines and invalid UTF-8.
     pub text: &'a [u8],
-    /// A context record (`--context`), not a match.
+    /// A context record (`-A`, `-B`, `-C`), not a match.
     pub context: bool,
 }
 

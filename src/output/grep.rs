@@ -20,6 +20,8 @@ pub struct RecordPrinter<'a> {
     show_path: bool,
     /// Print `--` between groups that do not follow each other (with context).
     separate: bool,
+    /// `-o`: print only the matching parts of matching records, one per line.
+    pub only_matching: bool,
     buf: Vec<u8>,
     /// Where the last printed record ended, to tell adjacent records from gaps.
     last_end: Option<(PathBuf, u64)>,
@@ -27,7 +29,28 @@ pub struct RecordPrinter<'a> {
 
 impl<'a> RecordPrinter<'a> {
     pub fn new(out: &'a Output, matcher: &'a Matcher, show_path: bool, separate: bool) -> Self {
-        RecordPrinter { out, matcher, show_path, separate, buf: Vec::with_capacity(FLUSH_AT * 2), last_end: None }
+        RecordPrinter {
+            out,
+            matcher,
+            show_path,
+            separate,
+            only_matching: false,
+            buf: Vec::with_capacity(FLUSH_AT * 2),
+            last_end: None,
+        }
+    }
+
+    /// One file name (`-l`), or a JSON line `{"type":"file","path":…}`.
+    pub fn file_name(&mut self, path: &std::path::Path) -> Result<()> {
+        if self.out.json {
+            let value = serde_json::json!({ "type": "file", "path": path.display().to_string() });
+            serde_json::to_writer(&mut self.buf, &value)
+                .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
+        } else {
+            self.buf.extend_from_slice(path.as_os_str().as_encoded_bytes());
+        }
+        self.buf.push(b'\n');
+        if self.buf.len() >= FLUSH_AT { self.flush() } else { Ok(()) }
     }
 
     /// Adds one record (a match or context); writes out when enough has gathered.
@@ -56,6 +79,10 @@ impl<'a> RecordPrinter<'a> {
     }
 
     fn text(&mut self, hit: &Hit) {
+        if self.only_matching {
+            self.parts(hit);
+            return;
+        }
         let adjacent = self.last_end.as_ref().is_some_and(|(p, end)| p == hit.path && *end == hit.offset);
         if self.separate && self.last_end.is_some() && !adjacent {
             self.buf.extend_from_slice(self.out.paint(Style::Dim, "--").as_bytes());
@@ -77,6 +104,30 @@ impl<'a> RecordPrinter<'a> {
                 self.highlighted(line);
             }
             self.buf.push(b'\n');
+        }
+    }
+
+    /// `-o`: each match of a matching record on a line of its own; context records print nothing.
+    fn parts(&mut self, hit: &Hit) {
+        if hit.context {
+            return;
+        }
+        let styled = self.out.stdout_is_terminal || self.out.colors_stdout();
+        for line in hit.text.split(|b| *b == b'\n') {
+            let mut pos = 0;
+            while let Some((start, end)) = self.matcher.find_at(line, pos).filter(|(s, e)| e > s) {
+                if self.show_path {
+                    let prefix = format!("{}:", hit.path.display());
+                    self.buf.extend_from_slice(self.out.paint(Style::Cyan, &prefix).as_bytes());
+                }
+                if styled {
+                    self.buf.extend_from_slice(self.out.paint(Style::Red, &sanitize(&line[start..end])).as_bytes());
+                } else {
+                    self.buf.extend_from_slice(&line[start..end]);
+                }
+                self.buf.push(b'\n');
+                pos = end;
+            }
         }
     }
 

@@ -43,7 +43,8 @@ fn matched_lines(dir: &Path, args: &[&str]) -> (i32, Vec<u64>, String) {
 
 #[test]
 fn windows_over_daemon_and_structured_logs_return_exactly_the_records_whose_true_time_is_inside() {
-    let text = fs::read_to_string(format!("{FIXTURES}/expected.json")).expect("tests/fixtures/logformats/expected.json");
+    let text =
+        fs::read_to_string(format!("{FIXTURES}/expected.json")).expect("tests/fixtures/logformats/expected.json");
     let files: Vec<Value> = serde_json::from_str(&text).expect("expected.json is JSON");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut wrong = Vec::new();

@@ -4,6 +4,7 @@
 mod common;
 mod drill;
 mod grep;
+mod grep_habits;
 mod guarantees;
 mod lifecycle;
 mod logformats;
