@@ -431,6 +431,15 @@ pub struct GrepArgs {
     /// Draw matching records per minute
     #[arg(long)]
     pub histogram: bool,
+    /// Keep only structured records whose field compares so: level=error, status>=500 (repeatable)
+    #[arg(long = "where", value_name = "FIELD<OP>VALUE")]
+    pub filters: Vec<String>,
+    /// Count matching records by the value of a field (`--by upstream`) instead of printing them
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+    /// Print JSON and logfmt records as written, not as level, time, message and fields
+    #[arg(long)]
+    pub raw: bool,
     /// How the timestamps look, in strftime (%Y-%m-%d %H:%M:%S), when detection gets it wrong
     #[arg(long, value_name = "FMT")]
     pub time_format: Option<String>,

@@ -4,12 +4,14 @@
 //! Exit codes follow grep: 0 matches, 1 none, 2 an error (including a file that could not be read,
 //! even when others matched).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::cli::GrepArgs;
 use crate::context::Context;
 use crate::error::{Error, ErrorKind, Result};
+use crate::logsearch::fields::{self, FieldFilter};
 use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
 use crate::output::grep::{RecordPrinter, format_micros, histogram};
 use crate::secrets::Masker;
@@ -17,6 +19,8 @@ use crate::secrets::Masker;
 const EXIT_MATCH: u8 = 0;
 const EXIT_NO_MATCH: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+/// The `--by` bucket of records without the field.
+const NO_FIELD: &str = "(none)";
 
 /// A search, validated: nothing past this point sees clap's types.
 struct Config {
@@ -30,6 +34,10 @@ struct Config {
     /// `-o`: the matching parts only.
     only_matching: bool,
     histogram: bool,
+    /// `--by FIELD`: counts by the field's value instead of records.
+    by: Option<String>,
+    /// `--raw`: structured records as written.
+    raw: bool,
     record: bool,
 }
 
@@ -88,10 +96,13 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         before: args.before_context.unwrap_or(args.context),
         after: args.after_context.unwrap_or(args.context),
         invert: args.invert_match,
+        filters: args.filters.iter().map(|f| FieldFilter::parse(f)).collect::<std::result::Result<_, _>>().map_err(
+            |e| Error::usage(format!("--where: {e}")).with_hint("e.g. --where level=error --where status>=500"),
+        )?,
         seek_threshold: logsearch::DEFAULT_SEEK_THRESHOLD,
         // Only printed records show line numbers; counting them would cost a pass over the file.
-        line_numbers: !args.count && !args.histogram && !args.files_with_matches,
-        whole_records: !(args.count || args.histogram || args.files_with_matches) || args.record,
+        line_numbers: !args.count && !args.histogram && !args.files_with_matches && args.by.is_none(),
+        whole_records: !(args.count || args.histogram || args.files_with_matches) || args.record || args.by.is_some(),
         per_minute: args.histogram,
     };
     if args.max == Some(0) {
@@ -105,6 +116,8 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         count: args.count,
         files_with_matches: args.files_with_matches,
         only_matching: args.only_matching,
+        by: args.by.clone(),
+        raw: args.raw,
         histogram: args.histogram,
         record: args.record,
     })
@@ -114,7 +127,8 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let config = config(ctx, args)?;
     let out = &ctx.out;
     // Counting, listing files and drawing leave the records themselves off stdout.
-    let print_records = !config.count && !config.histogram && !config.files_with_matches;
+    let print_records = !config.count && !config.histogram && !config.files_with_matches && config.by.is_none();
+    let mut by_value: BTreeMap<String, u64> = BTreeMap::new();
     let mut samples: Vec<String> = Vec::new();
     let masker = Masker::from_env(std::env::vars(), []);
 
@@ -126,9 +140,16 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let with_context = config.options.before > 0 || config.options.after > 0;
     let mut printer = RecordPrinter::new(out, &config.matcher, show_path, with_context);
     printer.only_matching = config.only_matching;
+    printer.readable = !config.raw;
     let mut write_error: Option<Error> = None;
     let mut last_listed: Option<PathBuf> = None;
     let mut sink = |hit: &logsearch::Hit| {
+        if let Some(field) = &config.by
+            && !hit.context
+        {
+            let value = fields::parse(hit.text).and_then(|f| fields::get(&f, field).map(str::to_string));
+            *by_value.entry(value.unwrap_or_else(|| NO_FIELD.to_string())).or_default() += 1;
+        }
         if config.files_with_matches && !hit.context && last_listed.as_deref() != Some(hit.path) {
             last_listed = Some(hit.path.to_path_buf());
             if let Err(e) = printer.file_name(hit.path) {
@@ -176,7 +197,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         }
     }
     let recorded = if config.record { Some(record(ctx, &config, &summary, samples)?) } else { None };
-    report(ctx, &config, &summary, recorded.as_deref())?;
+    report(ctx, &config, &summary, &by_value, recorded.as_deref())?;
 
     let failed = !expanded.missing.is_empty() || summary.has_errors();
     Ok(if failed {
@@ -202,7 +223,16 @@ fn record(ctx: &Context, config: &Config, summary: &Summary, samples: Vec<String
 
 /// The count, the histogram and the summary: data on stdout, the summary line on stderr (or
 /// everything as the last JSON line).
-fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&str>) -> Result<()> {
+fn report(
+    ctx: &Context,
+    config: &Config,
+    summary: &Summary,
+    by_value: &BTreeMap<String, u64>,
+    recorded: Option<&str>,
+) -> Result<()> {
+    // Most frequent first: "502s by upstream" reads top down.
+    let mut by_count: Vec<(&String, &u64)> = by_value.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let out = &ctx.out;
     if out.json {
         let per_minute: Vec<serde_json::Value> = summary
@@ -224,6 +254,11 @@ fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&s
         if config.histogram {
             value["per_minute"] = serde_json::Value::Array(per_minute);
         }
+        if let Some(field) = &config.by {
+            let counts: Vec<serde_json::Value> =
+                by_count.iter().map(|(v, n)| serde_json::json!({ "value": v, "count": n })).collect();
+            value["by"] = serde_json::json!({ "field": field, "counts": counts });
+        }
         if let Some(id) = recorded {
             value["recorded"] = serde_json::Value::String(id.to_string());
         }
@@ -231,6 +266,12 @@ fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&s
     }
     if config.count {
         out.data(&summary.matched.to_string())?;
+    }
+    if config.by.is_some() {
+        let width = by_count.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+        for (value, count) in &by_count {
+            out.data(&format!("{count:>width$}  {value}"))?;
+        }
     }
     if config.histogram && !summary.per_minute.is_empty() {
         out.data(&histogram(out, &summary.per_minute))?;

@@ -6,12 +6,14 @@
 //! it early, with a warning; gzip files and streams are read in chunks.
 //!
 //! - [`stamp`]: timestamp formats, detection, zones, year-less stamps
+//! - [`fields`]: a structured record's fields and the `--where` filters
 //! - [`keyed`]: the time of JSON-lines and logfmt records, found by key
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
 //! - `scan`: reading, record splitting, binary search to the window, early stop
 //! - `mapped`: the memory map and its SIGBUS guard
 
+pub mod fields;
 pub mod files;
 pub mod keyed;
 mod mapped;
@@ -66,6 +68,8 @@ pub struct Options {
     pub after: usize,
     /// Hand on the records that do not match instead (`-v`).
     pub invert: bool,
+    /// Structured records must pass all of these (`--where`); other records never do.
+    pub filters: Vec<fields::FieldFilter>,
     /// Files at least this large are binary searched to the window's start when sorted.
     pub seek_threshold: u64,
     /// Number the lines of hits (costs a pass counting newlines; off when only counting).
@@ -87,6 +91,7 @@ impl Default for Options {
             before: 0,
             after: 0,
             invert: false,
+            filters: Vec::new(),
             seek_threshold: DEFAULT_SEEK_THRESHOLD,
             line_numbers: true,
             whole_records: true,

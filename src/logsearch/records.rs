@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use memchr::{memchr, memchr_iter, memrchr};
 
+use super::fields;
 use super::mapped::Mapped;
 use super::scan::{CHUNK, Run};
 use super::stamp::{Micros, StampReader};
@@ -330,6 +331,9 @@ impl<'a> Scanner<'a> {
                     continue;
                 }
             }
+            if !fields::accepts_all(&run.options.filters, text) {
+                continue;
+            }
             let line = self.line.map(|l| {
                 let n = l + memchr_iter(b'\n', &region[counted..record_start]).count() as u64;
                 counted = record_start;
@@ -367,7 +371,10 @@ impl<'a> Scanner<'a> {
             if self.faulted() {
                 return pos;
             }
-            if window.contains(time) && run.matcher.matches_record(text) != invert {
+            let matched = window.contains(time)
+                && run.matcher.matches_record(text) != invert
+                && fields::accepts_all(&run.options.filters, text);
+            if matched {
                 if run.summary.hit_max {
                     run.stopped = true;
                     break;

@@ -22,6 +22,8 @@ pub struct RecordPrinter<'a> {
     separate: bool,
     /// `-o`: print only the matching parts of matching records, one per line.
     pub only_matching: bool,
+    /// JSON and logfmt records as time, level, message, then the other fields.
+    pub readable: bool,
     buf: Vec<u8>,
     /// Where the last printed record ended, to tell adjacent records from gaps.
     last_end: Option<(PathBuf, u64)>,
@@ -35,6 +37,7 @@ impl<'a> RecordPrinter<'a> {
             show_path,
             separate,
             only_matching: false,
+            readable: false,
             buf: Vec::with_capacity(FLUSH_AT * 2),
             last_end: None,
         }
@@ -89,9 +92,11 @@ impl<'a> RecordPrinter<'a> {
             self.buf.push(b'\n');
         }
         self.last_end = Some((hit.path.to_path_buf(), hit.offset + hit.text.len() as u64 + 1));
+        let rendered = if self.readable { readable(hit) } else { None };
+        let text = rendered.as_deref().map_or(hit.text, str::as_bytes);
         // Raw bytes to a pipe or file; on a terminal (or with colour) text that cannot upset it.
         let styled = self.out.stdout_is_terminal || self.out.colors_stdout();
-        for line in hit.text.split(|b| *b == b'\n') {
+        for line in text.split(|b| *b == b'\n') {
             if self.show_path {
                 let prefix = format!("{}{}", hit.path.display(), if hit.context { '-' } else { ':' });
                 self.buf.extend_from_slice(self.out.paint(Style::Cyan, &prefix).as_bytes());
@@ -153,6 +158,42 @@ impl<'a> RecordPrinter<'a> {
         }
         Ok(())
     }
+}
+
+/// Field names that say a structured record's level and message, in order of preference.
+const LEVEL_KEYS: [&str; 5] = ["level", "lvl", "severity", "levelname", "s"];
+const MESSAGE_KEYS: [&str; 6] = ["msg", "message", "MESSAGE", "log", "short_message", "event"];
+
+/// A JSON or logfmt record as `time LEVEL message key=value ...`; None for other records.
+fn readable(hit: &Hit) -> Option<String> {
+    let fields = crate::logsearch::fields::parse(hit.text)?;
+    let find = |keys: &[&str]| keys.iter().find_map(|k| fields.iter().position(|(name, _)| name == k));
+    let level = find(&LEVEL_KEYS);
+    let message = find(&MESSAGE_KEYS);
+    let is_time = |name: &str| {
+        let last = name.rsplit('.').next().unwrap_or(name);
+        crate::logsearch::keyed::TIME_KEYS.contains(&last) || crate::logsearch::keyed::TIME_KEYS.contains(&name)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(t) = hit.time {
+        parts.push(format_micros(t));
+    }
+    if let Some(i) = level {
+        parts.push(fields[i].1.to_uppercase());
+    }
+    if let Some(i) = message {
+        parts.push(fields[i].1.trim_end().to_string());
+    }
+    for (index, (name, value)) in fields.iter().enumerate() {
+        if Some(index) == level || Some(index) == message || (hit.time.is_some() && is_time(name)) {
+            continue;
+        }
+        let quoted = value.is_empty() || value.contains([' ', '"', '=']);
+        parts.push(if quoted { format!("{name}={value:?}") } else { format!("{name}={value}") });
+    }
+    // The rest of a multi-line record (a stack trace under a JSON line) as written.
+    let rest = hit.text.iter().position(|b| *b == b'\n').map(|i| String::from_utf8_lossy(&hit.text[i..]));
+    Some(parts.join(" ") + rest.as_deref().unwrap_or(""))
 }
 
 /// Invalid UTF-8 and control characters made harmless for a terminal.

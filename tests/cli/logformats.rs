@@ -73,3 +73,46 @@ fn windows_over_daemon_and_structured_logs_return_exactly_the_records_whose_true
     assert!(16 + files.len() >= 25, "only {} formats beside Loghub's 16", files.len());
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Four nginx-like JSON records, out of key order, with the time last.
+const ACCESS: &str = r#"{"level":"error","msg":"upstream failed","status":502,"upstream":"10.0.0.1","time":"2026-11-24T06:00:00Z"}
+{"level":"info","msg":"served","status":200,"upstream":"10.0.0.1","time":"2026-11-24T06:00:01Z"}
+{"level":"error","msg":"upstream failed","status":502,"upstream":"10.0.0.2","time":"2026-11-24T06:00:02Z"}
+{"level":"error","msg":"upstream failed","status":502,"upstream":"10.0.0.2","time":"2026-11-24T06:00:03Z"}
+"#;
+
+fn grep_access(args: &[&str]) -> (String, String, i32) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    fs::write(dir.path().join("access.json"), ACCESS).expect("write access.json");
+    let output = incident(dir.path()).arg("grep").args(args).output().expect("run incident");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (text(&output.stdout), text(&output.stderr), output.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn structured_records_print_time_level_and_message_first_and_json_stays_raw() {
+    let (out, _, _) = grep_access(&["served", "access.json"]);
+    assert_eq!(out, "2026-11-24T06:00:01Z INFO served status=200 upstream=10.0.0.1\n");
+    let (raw, _, _) = grep_access(&["served", "access.json", "--raw"]);
+    assert_eq!(raw, ACCESS.lines().nth(1).map(|l| format!("{l}\n")).unwrap_or_default());
+    let (json, _, _) = grep_access(&["--json", "served", "access.json"]);
+    let first: Value = serde_json::from_str(json.lines().next().unwrap_or_default()).expect("a JSON line");
+    assert_eq!(first["text"], ACCESS.lines().nth(1).unwrap_or_default());
+}
+
+#[test]
+fn where_filters_compare_fields_and_by_counts_502s_per_upstream() {
+    let (count, _, code) = grep_access(&["", "access.json", "--where", "status>=500", "--where", "level=ERROR", "-c"]);
+    assert_eq!((count.as_str(), code), ("3\n", 0));
+    let (by, _, _) = grep_access(&["", "access.json", "--where", "status=502", "--by", "upstream"]);
+    assert_eq!(by, "2  10.0.0.2\n1  10.0.0.1\n");
+    let (none, _, code) = grep_access(&["", "access.json", "--where", "status<200"]);
+    assert_eq!((none.as_str(), code), ("", 1));
+}
+
+#[test]
+fn a_where_filter_without_a_comparison_is_a_usage_error_naming_the_flag() {
+    let (_, stderr, code) = grep_access(&["", "access.json", "--where", "status500"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--where: \"status500\" has no comparison"), "{stderr}");
+}
