@@ -440,6 +440,12 @@ pub struct GrepArgs {
     /// Print JSON and logfmt records as written, not as level, time, message and fields
     #[arg(long)]
     pub raw: bool,
+    /// Search the systemd journal (of these units, or all) through journalctl, not files
+    #[arg(long, value_name = "UNIT", num_args = 0.., conflicts_with = "paths")]
+    pub journal: Option<Vec<String>>,
+    /// The journal directory to read with --journal (journalctl --directory) [default: the system's]
+    #[arg(long, value_name = "DIR", requires = "journal")]
+    pub journal_directory: Option<PathBuf>,
     /// How the timestamps look, in strftime (%Y-%m-%d %H:%M:%S), when detection gets it wrong
     #[arg(long, value_name = "FMT")]
     pub time_format: Option<String>,

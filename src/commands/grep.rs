@@ -12,6 +12,7 @@ use crate::cli::GrepArgs;
 use crate::context::Context;
 use crate::error::{Error, ErrorKind, Result};
 use crate::logsearch::fields::{self, FieldFilter};
+use crate::logsearch::journal::Journal;
 use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
 use crate::output::grep::{RecordPrinter, format_micros, histogram};
 use crate::secrets::Masker;
@@ -38,6 +39,8 @@ struct Config {
     by: Option<String>,
     /// `--raw`: structured records as written.
     raw: bool,
+    /// `--journal`: the journal instead of files.
+    journal: Option<Journal>,
     record: bool,
 }
 
@@ -118,6 +121,10 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         only_matching: args.only_matching,
         by: args.by.clone(),
         raw: args.raw,
+        journal: args
+            .journal
+            .as_ref()
+            .map(|units| Journal { units: units.clone(), directory: args.journal_directory.clone() }),
         histogram: args.histogram,
         record: args.record,
     })
@@ -167,7 +174,9 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         }
         Flow::Continue
     };
-    let summary = if config.inputs.is_empty() {
+    let summary = if let Some(journal) = &config.journal {
+        logsearch::journal::search(journal, &config.matcher, &config.options, &mut sink)
+    } else if config.inputs.is_empty() {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(Error::usage("no files to search, and standard input is a terminal")

@@ -7,6 +7,7 @@
 //!
 //! - [`stamp`]: timestamp formats, detection, zones, year-less stamps
 //! - [`fields`]: a structured record's fields and the `--where` filters
+//! - [`journal`]: the systemd journal through `journalctl -o json`
 //! - [`keyed`]: the time of JSON-lines and logfmt records, found by key
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
@@ -15,6 +16,7 @@
 
 pub mod fields;
 pub mod files;
+pub mod journal;
 pub mod keyed;
 mod mapped;
 pub mod matcher;

@@ -185,7 +185,9 @@ fn readable(hit: &Hit) -> Option<String> {
         parts.push(fields[i].1.trim_end().to_string());
     }
     for (index, (name, value)) in fields.iter().enumerate() {
-        if Some(index) == level || Some(index) == message || (hit.time.is_some() && is_time(name)) {
+        // Fields starting with `_` are the journal's own (`_BOOT_ID`, `__CURSOR`): noise here.
+        let journal_own = name.starts_with('_');
+        if Some(index) == level || Some(index) == message || journal_own || (hit.time.is_some() && is_time(name)) {
             continue;
         }
         let quoted = value.is_empty() || value.contains([' ', '"', '=']);

@@ -7,6 +7,7 @@ mod drill;
 mod grep;
 mod grep_habits;
 mod guarantees;
+mod journal;
 mod lifecycle;
 mod logformats;
 mod notify;
