@@ -1,10 +1,7 @@
 //! grep's own habits inside `incident grep`: -v, -w, -o, -l, -c and -A/-B/-C, all by record
 //! (a timestamped line and the lines below it), not by line.
 
-use std::fs;
-use std::path::Path;
-
-use assert_cmd::Command;
+use crate::harness::{Env, text};
 
 const LOG: &str = "\
 2026-11-24 06:00:00 ERROR disk full
@@ -14,26 +11,13 @@ const LOG: &str = "\
 2026-11-24 06:00:03 INFO done
 ";
 
-fn incident(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_incident"));
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("INCIDENT_NOW", "2026-11-25T00:00:00Z")
-        .env("INCIDENT_AUTHOR", "tester")
-        .env("INCIDENT_STORE", dir.join("store"));
-    cmd
-}
-
 /// Runs `incident grep ARGS` over app.log (and quiet.log); returns stdout and the exit code.
 fn grep(args: &[&str]) -> (String, i32) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    fs::write(dir.path().join("app.log"), LOG).expect("write app.log");
-    fs::write(dir.path().join("quiet.log"), "2026-11-24 06:00:00 INFO nothing\n").expect("write quiet.log");
-    let output = incident(dir.path()).arg("grep").args(args).output().expect("run incident");
-    (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code().unwrap_or(-1))
+    let env = Env::new();
+    env.write("app.log", LOG);
+    env.write("quiet.log", "2026-11-24 06:00:00 INFO nothing\n");
+    let output = env.cmd().arg("grep").args(args).output().expect("run incident");
+    (text(&output.stdout), output.status.code().unwrap_or(-1))
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 
-use assert_cmd::Command;
+use crate::harness::{Env, text};
 
 const JOURNAL_REMOTE: &str = "/lib/systemd/systemd-journal-remote";
 /// 2026-11-24T06:00:00Z in microseconds.
@@ -37,23 +37,15 @@ fn journal_directory(dir: &Path) {
 }
 
 fn grep(args: &[&str]) -> (String, String, i32) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    journal_directory(dir.path());
-    let output = Command::new(env!("CARGO_BIN_EXE_incident"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("INCIDENT_NOW", "2026-11-25T00:00:00Z")
-        .env("INCIDENT_AUTHOR", "tester")
-        .env("INCIDENT_STORE", dir.path().join("store"))
+    let env = Env::new();
+    journal_directory(env.path());
+    let output = env
+        .cmd()
         .arg("grep")
         .args(args)
-        .args(["--journal-directory", &dir.path().display().to_string()])
+        .args(["--journal-directory", &env.path().display().to_string()])
         .output()
         .expect("run incident");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     (text(&output.stdout), text(&output.stderr), output.status.code().unwrap_or(-1))
 }
 
@@ -80,14 +72,14 @@ fn journal_units_and_windows_select_the_same_records_as_files_would() {
 
 #[test]
 fn a_journal_that_cannot_be_read_is_an_error_with_journalctls_reason() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let missing = dir.path().join("missing");
-    let output = Command::new(env!("CARGO_BIN_EXE_incident"))
-        .env("TZ", "UTC")
+    let env = Env::new();
+    let missing = env.path().join("missing");
+    let output = env
+        .cmd()
         .args(["grep", "x", "--journal", "--journal-directory", &missing.display().to_string()])
         .output()
         .expect("run incident");
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = text(&output.stderr);
     assert!(stderr.contains("journalctl failed") && stderr.contains("missing"), "{stderr}");
 }

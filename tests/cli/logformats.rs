@@ -5,23 +5,11 @@
 use std::fs::{self, File};
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logformats");
+use crate::harness::{Env, text};
 
-fn incident(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_incident"));
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("INCIDENT_NOW", "2026-11-25T00:00:00Z")
-        .env("INCIDENT_AUTHOR", "tester")
-        .env("INCIDENT_STORE", dir.join("store"));
-    cmd
-}
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logformats");
 
 fn set_mtime(path: &Path, rfc3339: &str) {
     let secs = chrono::DateTime::parse_from_rfc3339(rfc3339).expect("an RFC 3339 time").timestamp();
@@ -30,15 +18,15 @@ fn set_mtime(path: &Path, rfc3339: &str) {
 }
 
 /// The first lines of the records `incident --json grep` matched, and its exit code.
-fn matched_lines(dir: &Path, args: &[&str]) -> (i32, Vec<u64>, String) {
-    let output = incident(dir).arg("--json").arg("grep").args(args).output().expect("run incident");
-    let lines = String::from_utf8_lossy(&output.stdout)
+fn matched_lines(env: &Env, args: &[&str]) -> (i32, Vec<u64>, String) {
+    let output = env.cmd().arg("--json").arg("grep").args(args).output().expect("run incident");
+    let lines = text(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|record| record["type"] == "match")
         .filter_map(|record| record["line"].as_u64())
         .collect();
-    (output.status.code().unwrap_or(-1), lines, String::from_utf8_lossy(&output.stderr).into_owned())
+    (output.status.code().unwrap_or(-1), lines, text(&output.stderr))
 }
 
 #[test]
@@ -46,11 +34,11 @@ fn windows_over_daemon_and_structured_logs_return_exactly_the_records_whose_true
     let text =
         fs::read_to_string(format!("{FIXTURES}/expected.json")).expect("tests/fixtures/logformats/expected.json");
     let files: Vec<Value> = serde_json::from_str(&text).expect("expected.json is JSON");
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let env = Env::new();
     let mut wrong = Vec::new();
     for entry in &files {
         let file = entry["file"].as_str().unwrap_or_default();
-        let path = dir.path().join(file);
+        let path = env.path().join(file);
         fs::copy(format!("{FIXTURES}/{file}"), &path).expect("copy a fixture");
         if let Some(mtime) = entry["mtime"].as_str() {
             set_mtime(&path, mtime);
@@ -58,7 +46,7 @@ fn windows_over_daemon_and_structured_logs_return_exactly_the_records_whose_true
         for window in entry["windows"].as_array().into_iter().flatten() {
             let since = window["since"].as_str().unwrap_or_default();
             let until = window["until"].as_str().unwrap_or_default();
-            let (code, got, stderr) = matched_lines(dir.path(), &["", file, "--since", since, "--until", until]);
+            let (code, got, stderr) = matched_lines(&env, &["", file, "--since", since, "--until", until]);
             let want: Vec<u64> = window["lines"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
             let want_code = if want.is_empty() { 1 } else { 0 };
             if got != want || code != want_code {
@@ -82,10 +70,9 @@ const ACCESS: &str = r#"{"level":"error","msg":"upstream failed","status":502,"u
 "#;
 
 fn grep_access(args: &[&str]) -> (String, String, i32) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    fs::write(dir.path().join("access.json"), ACCESS).expect("write access.json");
-    let output = incident(dir.path()).arg("grep").args(args).output().expect("run incident");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let env = Env::new();
+    env.write("access.json", ACCESS);
+    let output = env.cmd().arg("grep").args(args).output().expect("run incident");
     (text(&output.stdout), text(&output.stderr), output.status.code().unwrap_or(-1))
 }
 
