@@ -395,7 +395,8 @@ pub struct TimelineArgs {
 const GREP_AFTER_HELP: &str = "\
 A record is a timestamped line and the lines below it without a timestamp (a stack trace).
 The window is half-open: a record at --since is in, one at --until is out.
-Within `grep`, -i means --ignore-case; name the incident with --incident (or before `grep`).
+Within `grep`, -i means --ignore-case and -v --invert-match, as in grep: name the incident with
+--incident (or before `grep`), and ask for more on stderr with --verbose.
 
 Examples:
   incident grep ERROR /var/log/app/ --since 15m
@@ -424,6 +425,18 @@ pub struct GrepArgs {
     /// The pattern is a literal string, not a regex
     #[arg(short = 'F', long)]
     pub fixed_strings: bool,
+    /// Show the records that do not match (-v)
+    #[arg(long)]
+    pub invert_match: bool,
+    /// Match only whole words
+    #[arg(short = 'w', long)]
+    pub word_regexp: bool,
+    /// Print only the matching parts of each record, one per line
+    #[arg(short = 'o', long, conflicts_with_all = ["invert_match", "count", "files_with_matches"])]
+    pub only_matching: bool,
+    /// Print only the names of files with a matching record
+    #[arg(short = 'l', long, conflicts_with = "count")]
+    pub files_with_matches: bool,
     /// Print only the number of matching records
     #[arg(short = 'c', long)]
     pub count: bool,
@@ -433,9 +446,30 @@ pub struct GrepArgs {
     /// Show N records before and after each match
     #[arg(short = 'C', long, value_name = "N", default_value_t = 0)]
     pub context: usize,
+    /// Show N records after each match (overrides -C)
+    #[arg(short = 'A', long, value_name = "N")]
+    pub after_context: Option<usize>,
+    /// Show N records before each match (overrides -C)
+    #[arg(short = 'B', long, value_name = "N")]
+    pub before_context: Option<usize>,
     /// Draw matching records per minute
     #[arg(long)]
     pub histogram: bool,
+    /// Keep only structured records whose field compares so: level=error, status>=500 (repeatable)
+    #[arg(long = "where", value_name = "FIELD<OP>VALUE")]
+    pub filters: Vec<String>,
+    /// Count matching records by the value of a field (`--by upstream`) instead of printing them
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+    /// Print JSON and logfmt records as written, not as level, time, message and fields
+    #[arg(long)]
+    pub raw: bool,
+    /// Search the systemd journal (of these units, or all) through journalctl, not files
+    #[arg(long, value_name = "UNIT", num_args = 0.., conflicts_with = "paths")]
+    pub journal: Option<Vec<String>>,
+    /// The journal directory to read with --journal (journalctl --directory) [default: the system's]
+    #[arg(long, value_name = "DIR", requires = "journal")]
+    pub journal_directory: Option<PathBuf>,
     /// How the timestamps look, in strftime (%Y-%m-%d %H:%M:%S), when detection gets it wrong
     #[arg(long, value_name = "FMT")]
     pub time_format: Option<String>,
@@ -447,9 +481,10 @@ pub struct GrepArgs {
     pub record: bool,
 }
 
-/// `-i` is the global `--incident`, but grep's contract gives it to case-insensitivity: within
-/// `grep`'s arguments, turn `-i` (alone or in a cluster of flags) into `--ignore-case`.
-pub fn rewrite_grep_short_i(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// `-i` is the global `--incident` and `-v` the global `--verbose`, but grep's contract gives them
+/// to case-insensitivity and inversion: within `grep`'s arguments, turn `-i` and `-v` (alone or
+/// in a cluster of flags) into `--ignore-case` and `--invert-match`.
+pub fn rewrite_grep_short_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     // The subcommand `grep`, not the value of an option before it (`--store grep`).
     let takes_value = |a: &std::ffi::OsString| {
         a.to_str().is_some_and(|a| matches!(a, "--store" | "--incident" | "-i" | "--color" | "--at"))
@@ -475,17 +510,18 @@ pub fn rewrite_grep_short_i(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
     out
 }
 
-/// `-ic` becomes `--ignore-case -c`, `-iC2` becomes `--ignore-case -C2`; None when the argument
-/// is not a cluster of grep's short flags holding an `i`.
+/// `-ic` becomes `--ignore-case -c`, `-vC2` becomes `--invert-match -C2`; None when the argument
+/// is not a cluster of grep's short flags holding an `i` or a `v`.
 fn split_short_cluster(text: &str) -> Option<Vec<String>> {
-    let flags = text.strip_prefix('-').filter(|f| !f.starts_with('-') && f.contains('i'))?;
+    let flags = text.strip_prefix('-').filter(|f| !f.starts_with('-') && f.contains(['i', 'v']))?;
     let mut parts = Vec::new();
     for (at, c) in flags.char_indices() {
         match c {
             'i' => parts.push("--ignore-case".to_string()),
-            'F' | 'c' | 'q' | 'v' => parts.push(format!("-{c}")),
+            'v' => parts.push("--invert-match".to_string()),
+            'F' | 'c' | 'q' | 'w' | 'o' | 'l' => parts.push(format!("-{c}")),
             // A flag with a value takes the rest of the cluster as it.
-            'C' | 'm' => {
+            'A' | 'B' | 'C' | 'm' => {
                 parts.push(format!("-{}", &flags[at..]));
                 return Some(parts);
             }

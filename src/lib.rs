@@ -36,7 +36,7 @@ use crate::error::ErrorKind;
 /// Parses arguments, runs the command and maps the outcome to the documented exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     ignore_file_size_signal();
-    let args = cli::rewrite_grep_short_i(args.into_iter().collect());
+    let args = cli::rewrite_grep_short_flags(args.into_iter().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

@@ -4,12 +4,15 @@
 //! Exit codes follow grep: 0 matches, 1 none, 2 an error (including a file that could not be read,
 //! even when others matched).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::cli::GrepArgs;
 use crate::context::Context;
 use crate::error::{Error, ErrorKind, Result};
+use crate::logsearch::fields::{self, FieldFilter};
+use crate::logsearch::journal::Journal;
 use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
 use crate::output::grep::{RecordPrinter, format_micros, histogram};
 use crate::secrets::Masker;
@@ -17,6 +20,8 @@ use crate::secrets::Masker;
 const EXIT_MATCH: u8 = 0;
 const EXIT_NO_MATCH: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+/// The `--by` bucket of records without the field.
+const NO_FIELD: &str = "(none)";
 
 /// A search, validated: nothing past this point sees clap's types.
 struct Config {
@@ -25,7 +30,17 @@ struct Config {
     options: Options,
     inputs: Vec<String>,
     count: bool,
+    /// `-l`: file names only.
+    files_with_matches: bool,
+    /// `-o`: the matching parts only.
+    only_matching: bool,
     histogram: bool,
+    /// `--by FIELD`: counts by the field's value instead of records.
+    by: Option<String>,
+    /// `--raw`: structured records as written.
+    raw: bool,
+    /// `--journal`: the journal instead of files.
+    journal: Option<Journal>,
     record: bool,
 }
 
@@ -42,7 +57,8 @@ pub fn run(ctx: &Context, args: &GrepArgs) -> Result<u8> {
 
 fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
     let pattern = Pattern { text: args.pattern.clone(), fixed: args.fixed_strings, ignore_case: args.ignore_case };
-    let matcher = Matcher::new(&pattern).map_err(|e| {
+    let compiled = if args.word_regexp { Matcher::whole_words(&pattern) } else { Matcher::new(&pattern) };
+    let matcher = compiled.map_err(|e| {
         Error::usage(format!("the pattern is not a valid regex: {e}"))
             .with_hint("to search for the text as it is, add -F")
     })?;
@@ -80,11 +96,16 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         format,
         zone,
         max: args.max,
-        context: args.context,
+        before: args.before_context.unwrap_or(args.context),
+        after: args.after_context.unwrap_or(args.context),
+        invert: args.invert_match,
+        filters: args.filters.iter().map(|f| FieldFilter::parse(f)).collect::<std::result::Result<_, _>>().map_err(
+            |e| Error::usage(format!("--where: {e}")).with_hint("e.g. --where level=error --where status>=500"),
+        )?,
         seek_threshold: logsearch::DEFAULT_SEEK_THRESHOLD,
         // Only printed records show line numbers; counting them would cost a pass over the file.
-        line_numbers: !args.count && !args.histogram,
-        whole_records: !(args.count || args.histogram) || args.record,
+        line_numbers: !args.count && !args.histogram && !args.files_with_matches && args.by.is_none(),
+        whole_records: !(args.count || args.histogram || args.files_with_matches) || args.record || args.by.is_some(),
         per_minute: args.histogram,
     };
     if args.max == Some(0) {
@@ -96,6 +117,14 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
         options,
         inputs: args.paths.clone(),
         count: args.count,
+        files_with_matches: args.files_with_matches,
+        only_matching: args.only_matching,
+        by: args.by.clone(),
+        raw: args.raw,
+        journal: args
+            .journal
+            .as_ref()
+            .map(|units| Journal { units: units.clone(), directory: args.journal_directory.clone() }),
         histogram: args.histogram,
         record: args.record,
     })
@@ -104,8 +133,9 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
 fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let config = config(ctx, args)?;
     let out = &ctx.out;
-    // Counting, drawing and recording leave the records themselves off stdout.
-    let print_records = !config.count && !config.histogram;
+    // Counting, listing files and drawing leave the records themselves off stdout.
+    let print_records = !config.count && !config.histogram && !config.files_with_matches && config.by.is_none();
+    let mut by_value: BTreeMap<String, u64> = BTreeMap::new();
     let mut samples: Vec<String> = Vec::new();
     let masker = Masker::from_env(std::env::vars(), []);
 
@@ -114,9 +144,26 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         out.warn(&format!("{arg}: {why}"));
     }
     let show_path = expanded.files.len() > 1;
-    let mut printer = RecordPrinter::new(out, &config.matcher, show_path, config.options.context > 0);
+    let with_context = config.options.before > 0 || config.options.after > 0;
+    let mut printer = RecordPrinter::new(out, &config.matcher, show_path, with_context);
+    printer.only_matching = config.only_matching;
+    printer.readable = !config.raw;
     let mut write_error: Option<Error> = None;
+    let mut last_listed: Option<PathBuf> = None;
     let mut sink = |hit: &logsearch::Hit| {
+        if let Some(field) = &config.by
+            && !hit.context
+        {
+            let value = fields::parse(hit.text).and_then(|f| fields::get(&f, field).map(str::to_string));
+            *by_value.entry(value.unwrap_or_else(|| NO_FIELD.to_string())).or_default() += 1;
+        }
+        if config.files_with_matches && !hit.context && last_listed.as_deref() != Some(hit.path) {
+            last_listed = Some(hit.path.to_path_buf());
+            if let Err(e) = printer.file_name(hit.path) {
+                write_error = Some(e);
+                return Flow::Stop;
+            }
+        }
         if config.record && !hit.context && samples.len() < crate::ops::SAMPLES {
             let text: String = String::from_utf8_lossy(hit.text).chars().take(crate::ops::SAMPLE_CHARS).collect();
             samples.push(masker.mask(&text));
@@ -127,7 +174,9 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         }
         Flow::Continue
     };
-    let summary = if config.inputs.is_empty() {
+    let summary = if let Some(journal) = &config.journal {
+        logsearch::journal::search(journal, &config.matcher, &config.options, &mut sink)
+    } else if config.inputs.is_empty() {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(Error::usage("no files to search, and standard input is a terminal")
@@ -157,7 +206,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         }
     }
     let recorded = if config.record { Some(record(ctx, &config, &summary, samples)?) } else { None };
-    report(ctx, &config, &summary, recorded.as_deref())?;
+    report(ctx, &config, &summary, &by_value, recorded.as_deref())?;
 
     let failed = !expanded.missing.is_empty() || summary.has_errors();
     Ok(if failed {
@@ -183,7 +232,16 @@ fn record(ctx: &Context, config: &Config, summary: &Summary, samples: Vec<String
 
 /// The count, the histogram and the summary: data on stdout, the summary line on stderr (or
 /// everything as the last JSON line).
-fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&str>) -> Result<()> {
+fn report(
+    ctx: &Context,
+    config: &Config,
+    summary: &Summary,
+    by_value: &BTreeMap<String, u64>,
+    recorded: Option<&str>,
+) -> Result<()> {
+    // Most frequent first: "502s by upstream" reads top down.
+    let mut by_count: Vec<(&String, &u64)> = by_value.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let out = &ctx.out;
     if out.json {
         let per_minute: Vec<serde_json::Value> = summary
@@ -205,6 +263,11 @@ fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&s
         if config.histogram {
             value["per_minute"] = serde_json::Value::Array(per_minute);
         }
+        if let Some(field) = &config.by {
+            let counts: Vec<serde_json::Value> =
+                by_count.iter().map(|(v, n)| serde_json::json!({ "value": v, "count": n })).collect();
+            value["by"] = serde_json::json!({ "field": field, "counts": counts });
+        }
         if let Some(id) = recorded {
             value["recorded"] = serde_json::Value::String(id.to_string());
         }
@@ -212,6 +275,12 @@ fn report(ctx: &Context, config: &Config, summary: &Summary, recorded: Option<&s
     }
     if config.count {
         out.data(&summary.matched.to_string())?;
+    }
+    if config.by.is_some() {
+        let width = by_count.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+        for (value, count) in &by_count {
+            out.data(&format!("{count:>width$}  {value}"))?;
+        }
     }
     if config.histogram && !summary.per_minute.is_empty() {
         out.data(&histogram(out, &summary.per_minute))?;

@@ -14,6 +14,22 @@ pub struct Pattern {
     pub ignore_case: bool,
 }
 
+/// A pattern that is not a regex (or too large to compile).
+#[derive(Debug, Clone)]
+pub struct PatternError(regex::Error);
+
+impl std::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for PatternError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
 /// A compiled pattern that finds matches in a buffer of many lines.
 #[derive(Debug, Clone)]
 pub struct Matcher {
@@ -22,9 +38,20 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// Compiles the pattern; the error is the regex parser's message.
-    pub fn new(pattern: &Pattern) -> Result<Matcher, String> {
+    /// Compiles the pattern; fails when it is not a regex (the error is the parser's message).
+    pub fn new(pattern: &Pattern) -> Result<Matcher, PatternError> {
+        Matcher::build(pattern, false)
+    }
+
+    /// As [`Matcher::new`], matching only whole words (`-w`): the match neither starts nor ends
+    /// inside a word.
+    pub fn whole_words(pattern: &Pattern) -> Result<Matcher, PatternError> {
+        Matcher::build(pattern, true)
+    }
+
+    fn build(pattern: &Pattern, whole_words: bool) -> Result<Matcher, PatternError> {
         let source = if pattern.fixed { regex::escape(&pattern.text) } else { pattern.text.clone() };
+        let source = if whole_words { format!(r"\b(?:{source})\b") } else { source };
         let regex = RegexBuilder::new(&source)
             .case_insensitive(pattern.ignore_case)
             // `^` and `$` anchor at line ends, since a whole buffer of lines is searched at once.
@@ -33,10 +60,14 @@ impl Matcher {
             .size_limit(64 << 20)
             .dfa_size_limit(64 << 20)
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(PatternError)?;
         let is_literal = pattern.fixed || !pattern.text.bytes().any(|b| br"\.+*?()|[]{}^$#&-~ ".contains(&b));
-        let literal = (is_literal && !pattern.ignore_case && !pattern.text.is_empty() && !pattern.text.contains('\n'))
-            .then(|| memmem::Finder::new(pattern.text.as_bytes()).into_owned());
+        let literal = (is_literal
+            && !whole_words
+            && !pattern.ignore_case
+            && !pattern.text.is_empty()
+            && !pattern.text.contains('\n'))
+        .then(|| memmem::Finder::new(pattern.text.as_bytes()).into_owned());
         Ok(Matcher { regex, literal })
     }
 

@@ -6,12 +6,18 @@
 //! it early, with a warning; gzip files and streams are read in chunks.
 //!
 //! - [`stamp`]: timestamp formats, detection, zones, year-less stamps
+//! - [`fields`]: a structured record's fields and the `--where` filters
+//! - [`journal`]: the systemd journal through `journalctl -o json`
+//! - [`keyed`]: the time of JSON-lines and logfmt records, found by key
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
 //! - `scan`: reading, record splitting, binary search to the window, early stop
 //! - `mapped`: the memory map and its SIGBUS guard
 
+pub mod fields;
 pub mod files;
+pub mod journal;
+pub mod keyed;
 mod mapped;
 pub mod matcher;
 mod probe;
@@ -22,8 +28,8 @@ pub mod stamp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use matcher::{Matcher, Pattern};
-pub use stamp::{Format, Micros, Zone};
+pub use matcher::{Matcher, Pattern, PatternError};
+pub use stamp::{Format, Micros, TimeFormatError, Zone, ZoneError};
 
 /// Half-open: a record at `since` is in, one at `until` is out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,8 +64,14 @@ pub struct Options {
     pub zone: Zone,
     /// Stop after this many matching records.
     pub max: Option<u64>,
-    /// Records of context before and after each match.
-    pub context: usize,
+    /// Records of context before each match (`-B`).
+    pub before: usize,
+    /// Records of context after each match (`-A`).
+    pub after: usize,
+    /// Hand on the records that do not match instead (`-v`).
+    pub invert: bool,
+    /// Structured records must pass all of these (`--where`); other records never do.
+    pub filters: Vec<fields::FieldFilter>,
     /// Files at least this large are binary searched to the window's start when sorted.
     pub seek_threshold: u64,
     /// Number the lines of hits (costs a pass counting newlines; off when only counting).
@@ -78,7 +90,10 @@ impl Default for Options {
             format: None,
             zone: Zone::Local,
             max: None,
-            context: 0,
+            before: 0,
+            after: 0,
+            invert: false,
+            filters: Vec::new(),
             seek_threshold: DEFAULT_SEEK_THRESHOLD,
             line_numbers: true,
             whole_records: true,
@@ -101,7 +116,7 @@ pub struct Hit<'a> {
     pub time: Option<Micros>,
     /// The whole record, without its final newline; may hold several lines and invalid UTF-8.
     pub text: &'a [u8],
-    /// A context record (`--context`), not a match.
+    /// A context record (`-A`, `-B`, `-C`), not a match.
     pub context: bool,
 }
 

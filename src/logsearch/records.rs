@@ -3,7 +3,7 @@
 //! A file is read in large chunks (or taken from its map in windows); each is cut at the start
 //! of its last record head, so the part searched always holds whole records and the rest is
 //! carried on. Without context the pattern runs over the whole part at once (as ripgrep does)
-//! and only its matches are mapped to records; with context every record is visited.
+//! and only its matches are mapped to records; with context, or inverted, every record is visited.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use memchr::{memchr, memchr_iter, memrchr};
 
+use super::fields;
 use super::mapped::Mapped;
 use super::scan::{CHUNK, Run};
 use super::stamp::{Micros, StampReader};
@@ -256,7 +257,8 @@ impl<'a> Scanner<'a> {
     /// Searches a region of whole records; returns how much of it was read (less when the
     /// window ended inside it).
     fn process(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
-        if run.options.context > 0 {
+        let options = run.options;
+        if options.before > 0 || options.after > 0 || options.invert {
             self.by_record(region, base, run, report)
         } else {
             self.by_match(region, base, run, report)
@@ -329,6 +331,9 @@ impl<'a> Scanner<'a> {
                     continue;
                 }
             }
+            if !fields::accepts_all(&run.options.filters, text) {
+                continue;
+            }
             let line = self.line.map(|l| {
                 let n = l + memchr_iter(b'\n', &region[counted..record_start]).count() as u64;
                 counted = record_start;
@@ -350,7 +355,7 @@ impl<'a> Scanner<'a> {
     /// Record by record: times read for each, for the window and for context.
     fn by_record(&mut self, region: &[u8], base: u64, run: &mut Run, report: &mut FileReport) -> usize {
         let window = run.options.window;
-        let context = run.options.context;
+        let (before, after, invert) = (run.options.before, run.options.after, run.options.invert);
         let mut pos = 0;
         while pos < region.len() && !run.stopped {
             let (record_end, next) = self.record_end(region, pos);
@@ -366,7 +371,10 @@ impl<'a> Scanner<'a> {
             if self.faulted() {
                 return pos;
             }
-            if window.contains(time) && run.matcher.matches_record(text) {
+            let matched = window.contains(time)
+                && run.matcher.matches_record(text) != invert
+                && fields::accepts_all(&run.options.filters, text);
+            if matched {
                 if run.summary.hit_max {
                     run.stopped = true;
                     break;
@@ -376,15 +384,15 @@ impl<'a> Scanner<'a> {
                 }
                 report.matched += 1;
                 run.emit(&Hit { path: self.path, line, offset, time, text, context: false });
-                self.after_left = context;
+                self.after_left = after;
             } else if self.after_left > 0 {
                 self.after_left -= 1;
                 run.emit(&Hit { path: self.path, line, offset, time, text, context: true });
                 if self.after_left == 0 && run.summary.hit_max {
                     run.stopped = true;
                 }
-            } else if context > 0 {
-                if self.before.len() == context {
+            } else if before > 0 {
+                if self.before.len() == before {
                     self.before.pop_front();
                 }
                 self.before.push_back((line, offset, time, text.to_vec()));

@@ -50,7 +50,7 @@ impl Run<'_> {
             if self.options.max.is_some_and(|max| self.summary.matched >= max) {
                 self.summary.hit_max = true;
                 // Let the after-context of the last match through: stop only at the next match.
-                if self.options.context == 0 {
+                if self.options.after == 0 {
                     self.stopped = true;
                 }
             }

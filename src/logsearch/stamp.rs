@@ -2,8 +2,10 @@
 //!
 //! A file's format is detected once, from a sample of its first lines: every known format is
 //! tried at each of the first few whitespace-separated fields, and the (format, field) pair that
-//! reads the most lines wins (ties go to the leftmost field). After that, a line is a record head
-//! exactly when that format reads at that field; other lines continue the record above.
+//! reads the most lines wins (ties go to the leftmost field). Structured records (JSON lines,
+//! logfmt) are tried too, by key rather than by position ([`super::keyed`]), and win when they
+//! read at least as many lines. After that, a line is a record head exactly when that format
+//! reads it; other lines continue the record above.
 //!
 //! Times are microseconds since the Unix epoch, UTC. Stamps without a zone are read in the
 //! [`Zone`] given; stamps without a year take it from a reference time (the file's modification
@@ -14,6 +16,8 @@ use std::cell::Cell;
 
 use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{Local, NaiveDateTime, Offset, TimeZone};
+
+use super::keyed::{KeyFinder, Syntax, TIME_KEYS, Value};
 
 /// Microseconds since the Unix epoch, UTC.
 pub type Micros = i64;
@@ -39,14 +43,14 @@ pub enum Zone {
 
 impl Zone {
     /// Parses `UTC`, `Z`, `local`, or an offset such as `+01:00`, `-0700`, `+05`.
-    pub fn parse(text: &str) -> Result<Zone, String> {
+    pub fn parse(text: &str) -> Result<Zone, ZoneError> {
         let t = text.trim();
         match t.to_ascii_lowercase().as_str() {
             "utc" | "z" | "gmt" => return Ok(Zone::Utc),
             "local" => return Ok(Zone::Local),
             _ => {}
         }
-        let err = || format!("{text:?} is not a time zone (expected UTC, local, or an offset such as +01:00 or -0700)");
+        let err = || ZoneError(text.to_string());
         let (sign, rest) = match t.as_bytes().first() {
             Some(b'+') => (1, &t[1..]),
             Some(b'-') => (-1, &t[1..]),
@@ -75,6 +79,39 @@ impl Zone {
     }
 }
 
+/// `--tz` named no zone this module reads (named zones such as `Europe/Paris` are not read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneError(pub String);
+
+impl std::fmt::Display for ZoneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} is not a time zone (expected UTC, local, or an offset such as +01:00 or -0700)", self.0)
+    }
+}
+
+impl std::error::Error for ZoneError {}
+
+/// A `--time-format` layout that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeFormatError {
+    Empty,
+    /// chrono cannot read the layout.
+    Invalid(String),
+}
+
+impl std::fmt::Display for TimeFormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeFormatError::Empty => write!(f, "the time format is empty"),
+            TimeFormatError::Invalid(layout) => {
+                write!(f, "{layout:?} is not a valid strftime format (e.g. \"%Y-%m-%d %H:%M:%S\")")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TimeFormatError {}
+
 /// A timestamp layout this module recognises by itself, or one given with `--time-format`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
@@ -101,6 +138,13 @@ pub enum Format {
     EpochSeconds,
     /// Milliseconds since the epoch, 13 digits.
     EpochMillis,
+    /// klog (Kubernetes components): `E1124 06:00:00.000000` (level, MMdd; no year).
+    Klog,
+    /// Redis: `24 Nov 2026 06:00:00.123` (after `pid:role`).
+    DayMonthYear,
+    /// The value of a key in a structured record: RFC 3339 with any precision and offset, or
+    /// epoch seconds, millis, micros or nanos, as a number or a string.
+    Keyed { syntax: Syntax, key: &'static str },
     /// A strftime layout (chrono's dialect), from `--time-format`.
     Strftime(String),
 }
@@ -118,6 +162,8 @@ const BUILT_IN: &[Format] = &[
     Format::MonthDotDay,
     Format::EpochSeconds,
     Format::EpochMillis,
+    Format::Klog,
+    Format::DayMonthYear,
 ];
 
 impl Format {
@@ -135,17 +181,20 @@ impl Format {
             Format::MonthDashDay => "MM-dd HH:mm:ss".into(),
             Format::EpochSeconds => "epoch".into(),
             Format::EpochMillis => "epoch-ms".into(),
+            Format::Klog => "klog".into(),
+            Format::DayMonthYear => "dd Mon yyyy HH:mm:ss".into(),
+            Format::Keyed { syntax, key } => format!("{}:{key}", syntax.name()),
             Format::Strftime(f) => f.clone(),
         }
     }
 
     /// Checks a `--time-format` layout; the error says what chrono could not read.
-    pub fn strftime(layout: &str) -> Result<Format, String> {
+    pub fn strftime(layout: &str) -> Result<Format, TimeFormatError> {
         if layout.trim().is_empty() {
-            return Err("the time format is empty".into());
+            return Err(TimeFormatError::Empty);
         }
         if StrftimeItems::new(layout).any(|item| matches!(item, Item::Error)) {
-            return Err(format!("{layout:?} is not a valid strftime format (e.g. \"%Y-%m-%d %H:%M:%S\")"));
+            return Err(TimeFormatError::Invalid(layout.to_string()));
         }
         Ok(Format::Strftime(layout.to_string()))
     }
@@ -179,6 +228,8 @@ pub struct StampReader {
     /// its year.
     reference: Option<(i64, i32)>,
     strftime: Option<Vec<Item<'static>>>,
+    /// Where a structured record keeps its time.
+    key: Option<KeyFinder>,
     /// The local zone's offset for the last hour asked about.
     local_offset: Cell<Option<(i64, i32)>>,
 }
@@ -201,7 +252,11 @@ impl StampReader {
             let local = utc + chrono::Duration::seconds(i64::from(offset));
             Some((local.and_utc().timestamp(), chrono::Datelike::year(&local)))
         });
-        StampReader { format, field, zone, reference, strftime, local_offset: Cell::new(None) }
+        let key = match &format {
+            Format::Keyed { syntax, key } => Some(KeyFinder::new(*syntax, key)),
+            _ => None,
+        };
+        StampReader { format, field, zone, reference, strftime, key, local_offset: Cell::new(None) }
     }
 
     /// Detects the format of a file from a sample of its first lines (`given` forces the format
@@ -225,6 +280,15 @@ impl StampReader {
                 }
             }
         }
+        // Structured records name their time: a key that reads as many lines wins over a
+        // position (a JSON line's fields hold no stamp a position could find anyway).
+        if given.is_none()
+            && let Some((hits, format)) = detect_keyed(&lines, zone, reference)
+            && best.is_none_or(|(best_hits, _, _)| hits >= best_hits)
+            && hits * 10 >= lines.len()
+        {
+            return Some(StampReader::new(format, 0, zone, reference));
+        }
         let (hits, field, index) = best?;
         // A stray number deep in a message is not a timestamp column: demand a real share of
         // lines (stack traces make heads rare, hence not a majority).
@@ -237,6 +301,13 @@ impl StampReader {
 
     /// The time of a line, if the line starts a record.
     pub fn read(&self, line: &[u8]) -> Option<Micros> {
+        if let Some(key) = &self.key {
+            let stamp = match key.value(line)? {
+                Value::Number(number) => epoch_number(number),
+                Value::Text(text) => iso(text).or_else(|| epoch_number(text)),
+            }?;
+            return self.resolve(stamp);
+        }
         let start = field_start(line, self.field)?;
         let end = line.len().min(start + MAX_STAMP_LEN);
         let text = &line[start..end];
@@ -252,6 +323,10 @@ impl StampReader {
             Format::MonthDashDay => month_day(text, b'-', true),
             Format::EpochSeconds => epoch_seconds(text),
             Format::EpochMillis => epoch_millis(text),
+            Format::Klog => klog(text),
+            Format::DayMonthYear => day_month_year(text),
+            // Read by key above.
+            Format::Keyed { .. } => None,
             Format::Strftime(_) => self.strftime(text),
         }?;
         self.resolve(stamp)
@@ -342,6 +417,25 @@ impl StampReader {
             }
         }
     }
+}
+
+/// The structured syntax and time key that read the most sample lines, with their count.
+fn detect_keyed(lines: &[&[u8]], zone: Zone, reference: Option<Micros>) -> Option<(usize, Format)> {
+    let json = lines.iter().filter(|l| l.trim_ascii_start().first() == Some(&b'{')).count();
+    let syntax = if json * 2 >= lines.len() { Syntax::Json } else { Syntax::Logfmt };
+    if syntax == Syntax::Logfmt && !lines.iter().any(|l| memchr::memchr(b'=', l).is_some()) {
+        return None;
+    }
+    let mut best: Option<(usize, Format)> = None;
+    for key in TIME_KEYS {
+        let format = Format::Keyed { syntax, key };
+        let reader = StampReader::new(format.clone(), 0, zone, reference);
+        let hits = lines.iter().filter(|line| reader.read(line).is_some()).count();
+        if hits > 0 && best.as_ref().is_none_or(|(best_hits, _)| hits > *best_hits) {
+            best = Some((hits, format));
+        }
+    }
+    best
 }
 
 fn is_leap(year: i32) -> bool {
@@ -504,6 +598,31 @@ impl<'a> Cursor<'a> {
         Some(month)
     }
 
+    /// `H:MM:SS` after a padding space, or `HH:MM:SS`.
+    fn space_padded_hms(&mut self) -> Option<(u32, u32, u32)> {
+        let h = self.digits_1_2()?;
+        self.eat(b':')?;
+        let m = self.digits(2)?;
+        self.eat(b':')?;
+        let s = self.digits(2)?;
+        (h < 24 && m < 60 && s <= 60).then_some((h, m, s.min(59)))
+    }
+
+    /// ` UTC` or ` GMT` after a stamp: offset zero.
+    fn utc_name(&mut self) -> Option<i32> {
+        let name = self.bytes.get(self.pos..self.pos + 4)?;
+        if !(name.eq_ignore_ascii_case(b" UTC") || name.eq_ignore_ascii_case(b" GMT")) {
+            return None;
+        }
+        let save = self.pos;
+        self.pos += 4;
+        if self.boundary().is_none() {
+            self.pos = save;
+            return None;
+        }
+        Some(0)
+    }
+
     /// `HH:MM:SS`.
     fn hms(&mut self, sep: u8) -> Option<(u32, u32, u32)> {
         let h = self.digits(2)?;
@@ -548,15 +667,26 @@ fn iso(text: &[u8]) -> Option<Stamp> {
     let dt_sep = c.eat_any(b"T -")?;
     // BGL writes 2005-06-03-15.42.50: a dash before the time goes with dots inside it.
     let time_sep = if dt_sep == b'-' { b'.' } else { b':' };
-    let hms = c.hms(time_sep)?;
+    // MariaDB pads the hour with a space: `2026-11-24  6:00:00`.
+    let hms = if dt_sep == b' ' && c.eat(b' ').is_some() { c.space_padded_hms()? } else { c.hms(time_sep)? };
     let micros = c.fraction(b".,");
-    let offset = c.zone();
+    // PostgreSQL names the zone: `2026-11-24 06:00:00.123 UTC`.
+    let offset = c.zone().or_else(|| c.utc_name());
     c.boundary()?;
     civil(Some(year), month, day, hms, micros, offset)
 }
 
 fn syslog(text: &[u8]) -> Option<Stamp> {
     let mut c = Cursor::new(text);
+    // RFC 3164 as sent on the wire starts with the priority: `<34>Oct 11 22:14:15`.
+    if c.eat(b'<').is_some() {
+        let digits = c.bytes[c.pos..].iter().take(4).take_while(|b| b.is_ascii_digit()).count();
+        c.pos += digits;
+        if digits == 0 {
+            return None;
+        }
+        c.eat(b'>')?;
+    }
     let month = c.month_name()?;
     c.eat(b' ')?;
     let _ = c.eat(b' '); // `Jul  1`
@@ -718,6 +848,68 @@ fn epoch_millis(text: &[u8]) -> Option<Stamp> {
     (315_532_800_000..4_102_444_800_000).contains(&millis).then_some(Stamp::Epoch(millis * 1000))
 }
 
+/// klog: `E1124 06:00:00.000000` (a level letter, then MMdd).
+fn klog(text: &[u8]) -> Option<Stamp> {
+    let mut c = Cursor::new(text);
+    c.eat_any(b"IWEF")?;
+    let month = c.digits(2)?;
+    let day = c.digits(2)?;
+    c.eat(b' ')?;
+    let hms = c.hms(b':')?;
+    let micros = c.fraction(b".");
+    c.boundary()?;
+    civil(None, month, day, hms, micros, None)
+}
+
+/// Redis: `24 Nov 2026 06:00:00.123`.
+fn day_month_year(text: &[u8]) -> Option<Stamp> {
+    let mut c = Cursor::new(text);
+    let day = c.digits_1_2()?;
+    c.eat(b' ')?;
+    let month = c.month_name()?;
+    c.eat(b' ')?;
+    let year = c.digits(4)? as i32;
+    c.eat(b' ')?;
+    let hms = c.hms(b':')?;
+    let micros = c.fraction(b".");
+    c.boundary()?;
+    civil(Some(year), month, day, hms, micros, None)
+}
+
+/// A number of seconds, millis, micros or nanos since the epoch, told apart by its digits (9-10,
+/// 12-13, 15-16, 18-19), maybe with a fraction: `1732428000.123`, `1732428000123`.
+fn epoch_number(text: &[u8]) -> Option<Stamp> {
+    let whole = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    enum Unit {
+        Seconds,
+        Millis,
+        Micros,
+        Nanos,
+    }
+    let unit = match whole {
+        9..=10 => Unit::Seconds,
+        12..=13 => Unit::Millis,
+        15..=16 => Unit::Micros,
+        18..=19 => Unit::Nanos,
+        _ => return None,
+    };
+    let value: i64 = std::str::from_utf8(&text[..whole]).ok()?.parse().ok()?;
+    let mut c = Cursor { bytes: text, pos: whole };
+    let fraction = c.fraction(b".");
+    if c.pos != text.len() {
+        return None;
+    }
+    // The fraction is read as of a second: of a millisecond it is a thousandth of that.
+    let micros = match unit {
+        Unit::Seconds => value.checked_mul(MICROS_PER_SEC)? + i64::from(fraction),
+        Unit::Millis => value.checked_mul(1000)? + i64::from(fraction / 1000),
+        Unit::Micros => value,
+        Unit::Nanos => value / 1000,
+    };
+    // 1980 to 2100, as for epochs at a position.
+    (315_532_800 * MICROS_PER_SEC..4_102_444_800 * MICROS_PER_SEC).contains(&micros).then_some(Stamp::Epoch(micros))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -755,6 +947,65 @@ mod tests {
     }
 
     #[test]
+    fn structured_records_are_read_by_key_wherever_the_key_sits() {
+        let cases = [
+            // Go slog JSON: time not first, an offset and nanoseconds.
+            (
+                r#"{"level":"INFO","msg":"up","time":"2026-11-24T07:00:00.123456789+01:00"}"#,
+                "json:time",
+                "2026-11-24T06:00:00.123456Z",
+            ),
+            // Docker json-file.
+            (
+                r#"{"log":"GET /\n","stream":"stdout","time":"2026-11-24T06:00:00.5Z"}"#,
+                "json:time",
+                "2026-11-24T06:00:00.5Z",
+            ),
+            // logstash and zap (ISO ts), Caddy (float seconds), MongoDB (nested $date).
+            (r#"{"@timestamp":"2026-11-24T06:00:00.000Z","message":"x"}"#, "json:@timestamp", "2026-11-24T06:00:00Z"),
+            (r#"{"level":"info","ts":1795500000.25,"msg":"x"}"#, "json:ts", "2026-11-24T06:00:00.25Z"),
+            (
+                r#"{"t":{"$date":"2026-11-24T06:00:00.001+00:00"},"s":"I","msg":"x"}"#,
+                "json:$date",
+                "2026-11-24T06:00:00.001Z",
+            ),
+            // Epochs as strings and as millis, micros, nanos.
+            (r#"{"ts":"1795500000123","msg":"x"}"#, "json:ts", "2026-11-24T06:00:00.123Z"),
+            (
+                r#"{"__REALTIME_TIMESTAMP":"1795500000123456","MESSAGE":"x"}"#,
+                "json:__REALTIME_TIMESTAMP",
+                "2026-11-24T06:00:00.123456Z",
+            ),
+            (r#"{"eventTime":1795500000123456789}"#, "json:eventTime", "2026-11-24T06:00:00.123456Z"),
+            // logfmt: slog text, go-kit/Prometheus, logrus (quoted).
+            ("level=info ts=2026-11-24T06:00:00.123Z caller=main.go:1 msg=x", "logfmt:ts", "2026-11-24T06:00:00.123Z"),
+            (r#"time="2026-11-24T06:00:00Z" level=info msg="x y""#, "logfmt:time", "2026-11-24T06:00:00Z"),
+        ];
+        for (line, format, time) in cases {
+            assert_eq!(detect(line), Some((format.to_string(), 0, utc(time))), "{line}");
+        }
+    }
+
+    #[test]
+    fn daemon_layouts_beyond_loghub_are_recognised() {
+        let cases = [
+            ("E1124 06:00:00.000123 1 file.go:42] x", "klog", 0, "2026-11-24T06:00:00.000123Z"),
+            ("1:M 24 Nov 2026 06:00:00.123 # Server started", "dd Mon yyyy HH:mm:ss", 1, "2026-11-24T06:00:00.123Z"),
+            ("<34>Nov 24 06:00:00 host su: x", "syslog", 0, "2026-11-24T06:00:00Z"),
+            ("2026-11-24  6:00:00 0 [Note] mariadbd", "iso", 0, "2026-11-24T06:00:00Z"),
+            ("2026-11-24 16:00:00 0 [Note] mariadbd", "iso", 0, "2026-11-24T16:00:00Z"),
+            ("2026-11-24 06:00:00.123 UTC [12] LOG:  x", "iso", 0, "2026-11-24T06:00:00.123Z"),
+            ("127.0.0.1:4 [24/Nov/2026:06:00:00.123] fe be/s 0/0/1 200", "clf", 1, "2026-11-24T06:00:00.123Z"),
+        ];
+        for (line, format, field, time) in cases {
+            let reference = Some(utc("2026-11-25T00:00:00Z"));
+            let reader = StampReader::detect(line.as_bytes(), None, Zone::Utc, reference);
+            let got = reader.map(|r| (r.format.name(), r.field, r.read(line.as_bytes())));
+            assert_eq!(got, Some((format.to_string(), field, Some(utc(time)))), "{line}");
+        }
+    }
+
+    #[test]
     fn year_less_stamps_take_the_most_recent_year_at_or_before_the_reference() {
         // Written 2026-11-22: a December line is from 2025, a November one from 2026.
         assert_eq!(detect("Dec 10 06:55:46 LabSZ sshd").map(|d| d.2), Some(utc("2025-12-10T06:55:46Z")));
@@ -782,6 +1033,8 @@ mod tests {
         let reader = reader.map(|r| (r.field, r.read(b"x 2026/11/22 14:05:00 y")));
         assert_eq!(reader, Some((1, Some(utc("2026-11-22T13:05:00Z")))));
         assert_eq!(Zone::parse("-07:00"), Ok(Zone::Fixed(-25_200)));
+        assert_eq!(Zone::parse("Mars"), Err(ZoneError("Mars".into())));
+        assert_eq!(Format::strftime(" "), Err(TimeFormatError::Empty));
         assert_eq!(Zone::parse("+0530"), Ok(Zone::Fixed(19_800)));
         assert!(Zone::parse("Europe/Paris").is_err());
         assert!(Format::strftime("%Q").is_err());

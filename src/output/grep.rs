@@ -21,6 +21,10 @@ pub struct RecordPrinter<'a> {
     show_path: bool,
     /// Print `--` between groups that do not follow each other (with context).
     separate: bool,
+    /// `-o`: print only the matching parts of matching records, one per line.
+    pub only_matching: bool,
+    /// JSON and logfmt records as time, level, message, then the other fields.
+    pub readable: bool,
     buf: Vec<u8>,
     /// Where the last printed record ended, to tell adjacent records from gaps.
     last_end: Option<(PathBuf, u64)>,
@@ -28,7 +32,29 @@ pub struct RecordPrinter<'a> {
 
 impl<'a> RecordPrinter<'a> {
     pub fn new(out: &'a Output, matcher: &'a Matcher, show_path: bool, separate: bool) -> Self {
-        RecordPrinter { out, matcher, show_path, separate, buf: Vec::with_capacity(FLUSH_AT * 2), last_end: None }
+        RecordPrinter {
+            out,
+            matcher,
+            show_path,
+            separate,
+            only_matching: false,
+            readable: false,
+            buf: Vec::with_capacity(FLUSH_AT * 2),
+            last_end: None,
+        }
+    }
+
+    /// One file name (`-l`), or a JSON line `{"type":"file","path":…}`.
+    pub fn file_name(&mut self, path: &std::path::Path) -> Result<()> {
+        if self.out.json {
+            let value = serde_json::json!({ "type": "file", "path": path.display().to_string() });
+            serde_json::to_writer(&mut self.buf, &value)
+                .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
+        } else {
+            self.buf.extend_from_slice(terminal_safe_bytes(path.as_os_str().as_encoded_bytes()).as_bytes());
+        }
+        self.buf.push(b'\n');
+        if self.buf.len() >= FLUSH_AT { self.flush() } else { Ok(()) }
     }
 
     /// Adds one record (a match or context); writes out when enough has gathered.
@@ -58,16 +84,22 @@ impl<'a> RecordPrinter<'a> {
     }
 
     fn text(&mut self, hit: &Hit) {
+        if self.only_matching {
+            self.parts(hit);
+            return;
+        }
         let adjacent = self.last_end.as_ref().is_some_and(|(p, end)| p == hit.path && *end == hit.offset);
         if self.separate && self.last_end.is_some() && !adjacent {
             self.buf.extend_from_slice(self.out.paint(Style::Dim, "--").as_bytes());
             self.buf.push(b'\n');
         }
         self.last_end = Some((hit.path.to_path_buf(), hit.offset + hit.text.len() as u64 + 1));
+        let rendered = if self.readable { readable(hit) } else { None };
+        let text = rendered.as_deref().map_or(hit.text, str::as_bytes);
         // Log lines are external text: made safe on a terminal and off it (a pipe to `less -R`
         // or a file someone will `cat` is a terminal later).
         let styled = self.out.colors_stdout();
-        for line in hit.text.split(|b| *b == b'\n') {
+        for line in text.split(|b| *b == b'\n') {
             if self.show_path {
                 let prefix = format!("{}{}", hit.path.display(), if hit.context { '-' } else { ':' });
                 self.buf.extend_from_slice(self.out.paint(Style::Cyan, &prefix).as_bytes());
@@ -80,6 +112,32 @@ impl<'a> RecordPrinter<'a> {
                 self.highlighted(line);
             }
             self.buf.push(b'\n');
+        }
+    }
+
+    /// `-o`: each match of a matching record on a line of its own; context records print nothing.
+    fn parts(&mut self, hit: &Hit) {
+        if hit.context {
+            return;
+        }
+        let styled = self.out.colors_stdout();
+        for line in hit.text.split(|b| *b == b'\n') {
+            let mut pos = 0;
+            while let Some((start, end)) = self.matcher.find_at(line, pos).filter(|(s, e)| e > s) {
+                if self.show_path {
+                    let prefix = format!("{}:", hit.path.display());
+                    self.buf.extend_from_slice(self.out.paint(Style::Cyan, &prefix).as_bytes());
+                }
+                if styled {
+                    self.buf.extend_from_slice(
+                        self.out.paint(Style::Red, &terminal_safe_bytes(&line[start..end])).as_bytes(),
+                    );
+                } else {
+                    self.buf.extend_from_slice(terminal_safe_bytes(&line[start..end]).as_bytes());
+                }
+                self.buf.push(b'\n');
+                pos = end;
+            }
         }
     }
 
@@ -105,6 +163,44 @@ impl<'a> RecordPrinter<'a> {
         }
         Ok(())
     }
+}
+
+/// Field names that say a structured record's level and message, in order of preference.
+const LEVEL_KEYS: [&str; 5] = ["level", "lvl", "severity", "levelname", "s"];
+const MESSAGE_KEYS: [&str; 6] = ["msg", "message", "MESSAGE", "log", "short_message", "event"];
+
+/// A JSON or logfmt record as `time LEVEL message key=value ...`; None for other records.
+fn readable(hit: &Hit) -> Option<String> {
+    let fields = crate::logsearch::fields::parse(hit.text)?;
+    let find = |keys: &[&str]| keys.iter().find_map(|k| fields.iter().position(|(name, _)| name == k));
+    let level = find(&LEVEL_KEYS);
+    let message = find(&MESSAGE_KEYS);
+    let is_time = |name: &str| {
+        let last = name.rsplit('.').next().unwrap_or(name);
+        crate::logsearch::keyed::TIME_KEYS.contains(&last) || crate::logsearch::keyed::TIME_KEYS.contains(&name)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(t) = hit.time {
+        parts.push(format_micros(t));
+    }
+    if let Some(i) = level {
+        parts.push(fields[i].1.to_uppercase());
+    }
+    if let Some(i) = message {
+        parts.push(fields[i].1.trim_end().to_string());
+    }
+    for (index, (name, value)) in fields.iter().enumerate() {
+        // Fields starting with `_` are the journal's own (`_BOOT_ID`, `__CURSOR`): noise here.
+        let journal_own = name.starts_with('_');
+        if Some(index) == level || Some(index) == message || journal_own || (hit.time.is_some() && is_time(name)) {
+            continue;
+        }
+        let quoted = value.is_empty() || value.contains([' ', '"', '=']);
+        parts.push(if quoted { format!("{name}={value:?}") } else { format!("{name}={value}") });
+    }
+    // The rest of a multi-line record (a stack trace under a JSON line) as written.
+    let rest = hit.text.iter().position(|b| *b == b'\n').map(|i| String::from_utf8_lossy(&hit.text[i..]));
+    Some(parts.join(" ") + rest.as_deref().unwrap_or(""))
 }
 
 /// RFC 3339, UTC, with as many fraction digits as needed.
