@@ -5,6 +5,7 @@ mod action;
 mod checks;
 mod command;
 mod logs;
+mod prepare;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -12,6 +13,7 @@ pub use action::{ActionRequest, run_action};
 pub use checks::{CheckRun, run_checks, run_prepared_checks};
 pub use command::{CommandRun, Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
+pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

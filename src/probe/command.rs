@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::ssh::{self, Remote};
 use super::{Failure, Observation, millis};
 use crate::exec::{self, Stream};
+use crate::ssh::{self, Remote};
 
 /// How much of each stream is kept: the tail is what tells.
 const KEEP: usize = 64 * 1024;

@@ -4,10 +4,9 @@
 use regex::Regex;
 use serde_json::Value;
 
-use super::compare::{Comparison, show_number};
 use super::{Check, Observation, Probe};
+use crate::expr::{Comparison, show_number, template};
 use crate::model::{Assertion, CheckStatus};
-use crate::runbook::template;
 
 /// Status codes wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,7 +331,7 @@ fn show_secs(secs: f64) -> String {
     }
     let sign = if secs < 0.0 { "-" } else { "" };
     let d = std::time::Duration::from_secs_f64(secs.abs());
-    format!("{sign}{}", super::compare::show_duration(d))
+    format!("{sign}{}", crate::expr::show_duration(d))
 }
 
 #[cfg(test)]
