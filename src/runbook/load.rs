@@ -102,7 +102,8 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
         Ok(file) => file,
         Err(err) => return Err(vec![yaml_problem(source, &err)]),
     };
-    let mut checker = Checker { source, problems: Vec::new(), env: template::environment() };
+    let check_kinds = file.observe.iter().filter_map(|c| Some((c.id.value.clone(), c.kind()?))).collect();
+    let mut checker = Checker { source, problems: Vec::new(), env: template::environment(), check_kinds };
     checker.check_file(&file);
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
@@ -176,6 +177,8 @@ struct Checker<'a> {
     source: &'a Source,
     problems: Vec<Problem>,
     env: minijinja::Environment<'static>,
+    /// Each check's probe, so that `checks.ID.observed.FIELD` can be held to what it observes.
+    check_kinds: BTreeMap<String, ProbeKind>,
 }
 
 impl Checker<'_> {
@@ -386,10 +389,28 @@ impl Checker<'_> {
                         message.push_str(&format!("; did you mean `checks.{close}`?"));
                     }
                     self.report(at, message);
+                } else if parts.next() == Some("observed")
+                    && let Some(field) = parts.next()
+                {
+                    self.observed_field(at, check, field);
                 }
             }
             _ => {}
         }
+    }
+
+    /// `checks.ID.observed.FIELD` reads only what that check's probe observes.
+    fn observed_field(&mut self, at: Location, check: &str, field: &str) {
+        let Some(kind) = self.check_kinds.get(check).copied() else { return };
+        if kind.observed().contains(&field) {
+            return;
+        }
+        let mut message = format!("unknown field `checks.{check}.observed.{field}`");
+        match did_you_mean(field, kind.observed().iter().copied()) {
+            Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+            None => message.push_str(&format!(" ({kind} checks observe: {})", kind.observed().join(", "))),
+        }
+        self.report(at, message);
     }
 
     fn command(&mut self, spec: &CommandSpec, vars: &BTreeSet<&str>, at: Location) {
@@ -627,6 +648,34 @@ mod tests {
             problems("title: t\nobserve:\n  - id: a\n    http: {url: u}\n    expect: {exit_code: 0, verified: true}\n");
         let at: Vec<(u64, u64)> = found.iter().map(|p| (p.line, p.column)).collect();
         assert_eq!(at, vec![(5, 25), (5, 38)], "{found:?}");
+    }
+
+    #[test]
+    fn a_when_reading_a_field_its_check_does_not_observe_is_reported_where_it_is_written() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: web\n    http: {url: u}\n  - id: disk\n    command: {run: [df]}\norient:\n  hypotheses:\n    - id: h\n      title: t\n      when: \"checks.web.observed.stauts == 503 or checks.disk.observed.exit_code != 0\"\n    - id: g\n      title: t\n      when: \"checks.disk.observed.status == 1\"\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].starts_with("r.yaml:11:13: unknown field `checks.web.observed.stauts`; did you mean `status`?"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].starts_with("r.yaml:14:13: unknown field `checks.disk.observed.status` (command checks observe: exit_code,"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn an_assert_may_read_every_field_its_probe_observes_and_no_other() {
+        let ok = problems(
+            "title: t\nobserve:\n  - id: cert\n    tls: {host: h}\n    assert: [\"leaf_expires_in_secs > 0 and chain_length >= 1\"]\n",
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let bad = problems("title: t\nobserve:\n  - id: port\n    tcp: {host: h, port: 1}\n    assert: [\"status == 200\"]\n");
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].message.contains("unknown name `status`"), "{bad:?}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod lifecycle;
 mod notify;
 mod postmortem;
 mod probe;
+mod probe_kinds;
 mod remote;
 mod run;
 mod runbook;
