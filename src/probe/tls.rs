@@ -95,9 +95,7 @@ fn system_verifier(provider: &Arc<rustls::crypto::CryptoProvider>) -> Result<Arc
     if roots.is_empty() {
         return Err(Untrusted::NoRoots);
     }
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
-        .build()
-        .map_err(Untrusted::Setup)
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider)).build().map_err(Untrusted::Setup)
 }
 
 pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observation {

@@ -662,7 +662,9 @@ mod tests {
             "{text:?}"
         );
         assert!(
-            text[1].starts_with("r.yaml:14:13: unknown field `checks.disk.observed.status` (command checks observe: exit_code,"),
+            text[1].starts_with(
+                "r.yaml:14:13: unknown field `checks.disk.observed.status` (command checks observe: exit_code,"
+            ),
             "{text:?}"
         );
     }
@@ -673,7 +675,9 @@ mod tests {
             "title: t\nobserve:\n  - id: cert\n    tls: {host: h}\n    assert: [\"leaf_expires_in_secs > 0 and chain_length >= 1\"]\n",
         );
         assert!(ok.is_empty(), "{ok:?}");
-        let bad = problems("title: t\nobserve:\n  - id: port\n    tcp: {host: h, port: 1}\n    assert: [\"status == 200\"]\n");
+        let bad = problems(
+            "title: t\nobserve:\n  - id: port\n    tcp: {host: h, port: 1}\n    assert: [\"status == 200\"]\n",
+        );
         assert_eq!(bad.len(), 1, "{bad:?}");
         assert!(bad[0].message.contains("unknown name `status`"), "{bad:?}");
     }
