@@ -3,6 +3,7 @@
 
 mod library;
 mod load;
+mod matching;
 mod orient;
 mod render;
 pub mod schema;
@@ -17,6 +18,7 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
 }
 
+pub use matching::{Matcher, best_fit, runbook_for_alert};
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use render::{RenderError, render_command, render_port, render_remote, render_text};
 pub use vars::{Vars, parse_var_args};
