@@ -2,25 +2,10 @@
 //! engine never import each other (what both need lives in the leaf `expr`, in `model` and in
 //! `ssh`; `ops::prepare` is the one place that turns a runbook's checks into probe checks).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
+use crate::harness::read;
+use crate::layout::rust_files;
 
 /// Each place a file under `src/<from>` names `crate::<to>` (directly or in a `crate::{...}`
 /// group), as `path:line`, comments left out.
@@ -29,8 +14,10 @@ fn imports_of(from: &str, to: &str) -> Vec<String> {
     let grouped = regex::Regex::new(&format!(r"\bcrate::\{{[^}}]*\b{to}\b")).expect("pattern");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(from);
     let mut found = Vec::new();
-    for file in rust_files(&root) {
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let mut files = rust_files(&root);
+    files.sort();
+    for file in files {
+        let text = read(&file);
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();
             if direct.is_match(code) || grouped.is_match(code) {
