@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod ssh;
 pub mod store;
 pub mod sync;
+pub mod text_file;
 pub mod time;
 pub mod walk;
 
