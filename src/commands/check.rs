@@ -6,10 +6,11 @@ use std::time::Duration;
 use crate::cli::{CheckArgs, ProbeCommand, ProbeOptions};
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
+use crate::expr::{Comparison, Unit};
 use crate::model::{CheckRecord, CheckStatus};
 use crate::ops;
 use crate::output::{Style, render_table, table};
-use crate::probe::{self, Check, Comparison, Expectations, HttpProbe, Probe, RunOptions, StatusWant, Unit};
+use crate::probe::{self, Check, Expectations, HttpProbe, Probe, RunOptions, StatusWant};
 use crate::runbook::{Catalog, Suggestion, Vars, did_you_mean, parse_status_class};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
@@ -98,7 +99,7 @@ fn render(ctx: &Context, records: &[CheckRecord]) -> Result<()> {
             r.probe.clone(),
             if r.summary.is_empty() { r.reason.clone() } else { format!("{} [{}]", r.summary, r.reason) },
             r.attempts.len().to_string(),
-            probe::compare::show_duration(Duration::from_millis(r.duration_ms)),
+            crate::expr::show_duration(Duration::from_millis(r.duration_ms)),
         ]);
     }
     ctx.out.data(&render_table(&t))?;
@@ -134,7 +135,7 @@ fn render_suggestions(ctx: &Context, suggestions: &[Suggestion]) -> Result<()> {
 
 /// `incident probe KIND ...`: one ad-hoc check.
 pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
-    let (id, probe, expect, options) = match command {
+    let (probe, expect, options) = match command {
         ProbeCommand::Http(a) => {
             let mut headers = Vec::new();
             for h in &a.headers {
@@ -168,11 +169,11 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
                 follow_redirects: !a.no_follow,
                 insecure: a.insecure,
             });
-            ("http", probe, expect, &a.options)
+            (probe, expect, &a.options)
         }
         ProbeCommand::Tcp(a) => {
             let (host, port) = host_port(&a.target, None)?;
-            ("tcp", Probe::Tcp { host, port }, Expectations::default(), &a.options)
+            (Probe::Tcp { host, port }, Expectations::default(), &a.options)
         }
         ProbeCommand::Dns(a) => {
             let record_type = a.record_type.to_ascii_uppercase();
@@ -180,7 +181,7 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
                 return Err(Error::usage(format!("--type {}: use A, AAAA, CNAME, MX or TXT", a.record_type)));
             }
             let expect = Expectations { answers_contain: a.answers.clone(), ..Default::default() };
-            ("dns", Probe::Dns { name: a.name.clone(), record_type, server: a.server.clone() }, expect, &a.options)
+            (Probe::Dns { name: a.name.clone(), record_type, server: a.server.clone() }, expect, &a.options)
         }
         ProbeCommand::Tls(a) => {
             let (host, port) = host_port(&a.target, Some(443))?;
@@ -191,7 +192,7 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
                 expiry_severity: Some(CheckStatus::Warning),
                 ..Default::default()
             };
-            ("tls", Probe::Tls { host, port, server_name: None }, expect, &a.options)
+            (Probe::Tls { host, port, server_name: None }, expect, &a.options)
         }
         ProbeCommand::Prometheus(a) => {
             let expect = Expectations {
@@ -199,13 +200,15 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
                 critical: a.critical.as_deref().map(|c| comparison("--critical", c, Unit::Number)).transpose()?,
                 ..Default::default()
             };
-            ("prometheus", Probe::Prometheus { url: a.url.clone(), query: a.query.clone() }, expect, &a.options)
+            (Probe::Prometheus { url: a.url.clone(), query: a.query.clone() }, expect, &a.options)
         }
         ProbeCommand::Cmd(a) => {
             let expect = Expectations { exit_code: Some(a.exit_code), ..Default::default() };
-            ("cmd", Probe::Command { argv: a.argv.clone(), remote: None }, expect, &a.options)
+            (Probe::Command { argv: a.argv.clone(), remote: None }, expect, &a.options)
         }
     };
+    // An ad-hoc check is named after its subcommand: `cmd`, not `command`.
+    let id = probe.kind().map_or("probe", |kind| kind.subcommand().unwrap_or(kind.name()));
     let (check, no_record) = adhoc_check(id, probe, expect, options)?;
     let incident = if no_record { None } else { incident_if_any(ctx)? };
     let masker = Masker::from_env(std::env::vars(), []);
@@ -248,7 +251,7 @@ fn adhoc_check(id: &str, probe: Probe, expect: Expectations, options: &ProbeOpti
             vars: minijinja::Value::UNDEFINED,
             timeout,
             retries: options.retries,
-            backoff: crate::runbook::DEFAULT_BACKOFF,
+            backoff: ops::DEFAULT_BACKOFF,
             severity: CheckStatus::Critical,
         },
         options.no_record,
@@ -277,5 +280,23 @@ fn host_port(text: &str, default_port: Option<u16>) -> Result<(String, u16)> {
         }
         None if !text.is_empty() => Ok((text.to_string(), default_port.ok_or_else(bad)?)),
         _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use crate::model::ProbeKind;
+
+    #[test]
+    fn every_probe_subcommand_is_in_the_kind_table_and_back() {
+        let cli = crate::cli::Cli::command();
+        let probe = cli.find_subcommand("probe").expect("incident probe");
+        let mut clap_names: Vec<&str> = probe.get_subcommands().map(clap::Command::get_name).collect();
+        let mut table_names: Vec<&str> = ProbeKind::ALL.into_iter().filter_map(ProbeKind::subcommand).collect();
+        clap_names.sort_unstable();
+        table_names.sort_unstable();
+        assert_eq!(clap_names, table_names);
     }
 }

@@ -133,7 +133,7 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
 }
 
 fn probe_of(check: &crate::runbook::schema::CheckSpec) -> &'static str {
-    check.probes().first().copied().unwrap_or("?")
+    check.kind().map_or("?", crate::model::ProbeKind::name)
 }
 
 /// Lints files and folders, or every runbook there is; prints each problem; exit 1 if any.

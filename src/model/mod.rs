@@ -7,6 +7,7 @@ mod event;
 mod ids;
 mod incident;
 mod items;
+mod probe_kind;
 mod vocab;
 
 pub use check::{Assertion, Attempt, CheckRecord, CheckStatus};
@@ -16,4 +17,5 @@ pub use incident::{
     AlertGroup, Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment,
 };
 pub use items::{change_field, effective_item, item_ref, renumberings};
+pub use probe_kind::{ProbeKind, kind_names};
 pub use vocab::{Phase, Priority, Severity, Status};

@@ -5,6 +5,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use super::prepare_check;
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
 use crate::exec;
@@ -12,7 +13,7 @@ use crate::model::{Body, CheckRecord, CheckStatus};
 use crate::output::{Output, Style};
 use crate::probe::{Engine, RunOptions};
 use crate::runbook::schema::{ActionSpec, CommandSpec};
-use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, prepare_check, render_command};
+use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, render_command};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -118,8 +119,9 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
     let render = |spec: &CommandSpec, what: &str| {
-        render_command(spec, &vars)
-            .map_err(|e| Error::runtime(format!("{what} of action {}: {}", action.id.value, vars.explain(e))))
+        render_command(spec, &vars).map_err(|e| {
+            Error::runtime(format!("{what} of action {}: {}", action.id.value, vars.explain(e.to_string())))
+        })
     };
     let command = render(&action.command, "the command")?;
     let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;
@@ -198,7 +200,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
         ctx.out.info(&format!("Verified: {summary}."));
         return Ok(0);
     }
-    ctx.out.warn(&format!("Verification failed within {}: {summary}", crate::probe::compare::show_duration(within)));
+    ctx.out.warn(&format!("Verification failed within {}: {summary}", crate::expr::show_duration(within)));
     match &rollback {
         Some(rollback) => {
             ctx.out.info(&ctx.out.paint_err(Style::Bold, "Rolling back:"));
@@ -303,7 +305,7 @@ fn run_step(
         Ok(outcome) => {
             let ok = outcome.exit_code == Some(0) && !outcome.timed_out;
             let what = if outcome.timed_out {
-                format!("timed out after {}, killed", crate::probe::compare::show_duration(timeout))
+                format!("timed out after {}, killed", crate::expr::show_duration(timeout))
             } else if let Some(code) = outcome.exit_code {
                 format!("exit {code}")
             } else {

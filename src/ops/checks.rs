@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use super::prepare_checks;
 use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{Body, CheckRecord};
 use crate::probe::{Check, Engine, RunOptions};
-use crate::runbook::{Runbook, Suggestion, Vars, prepare_checks, suggested_hypotheses};
+use crate::runbook::{Runbook, Suggestion, Vars, suggested_hypotheses};
 use crate::secrets::Masker;
 
 /// What a run of checks found.

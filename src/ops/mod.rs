@@ -6,6 +6,7 @@ mod alert;
 mod checks;
 mod command;
 mod logs;
+mod prepare;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ pub use alert::{ALERT_CHECKS_DEADLINE, AlertHandled, AlertOutcome, AlertOverride
 pub use checks::{CheckRun, run_checks, run_prepared_checks};
 pub use command::{CommandRun, Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
+pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::ssh::{self, Remote};
+use super::evaluate::{Expectations, Verdicts, excerpt, field, text};
 use super::{Failure, Observation, millis};
 use crate::exec::{self, Stream};
+use crate::ssh::{self, Remote};
 
 /// How much of each stream is kept: the tail is what tells.
 const KEEP: usize = 64 * 1024;
@@ -92,4 +93,34 @@ pub fn trim_output(observed: &mut Map<String, Value>) {
             *text = format!("…{}", &text[start..]);
         }
     }
+}
+
+/// The exit code (0 unless another is wanted), then what the output must hold.
+pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdicts) {
+    let code = seen.get("exit_code").and_then(Value::as_i64);
+    let want = e.exit_code.unwrap_or(0);
+    let shown = code.map_or_else(|| "none (killed by a signal)".to_string(), |c| c.to_string());
+    out.push(format!("exit_code == {want}"), shown, code == Some(i64::from(want)), "exit_code");
+    if let Some(needle) = &e.stdout_contains {
+        let stdout = text(seen, "stdout");
+        out.push(
+            format!("stdout contains {needle:?}"),
+            excerpt(&stdout),
+            stdout.contains(needle.as_str()),
+            "assertion",
+        );
+    }
+    if let Some(re) = &e.stdout_matches {
+        let stdout = text(seen, "stdout");
+        out.push(format!("stdout matches /{}/", re.as_str()), excerpt(&stdout), re.is_match(&stdout), "assertion");
+    }
+    if let Some(needle) = &e.stderr_contains {
+        let err = text(seen, "stderr");
+        out.push(format!("stderr contains {needle:?}"), excerpt(&err), err.contains(needle.as_str()), "assertion");
+    }
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    format!("exit {}", field(seen, "exit_code"))
 }

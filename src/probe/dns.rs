@@ -10,6 +10,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RecordType;
 use serde_json::{Map, Value};
 
+use super::evaluate::{Expectations, Verdicts, text};
 use super::{Failure, Observation, millis};
 
 pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout: Duration) -> Observation {
@@ -100,4 +101,26 @@ fn parse_server(text: &str) -> Option<SocketAddr> {
         return Some(addr);
     }
     text.trim_matches(['[', ']']).parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, 53))
+}
+
+/// The response code (NOERROR unless another is wanted), then the answers wanted.
+pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdicts) {
+    let rcode = text(seen, "rcode");
+    let want = e.rcode.clone().unwrap_or_else(|| "NOERROR".to_string());
+    out.push(format!("rcode == {want}"), rcode.clone(), rcode.eq_ignore_ascii_case(&want), "dns_rcode");
+    let answers: Vec<String> = seen
+        .get("answers")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    for wanted in &e.answers_contain {
+        let ok = answers.iter().any(|a| a.trim_end_matches('.') == wanted.trim_end_matches('.'));
+        out.push(format!("answers contain {wanted}"), format!("[{}]", answers.join(", ")), ok, "dns_answer");
+    }
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    let answers = seen.get("answers").and_then(Value::as_array).map_or(0, Vec::len);
+    format!("{answers} answer{}", if answers == 1 { "" } else { "s" })
 }

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::evaluate::{Expectations, StatusWant, Verdicts, excerpt, field, number, text};
 use super::{Failure, HttpProbe, Observation, millis};
 use crate::secrets::Masker;
 
@@ -141,5 +142,74 @@ fn classify(err: &reqwest::Error) -> Failure {
         Failure::critical("connect_error", chain)
     } else {
         Failure::critical("http_error", chain)
+    }
+}
+
+/// The status (2xx unless another is wanted), then the body, JSON paths and headers wanted.
+pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdicts) {
+    let status = number(seen, "status").unwrap_or(0.0) as u16;
+    // Without a stated expectation, a 2xx (after redirects) is what "up" means.
+    let want = e.status.clone().unwrap_or(StatusWant::Class(2));
+    out.push(format!("status {}", want.describe()), status.to_string(), want.holds(status), "http_status");
+    if let Some(needle) = &e.body_contains {
+        let body = text(seen, "body");
+        out.push(format!("body contains {needle:?}"), excerpt(&body), body.contains(needle.as_str()), "assertion");
+    }
+    if let Some(re) = &e.body_matches {
+        let body = text(seen, "body");
+        out.push(format!("body matches /{}/", re.as_str()), excerpt(&body), re.is_match(&body), "assertion");
+    }
+    for (path, wanted) in &e.json {
+        let got = seen.get("json").and_then(|j| json_path(j, path));
+        let shown = got.map_or_else(|| "missing".to_string(), Value::to_string);
+        let ok = got.is_some_and(|g| json_equal(g, wanted));
+        out.push(format!("json.{path} == {wanted}"), shown, ok, "assertion");
+    }
+    for (name, needle) in &e.headers {
+        let got = seen
+            .get("headers")
+            .and_then(Value::as_object)
+            .and_then(|h| h.get(&name.to_ascii_lowercase()))
+            .and_then(Value::as_str);
+        let ok = got.is_some_and(|g| g.contains(needle.as_str()));
+        out.push(format!("header.{name} contains {needle:?}"), got.unwrap_or("missing").to_string(), ok, "assertion");
+    }
+}
+
+/// `a.b.0.c` into a JSON document.
+fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').filter(|p| !p.is_empty()).try_fold(value, |v, part| match v {
+        Value::Object(map) => map.get(part),
+        Value::Array(items) => part.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+/// YAML `1` and JSON `1.0` are the same number; a wanted string matches a number's text.
+fn json_equal(got: &Value, wanted: &Value) -> bool {
+    match (got, wanted) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Number(a), Value::String(b)) | (Value::String(b), Value::Number(a)) => a.to_string() == *b,
+        _ => got == wanted,
+    }
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    let status = field(seen, "status");
+    format!("status {status} in {}ms", field(seen, "latency_ms"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_paths_reach_into_objects_and_arrays() {
+        let doc: Value = serde_json::json!({"checks": {"db": "up"}, "items": [{"n": 1}]});
+        assert_eq!(json_path(&doc, "checks.db"), Some(&Value::from("up")));
+        assert_eq!(json_path(&doc, "items.0.n"), Some(&Value::from(1)));
+        assert_eq!(json_path(&doc, "items.3.n"), None);
+        assert!(json_equal(&serde_json::json!(1.0), &serde_json::json!(1)));
     }
 }

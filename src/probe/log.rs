@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::evaluate::field;
 use super::{Failure, Observation};
 use crate::logsearch::{self, Flow, Matcher, Options, Pattern, Summary, Window, files};
 
@@ -86,4 +87,9 @@ pub(super) fn counting_options(since: Option<Duration>, now: DateTime<Utc>) -> O
         per_minute: true,
         ..Options::default()
     }
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    format!("{} matching", field(seen, "matches"))
 }

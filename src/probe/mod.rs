@@ -6,14 +6,12 @@
 //! same for `incident check` and `incident probe`. This module is the only user of tokio and reqwest.
 
 mod command;
-pub mod compare;
 mod dns;
 mod evaluate;
 mod http;
 mod log;
 mod prometheus;
 mod remote_log;
-pub mod ssh;
 mod tcp;
 mod tls;
 
@@ -23,13 +21,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-pub use compare::{Comparison, Unit};
 pub use evaluate::{Expectations, StatusWant};
-pub use ssh::Remote;
 
 use crate::error::{Error, Result};
-use crate::model::{Attempt, CheckRecord, CheckStatus};
+use crate::model::{Attempt, CheckRecord, CheckStatus, ProbeKind};
 use crate::secrets::Masker;
+use crate::ssh::Remote;
 
 /// What one check probes, with its templates already rendered.
 #[derive(Debug, Clone)]
@@ -71,7 +68,8 @@ pub enum Probe {
     },
     /// The check could not be prepared (a template failed): it is `unknown` without probing.
     Invalid {
-        kind: &'static str,
+        /// `None` only for a check that names no probe, which the loader refuses.
+        kind: Option<ProbeKind>,
         reason: &'static str,
         message: String,
     },
@@ -88,17 +86,17 @@ pub struct HttpProbe {
 }
 
 impl Probe {
-    /// The probe's kind as records name it.
-    pub fn kind(&self) -> &'static str {
+    /// The probe's kind (see the table in [`ProbeKind`]).
+    pub fn kind(&self) -> Option<ProbeKind> {
         match self {
-            Probe::Http(_) => "http",
-            Probe::Tcp { .. } => "tcp",
-            Probe::Dns { .. } => "dns",
-            Probe::Tls { .. } => "tls",
-            Probe::Command { .. } => "command",
-            Probe::Prometheus { .. } => "prometheus",
-            Probe::Log { .. } => "log",
-            Probe::Invalid { kind, .. } => kind,
+            Probe::Http(_) => Some(ProbeKind::Http),
+            Probe::Tcp { .. } => Some(ProbeKind::Tcp),
+            Probe::Dns { .. } => Some(ProbeKind::Dns),
+            Probe::Tls { .. } => Some(ProbeKind::Tls),
+            Probe::Command { .. } => Some(ProbeKind::Command),
+            Probe::Prometheus { .. } => Some(ProbeKind::Prometheus),
+            Probe::Log { .. } => Some(ProbeKind::Log),
+            Probe::Invalid { kind, .. } => *kind,
         }
     }
 
@@ -420,7 +418,7 @@ impl Engine {
         let record = CheckRecord {
             check: check.id.clone(),
             runbook: check.runbook.clone(),
-            probe: check.probe.kind().to_string(),
+            probe: check.probe.kind().map_or("unknown", ProbeKind::name).to_string(),
             status,
             reason,
             summary: masker.mask(&summary),
@@ -502,7 +500,7 @@ pub(crate) fn millis(d: Duration) -> u64 {
 }
 
 pub(crate) fn show_duration(d: Duration) -> String {
-    compare::show_duration(d)
+    crate::expr::show_duration(d)
 }
 
 /// The worst status of a run, for the exit code; `Ok` for none. A known `critical` outranks

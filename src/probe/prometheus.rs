@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::evaluate::{Expectations, Verdicts, field, number};
 use super::{Failure, Observation, millis};
+use crate::expr::show_number;
 
 pub async fn probe(client: &reqwest::Client, base: &str, query: &str, timeout: Duration) -> Observation {
     let base = base.trim_end_matches('/');
@@ -82,4 +84,16 @@ pub async fn probe(client: &reqwest::Client, base: &str, query: &str, timeout: D
         }
         None => Observation { observed, failure: Some(Failure::unknown("no_data", "the query returned no data")) },
     }
+}
+
+/// The value against `expect.value` (thresholds are graded for every kind that has a value).
+pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdicts) {
+    if let (Some(value), Some(want)) = (number(seen, "value"), &e.value) {
+        out.push(format!("value {want}"), show_number(value), want.holds(value), "threshold");
+    }
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    format!("value {}", field(seen, "value"))
 }

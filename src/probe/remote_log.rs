@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::log::observed_of;
-use super::ssh::{self, Remote};
 use super::{Failure, Observation};
 use crate::exec::{self, Stream, shell_join};
 use crate::logsearch::{self, Flow, Matcher, Pattern, Summary};
+use crate::ssh::{self, Remote};
 
 /// A log search as a runbook states it, for [`remote_probe`].
 #[derive(Debug, Clone)]

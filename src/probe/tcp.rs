@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use super::evaluate::field;
 use super::{Failure, Observation, millis};
 
 /// Tries each address the name resolves to, in order, as a client would; the first that
@@ -36,4 +37,9 @@ pub async fn probe(host: &str, port: u16) -> Observation {
     }
     let reason = if all_refused { "connect_refused" } else { "connect_error" };
     Observation::failed(Failure::critical(reason, failures.join("; ")))
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    format!("connected in {}ms", field(seen, "latency_ms"))
 }

@@ -13,12 +13,34 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde_json::{Map, Value};
 
+use super::evaluate::{Expectations, Verdicts, number, show_secs, text};
 use super::{Failure, Observation, millis};
+
+/// Why a chain is not trusted; recorded as `verify_error`.
+#[derive(Debug, Clone)]
+enum Untrusted {
+    /// The machine has no root certificates to verify against.
+    NoRoots,
+    /// The system's verifier could not be built.
+    Setup(rustls::client::VerifierBuilderError),
+    /// The system's verifier refused the chain.
+    Refused(rustls::Error),
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Untrusted::NoRoots => f.write_str("no trusted root certificates on this machine (install ca-certificates)"),
+            Untrusted::Setup(e) => e.fmt(f),
+            Untrusted::Refused(e) => e.fmt(f),
+        }
+    }
+}
 
 #[derive(Debug)]
 struct Inspecting {
-    real: Result<Arc<WebPkiServerVerifier>, String>,
-    verdict: Arc<Mutex<Option<Result<(), String>>>>,
+    real: Result<Arc<WebPkiServerVerifier>, Untrusted>,
+    verdict: Arc<Mutex<Option<Result<(), Untrusted>>>>,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
@@ -35,7 +57,7 @@ impl ServerCertVerifier for Inspecting {
             Ok(real) => real
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(Untrusted::Refused),
             Err(e) => Err(e.clone()),
         };
         *self.verdict.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(verdict);
@@ -66,16 +88,14 @@ impl ServerCertVerifier for Inspecting {
 }
 
 /// The system's verifier (roots from the system store, or `SSL_CERT_FILE`).
-fn system_verifier(provider: &Arc<rustls::crypto::CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, String> {
+fn system_verifier(provider: &Arc<rustls::crypto::CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, Untrusted> {
     let mut roots = rustls::RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(found.certs);
     if roots.is_empty() {
-        return Err("no trusted root certificates on this machine (install ca-certificates)".to_string());
+        return Err(Untrusted::NoRoots);
     }
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
-        .build()
-        .map_err(|e| e.to_string())
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider)).build().map_err(Untrusted::Setup)
 }
 
 pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observation {
@@ -170,7 +190,7 @@ pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observat
         }
         Some(Err(why)) => {
             observed.insert("verified".into(), Value::from(false));
-            observed.insert("verify_error".into(), Value::from(why));
+            observed.insert("verify_error".into(), Value::from(why.to_string()));
         }
         None => {
             observed.insert("verified".into(), Value::from(false));
@@ -178,4 +198,56 @@ pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observat
         }
     }
     Observation { observed, failure: None }
+}
+
+/// Trust (unless `verified: false`), expiry (an expired leaf always fails), then names.
+pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdicts) {
+    let verified = seen.get("verified").and_then(Value::as_bool).unwrap_or(false);
+    let want_verified = e.verified.unwrap_or(true);
+    if want_verified {
+        let why = text(seen, "verify_error");
+        let shown = if verified { "true".to_string() } else { format!("false: {why}") };
+        out.push("verified == true".to_string(), shown, verified, "tls_untrusted");
+    }
+    let leaf_secs = number(seen, "leaf_expires_in_secs").unwrap_or(f64::NEG_INFINITY);
+    // An expired leaf is critical whatever else was asked: nothing can use it.
+    let expired_reason = if leaf_secs <= 0.0 { "cert_expired" } else { "cert_expiry" };
+    if let Some(want) = &e.leaf_expires_in {
+        out.push(
+            format!("leaf_expires_in {want}"),
+            show_secs(leaf_secs),
+            want.holds(leaf_secs * 1000.0),
+            expired_reason,
+        );
+    } else if leaf_secs <= 0.0 {
+        out.push("leaf_expires_in > 0s".to_string(), show_secs(leaf_secs), false, "cert_expired");
+    }
+    if let Some(want) = &e.chain_expires_in {
+        let chain = number(seen, "chain_expires_in_secs").unwrap_or(f64::NEG_INFINITY);
+        out.push(format!("chain_expires_in {want}"), show_secs(chain), want.holds(chain * 1000.0), "cert_expiry");
+    }
+    for (key, needle) in [("subject", &e.subject_contains), ("issuer", &e.issuer_contains)] {
+        if let Some(needle) = needle {
+            let got = text(seen, key);
+            out.push(format!("{key} contains {needle:?}"), got.clone(), got.contains(needle.as_str()), "assertion");
+        }
+    }
+    if let Some(needle) = &e.san_contains {
+        let sans: Vec<&str> = seen
+            .get("sans")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        out.push(
+            format!("sans contain {needle:?}"),
+            format!("[{}]", sans.join(", ")),
+            sans.contains(&needle.as_str()),
+            "assertion",
+        );
+    }
+}
+
+/// What an `ok` says: the most telling figure.
+pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
+    format!("leaf expires in {}", show_secs(number(seen, "leaf_expires_in_secs").unwrap_or(0.0)))
 }

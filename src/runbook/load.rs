@@ -7,8 +7,8 @@ use std::fmt;
 use serde_saphyr::{Location, Spanned};
 
 use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, Text};
-use super::template;
-use crate::probe::compare::{Comparison, Unit};
+use crate::expr::{Comparison, Unit, template};
+use crate::model::{ProbeKind, kind_names};
 use crate::time::parse_duration;
 
 /// A runbook's text and where it came from (a path, or `builtin:NAME.yaml`).
@@ -68,52 +68,32 @@ impl Runbook {
     }
 }
 
-/// The probe kinds, in the order the format lists them.
-pub const PROBES: &[&str] = &["http", "tcp", "dns", "tls", "command", "prometheus", "log"];
-
-/// The fields of a check's result an `assert:` expression can read, by probe.
-fn observed_fields(probe: &str) -> &'static [&'static str] {
-    match probe {
-        "http" => &["status", "latency_ms", "headers", "body", "json"],
-        "tcp" => &["connected", "latency_ms"],
-        "dns" => &["answers", "rcode", "latency_ms"],
-        "tls" => &["leaf_expires_in_days", "chain_expires_in_days", "subject", "issuer", "sans", "verified"],
-        "command" => &["exit_code", "stdout", "stderr", "timed_out"],
-        "prometheus" => &["value", "series"],
-        "log" => &["matches"],
-        _ => &[],
-    }
-}
-
-/// Which probes each expectation applies to.
-fn expectations_of(expect: &Expect) -> Vec<(&'static str, &'static [&'static str], Location)> {
+/// The expectations a check writes, each with where it is written. Which probes each applies
+/// to is the [`ProbeKind`] table's to say.
+fn expectations_of(expect: &Expect) -> Vec<(&'static str, Location)> {
     let loc = |t: &Option<Text>| t.as_ref().map(|t| t.referenced);
-    let http: &[&str] = &["http"];
-    let cmd: &[&str] = &["command"];
-    let dns: &[&str] = &["dns"];
-    let tls: &[&str] = &["tls"];
-    let present: [(&'static str, &'static [&'static str], Option<Location>); 19] = [
-        ("status", http, expect.status.as_ref().map(|s| s.referenced)),
-        ("latency", &["http", "tcp", "dns"], loc(&expect.latency)),
-        ("body_contains", http, loc(&expect.body_contains)),
-        ("body_matches", http, loc(&expect.body_matches)),
-        ("json", http, expect.json.as_ref().map(|j| j.referenced)),
-        ("headers", http, expect.headers.values().next().map(|t| t.referenced)),
-        ("exit_code", cmd, expect.exit_code.as_ref().map(|e| e.referenced)),
-        ("stdout_contains", cmd, loc(&expect.stdout_contains)),
-        ("stdout_matches", cmd, loc(&expect.stdout_matches)),
-        ("stderr_contains", cmd, loc(&expect.stderr_contains)),
-        ("rcode", dns, loc(&expect.rcode)),
-        ("answers_contain", dns, expect.answers_contain.first().map(|t| t.referenced)),
-        ("leaf_expires_in", tls, loc(&expect.leaf_expires_in)),
-        ("chain_expires_in", tls, loc(&expect.chain_expires_in)),
-        ("subject_contains", tls, loc(&expect.subject_contains)),
-        ("issuer_contains", tls, loc(&expect.issuer_contains)),
-        ("san_contains", tls, loc(&expect.san_contains)),
-        ("verified", tls, expect.verified.as_ref().map(|v| v.referenced)),
-        ("value", &["prometheus"], loc(&expect.value)),
+    let present: [(&'static str, Option<Location>); 19] = [
+        ("status", expect.status.as_ref().map(|s| s.referenced)),
+        ("latency", loc(&expect.latency)),
+        ("body_contains", loc(&expect.body_contains)),
+        ("body_matches", loc(&expect.body_matches)),
+        ("json", expect.json.as_ref().map(|j| j.referenced)),
+        ("headers", expect.headers.values().next().map(|t| t.referenced)),
+        ("exit_code", expect.exit_code.as_ref().map(|e| e.referenced)),
+        ("stdout_contains", loc(&expect.stdout_contains)),
+        ("stdout_matches", loc(&expect.stdout_matches)),
+        ("stderr_contains", loc(&expect.stderr_contains)),
+        ("rcode", loc(&expect.rcode)),
+        ("answers_contain", expect.answers_contain.first().map(|t| t.referenced)),
+        ("leaf_expires_in", loc(&expect.leaf_expires_in)),
+        ("chain_expires_in", loc(&expect.chain_expires_in)),
+        ("subject_contains", loc(&expect.subject_contains)),
+        ("issuer_contains", loc(&expect.issuer_contains)),
+        ("san_contains", loc(&expect.san_contains)),
+        ("verified", expect.verified.as_ref().map(|v| v.referenced)),
+        ("value", loc(&expect.value)),
     ];
-    present.into_iter().filter_map(|(name, probes, at)| at.map(|at| (name, probes, at))).collect()
+    present.into_iter().filter_map(|(name, at)| at.map(|at| (name, at))).collect()
 }
 
 /// Parses and checks a runbook; `default_name` is the file stem.
@@ -122,7 +102,8 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
         Ok(file) => file,
         Err(err) => return Err(vec![yaml_problem(source, &err)]),
     };
-    let mut checker = Checker { source, problems: Vec::new(), env: template::environment() };
+    let check_kinds = file.observe.iter().filter_map(|c| Some((c.id.value.clone(), c.kind()?))).collect();
+    let mut checker = Checker { source, problems: Vec::new(), env: template::environment(), check_kinds };
     checker.check_file(&file);
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
@@ -196,6 +177,8 @@ struct Checker<'a> {
     source: &'a Source,
     problems: Vec<Problem>,
     env: minijinja::Environment<'static>,
+    /// Each check's probe, so that `checks.ID.observed.FIELD` can be held to what it observes.
+    check_kinds: BTreeMap<String, ProbeKind>,
 }
 
 impl Checker<'_> {
@@ -413,10 +396,28 @@ impl Checker<'_> {
                         message.push_str(&format!("; did you mean `checks.{close}`?"));
                     }
                     self.report(at, message);
+                } else if parts.next() == Some("observed")
+                    && let Some(field) = parts.next()
+                {
+                    self.observed_field(at, check, field);
                 }
             }
             _ => {}
         }
+    }
+
+    /// `checks.ID.observed.FIELD` reads only what that check's probe observes.
+    fn observed_field(&mut self, at: Location, check: &str, field: &str) {
+        let Some(kind) = self.check_kinds.get(check).copied() else { return };
+        if kind.observed().contains(&field) {
+            return;
+        }
+        let mut message = format!("unknown field `checks.{check}.observed.{field}`");
+        match did_you_mean(field, kind.observed().iter().copied()) {
+            Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+            None => message.push_str(&format!(" ({kind} checks observe: {})", kind.observed().join(", "))),
+        }
+        self.report(at, message);
     }
 
     fn command(&mut self, spec: &CommandSpec, vars: &BTreeSet<&str>, at: Location) {
@@ -434,13 +435,13 @@ impl Checker<'_> {
     }
 
     fn check_check(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
-        let present = check.probes();
+        let present = check.kinds();
         let probe = match present.as_slice() {
             [one] => *one,
             [] => {
                 self.report(
                     check.id.referenced,
-                    format!("check `{}` has no probe: add one of {}", check.id.value, PROBES.join(", ")),
+                    format!("check `{}` has no probe: add one of {}", check.id.value, kind_names(|_| true)),
                 );
                 return;
             }
@@ -451,7 +452,7 @@ impl Checker<'_> {
                         "check `{}` has {} probes ({}): one check, one probe",
                         check.id.value,
                         many.len(),
-                        many.join(", ")
+                        many.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
                     ),
                 );
                 return;
@@ -517,18 +518,19 @@ impl Checker<'_> {
             self.check_expect(expect, probe);
         }
         if let Some(thresholds) = &check.thresholds {
-            if !["prometheus", "log"].contains(&probe) {
+            if !probe.takes_thresholds() {
                 let at = thresholds
                     .warning
                     .as_ref()
                     .or(thresholds.critical.as_ref())
                     .map_or(check.id.referenced, |t| t.referenced);
-                self.report(at, format!("`thresholds` apply to prometheus and log checks, not {probe}"));
+                let which = kind_names(ProbeKind::takes_thresholds).replace(", ", " and ");
+                self.report(at, format!("`thresholds` apply to {which} checks, not {probe}"));
             }
             self.comparison(thresholds.warning.as_ref(), "warning", Unit::Number);
             self.comparison(thresholds.critical.as_ref(), "critical", Unit::Number);
         }
-        let mut roots: Vec<&str> = observed_fields(probe).to_vec();
+        let mut roots: Vec<&str> = probe.observed().to_vec();
         roots.push("vars");
         for assertion in &check.assert {
             self.expression(assertion, &roots, vars, None);
@@ -537,15 +539,16 @@ impl Checker<'_> {
 
     /// `host:` (and its `port:` and `identity:`) apply to command and log checks only, and
     /// `port:` and `identity:` only beside a `host:`. Returns the templates to check.
-    fn remote<'c>(&mut self, check: &'c CheckSpec, probe: &str) -> Vec<&'c Text> {
-        let remote_probe = ["command", "log"].contains(&probe);
+    fn remote<'c>(&mut self, check: &'c CheckSpec, probe: ProbeKind) -> Vec<&'c Text> {
+        let remote_probe = probe.runs_remotely();
+        let remote_kinds = kind_names(ProbeKind::runs_remotely).replace(", ", " and ");
         if let Some(host) = &check.host {
             if !remote_probe {
-                self.report(host.referenced, format!("`host` applies to command and log checks, not {probe}"));
+                self.report(host.referenced, format!("`host` applies to {remote_kinds} checks, not {probe}"));
             } else if !template::is_template(&host.value)
-                && let Err(e) = crate::probe::Remote::new(host.value.clone(), None, None)
+                && let Err(e) = crate::ssh::Remote::new(host.value.clone(), None, None)
             {
-                self.report(host.referenced, e);
+                self.report(host.referenced, e.to_string());
             }
         }
         let port_at = check.port.as_ref().map(|p| p.referenced);
@@ -555,7 +558,8 @@ impl Checker<'_> {
                 if check.host.is_none() {
                     self.report(at, format!("`{key}` is the ssh {key} of a `host`: add `host: user@HOST`"));
                 } else if !remote_probe {
-                    self.report(at, format!("`{key}` applies to command and log checks with a `host`, not {probe}"));
+                    let message = format!("`{key}` applies to {remote_kinds} checks with a `host`, not {probe}");
+                    self.report(at, message);
                 }
             }
         }
@@ -572,13 +576,11 @@ impl Checker<'_> {
         }
     }
 
-    fn check_expect(&mut self, expect: &Expect, probe: &str) {
-        for (name, probes, at) in expectations_of(expect) {
-            if !probes.contains(&probe) {
-                self.report(
-                    at,
-                    format!("`expect.{name}` does not apply to {probe} checks (only to {})", probes.join(", ")),
-                );
+    fn check_expect(&mut self, expect: &Expect, probe: ProbeKind) {
+        for (name, at) in expectations_of(expect) {
+            if !probe.expectations().contains(&name) {
+                let applies = kind_names(|kind| kind.expectations().contains(&name));
+                self.report(at, format!("`expect.{name}` does not apply to {probe} checks (only to {applies})"));
             }
         }
         if let Some(status) = &expect.status {
@@ -653,6 +655,38 @@ mod tests {
             problems("title: t\nobserve:\n  - id: a\n    http: {url: u}\n    expect: {exit_code: 0, verified: true}\n");
         let at: Vec<(u64, u64)> = found.iter().map(|p| (p.line, p.column)).collect();
         assert_eq!(at, vec![(5, 25), (5, 38)], "{found:?}");
+    }
+
+    #[test]
+    fn a_when_reading_a_field_its_check_does_not_observe_is_reported_where_it_is_written() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: web\n    http: {url: u}\n  - id: disk\n    command: {run: [df]}\norient:\n  hypotheses:\n    - id: h\n      title: t\n      when: \"checks.web.observed.stauts == 503 or checks.disk.observed.exit_code != 0\"\n    - id: g\n      title: t\n      when: \"checks.disk.observed.status == 1\"\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert!(
+            text[0].starts_with("r.yaml:11:13: unknown field `checks.web.observed.stauts`; did you mean `status`?"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].starts_with(
+                "r.yaml:14:13: unknown field `checks.disk.observed.status` (command checks observe: exit_code,"
+            ),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn an_assert_may_read_every_field_its_probe_observes_and_no_other() {
+        let ok = problems(
+            "title: t\nobserve:\n  - id: cert\n    tls: {host: h}\n    assert: [\"leaf_expires_in_secs > 0 and chain_length >= 1\"]\n",
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let bad = problems(
+            "title: t\nobserve:\n  - id: port\n    tcp: {host: h, port: 1}\n    assert: [\"status == 200\"]\n",
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].message.contains("unknown name `status`"), "{bad:?}");
     }
 
     #[test]

@@ -5,13 +5,14 @@ mod library;
 mod load;
 mod matching;
 mod orient;
-mod prepare;
+mod render;
 pub mod schema;
-pub mod template;
+/// Kept for `vars` and callers that name the language through the runbook.
+pub use crate::expr::template;
 mod vars;
 
 pub use library::{Catalog, Entry, Origin, SHIPPED};
-pub use load::{PROBES, Problem, Runbook, Source, did_you_mean, load, parse_status_class, summary_counts};
+pub use load::{Problem, Runbook, Source, did_you_mean, load, parse_status_class, summary_counts};
 /// `*.yaml` and `*.yml` files in a folder, sorted.
 pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
@@ -19,5 +20,5 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 pub use matching::{Matcher, best_fit, runbook_for_alert};
 pub use orient::{Suggestion, suggested_hypotheses};
-pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};
+pub use render::{RenderError, render_command, render_port, render_remote, render_text};
 pub use vars::{Vars, parse_var_args};

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Runbook, Vars, template};
+use super::{Runbook, Vars};
+use crate::expr::template;
 use crate::model::CheckRecord;
 
 /// A hypothesis whose `when` held.

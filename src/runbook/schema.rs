@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::model::ProbeKind;
+
 /// A string with the place in the file it came from.
 pub type Text = Spanned<String>;
 
@@ -149,18 +151,23 @@ pub struct CheckSpec {
 }
 
 impl CheckSpec {
-    /// The probes this check names, in `PROBES` order (a valid check names exactly one).
-    pub fn probes(&self) -> Vec<&'static str> {
+    /// The probes this check names, in the format's order (a valid check names exactly one).
+    pub fn kinds(&self) -> Vec<ProbeKind> {
         let present = [
-            self.http.is_some(),
-            self.tcp.is_some(),
-            self.dns.is_some(),
-            self.tls.is_some(),
-            self.command.is_some(),
-            self.prometheus.is_some(),
-            self.log.is_some(),
+            (ProbeKind::Http, self.http.is_some()),
+            (ProbeKind::Tcp, self.tcp.is_some()),
+            (ProbeKind::Dns, self.dns.is_some()),
+            (ProbeKind::Tls, self.tls.is_some()),
+            (ProbeKind::Command, self.command.is_some()),
+            (ProbeKind::Prometheus, self.prometheus.is_some()),
+            (ProbeKind::Log, self.log.is_some()),
         ];
-        present.iter().zip(super::PROBES).filter(|(on, _)| **on).map(|(_, name)| *name).collect()
+        present.into_iter().filter(|(_, on)| *on).map(|(kind, _)| kind).collect()
+    }
+
+    /// The probe of a check that names one (the first, if it wrongly names several).
+    pub fn kind(&self) -> Option<ProbeKind> {
+        self.kinds().first().copied()
     }
 }
 

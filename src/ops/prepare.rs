@@ -1,12 +1,15 @@
-//! Turning a runbook's checks into probe checks: templates rendered with the variables,
-//! expectations parsed. A template that fails makes its check `unknown`, not the whole run.
+//! Turning a runbook's checks into probe checks, the one place that knows both: templates
+//! rendered with the variables, expectations parsed. A template that fails makes its check `unknown`, not the whole run.
 
 use std::time::Duration;
 
-use super::schema::{CheckSpec, CommandSpec, StatusSet, Text};
-use super::{Runbook, Vars, template};
+use crate::expr::{Comparison, Unit};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Comparison, Expectations, HttpProbe, Probe, Remote, StatusWant, Unit};
+use crate::probe::{Check, Expectations, HttpProbe, Probe, StatusWant};
+use crate::runbook::schema::{CheckSpec, Expect, StatusSet, Text};
+use crate::runbook::{
+    RenderError, Runbook, Vars, parse_status_class, render_command, render_port, render_remote, render_text,
+};
 use crate::time::parse_duration;
 
 /// Used when neither the check nor the runbook's `defaults` say.
@@ -32,7 +35,9 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     };
     let probe = match render_probe(spec, vars) {
         Ok(probe) => probe,
-        Err(message) => Probe::Invalid { kind: probe_kind(spec), reason: "template", message: vars.explain(message) },
+        Err(error) => {
+            Probe::Invalid { kind: spec.kind(), reason: "template", message: vars.explain(error.to_string()) }
+        }
     };
     let mut expect = spec.expect.as_ref().map(convert_expect).unwrap_or_default();
     if let Some(thresholds) = &spec.thresholds {
@@ -56,105 +61,67 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     }
 }
 
-fn probe_kind(spec: &CheckSpec) -> &'static str {
-    spec.probes().first().copied().unwrap_or("unknown")
-}
-
-fn render(text: &Text, vars: &Vars) -> Result<String, String> {
-    template::render(&template::environment(), &text.value, &vars.context())
-        .map_err(|e| format!("{:?}: {e}", text.value))
-}
-
-fn render_port(port: &serde_saphyr::Spanned<super::schema::Scalar>, vars: &Vars) -> Result<u16, String> {
-    let text = port.value.to_text();
-    let rendered =
-        template::render(&template::environment(), &text, &vars.context()).map_err(|e| format!("{text:?}: {e}"))?;
-    rendered
-        .trim()
-        .parse::<u16>()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| format!("port {rendered:?} is not a port number"))
-}
-
-/// The argv of a command: `run` rendered word by word (never through a shell), or `shell`
-/// rendered with every variable shell-quoted and run as `sh -c`.
-pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, String> {
-    match (&spec.run, &spec.shell) {
-        (Some(argv), _) => argv.iter().map(|word| render(word, vars)).collect(),
-        (None, Some(script)) => {
-            let script = template::render(&template::environment(), &script.value, &vars.shell_context())
-                .map_err(|e| format!("{:?}: {e}", script.value))?;
-            Ok(vec!["sh".to_string(), "-c".to_string(), script])
-        }
-        (None, None) => Err("no command".to_string()),
-    }
-}
-
-fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, String> {
+fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, RenderError> {
     if let Some(http) = &spec.http {
         return Ok(Probe::Http(HttpProbe {
-            url: render(&http.url, vars)?,
-            method: http.method.as_ref().map(|m| render(m, vars)).transpose()?.unwrap_or_else(|| "GET".to_string()),
+            url: render_text(&http.url, vars)?,
+            method: http
+                .method
+                .as_ref()
+                .map(|m| render_text(m, vars))
+                .transpose()?
+                .unwrap_or_else(|| "GET".to_string()),
             headers: http
                 .headers
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), render(v, vars)?)))
-                .collect::<Result<_, String>>()?,
-            body: http.body.as_ref().map(|b| render(b, vars)).transpose()?,
+                .map(|(k, v)| Ok((k.clone(), render_text(v, vars)?)))
+                .collect::<Result<_, RenderError>>()?,
+            body: http.body.as_ref().map(|b| render_text(b, vars)).transpose()?,
             follow_redirects: http.follow_redirects.unwrap_or(true),
             insecure: http.insecure,
         }));
     }
     if let Some(tcp) = &spec.tcp {
-        return Ok(Probe::Tcp { host: render(&tcp.host, vars)?, port: render_port(&tcp.port, vars)? });
+        return Ok(Probe::Tcp { host: render_text(&tcp.host, vars)?, port: render_port(&tcp.port, vars)? });
     }
     if let Some(dns) = &spec.dns {
         return Ok(Probe::Dns {
-            name: render(&dns.name, vars)?,
+            name: render_text(&dns.name, vars)?,
             record_type: dns.record_type.as_ref().map_or_else(|| "A".to_string(), |t| t.value.to_ascii_uppercase()),
-            server: dns.server.as_ref().map(|s| render(s, vars)).transpose()?,
+            server: dns.server.as_ref().map(|s| render_text(s, vars)).transpose()?,
         });
     }
     if let Some(tls) = &spec.tls {
         return Ok(Probe::Tls {
-            host: render(&tls.host, vars)?,
+            host: render_text(&tls.host, vars)?,
             port: tls.port.as_ref().map(|p| render_port(p, vars)).transpose()?.unwrap_or(443),
-            server_name: tls.server_name.as_ref().map(|s| render(s, vars)).transpose()?,
+            server_name: tls.server_name.as_ref().map(|s| render_text(s, vars)).transpose()?,
         });
     }
     if let Some(command) = &spec.command {
         return Ok(Probe::Command { argv: render_command(command, vars)?, remote: render_remote(spec, vars)? });
     }
     if let Some(prom) = &spec.prometheus {
-        return Ok(Probe::Prometheus { url: render(&prom.url, vars)?, query: render(&prom.query, vars)? });
+        return Ok(Probe::Prometheus { url: render_text(&prom.url, vars)?, query: render_text(&prom.query, vars)? });
     }
     if let Some(log) = &spec.log {
         let since = log
             .since
             .as_ref()
-            .map(|t| crate::time::parse_duration(&t.value).map_err(|e| format!("since: {e}")))
+            .map(|t| parse_duration(&t.value).map_err(|reason| RenderError::Duration { key: "since", reason }))
             .transpose()?;
         return Ok(Probe::Log {
-            paths: vec![render(&log.path, vars)?],
+            paths: vec![render_text(&log.path, vars)?],
             pattern: log.pattern.value.clone(),
             ignore_case: log.ignore_case,
             since,
             remote: render_remote(spec, vars)?,
         });
     }
-    Err("the check has no probe".to_string())
+    Err(RenderError::NoProbe)
 }
 
-/// The host a check runs on through ssh, if it names one.
-fn render_remote(spec: &CheckSpec, vars: &Vars) -> Result<Option<Remote>, String> {
-    let Some(host) = &spec.host else { return Ok(None) };
-    let port = spec.port.as_ref().map(|p| render_port(p, vars)).transpose()?;
-    let identity = spec.identity.as_ref().map(|i| render(i, vars)).transpose()?;
-    Remote::new(render(host, vars)?, port, identity).map(Some)
-}
-
-fn convert_expect(e: &super::schema::Expect) -> Expectations {
+fn convert_expect(e: &Expect) -> Expectations {
     let cmp = |t: &Option<Text>, unit| t.as_ref().and_then(|t| Comparison::parse(&t.value, unit).ok());
     let text = |t: &Option<Text>| t.as_ref().map(|t| t.value.clone());
     let regex = |t: &Option<Text>| t.as_ref().and_then(|t| regex::Regex::new(&t.value).ok());
@@ -162,7 +129,7 @@ fn convert_expect(e: &super::schema::Expect) -> Expectations {
         status: e.status.as_ref().and_then(|s| match &s.value {
             StatusSet::One(code) => Some(StatusWant::Codes(vec![*code])),
             StatusSet::Many(codes) => Some(StatusWant::Codes(codes.clone())),
-            StatusSet::Class(class) => super::parse_status_class(class).map(StatusWant::Class),
+            StatusSet::Class(class) => parse_status_class(class).map(StatusWant::Class),
         }),
         latency: cmp(&e.latency, Unit::Duration),
         body_contains: text(&e.body_contains),

@@ -1,4 +1,5 @@
-//! Checks on another host, through the system `ssh` client: never a server of our own, and
+//! Commands on another host, through the system `ssh` client (remote `command` and `log`
+//! checks): never a server of our own, and
 //! always non-interactive (`BatchMode`), so a missing key fails at once instead of prompting.
 //!
 //! `ssh` joins the words after the host into one string that the remote login shell parses.
@@ -14,6 +15,32 @@ use crate::exec::shell_join;
 /// exiting 255 looks the same: a rare collision, reported as the connection failure).
 pub const SSH_FAILED: i32 = 255;
 
+/// Why a remote target is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteError {
+    /// Empty, starting with `-` (ssh would read an option), or holding whitespace or control characters.
+    BadHost(String),
+    /// Empty or holding control characters.
+    BadIdentity(String),
+}
+
+impl std::fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemoteError::BadHost(host) => write!(f, "host {host:?} is not a [user@]host"),
+            RemoteError::BadIdentity(key) => write!(f, "identity {key:?} is not a file name"),
+        }
+    }
+}
+
+impl std::error::Error for RemoteError {}
+
+impl From<RemoteError> for crate::error::Error {
+    fn from(err: RemoteError) -> Self {
+        crate::error::Error::usage(err.to_string())
+    }
+}
+
 /// Where a remote check runs: `user@host`, with an optional port and key file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
@@ -26,14 +53,14 @@ pub struct Remote {
 impl Remote {
     /// A remote target, refusing a host `ssh` would read as an option (`-oProxyCommand=...`)
     /// or that holds whitespace or control characters: a variable must not choose ssh's options.
-    pub fn new(host: String, port: Option<u16>, identity: Option<String>) -> Result<Remote, String> {
+    pub fn new(host: String, port: Option<u16>, identity: Option<String>) -> Result<Remote, RemoteError> {
         if host.is_empty() || host.starts_with('-') || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!("host {host:?} is not a [user@]host"));
+            return Err(RemoteError::BadHost(host));
         }
         if let Some(key) = &identity
             && (key.is_empty() || key.chars().any(char::is_control))
         {
-            return Err(format!("identity {key:?} is not a file name"));
+            return Err(RemoteError::BadIdentity(key.clone()));
         }
         Ok(Remote { host, port, identity })
     }

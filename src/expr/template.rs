@@ -2,8 +2,44 @@
 //! `when:` and `assert:` expressions.
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use minijinja::{Environment, UndefinedBehavior, Value};
+
+/// A template or expression that does not compile, or whose evaluation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExprError {
+    /// It does not parse: `checks.db.status ==`.
+    Syntax(String),
+    /// It parsed, but evaluating it failed: an undefined name, a filter given the wrong value.
+    Evaluation(String),
+}
+
+impl ExprError {
+    fn from_minijinja(err: &minijinja::Error) -> ExprError {
+        let text = describe_error(err);
+        match err.kind() {
+            minijinja::ErrorKind::SyntaxError => ExprError::Syntax(text),
+            _ => ExprError::Evaluation(text),
+        }
+    }
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExprError::Syntax(text) | ExprError::Evaluation(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for ExprError {}
+
+impl From<ExprError> for crate::error::Error {
+    fn from(err: ExprError) -> Self {
+        crate::error::Error::runtime(err.to_string())
+    }
+}
 
 /// The environment every runbook template and expression is compiled and run in.
 ///
@@ -44,29 +80,29 @@ pub fn is_template(text: &str) -> bool {
 }
 
 /// Renders a template string against `ctx`.
-pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, String> {
+pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, ExprError> {
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env.render_str(source, ctx).map_err(|e| describe_error(&e))
+    env.render_str(source, ctx).map_err(|e| ExprError::from_minijinja(&e))
 }
 
 /// Evaluates an expression to a truth value.
-pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, String> {
-    let compiled = env.compile_expression(expr).map_err(|e| describe_error(&e))?;
-    let value = compiled.eval(ctx).map_err(|e| describe_error(&e))?;
+pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, ExprError> {
+    let compiled = env.compile_expression(expr).map_err(|e| ExprError::from_minijinja(&e))?;
+    let value = compiled.eval(ctx).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(value.is_true())
 }
 
 /// Compiles a template and returns the dotted names it reads (`vars.base_url`), or the error.
-pub fn template_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, String> {
-    let template = env.template_from_str(source).map_err(|e| describe_error(&e))?;
+pub fn template_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, ExprError> {
+    let template = env.template_from_str(source).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(template.undeclared_variables(true).into_iter().collect())
 }
 
 /// Compiles an expression and returns the dotted names it reads (`checks.db.status`), or the error.
-pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, String> {
-    let expr = env.compile_expression(source).map_err(|e| describe_error(&e))?;
+pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, ExprError> {
+    let expr = env.compile_expression(source).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(expr.undeclared_variables(true).into_iter().collect())
 }
 

@@ -37,6 +37,38 @@ pub enum Unit {
     Number,
 }
 
+/// Why a comparison does not parse; each names the text as written and shows how to write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComparisonError {
+    /// A duration without an operator: "latency 300ms" says nothing.
+    NoOperator { text: String, example: &'static str },
+    /// The value after the operator is not a duration.
+    BadDuration { reason: String, example: &'static str },
+    /// The value after the operator is not a number.
+    NotANumber { text: String, example: &'static str },
+    /// `inf`, `NaN`.
+    NotFinite { text: String },
+}
+
+impl fmt::Display for ComparisonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ComparisonError::NoOperator { text, example } => write!(f, "{text:?} needs a comparison, e.g. {example}"),
+            ComparisonError::BadDuration { reason, example } => write!(f, "{reason}; write e.g. {example}"),
+            ComparisonError::NotANumber { text, example } => write!(f, "{text:?} is not a comparison like {example}"),
+            ComparisonError::NotFinite { text } => write!(f, "{text:?}: not a finite number"),
+        }
+    }
+}
+
+impl std::error::Error for ComparisonError {}
+
+impl From<ComparisonError> for crate::error::Error {
+    fn from(err: ComparisonError) -> Self {
+        crate::error::Error::usage(err.to_string())
+    }
+}
+
 /// `OP VALUE`, where VALUE is a duration or a number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
@@ -51,7 +83,7 @@ pub struct Comparison {
 impl Comparison {
     /// Parses `< 300ms` (unit Duration) or `> 0.05` (unit Number). A bare value means `==`
     /// for numbers; a duration needs its operator, since "latency 300ms" says nothing.
-    pub fn parse(text: &str, unit: Unit) -> Result<Comparison, String> {
+    pub fn parse(text: &str, unit: Unit) -> Result<Comparison, ComparisonError> {
         let trimmed = text.trim();
         let (op, rest) = [("<=", Op::Le), (">=", Op::Ge), ("==", Op::Eq), ("!=", Op::Ne), ("<", Op::Lt), (">", Op::Gt)]
             .iter()
@@ -64,14 +96,19 @@ impl Comparison {
         let value = match unit {
             Unit::Duration => {
                 if op.is_none() {
-                    return Err(format!("{text:?} needs a comparison, e.g. {example}"));
+                    return Err(ComparisonError::NoOperator { text: text.to_string(), example });
                 }
-                parse_duration(rest).map_err(|e| format!("{e}; write e.g. {example}"))?.as_secs_f64() * 1000.0
+                parse_duration(rest)
+                    .map_err(|e| ComparisonError::BadDuration { reason: e.to_string(), example })?
+                    .as_secs_f64()
+                    * 1000.0
             }
-            Unit::Number => rest.parse::<f64>().map_err(|_| format!("{text:?} is not a comparison like {example}"))?,
+            Unit::Number => {
+                rest.parse::<f64>().map_err(|_| ComparisonError::NotANumber { text: text.to_string(), example })?
+            }
         };
         if !value.is_finite() {
-            return Err(format!("{text:?}: not a finite number"));
+            return Err(ComparisonError::NotFinite { text: text.to_string() });
         }
         let op = op.unwrap_or(Op::Eq);
         Ok(Comparison { op, value, unit, text: format!("{} {}", op.as_str(), rest) })

@@ -1,0 +1,91 @@
+//! A runbook's strings rendered with its variables: the words of a command, a port, a remote
+//! host. A failure names the text as written, so the check or action can say what broke.
+
+use std::fmt;
+
+use serde_saphyr::Spanned;
+
+use super::Vars;
+use super::schema::{CheckSpec, CommandSpec, Scalar, Text};
+use crate::expr::{ExprError, template};
+use crate::ssh::{Remote, RemoteError};
+
+/// Why a runbook value could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// A template failed: the text as written, and why.
+    Template { text: String, error: ExprError },
+    /// A port that renders to no port number.
+    Port(String),
+    /// A `host:` or `identity:` that is not one once rendered.
+    Remote(RemoteError),
+    /// A duration that does not parse.
+    Duration { key: &'static str, reason: String },
+    /// A command with neither `run` nor `shell` (the loader refuses it before this).
+    NoCommand,
+    /// A check with no probe (the loader refuses it before this).
+    NoProbe,
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::Template { text, error } => write!(f, "{text:?}: {error}"),
+            RenderError::Port(rendered) => write!(f, "port {rendered:?} is not a port number"),
+            RenderError::Remote(error) => error.fmt(f),
+            RenderError::Duration { key, reason } => write!(f, "{key}: {reason}"),
+            RenderError::NoCommand => f.write_str("no command"),
+            RenderError::NoProbe => f.write_str("the check has no probe"),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+impl From<RemoteError> for RenderError {
+    fn from(error: RemoteError) -> Self {
+        RenderError::Remote(error)
+    }
+}
+
+impl From<RenderError> for crate::error::Error {
+    fn from(err: RenderError) -> Self {
+        crate::error::Error::runtime(err.to_string())
+    }
+}
+
+/// A string of the runbook with its variables in.
+pub fn render_text(text: &Text, vars: &Vars) -> Result<String, RenderError> {
+    template::render(&template::environment(), &text.value, &vars.context())
+        .map_err(|error| RenderError::Template { text: text.value.clone(), error })
+}
+
+/// A port, written bare (`8080`) or as a template.
+pub fn render_port(port: &Spanned<Scalar>, vars: &Vars) -> Result<u16, RenderError> {
+    let text = port.value.to_text();
+    let rendered = template::render(&template::environment(), &text, &vars.context())
+        .map_err(|error| RenderError::Template { text: text.clone(), error })?;
+    rendered.trim().parse::<u16>().ok().filter(|p| *p > 0).ok_or(RenderError::Port(rendered))
+}
+
+/// The argv of a command: `run` rendered word by word (never through a shell), or `shell`
+/// rendered with every variable shell-quoted and run as `sh -c`.
+pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, RenderError> {
+    match (&spec.run, &spec.shell) {
+        (Some(argv), _) => argv.iter().map(|word| render_text(word, vars)).collect(),
+        (None, Some(script)) => {
+            let script = template::render(&template::environment(), &script.value, &vars.shell_context())
+                .map_err(|error| RenderError::Template { text: script.value.clone(), error })?;
+            Ok(vec!["sh".to_string(), "-c".to_string(), script])
+        }
+        (None, None) => Err(RenderError::NoCommand),
+    }
+}
+
+/// The host a check runs on through ssh, if it names one (`host:`, `port:`, `identity:`).
+pub fn render_remote(check: &CheckSpec, vars: &Vars) -> Result<Option<Remote>, RenderError> {
+    let Some(host) = &check.host else { return Ok(None) };
+    let port = check.port.as_ref().map(|p| render_port(p, vars)).transpose()?;
+    let identity = check.identity.as_ref().map(|i| render_text(i, vars)).transpose()?;
+    Ok(Some(Remote::new(render_text(host, vars)?, port, identity)?))
+}
