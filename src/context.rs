@@ -1,13 +1,13 @@
 //! The validated configuration every command runs with, and the one way events are recorded.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
-use crate::model::{Body, Event, Incident, Phase};
+use crate::model::{Body, Event, Incident, Phase, new_event_id};
 use crate::output::Output;
 use crate::store::{IncidentDir, Repair, Store, TimelineRead};
 use crate::time::{self, Clock};
@@ -199,7 +199,12 @@ impl Context {
     /// `append`, `append_with` and `ops::open` (whose first event creates the timeline), and
     /// only once the events are on disk; it never fails the command.
     pub fn after_recorded(&self, dir: &IncidentDir, events: &[Event]) {
-        crate::notify::after_recorded(self, dir, events);
+        crate::notify::after_recorded(&self.notifier(), dir, events);
+    }
+
+    /// What `notify` needs of this context to queue and send.
+    pub fn notifier(&self) -> crate::notify::Notifier<'_> {
+        crate::notify::Notifier { store: &self.store, clock: &self.clock, webhooks: &self.notify, out: &self.out }
     }
 
     fn report_repair(&self, dir: &IncidentDir, repair: Option<Repair>) {
@@ -225,14 +230,6 @@ impl Context {
         self.out.info(&format!("Recorded at {} UTC{offset}: {}", event.ts.format("%H:%M:%S"), event.body.describe()));
         Ok(())
     }
-}
-
-/// Event ids: ULIDs, monotonic within this process so that one command's events sort in order.
-pub fn new_event_id() -> String {
-    static GENERATOR: OnceLock<Mutex<ulid::Generator>> = OnceLock::new();
-    let generator = GENERATOR.get_or_init(|| Mutex::new(ulid::Generator::new()));
-    let mut generator = generator.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
 }
 
 /// `git config user.name`, if git answers within a second (it never should take longer; if it

@@ -1,6 +1,7 @@
 //! Identifiers users type: incident ids and per-incident item ids (`H1`, `F1`).
 
 use std::fmt;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 
@@ -133,6 +134,15 @@ impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.kind.prefix(), self.number)
     }
+}
+
+/// Event ids: ULIDs, monotonic within this process so that one command's events sort in order.
+/// The one generator of event ids (the store's outbox and notify use it too).
+pub fn new_event_id() -> String {
+    static GENERATOR: OnceLock<Mutex<ulid::Generator>> = OnceLock::new();
+    let generator = GENERATOR.get_or_init(|| Mutex::new(ulid::Generator::new()));
+    let mut generator = generator.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
 }
 
 #[cfg(test)]

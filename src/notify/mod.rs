@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{Event, Incident};
+use crate::output::Output;
 use crate::secrets::Masker;
-use crate::store::{DamagedEntry, IncidentDir};
-use crate::time;
+use crate::store::{DamagedEntry, IncidentDir, Store};
+use crate::time::{self, Clock};
 
 /// How long a command may spend sending notifications, all of them together.
 pub const BUDGET: Duration = Duration::from_secs(2);
@@ -133,27 +133,37 @@ pub struct FlushReport {
     pub damaged: Vec<DamagedEntry>,
 }
 
+/// What sending needs from the command that records: the store (its outbox), the clock, the
+/// configured webhooks and where to warn. `Context::notifier` builds it; taking these rather
+/// than the `Context` keeps `notify` below `context` (no import cycle).
+pub struct Notifier<'a> {
+    pub store: &'a Store,
+    pub clock: &'a Clock,
+    pub webhooks: &'a [Webhook],
+    pub out: &'a Output,
+}
+
 /// Queues notifications for the events just recorded on `dir`, then sends what is due.
 ///
 /// Called by `Context` after the events are durably in the timeline, never before, so nothing
 /// is announced that was not recorded. It never fails the command: problems are warnings,
 /// and a delivery that could not be sent stays queued.
-pub fn after_recorded(ctx: &Context, dir: &IncidentDir, events: &[Event]) {
-    if ctx.notify.is_empty() {
+pub fn after_recorded(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) {
+    if notifier.webhooks.is_empty() {
         return;
     }
     if events.iter().any(|e| NOTIFIED_KINDS.contains(&e.body.kind()))
-        && let Err(err) = enqueue(ctx, dir, events)
+        && let Err(err) = enqueue(notifier, dir, events)
     {
-        ctx.out.warn(&format!("notifications not queued: {}", err.message));
+        notifier.out.warn(&format!("notifications not queued: {}", err.message));
     }
-    match flush(ctx, false) {
-        Ok(report) => warn_about(ctx, &report),
-        Err(err) => ctx.out.warn(&format!("notifications not sent: {}", err.message)),
+    match flush(notifier, false) {
+        Ok(report) => warn_about(notifier, &report),
+        Err(err) => notifier.out.warn(&format!("notifications not sent: {}", err.message)),
     }
 }
 
-fn enqueue(ctx: &Context, dir: &IncidentDir, events: &[Event]) -> Result<()> {
+fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) -> Result<()> {
     // The payload carries the incident's state, so this reads the whole timeline; it happens
     // only for the few events that notify, never for plain records.
     let read = dir.timeline().read()?;
@@ -162,11 +172,11 @@ fn enqueue(ctx: &Context, dir: &IncidentDir, events: &[Event]) -> Result<()> {
     if incident.drill {
         return Ok(());
     }
-    let now = ctx.clock.now();
+    let now = notifier.clock.now();
     for event in events {
-        for webhook in ctx.notify.iter().filter(|w| w.wants(event.body.kind())) {
+        for webhook in notifier.webhooks.iter().filter(|w| w.wants(event.body.kind())) {
             let delivery = Delivery {
-                id: crate::context::new_event_id(),
+                id: crate::model::new_event_id(),
                 webhook: webhook.name.clone(),
                 incident: dir.id.to_string(),
                 event: event.id.clone(),
@@ -177,7 +187,7 @@ fn enqueue(ctx: &Context, dir: &IncidentDir, events: &[Event]) -> Result<()> {
                 next_try: now,
                 last_error: None,
             };
-            ctx.store.outbox().put(&delivery.id, &delivery)?;
+            notifier.store.outbox().put(&delivery.id, &delivery)?;
         }
     }
     Ok(())
@@ -215,8 +225,8 @@ fn slack_escape(text: &str) -> String {
 }
 
 /// Every delivery in the outbox, oldest first, and the entries that could not be read.
-pub fn queue(ctx: &Context) -> Result<(Vec<Delivery>, Vec<DamagedEntry>)> {
-    ctx.store.outbox().list()
+pub fn queue(notifier: &Notifier<'_>) -> Result<(Vec<Delivery>, Vec<DamagedEntry>)> {
+    notifier.store.outbox().list()
 }
 
 /// Sends the queued deliveries that are due (all of them with `all`), within [`BUDGET`].
@@ -224,9 +234,9 @@ pub fn queue(ctx: &Context) -> Result<(Vec<Delivery>, Vec<DamagedEntry>)> {
 /// A 2xx removes the delivery; anything else (an error status, no answer in time, the URL's
 /// variable unset, the webhook gone from `incident.toml`) counts an attempt and sets the next
 /// try. Fails only when the outbox itself cannot be read.
-pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
+pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     let deadline = Instant::now() + BUDGET;
-    let outbox = ctx.store.outbox();
+    let outbox = notifier.store.outbox();
     let mut report = FlushReport::default();
     let (queued, damaged) = outbox.list::<Delivery>()?;
     report.damaged = damaged;
@@ -240,16 +250,16 @@ pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
     };
     // Re-read under the lock: the command that held it may have delivered some.
     let (queued, _) = outbox.list::<Delivery>()?;
-    let now = ctx.clock.now();
+    let now = notifier.clock.now();
     let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| all || d.next_try <= now);
     report.waiting = waiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
     due.truncate(MAX_PER_FLUSH);
 
-    let masker = masker(ctx);
+    let masker = masker(notifier);
     let mut requests = Vec::new();
     let mut outcomes: Vec<Option<std::result::Result<(), String>>> = Vec::with_capacity(due.len());
     for delivery in &due {
-        match url_for(ctx, &delivery.webhook) {
+        match url_for(notifier, &delivery.webhook) {
             Ok(url) => {
                 outcomes.push(None);
                 requests.push(send::Request {
@@ -285,8 +295,8 @@ pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
 }
 
 /// The URL of the webhook named `name`, from its environment variable.
-fn url_for(ctx: &Context, name: &str) -> std::result::Result<String, String> {
-    let Some(webhook) = ctx.notify.iter().find(|w| w.name == name) else {
+fn url_for(notifier: &Notifier<'_>, name: &str) -> std::result::Result<String, String> {
+    let Some(webhook) = notifier.webhooks.iter().find(|w| w.name == name) else {
         return Err(format!("no webhook named {name:?} in incident.toml"));
     };
     match std::env::var(&webhook.url_env) {
@@ -296,9 +306,9 @@ fn url_for(ctx: &Context, name: &str) -> std::result::Result<String, String> {
 }
 
 /// Masks the webhook URLs (and secret-named variables) in error text.
-fn masker(ctx: &Context) -> Masker {
-    let mut masker = Masker::from_env(std::env::vars(), ctx.notify.iter().map(|w| w.url_env.as_str()));
-    for webhook in &ctx.notify {
+fn masker(notifier: &Notifier<'_>) -> Masker {
+    let mut masker = Masker::from_env(std::env::vars(), notifier.webhooks.iter().map(|w| w.url_env.as_str()));
+    for webhook in notifier.webhooks {
         if let Ok(url) = std::env::var(&webhook.url_env) {
             masker.add(url.trim());
         }
@@ -313,12 +323,16 @@ fn backoff_secs(attempts: u32) -> i64 {
 }
 
 /// Tells the responder, in one line each, what did not go out.
-pub fn warn_about(ctx: &Context, report: &FlushReport) {
+pub fn warn_about(notifier: &Notifier<'_>, report: &FlushReport) {
     for damaged in &report.damaged {
-        ctx.out.warn(&format!("{}: unreadable outbox entry left in place: {}", damaged.path.display(), damaged.reason));
+        notifier.out.warn(&format!(
+            "{}: unreadable outbox entry left in place: {}",
+            damaged.path.display(),
+            damaged.reason
+        ));
     }
     for delivery in &report.failed {
-        ctx.out.warn(&format!(
+        notifier.out.warn(&format!(
             "notification of {} to {} not delivered: {}; queued, next try {} UTC (see `incident notify status`)",
             delivery.kind,
             delivery.webhook,

@@ -5,6 +5,7 @@ mod common;
 mod drill;
 mod grep;
 mod guarantees;
+mod layering;
 mod lifecycle;
 mod notify;
 mod postmortem;
