@@ -111,9 +111,7 @@ impl Context {
         }
         match self.store.current()? {
             Some(dir) => Ok(dir),
-            None => Err(Error::runtime(format!("no current incident in {}", self.store.root().display())).with_hint(
-                "open one with `incident open TITLE -s sev2`, or pick one with `incident use ID` or `-i ID` (see `incident list`)",
-            )),
+            None => Err(Error::no_current_incident(self.store.root())),
         }
     }
 

@@ -155,11 +155,11 @@ pub fn after_recorded(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Even
     if events.iter().any(|e| NOTIFIED_KINDS.contains(&e.body.kind()))
         && let Err(err) = enqueue(notifier, dir, events)
     {
-        notifier.out.warn(&format!("notifications not queued: {}", err.message));
+        notifier.out.warn(&format!("notifications not queued: {err}"));
     }
     match flush(notifier, false) {
         Ok(report) => warn_about(notifier, &report),
-        Err(err) => notifier.out.warn(&format!("notifications not sent: {}", err.message)),
+        Err(err) => notifier.out.warn(&format!("notifications not sent: {err}")),
     }
 }
 

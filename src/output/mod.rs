@@ -174,9 +174,9 @@ impl Output {
     pub fn error(&self, err: &Error) {
         let label = match err.kind {
             ErrorKind::Usage => "error (usage):",
-            ErrorKind::Runtime | ErrorKind::BrokenPipe => "error:",
+            _ => "error:",
         };
-        eprintln!("{} {}", self.paint_err(Style::Red, label), err.message);
+        eprintln!("{} {err}", self.paint_err(Style::Red, label));
         if let Some(hint) = &err.hint {
             eprintln!("{} {hint}", self.paint_err(Style::Cyan, "hint:"));
         }
@@ -189,7 +189,7 @@ fn paint(enabled: bool, style: Style, text: &str) -> String {
 
 fn stdout_error(err: io::Error) -> Error {
     if err.kind() == io::ErrorKind::BrokenPipe {
-        Error { kind: ErrorKind::BrokenPipe, message: "stdout closed".into(), hint: None }
+        Error::new(ErrorKind::BrokenPipe, "stdout closed")
     } else {
         Error::runtime(format!("cannot write to stdout: {err}"))
     }

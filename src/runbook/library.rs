@@ -107,7 +107,7 @@ impl Catalog {
                     Some(close) => format!("did you mean {close}? (`incident runbook list` shows them all)"),
                     None => "`incident runbook list` shows the runbooks there are".to_string(),
                 };
-                Err(Error::runtime(format!("no runbook named {name_or_path:?}")).with_hint(hint))
+                Err(Error::not_found(format!("no runbook named {name_or_path:?}")).with_hint(hint))
             }
         }
     }

@@ -32,7 +32,7 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     };
     let probe = match render_probe(spec, vars) {
         Ok(probe) => probe,
-        Err(message) => Probe::Invalid { kind: probe_kind(spec), reason: "template", message: vars.explain(message) },
+        Err(message) => Probe::Invalid { kind: probe_kind(spec), reason: "template", message },
     };
     let mut expect = spec.expect.as_ref().map(convert_expect).unwrap_or_default();
     if let Some(thresholds) = &spec.thresholds {
@@ -60,15 +60,21 @@ fn probe_kind(spec: &CheckSpec) -> &'static str {
     spec.probes().first().copied().unwrap_or("unknown")
 }
 
+/// A template's failure in words: how to give a variable without a value one, else the
+/// template and MiniJinja's message.
+fn explained(source: &str, err: &template::RenderError, vars: &Vars) -> String {
+    vars.explain(err).unwrap_or_else(|| format!("{source:?}: {err}"))
+}
+
 fn render(text: &Text, vars: &Vars) -> Result<String, String> {
     template::render(&template::environment(), &text.value, &vars.context())
-        .map_err(|e| format!("{:?}: {e}", text.value))
+        .map_err(|e| explained(&text.value, &e, vars))
 }
 
 fn render_port(port: &serde_saphyr::Spanned<super::schema::Scalar>, vars: &Vars) -> Result<u16, String> {
     let text = port.value.to_text();
     let rendered =
-        template::render(&template::environment(), &text, &vars.context()).map_err(|e| format!("{text:?}: {e}"))?;
+        template::render(&template::environment(), &text, &vars.context()).map_err(|e| explained(&text, &e, vars))?;
     rendered
         .trim()
         .parse::<u16>()
@@ -84,7 +90,7 @@ pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, St
         (Some(argv), _) => argv.iter().map(|word| render(word, vars)).collect(),
         (None, Some(script)) => {
             let script = template::render(&template::environment(), &script.value, &vars.shell_context())
-                .map_err(|e| format!("{:?}: {e}", script.value))?;
+                .map_err(|e| explained(&script.value, &e, vars))?;
             Ok(vec!["sh".to_string(), "-c".to_string(), script])
         }
         (None, None) => Err("no command".to_string()),

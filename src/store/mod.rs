@@ -122,7 +122,7 @@ impl Store {
     /// Fails with a usage error when the text cannot be an id, and with the known ids when it
     /// names none or several.
     pub fn find(&self, text: &str) -> Result<IncidentDir> {
-        let wanted = IncidentId::parse(text).map_err(Error::usage)?;
+        let wanted = IncidentId::parse(text).map_err(|e| Error::usage(e.to_string()))?;
         let ids = self.ids()?;
         if ids.contains(&wanted) {
             return Ok(self.dir(wanted));
@@ -130,7 +130,7 @@ impl Store {
         let matches: Vec<&IncidentId> = ids.iter().filter(|id| id.as_str().starts_with(wanted.as_str())).collect();
         match matches.as_slice() {
             [one] => Ok(self.dir((*one).clone())),
-            [] => Err(Error::runtime(format!("no incident {wanted} in {}", self.root.display()))
+            [] => Err(Error::not_found(format!("no incident {wanted} in {}", self.root.display()))
                 .with_hint(known_ids_hint(&ids))),
             many => Err(Error::usage(format!("{wanted} matches {} incidents", many.len()))
                 .with_hint(format!("say which: {}", join_ids(many.iter().copied())))),

@@ -128,7 +128,7 @@ impl Outbox {
 
     fn entry_path(&self, id: &str) -> Result<PathBuf> {
         if ulid::Ulid::from_string(id).is_err() {
-            return Err(Error::runtime(format!("{id:?} is not an outbox entry id")));
+            return Err(Error::internal(format!("{id:?} is not an outbox entry id")));
         }
         Ok(self.dir.join(format!("{id}.json")))
     }

@@ -216,7 +216,7 @@ fn offer_log_search(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()
                     ctx.out.info("Nothing matched in that window.");
                 }
             }
-            Err(e) => ctx.out.warn(&e.message),
+            Err(e) => ctx.out.warn(&e.to_string()),
         }
     }
     Ok(())
@@ -386,7 +386,7 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
                 Ok(_) => ctx.out.info("Not run. Choose another way, or nothing yet."),
                 Err(e) => {
                     let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
-                    ctx.out.warn(&format!("{}{hint}", e.message));
+                    ctx.out.warn(&format!("{e}{hint}"));
                 }
             }
             continue;
