@@ -310,9 +310,9 @@ fn read_config(path: &Path) -> Result<Config> {
                 (before.matches('\n').count() + 1, before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1)
             })
             .unwrap_or((1, 1));
-        Error::runtime(format!("{}:{line}:{column}: {}", path.display(), e.message()))
+        Error::config(format!("{}:{line}:{column}: {}", path.display(), e.message()))
     })?;
-    crate::notify::validate(&config.notify).map_err(|e| Error::runtime(format!("{}: {e}", path.display())))?;
+    crate::notify::validate(&config.notify).map_err(|e| Error::config(format!("{}: {e}", path.display())))?;
     Ok(config)
 }
 

@@ -64,20 +64,62 @@ pub fn format_duration(delta: Duration) -> String {
     }
 }
 
+/// Why text is not a duration or a time. Each holds the text as typed; callers add the flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    EmptyDuration,
+    NotADuration(String),
+    NumberTooLarge(String),
+    MissingUnit(String),
+    UnknownUnit {
+        text: String,
+        unit: String,
+    },
+    DurationTooLarge(String),
+    TooFarBack(String),
+    NotATime(String),
+    /// A local time skipped by a daylight-saving change.
+    LocalGap(String),
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeError::EmptyDuration => write!(f, "empty duration"),
+            TimeError::NotADuration(text) => {
+                write!(f, "{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)")
+            }
+            TimeError::NumberTooLarge(text) => write!(f, "{text:?}: number too large"),
+            TimeError::MissingUnit(text) => write!(f, "{text:?} needs a unit: ms, s, m, h or d"),
+            TimeError::UnknownUnit { text, unit } => {
+                write!(f, "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)")
+            }
+            TimeError::DurationTooLarge(text) => write!(f, "{text:?}: duration too large"),
+            TimeError::TooFarBack(text) => write!(f, "{text:?} is too far back"),
+            TimeError::NotATime(text) => {
+                write!(f, "{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)")
+            }
+            TimeError::LocalGap(text) => write!(f, "{text:?} does not exist in the local time zone (a DST gap)"),
+        }
+    }
+}
+
+impl std::error::Error for TimeError {}
+
 /// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("empty duration".into());
+        return Err(TimeError::EmptyDuration);
     }
     let mut total = std::time::Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)"));
+            return Err(TimeError::NotADuration(text.to_string()));
         }
-        let value: u64 = rest[..digits].parse().map_err(|_| format!("{text:?}: number too large"))?;
+        let value: u64 = rest[..digits].parse().map_err(|_| TimeError::NumberTooLarge(text.to_string()))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -88,10 +130,10 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
             "m" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            "" => return Err(format!("{text:?} needs a unit: ms, s, m, h or d")),
-            other => return Err(format!("{text:?}: unknown unit {other:?} (use ms, s, m, h or d)")),
+            "" => return Err(TimeError::MissingUnit(text.to_string())),
+            other => return Err(TimeError::UnknownUnit { text: text.to_string(), unit: other.to_string() }),
         };
-        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| format!("{text:?}: duration too large"))?;
+        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| TimeError::DurationTooLarge(text.to_string()))?;
         total += std::time::Duration::from_millis(millis);
     }
     Ok(total)
@@ -102,13 +144,13 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// - `2026-11-22 14:05[:SS]` (local)
 /// - `14:05[:SS]` (local): the most recent such time at or before now
 /// - `-10m` or `10m ago`: that long before now
-pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     let text = text.trim();
     let relative = text.strip_prefix('-').or_else(|| text.strip_suffix(" ago").map(str::trim));
     if let Some(dur) = relative {
         let dur = parse_duration(dur)?;
-        let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
-        return now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"));
+        let dur = Duration::from_std(dur).map_err(|_| TimeError::DurationTooLarge(text.to_string()))?;
+        return now.checked_sub_signed(dur).ok_or_else(|| TimeError::TooFarBack(text.to_string()));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -136,27 +178,27 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
             return Ok(if candidate > now { candidate - Duration::days(1) } else { candidate });
         }
     }
-    Err(format!("{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"))
+    Err(TimeError::NotATime(text.to_string()))
 }
 
 /// Parses the start or end of a search window: a bare duration (`15m`, `1h30m`) means that long
 /// before now; anything else is read as by [`parse_time`].
-pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     match parse_duration(text) {
         Ok(dur) => {
-            let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
-            now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))
+            let dur = Duration::from_std(dur).map_err(|_| TimeError::DurationTooLarge(text.to_string()))?;
+            now.checked_sub_signed(dur).ok_or_else(|| TimeError::TooFarBack(text.to_string()))
         }
         Err(_) => parse_time(text, now),
     }
 }
 
-fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, String> {
+fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, TimeError> {
     Local
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text:?} does not exist in the local time zone (a DST gap)"))
+        .ok_or_else(|| TimeError::LocalGap(text.to_string()))
 }
 
 /// Serde helpers: timestamps as RFC 3339 UTC with milliseconds.

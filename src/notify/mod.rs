@@ -69,33 +69,92 @@ impl Webhook {
 }
 
 /// Checks the webhooks of `incident.toml`: names present and unique, variables named, event
-/// kinds known. The message says what is wrong, for the caller to place in the file.
-pub fn validate(webhooks: &[Webhook]) -> std::result::Result<(), String> {
+/// kinds known. The error says what is wrong, for the caller to place in the file.
+pub fn validate(webhooks: &[Webhook]) -> std::result::Result<(), WebhookError> {
     for (i, webhook) in webhooks.iter().enumerate() {
+        let name = || webhook.name.clone();
         if webhook.name.trim().is_empty() {
-            return Err(format!("notify #{}: `name` is empty", i + 1));
+            return Err(WebhookError::EmptyName { number: i + 1 });
         }
         if webhooks[..i].iter().any(|w| w.name == webhook.name) {
-            return Err(format!("notify {:?}: two webhooks have this name", webhook.name));
+            return Err(WebhookError::DuplicateName(name()));
         }
         if webhook.url_env.trim().is_empty() {
-            return Err(format!(
-                "notify {:?}: `url_env` is empty (name the variable that holds the URL)",
-                webhook.name
-            ));
+            return Err(WebhookError::EmptyUrlEnv(name()));
         }
-        for kind in webhook.events.iter().flatten() {
-            if !NOTIFIED_KINDS.contains(&kind.as_str()) {
-                return Err(format!(
-                    "notify {:?}: unknown event {kind:?} (known: {})",
-                    webhook.name,
-                    NOTIFIED_KINDS.join(", ")
-                ));
-            }
+        if let Some(kind) = webhook.events.iter().flatten().find(|k| !NOTIFIED_KINDS.contains(&k.as_str())) {
+            return Err(WebhookError::UnknownEvent { webhook: name(), kind: kind.clone() });
         }
     }
     Ok(())
 }
+
+/// What is wrong with a `[[notify]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookError {
+    /// The `number`th webhook (from 1) has no name.
+    EmptyName {
+        number: usize,
+    },
+    DuplicateName(String),
+    EmptyUrlEnv(String),
+    UnknownEvent {
+        webhook: String,
+        kind: String,
+    },
+}
+
+impl std::fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WebhookError::EmptyName { number } => write!(f, "notify #{number}: `name` is empty"),
+            WebhookError::DuplicateName(name) => write!(f, "notify {name:?}: two webhooks have this name"),
+            WebhookError::EmptyUrlEnv(name) => {
+                write!(f, "notify {name:?}: `url_env` is empty (name the variable that holds the URL)")
+            }
+            WebhookError::UnknownEvent { webhook, kind } => {
+                write!(f, "notify {webhook:?}: unknown event {kind:?} (known: {})", NOTIFIED_KINDS.join(", "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {}
+
+/// Why a delivery was not delivered this time (it stays queued; the text, masked, is kept as
+/// its `last_error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// The outbox names a webhook `incident.toml` no longer has.
+    UnknownWebhook(String),
+    /// The variable that holds the webhook's URL is unset or empty.
+    UrlUnset(String),
+    /// The HTTP client could not be set up.
+    Setup(String),
+    /// No answer within the budget.
+    NoAnswer,
+    /// Never handed to the sender (a bug if it happens; the delivery stays queued).
+    NotSent,
+    /// An answer other than 2xx.
+    Status(u16),
+    /// The connection or the request failed (the message has the causes, never the URL).
+    Transport(String),
+}
+
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeliveryError::UnknownWebhook(name) => write!(f, "no webhook named {name:?} in incident.toml"),
+            DeliveryError::UrlUnset(var) => write!(f, "{var} is not set (it holds the webhook's URL)"),
+            DeliveryError::Setup(why) | DeliveryError::Transport(why) => f.write_str(why),
+            DeliveryError::NoAnswer => write!(f, "no answer within {}s", BUDGET.as_secs()),
+            DeliveryError::Status(code) => write!(f, "HTTP {code}"),
+            DeliveryError::NotSent => write!(f, "not sent"),
+        }
+    }
+}
+
+impl std::error::Error for DeliveryError {}
 
 /// One notification waiting in the outbox: what to send to which webhook, and how it went.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -257,7 +316,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
 
     let masker = masker(notifier);
     let mut requests = Vec::new();
-    let mut outcomes: Vec<Option<std::result::Result<(), String>>> = Vec::with_capacity(due.len());
+    let mut outcomes: Vec<Option<std::result::Result<(), DeliveryError>>> = Vec::with_capacity(due.len());
     for delivery in &due {
         match url_for(notifier, &delivery.webhook) {
             Ok(url) => {
@@ -269,7 +328,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
                     idempotency_key: delivery.id.clone(),
                 });
             }
-            Err(message) => outcomes.push(Some(Err(message))),
+            Err(why) => outcomes.push(Some(Err(why))),
         }
     }
     for (index, result) in send::post_all(requests, deadline) {
@@ -277,14 +336,14 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     }
 
     for (mut delivery, outcome) in due.into_iter().zip(outcomes) {
-        match outcome.unwrap_or_else(|| Err("not sent".to_string())) {
+        match outcome.unwrap_or(Err(DeliveryError::NotSent)) {
             Ok(()) => {
                 outbox.remove(&delivery.id)?;
                 report.delivered.push(delivery);
             }
-            Err(message) => {
+            Err(why) => {
                 delivery.attempts += 1;
-                delivery.last_error = Some(masker.mask(&message));
+                delivery.last_error = Some(masker.mask(&why.to_string()));
                 delivery.next_try = now + chrono::Duration::seconds(backoff_secs(delivery.attempts));
                 outbox.put(&delivery.id, &delivery)?;
                 report.failed.push(delivery);
@@ -295,13 +354,13 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
 }
 
 /// The URL of the webhook named `name`, from its environment variable.
-fn url_for(notifier: &Notifier<'_>, name: &str) -> std::result::Result<String, String> {
+fn url_for(notifier: &Notifier<'_>, name: &str) -> std::result::Result<String, DeliveryError> {
     let Some(webhook) = notifier.webhooks.iter().find(|w| w.name == name) else {
-        return Err(format!("no webhook named {name:?} in incident.toml"));
+        return Err(DeliveryError::UnknownWebhook(name.to_string()));
     };
     match std::env::var(&webhook.url_env) {
         Ok(url) if !url.trim().is_empty() => Ok(url.trim().to_string()),
-        _ => Err(format!("{} is not set (it holds the webhook's URL)", webhook.url_env)),
+        _ => Err(DeliveryError::UrlUnset(webhook.url_env.clone())),
     }
 }
 
