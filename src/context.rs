@@ -54,8 +54,7 @@ pub struct Loaded {
 impl Context {
     pub fn from_args(global: &GlobalArgs) -> Result<Self> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let no_color = env("NO_COLOR").is_some();
-        let out = Output::new(global.json, global.color, global.quiet, global.verbose, no_color);
+        let out = Output::new(global.json, global.color, global.quiet, global.verbose);
         let clock = Clock::new(env("INCIDENT_NOW").as_deref())?;
         let now = clock.now();
         let at = match &global.at {

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod trust;
 pub mod walk;
 
 use std::ffi::OsString;
@@ -45,8 +46,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let ctx = match Context::from_args(&cli.global) {
         Ok(ctx) => ctx,
         Err(err) => {
-            let out =
-                output::Output::new(false, cli.global.color, false, false, std::env::var_os("NO_COLOR").is_some());
+            let out = output::Output::new(false, cli.global.color, false, false);
             out.error(&err);
             return ExitCode::from(err.exit_code());
         }

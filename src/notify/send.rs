@@ -23,19 +23,16 @@ pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize,
     }
     let indexes: Vec<usize> = requests.iter().map(|r| r.index).collect();
     let fail_all = |why: String| indexes.iter().map(|&i| (i, Err(DeliveryError::Setup(why.clone())))).collect();
-    // reqwest needs a process-wide crypto provider; a second install fails harmlessly.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail_all(format!("cannot start sending: {e}")),
     };
     let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-    let client = match reqwest::Client::builder()
+    let client = match crate::trust::http_client_builder()
         // A redirect would send the payload somewhere the configuration did not name.
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(remaining)
         .timeout(remaining)
-        .user_agent(concat!("incident/", env!("CARGO_PKG_VERSION")))
         .build()
     {
         Ok(client) => client,

@@ -62,7 +62,7 @@ enum Step {
 pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     require_terminal("the walk")?;
     let _guard = InterruptGuard::install();
-    let prompter = Prompter::new(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    let prompter = Prompter::new(ctx.out.colors_stderr());
     let loaded = ctx.load_dir(dir.clone())?;
     if loaded.incident.status == Status::Resolved {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
