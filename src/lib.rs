@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod context;
 pub mod drill;
 pub mod error;
