@@ -16,6 +16,7 @@ pub mod ops;
 pub mod output;
 pub mod postmortem;
 pub mod probe;
+pub mod receive;
 pub mod runbook;
 pub mod secrets;
 pub mod store;
