@@ -5,6 +5,7 @@
 mod harness;
 
 mod alerts;
+mod config;
 mod drill;
 mod grep;
 mod guarantees;
