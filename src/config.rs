@@ -62,7 +62,7 @@ impl ConfigFile {
 
     /// Reads and checks the file at `path`.
     pub fn read(path: &Path) -> Result<ConfigFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, &e))?;
+        let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read", path, &e))?;
         let config: Config = toml::from_str(&text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |span| line_column(&text, span.start));
             Error::config(format!("{}:{line}:{column}: {}", path.display(), e.message()))

@@ -21,6 +21,7 @@ pub mod runbook;
 pub mod secrets;
 pub mod store;
 pub mod sync;
+pub mod text_file;
 pub mod time;
 pub mod trust;
 pub mod walk;

@@ -64,62 +64,25 @@ pub fn format_duration(delta: Duration) -> String {
     }
 }
 
-/// Why text is not a duration or a time. Each holds the text as typed; callers add the flag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TimeError {
-    EmptyDuration,
-    NotADuration(String),
-    NumberTooLarge(String),
-    MissingUnit(String),
-    UnknownUnit {
-        text: String,
-        unit: String,
-    },
-    DurationTooLarge(String),
-    TooFarBack(String),
-    NotATime(String),
-    /// A local time skipped by a daylight-saving change.
-    LocalGap(String),
-}
+/// How far from now a time typed by a user may be, and how long a duration may be: anything
+/// past it is a typo (or an attack on the arithmetic that follows), never an incident.
+const SANE_SPAN_DAYS: u64 = 10 * 366;
 
-impl std::fmt::Display for TimeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TimeError::EmptyDuration => write!(f, "empty duration"),
-            TimeError::NotADuration(text) => {
-                write!(f, "{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)")
-            }
-            TimeError::NumberTooLarge(text) => write!(f, "{text:?}: number too large"),
-            TimeError::MissingUnit(text) => write!(f, "{text:?} needs a unit: ms, s, m, h or d"),
-            TimeError::UnknownUnit { text, unit } => {
-                write!(f, "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)")
-            }
-            TimeError::DurationTooLarge(text) => write!(f, "{text:?}: duration too large"),
-            TimeError::TooFarBack(text) => write!(f, "{text:?} is too far back"),
-            TimeError::NotATime(text) => {
-                write!(f, "{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)")
-            }
-            TimeError::LocalGap(text) => write!(f, "{text:?} does not exist in the local time zone (a DST gap)"),
-        }
-    }
-}
-
-impl std::error::Error for TimeError {}
-
-/// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
+/// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`; at most
+/// ten years, so that adding it to a time or an instant cannot overflow.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(TimeError::EmptyDuration);
+        return Err("empty duration".into());
     }
     let mut total = std::time::Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
-            return Err(TimeError::NotADuration(text.to_string()));
+            return Err(format!("{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)"));
         }
-        let value: u64 = rest[..digits].parse().map_err(|_| TimeError::NumberTooLarge(text.to_string()))?;
+        let value: u64 = rest[..digits].parse().map_err(|_| format!("{text:?}: number too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -130,11 +93,14 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
             "m" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            "" => return Err(TimeError::MissingUnit(text.to_string())),
-            other => return Err(TimeError::UnknownUnit { text: text.to_string(), unit: other.to_string() }),
+            "" => return Err(format!("{text:?} needs a unit: ms, s, m, h or d")),
+            other => return Err(format!("{text:?}: unknown unit {other:?} (use ms, s, m, h or d)")),
         };
-        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| TimeError::DurationTooLarge(text.to_string()))?;
-        total += std::time::Duration::from_millis(millis);
+        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| format!("{text:?}: duration too large"))?;
+        total = total.saturating_add(std::time::Duration::from_millis(millis));
+    }
+    if total > std::time::Duration::from_secs(SANE_SPAN_DAYS * 86_400) {
+        return Err(format!("{text:?}: duration too large (at most 10 years)"));
     }
     Ok(total)
 }
@@ -144,13 +110,32 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
 /// - `2026-11-22 14:05[:SS]` (local)
 /// - `14:05[:SS]` (local): the most recent such time at or before now
 /// - `-10m` or `10m ago`: that long before now
-pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
-    let text = text.trim();
+///
+/// A time before 1970 is refused (no log or incident is from then; year 0 is a typo).
+pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    parse_time_unchecked(text.trim(), now).and_then(|t| after_1970(t, text.trim()))
+}
+
+/// A time something happened in an incident (`--at`, `--impact-start`): as [`parse_time`],
+/// and no more than ten years from now. (Log windows may go further back: archives are old.)
+pub fn parse_event_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = parse_time(text, now)?;
+    if (t - now).abs() > Duration::days(SANE_SPAN_DAYS as i64) {
+        return Err(format!("{:?} is more than 10 years from now ({})", text.trim(), format_ts(&now)));
+    }
+    Ok(t)
+}
+
+fn after_1970(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, String> {
+    if t < DateTime::<Utc>::UNIX_EPOCH { Err(format!("{text:?} is before 1970")) } else { Ok(t) }
+}
+
+fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let relative = text.strip_prefix('-').or_else(|| text.strip_suffix(" ago").map(str::trim));
     if let Some(dur) = relative {
         let dur = parse_duration(dur)?;
-        let dur = Duration::from_std(dur).map_err(|_| TimeError::DurationTooLarge(text.to_string()))?;
-        return now.checked_sub_signed(dur).ok_or_else(|| TimeError::TooFarBack(text.to_string()));
+        let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
+        return now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -178,27 +163,30 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeE
             return Ok(if candidate > now { candidate - Duration::days(1) } else { candidate });
         }
     }
-    Err(TimeError::NotATime(text.to_string()))
+    Err(format!("{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"))
 }
 
 /// Parses the start or end of a search window: a bare duration (`15m`, `1h30m`) means that long
 /// before now; anything else is read as by [`parse_time`].
-pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
+pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     match parse_duration(text) {
         Ok(dur) => {
-            let dur = Duration::from_std(dur).map_err(|_| TimeError::DurationTooLarge(text.to_string()))?;
-            now.checked_sub_signed(dur).ok_or_else(|| TimeError::TooFarBack(text.to_string()))
+            let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
+            let t = now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))?;
+            after_1970(t, text.trim())
         }
+        // Digits and unit letters only: a duration after all, and its own error says more.
+        Err(e) if text.trim().chars().all(|c| c.is_ascii_alphanumeric()) => Err(e),
         Err(_) => parse_time(text, now),
     }
 }
 
-fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, TimeError> {
+fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, String> {
     Local
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| TimeError::LocalGap(text.to_string()))
+        .ok_or_else(|| format!("{text:?} does not exist in the local time zone (a DST gap)"))
 }
 
 /// Serde helpers: timestamps as RFC 3339 UTC with milliseconds.
@@ -240,6 +228,25 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    /// What broke: sums of huge durations overflowed when added up, and `--at
+    /// 0000-01-01T00:00:00Z` was accepted.
+    #[test]
+    fn huge_durations_and_far_years_are_errors_not_panics() {
+        let now = at("2026-11-22T14:05:00Z");
+        assert!(parse_duration("18446744073709551s18446744073709551s").is_err());
+        assert!(parse_duration("3661d").is_err());
+        assert_eq!(parse_duration("3650d"), Ok(std::time::Duration::from_secs(3650 * 86_400)));
+        for text in ["0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T00:00:00Z", "2040-01-01", "-3661d"] {
+            let err = parse_event_time(text, now).err().unwrap_or_default();
+            assert!(err.contains("1970") || err.contains("10 years"), "{text}: {err:?}");
+        }
+        assert!(parse_time("0000-01-01T00:00:00Z", now).is_err());
+        // Old logs are searched: a window may be long ago, if after 1970.
+        assert!(parse_time("2005-12-04T04:47:44Z", now).is_ok());
+        assert!(parse_window_edge("3650d", now).is_ok());
+        assert!(parse_event_time("2020-01-01T00:00:00Z", now).is_ok());
     }
 
     #[test]

@@ -140,7 +140,7 @@ pub(crate) fn builtin_source(name: &str) -> Option<Source> {
 }
 
 pub(crate) fn read_source(path: &Path) -> Result<Source> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read runbook", path, &e))?;
+    let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read runbook", path, &e))?;
     Ok(Source { path: path.display().to_string(), text })
 }
 

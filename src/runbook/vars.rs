@@ -89,6 +89,20 @@ impl Vars {
         Ok(vars)
     }
 
+    /// The values as [`Vars::resolve`] finds them, without refusing missing `required` ones
+    /// (for showing what is set and what is not).
+    pub fn resolve_lenient(
+        runbook: &Runbook,
+        overrides: &[(String, String)],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Vars {
+        let mut lenient = runbook.clone();
+        for spec in lenient.file.vars.values_mut() {
+            spec.value.required = false;
+        }
+        Vars::resolve(&lenient, overrides, env).unwrap_or_default()
+    }
+
     /// When a template failed because it reads a variable that has no value, says how to give
     /// that variable one; `None` for any other failure.
     pub fn explain(&self, err: &RenderError) -> Option<String> {
