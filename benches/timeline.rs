@@ -110,7 +110,7 @@ fn main() {
 
 fn event(body: Body) -> Event {
     Event {
-        id: incident::context::new_event_id(),
+        id: incident::model::new_event_id(),
         ts: chrono::Utc::now(),
         recorded: None,
         author: "bench".into(),

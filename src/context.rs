@@ -1,19 +1,17 @@
 //! The validated configuration every command runs with, and the one way events are recorded.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 
 use crate::cli::GlobalArgs;
+use crate::config::{ConfigFile, SyncConfig};
 use crate::error::{Error, Result};
-use crate::model::{Body, Event, Incident, Phase};
+use crate::model::{Body, Event, Incident, Phase, new_event_id};
 use crate::output::Output;
 use crate::store::{IncidentDir, Repair, Store, TimelineRead};
 use crate::time::{self, Clock};
-
-/// The configuration file looked for from the current directory upwards.
-pub const CONFIG_FILE: &str = "incident.toml";
 
 /// Tolerance for `--at` a little ahead of this machine's clock (another responder's clock skew).
 const FUTURE_TOLERANCE_SECS: i64 = 60;
@@ -34,16 +32,6 @@ pub struct Context {
     pub notify: Vec<crate::notify::Webhook>,
 }
 
-/// `[sync]` in `incident.toml`: the store is a git repository shared through `remote`.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SyncConfig {
-    /// The git remote (`incident sync` makes the store a repository with it on first use).
-    pub remote: Option<String>,
-    /// How long a fetch or push may take before it is stopped (`30s`, `2m`).
-    pub timeout: Option<String>,
-}
-
 /// An incident read and folded.
 pub struct Loaded {
     pub dir: IncidentDir,
@@ -54,8 +42,7 @@ pub struct Loaded {
 impl Context {
     pub fn from_args(global: &GlobalArgs) -> Result<Self> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let no_color = env("NO_COLOR").is_some();
-        let out = Output::new(global.json, global.color, global.quiet, global.verbose, no_color);
+        let out = Output::new(global.json, global.color, global.quiet, global.verbose);
         let clock = Clock::new(env("INCIDENT_NOW").as_deref())?;
         let now = clock.now();
         let at = match &global.at {
@@ -111,9 +98,7 @@ impl Context {
         }
         match self.store.current()? {
             Some(dir) => Ok(dir),
-            None => Err(Error::runtime(format!("no current incident in {}", self.store.root().display())).with_hint(
-                "open one with `incident open TITLE -s sev2`, or pick one with `incident use ID` or `-i ID` (see `incident list`)",
-            )),
+            None => Err(Error::no_current_incident(self.store.root())),
         }
     }
 
@@ -200,7 +185,12 @@ impl Context {
     /// `append`, `append_with` and `ops::open` (whose first event creates the timeline), and
     /// only once the events are on disk; it never fails the command.
     pub fn after_recorded(&self, dir: &IncidentDir, events: &[Event]) {
-        crate::notify::after_recorded(self, dir, events);
+        crate::notify::after_recorded(&self.notifier(), dir, events);
+    }
+
+    /// What `notify` needs of this context to queue and send.
+    pub fn notifier(&self) -> crate::notify::Notifier<'_> {
+        crate::notify::Notifier { store: &self.store, clock: &self.clock, webhooks: &self.notify, out: &self.out }
     }
 
     fn report_repair(&self, dir: &IncidentDir, repair: Option<Repair>) {
@@ -226,14 +216,6 @@ impl Context {
         self.out.info(&format!("Recorded at {} UTC{offset}: {}", event.ts.format("%H:%M:%S"), event.body.describe()));
         Ok(())
     }
-}
-
-/// Event ids: ULIDs, monotonic within this process so that one command's events sort in order.
-pub fn new_event_id() -> String {
-    static GENERATOR: OnceLock<Mutex<ulid::Generator>> = OnceLock::new();
-    let generator = GENERATOR.get_or_init(|| Mutex::new(ulid::Generator::new()));
-    let mut generator = generator.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    generator.generate().unwrap_or_else(|_| ulid::Ulid::generate()).to_string()
 }
 
 /// `git config user.name`, if git answers within a second (it never should take longer; if it
@@ -265,27 +247,11 @@ fn git_user_name() -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// The store named by the nearest `incident.toml` (with its sync settings), else the platform
-/// data directory.
+/// The store named by the nearest `incident.toml` (with its sync settings and webhooks), else
+/// the platform data directory.
 fn default_store_dir() -> Result<(PathBuf, SyncConfig, Vec<crate::notify::Webhook>)> {
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            let config = dir.join(CONFIG_FILE);
-            if config.is_file() {
-                if let Config { store: Some(store), sync, notify } = read_config(&config)? {
-                    let mut sync = sync.unwrap_or_default();
-                    // A remote given as a relative path means relative to this file, as the
-                    // store does (git would take it relative to the store).
-                    if let Some(remote) = &sync.remote
-                        && (remote.starts_with("./") || remote.starts_with("../"))
-                    {
-                        sync.remote = Some(dir.join(remote).to_string_lossy().into_owned());
-                    }
-                    return Ok((dir.join(store), sync, notify));
-                }
-                break;
-            }
-        }
+    if let Some(named) = ConfigFile::nearest()?.and_then(ConfigFile::store) {
+        return Ok(named);
     }
     let data_home = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
@@ -296,30 +262,6 @@ fn default_store_dir() -> Result<(PathBuf, SyncConfig, Vec<crate::notify::Webhoo
         None => Err(Error::usage("cannot tell where to keep incidents: HOME and XDG_DATA_HOME are unset")
             .with_hint("say where with --store DIR or INCIDENT_STORE")),
     }
-}
-
-#[derive(serde::Deserialize)]
-struct Config {
-    store: Option<PathBuf>,
-    sync: Option<SyncConfig>,
-    #[serde(default)]
-    notify: Vec<crate::notify::Webhook>,
-}
-
-fn read_config(path: &Path) -> Result<Config> {
-    let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read", path, &e))?;
-    let config: Config = toml::from_str(&text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|span| {
-                let before = &text[..span.start.min(text.len())];
-                (before.matches('\n').count() + 1, before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1)
-            })
-            .unwrap_or((1, 1));
-        Error::runtime(format!("{}:{line}:{column}: {}", path.display(), e.message()))
-    })?;
-    crate::notify::validate(&config.notify).map_err(|e| Error::runtime(format!("{}: {e}", path.display())))?;
-    Ok(config)
 }
 
 impl Context {

@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod context;
 pub mod drill;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod store;
 pub mod sync;
 pub mod text_file;
 pub mod time;
+pub mod trust;
 pub mod walk;
 
 use std::ffi::OsString;
@@ -50,8 +52,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let ctx = match Context::from_args(&cli.global) {
         Ok(ctx) => ctx,
         Err(err) => {
-            let out =
-                output::Output::new(false, cli.global.color, false, false, std::env::var_os("NO_COLOR").is_some());
+            let out = output::Output::new(false, cli.global.color, false, false);
             out.error(&err);
             return ExitCode::from(err.exit_code());
         }

@@ -124,7 +124,7 @@ async fn receive(request: Request<Incoming>, state: &State) -> Response<Full<Byt
     let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return error(StatusCode::BAD_REQUEST, "not JSON");
     };
-    let id = crate::context::new_event_id();
+    let id = crate::model::new_event_id();
     let entry = InboxEntry { id: id.clone(), received_at: Utc::now(), payload };
     // Durable before acknowledged: Alertmanager retries what is not answered with a 2xx.
     if let Err(e) = state.inbox.put(&id, &entry) {

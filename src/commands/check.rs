@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::cli::{CheckArgs, ProbeCommand, ProbeOptions};
 use crate::context::{Context, Loaded};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::expr::{Comparison, Unit};
 use crate::model::{CheckRecord, CheckStatus};
 use crate::ops;
@@ -66,7 +66,7 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
 fn incident_if_any(ctx: &Context) -> Result<Option<Loaded>> {
     match ctx.load() {
         Ok(loaded) => Ok(Some(loaded)),
-        Err(err) if err.message.starts_with("no current incident") => {
+        Err(err) if err.kind == ErrorKind::NoCurrentIncident => {
             ctx.out.info(&ctx.out.paint_err(Style::Dim, "No current incident: results are shown, not recorded."));
             Ok(None)
         }

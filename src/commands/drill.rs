@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: &DrillArgs) -> Result<u8> {
         })?,
         None if on_terminal && !args.auto => {
             let items: Vec<String> = SCENARIOS.iter().map(|s| format!("{}: {}", s.name, s.summary)).collect();
-            &SCENARIOS[Prompter::new(std::env::var_os("NO_COLOR").is_none()).choose("Which drill?", &items, 0)?]
+            &SCENARIOS[Prompter::new(ctx.out.colors_stderr()).choose("Which drill?", &items, 0)?]
         }
         None => {
             return Err(Error::usage("name a drill scenario")

@@ -54,7 +54,7 @@ fn done(ctx: &Context, args: &FollowupDoneArgs) -> Result<u8> {
 }
 
 fn existing_followup<'a>(incident: &'a Incident, text: &str) -> Result<&'a FollowUp> {
-    let id = ItemId::parse(ItemKind::FollowUp, text).map_err(Error::usage)?.to_string();
+    let id = ItemId::parse(ItemKind::FollowUp, text).map_err(|e| Error::usage(e.to_string()))?.to_string();
     incident.followups.iter().find(|f| f.id == id).ok_or_else(|| {
         let known: Vec<&str> = incident.followups.iter().map(|f| f.id.as_str()).collect();
         let hint = if known.is_empty() {
@@ -62,7 +62,7 @@ fn existing_followup<'a>(incident: &'a Incident, text: &str) -> Result<&'a Follo
         } else {
             format!("known follow-ups: {}", known.join(", "))
         };
-        Error::runtime(format!("no follow-up {id} in {}", incident.id)).with_hint(hint)
+        Error::not_found(format!("no follow-up {id} in {}", incident.id)).with_hint(hint)
     })
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::GrepArgs;
 use crate::context::Context;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::logsearch::fields::{self, FieldFilter};
 use crate::logsearch::journal::Journal;
 use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
@@ -47,7 +47,7 @@ struct Config {
 pub fn run(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     match search(ctx, args) {
         // grep's convention: any error is 2, where other commands say 1 for a runtime error.
-        Err(err) if err.kind == ErrorKind::Runtime => {
+        Err(err) if err.exit_code() == crate::error::exit::RUNTIME => {
             ctx.out.error(&err);
             Ok(EXIT_ERROR)
         }

@@ -47,7 +47,7 @@ impl<'a> From<&'a Delivery> for Queued<'a> {
 }
 
 fn status(ctx: &Context) -> Result<u8> {
-    let (queue, damaged) = notify::queue(ctx)?;
+    let (queue, damaged) = notify::queue(&ctx.notifier())?;
     for entry in &damaged {
         ctx.out.warn(&format!("{}: unreadable outbox entry: {}", entry.path.display(), entry.reason));
     }
@@ -78,7 +78,7 @@ fn status(ctx: &Context) -> Result<u8> {
 }
 
 fn flush(ctx: &Context) -> Result<u8> {
-    let report = notify::flush(ctx, true)?;
+    let report = notify::flush(&ctx.notifier(), true)?;
     if ctx.out.json {
         ctx.out.json_value(&serde_json::json!({
             "delivered": report.delivered.iter().map(Queued::from).collect::<Vec<_>>(),
@@ -94,6 +94,6 @@ fn flush(ctx: &Context) -> Result<u8> {
             ctx.out.info("Nothing to send: the outbox is empty.");
         }
     }
-    notify::warn_about(ctx, &report);
+    notify::warn_about(&ctx.notifier(), &report);
     notify::require_all_delivered(&report).map(|()| 0)
 }

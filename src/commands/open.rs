@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         return from_alert(ctx, args, source);
     }
     let interactive = !args.no_walk && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let prompter = interactive.then(|| Prompter::new(std::env::var_os("NO_COLOR").is_none()));
+    let prompter = interactive.then(|| Prompter::new(ctx.out.colors_stderr()));
     let title = args.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
     let title = match (title, &prompter) {
         (Some(title), _) => title,

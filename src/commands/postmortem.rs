@@ -16,7 +16,7 @@ pub fn run(ctx: &Context, args: &PostmortemArgs) -> Result<u8> {
     if ctx.out.json {
         ctx.out.json_value(&serde_json::json!({ "markdown": markdown, "findings": findings }))?;
     } else if let Some(path) = &args.output {
-        write_file(path, &markdown)?;
+        crate::store::write_atomically(path, markdown.as_bytes())?;
         ctx.out.info(&format!("Wrote the post-mortem of {} to {}", loaded.incident.id, path.display()));
     } else {
         ctx.out.data(&markdown)?;
@@ -26,15 +26,4 @@ pub fn run(ctx: &Context, args: &PostmortemArgs) -> Result<u8> {
         report_findings(ctx, &findings, |f| format!("{place}:{}:{}", f.line, f.column));
     }
     Ok(if args.strict && !findings.is_empty() { 1 } else { 0 })
-}
-
-/// Writes the whole file or nothing: a reader never sees half a post-mortem.
-fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("cannot write", path, &e)
-    })
 }

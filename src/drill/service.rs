@@ -184,16 +184,24 @@ fn stack_trace(dir: &Path, kind: Kind) {
 }
 
 /// A plain HTTP GET with timeouts, for the scripted responder's eyes: (status, body).
-pub fn get(url: &str) -> std::result::Result<(u16, String), String> {
-    let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
+///
+/// Fails on a URL that is not `http://ADDRESS:PORT/...`, on any socket error, and on an answer
+/// that is not HTTP.
+pub fn get(url: &str) -> std::io::Result<(u16, String)> {
+    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{url}: {what}"));
+    let rest = url.strip_prefix("http://").ok_or_else(|| invalid("only http:// URLs"))?;
     let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let addr = host.parse::<std::net::SocketAddr>().map_err(|e| format!("{host}: {e}"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| format!("{host}: {e}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    let addr = host.parse::<std::net::SocketAddr>().map_err(|_| invalid("not an address and port"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(|e| format!("{host}: {e}"))?;
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or("not an HTTP response")?;
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| invalid("not an HTTP response"))?;
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     Ok((status, body))
 }

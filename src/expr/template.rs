@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 
 /// A template or expression that does not compile, or whose evaluation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,12 +80,38 @@ pub fn is_template(text: &str) -> bool {
 }
 
 /// Renders a template string against `ctx`.
-pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, ExprError> {
+pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String, RenderError> {
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env.render_str(source, ctx).map_err(|e| ExprError::from_minijinja(&e))
+    env.render_str(source, ctx).map_err(|e| RenderError {
+        kind: e.kind(),
+        message: describe_error(&e),
+        // Only an undefined value needs to know what the template reads (to say which variable).
+        reads: if e.kind() == ErrorKind::UndefinedError {
+            template_names(env, source).unwrap_or_default()
+        } else {
+            BTreeSet::new()
+        },
+    })
 }
+
+/// Why a template did not render: MiniJinja's kind, its message in one line, and (for an
+/// undefined value) the dotted names the template reads, so callers can tell which one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub reads: BTreeSet<String>,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
 
 /// Evaluates an expression to a truth value.
 pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, ExprError> {
@@ -134,7 +160,9 @@ mod tests {
         let env = environment();
         let ctx = minijinja::context! { vars => minijinja::context! { base_url => "http://x" } };
         assert_eq!(render(&env, "{{ vars.base_url }}/healthz", &ctx), Ok("http://x/healthz".to_string()));
-        assert!(render(&env, "{{ vars.base_ulr }}/healthz", &ctx).is_err());
+        let err = render(&env, "{{ vars.base_ulr }}/healthz", &ctx).expect_err("undefined");
+        assert_eq!(err.kind, ErrorKind::UndefinedError);
+        assert!(err.reads.contains("vars.base_ulr"), "{err:?}");
     }
 
     #[test]

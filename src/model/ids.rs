@@ -1,6 +1,7 @@
 //! Identifiers users type: incident ids and per-incident item ids (`H1`, `F1`).
 
 use std::fmt;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 
@@ -14,24 +15,22 @@ pub struct IncidentId(String);
 impl IncidentId {
     pub const MAX_LEN: usize = 100;
 
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let shown = text.escape_debug();
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let bad = |problem| Err(IdError::Incident { text: text.to_string(), problem });
         if text.is_empty() {
-            return Err("an incident id cannot be empty".into());
+            return bad(IncidentIdProblem::Empty);
         }
         if text.len() > Self::MAX_LEN {
-            return Err(format!("incident id \"{shown}\" is longer than {} bytes", Self::MAX_LEN));
+            return bad(IncidentIdProblem::TooLong);
         }
         if text.contains("..") {
-            return Err(format!("incident id \"{shown}\" contains \"..\""));
+            return bad(IncidentIdProblem::DotDot);
         }
         let first_ok = text.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         let rest_ok =
             text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
         if !first_ok || !rest_ok {
-            return Err(format!(
-                "\"{shown}\" is not an incident id: ids use lowercase letters, digits, '-', '_' and '.', and start with a letter or digit"
-            ));
+            return bad(IncidentIdProblem::Characters);
         }
         Ok(IncidentId(text.to_string()))
     }
@@ -110,7 +109,7 @@ pub struct ItemId {
 }
 
 impl ItemId {
-    pub fn parse(kind: ItemKind, text: &str) -> Result<Self, String> {
+    pub fn parse(kind: ItemKind, text: &str) -> Result<Self, IdError> {
         let trimmed = text.trim();
         let digits = trimmed
             .strip_prefix(kind.prefix())
@@ -118,21 +117,70 @@ impl ItemId {
             .unwrap_or(trimmed);
         match digits.parse::<u32>() {
             Ok(number) if number > 0 && digits.chars().all(|c| c.is_ascii_digit()) => Ok(ItemId { kind, number }),
-            _ => Err(format!(
+            _ => Err(IdError::Item { text: text.to_string(), kind }),
+        }
+    }
+}
+
+/// Why text is not an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdError {
+    Incident { text: String, problem: IncidentIdProblem },
+    Item { text: String, kind: ItemKind },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentIdProblem {
+    Empty,
+    TooLong,
+    DotDot,
+    Characters,
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdError::Incident { text, problem } => {
+                let shown = text.escape_debug();
+                match problem {
+                    IncidentIdProblem::Empty => write!(f, "an incident id cannot be empty"),
+                    IncidentIdProblem::TooLong => {
+                        write!(f, "incident id \"{shown}\" is longer than {} bytes", IncidentId::MAX_LEN)
+                    }
+                    IncidentIdProblem::DotDot => write!(f, "incident id \"{shown}\" contains \"..\""),
+                    IncidentIdProblem::Characters => write!(
+                        f,
+                        "\"{shown}\" is not an incident id: ids use lowercase letters, digits, '-', '_' and '.', and start with a letter or digit"
+                    ),
+                }
+            }
+            IdError::Item { text, kind } => write!(
+                f,
                 "\"{}\" is not a {} id (expected {}1, {}2, ...)",
                 text.escape_debug(),
                 kind.noun(),
                 kind.prefix(),
                 kind.prefix()
-            )),
+            ),
         }
     }
 }
+
+impl std::error::Error for IdError {}
 
 impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.kind.prefix(), self.number)
     }
+}
+
+/// Event ids: ULIDs, monotonic within this process so that one command's events sort in order.
+/// The one generator of event ids (the store's outbox and notify use it too).
+pub fn new_event_id() -> String {
+    static GENERATOR: OnceLock<Mutex<ulid::Generator>> = OnceLock::new();
+    let generator = GENERATOR.get_or_init(|| Mutex::new(ulid::Generator::new()));
+    let mut generator = generator.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    generator.generate().unwrap_or_else(|_| ulid::Ulid::generate()).to_string()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod vocab;
 
 pub use check::{Assertion, Attempt, CheckRecord, CheckStatus};
 pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
-pub use ids::{IncidentId, ItemId, ItemKind, slugify};
+pub use ids::{IdError, IncidentId, IncidentIdProblem, ItemId, ItemKind, new_event_id, slugify};
 pub use incident::{
     AlertGroup, Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment,
 };

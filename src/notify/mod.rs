@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{Event, Incident};
+use crate::output::Output;
 use crate::secrets::Masker;
-use crate::store::{DamagedEntry, IncidentDir};
-use crate::time;
+use crate::store::{DamagedEntry, IncidentDir, Store};
+use crate::time::{self, Clock};
 
 /// How long a command may spend sending notifications, all of them together.
 pub const BUDGET: Duration = Duration::from_secs(2);
@@ -69,33 +69,92 @@ impl Webhook {
 }
 
 /// Checks the webhooks of `incident.toml`: names present and unique, variables named, event
-/// kinds known. The message says what is wrong, for the caller to place in the file.
-pub fn validate(webhooks: &[Webhook]) -> std::result::Result<(), String> {
+/// kinds known. The error says what is wrong, for the caller to place in the file.
+pub fn validate(webhooks: &[Webhook]) -> std::result::Result<(), WebhookError> {
     for (i, webhook) in webhooks.iter().enumerate() {
+        let name = || webhook.name.clone();
         if webhook.name.trim().is_empty() {
-            return Err(format!("notify #{}: `name` is empty", i + 1));
+            return Err(WebhookError::EmptyName { number: i + 1 });
         }
         if webhooks[..i].iter().any(|w| w.name == webhook.name) {
-            return Err(format!("notify {:?}: two webhooks have this name", webhook.name));
+            return Err(WebhookError::DuplicateName(name()));
         }
         if webhook.url_env.trim().is_empty() {
-            return Err(format!(
-                "notify {:?}: `url_env` is empty (name the variable that holds the URL)",
-                webhook.name
-            ));
+            return Err(WebhookError::EmptyUrlEnv(name()));
         }
-        for kind in webhook.events.iter().flatten() {
-            if !NOTIFIED_KINDS.contains(&kind.as_str()) {
-                return Err(format!(
-                    "notify {:?}: unknown event {kind:?} (known: {})",
-                    webhook.name,
-                    NOTIFIED_KINDS.join(", ")
-                ));
-            }
+        if let Some(kind) = webhook.events.iter().flatten().find(|k| !NOTIFIED_KINDS.contains(&k.as_str())) {
+            return Err(WebhookError::UnknownEvent { webhook: name(), kind: kind.clone() });
         }
     }
     Ok(())
 }
+
+/// What is wrong with a `[[notify]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookError {
+    /// The `number`th webhook (from 1) has no name.
+    EmptyName {
+        number: usize,
+    },
+    DuplicateName(String),
+    EmptyUrlEnv(String),
+    UnknownEvent {
+        webhook: String,
+        kind: String,
+    },
+}
+
+impl std::fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WebhookError::EmptyName { number } => write!(f, "notify #{number}: `name` is empty"),
+            WebhookError::DuplicateName(name) => write!(f, "notify {name:?}: two webhooks have this name"),
+            WebhookError::EmptyUrlEnv(name) => {
+                write!(f, "notify {name:?}: `url_env` is empty (name the variable that holds the URL)")
+            }
+            WebhookError::UnknownEvent { webhook, kind } => {
+                write!(f, "notify {webhook:?}: unknown event {kind:?} (known: {})", NOTIFIED_KINDS.join(", "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {}
+
+/// Why a delivery was not delivered this time (it stays queued; the text, masked, is kept as
+/// its `last_error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// The outbox names a webhook `incident.toml` no longer has.
+    UnknownWebhook(String),
+    /// The variable that holds the webhook's URL is unset or empty.
+    UrlUnset(String),
+    /// The HTTP client could not be set up.
+    Setup(String),
+    /// No answer within the budget.
+    NoAnswer,
+    /// Never handed to the sender (a bug if it happens; the delivery stays queued).
+    NotSent,
+    /// An answer other than 2xx.
+    Status(u16),
+    /// The connection or the request failed (the message has the causes, never the URL).
+    Transport(String),
+}
+
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeliveryError::UnknownWebhook(name) => write!(f, "no webhook named {name:?} in incident.toml"),
+            DeliveryError::UrlUnset(var) => write!(f, "{var} is not set (it holds the webhook's URL)"),
+            DeliveryError::Setup(why) | DeliveryError::Transport(why) => f.write_str(why),
+            DeliveryError::NoAnswer => write!(f, "no answer within {}s", BUDGET.as_secs()),
+            DeliveryError::Status(code) => write!(f, "HTTP {code}"),
+            DeliveryError::NotSent => write!(f, "not sent"),
+        }
+    }
+}
+
+impl std::error::Error for DeliveryError {}
 
 /// One notification waiting in the outbox: what to send to which webhook, and how it went.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,27 +192,37 @@ pub struct FlushReport {
     pub damaged: Vec<DamagedEntry>,
 }
 
+/// What sending needs from the command that records: the store (its outbox), the clock, the
+/// configured webhooks and where to warn. `Context::notifier` builds it; taking these rather
+/// than the `Context` keeps `notify` below `context` (no import cycle).
+pub struct Notifier<'a> {
+    pub store: &'a Store,
+    pub clock: &'a Clock,
+    pub webhooks: &'a [Webhook],
+    pub out: &'a Output,
+}
+
 /// Queues notifications for the events just recorded on `dir`, then sends what is due.
 ///
 /// Called by `Context` after the events are durably in the timeline, never before, so nothing
 /// is announced that was not recorded. It never fails the command: problems are warnings,
 /// and a delivery that could not be sent stays queued.
-pub fn after_recorded(ctx: &Context, dir: &IncidentDir, events: &[Event]) {
-    if ctx.notify.is_empty() {
+pub fn after_recorded(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) {
+    if notifier.webhooks.is_empty() {
         return;
     }
     if events.iter().any(|e| NOTIFIED_KINDS.contains(&e.body.kind()))
-        && let Err(err) = enqueue(ctx, dir, events)
+        && let Err(err) = enqueue(notifier, dir, events)
     {
-        ctx.out.warn(&format!("notifications not queued: {}", err.message));
+        notifier.out.warn(&format!("notifications not queued: {err}"));
     }
-    match flush(ctx, false) {
-        Ok(report) => warn_about(ctx, &report),
-        Err(err) => ctx.out.warn(&format!("notifications not sent: {}", err.message)),
+    match flush(notifier, false) {
+        Ok(report) => warn_about(notifier, &report),
+        Err(err) => notifier.out.warn(&format!("notifications not sent: {err}")),
     }
 }
 
-fn enqueue(ctx: &Context, dir: &IncidentDir, events: &[Event]) -> Result<()> {
+fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) -> Result<()> {
     // The payload carries the incident's state, so this reads the whole timeline; it happens
     // only for the few events that notify, never for plain records.
     let read = dir.timeline().read()?;
@@ -162,11 +231,11 @@ fn enqueue(ctx: &Context, dir: &IncidentDir, events: &[Event]) -> Result<()> {
     if incident.drill {
         return Ok(());
     }
-    let now = ctx.clock.now();
+    let now = notifier.clock.now();
     for event in events {
-        for webhook in ctx.notify.iter().filter(|w| w.wants(event.body.kind())) {
+        for webhook in notifier.webhooks.iter().filter(|w| w.wants(event.body.kind())) {
             let delivery = Delivery {
-                id: crate::context::new_event_id(),
+                id: crate::model::new_event_id(),
                 webhook: webhook.name.clone(),
                 incident: dir.id.to_string(),
                 event: event.id.clone(),
@@ -177,7 +246,7 @@ fn enqueue(ctx: &Context, dir: &IncidentDir, events: &[Event]) -> Result<()> {
                 next_try: now,
                 last_error: None,
             };
-            ctx.store.outbox().put(&delivery.id, &delivery)?;
+            notifier.store.outbox().put(&delivery.id, &delivery)?;
         }
     }
     Ok(())
@@ -215,8 +284,8 @@ fn slack_escape(text: &str) -> String {
 }
 
 /// Every delivery in the outbox, oldest first, and the entries that could not be read.
-pub fn queue(ctx: &Context) -> Result<(Vec<Delivery>, Vec<DamagedEntry>)> {
-    ctx.store.outbox().list()
+pub fn queue(notifier: &Notifier<'_>) -> Result<(Vec<Delivery>, Vec<DamagedEntry>)> {
+    notifier.store.outbox().list()
 }
 
 /// Sends the queued deliveries that are due (all of them with `all`), within [`BUDGET`].
@@ -224,9 +293,9 @@ pub fn queue(ctx: &Context) -> Result<(Vec<Delivery>, Vec<DamagedEntry>)> {
 /// A 2xx removes the delivery; anything else (an error status, no answer in time, the URL's
 /// variable unset, the webhook gone from `incident.toml`) counts an attempt and sets the next
 /// try. Fails only when the outbox itself cannot be read.
-pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
+pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     let deadline = Instant::now() + BUDGET;
-    let outbox = ctx.store.outbox();
+    let outbox = notifier.store.outbox();
     let mut report = FlushReport::default();
     let (queued, damaged) = outbox.list::<Delivery>()?;
     report.damaged = damaged;
@@ -240,16 +309,16 @@ pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
     };
     // Re-read under the lock: the command that held it may have delivered some.
     let (queued, _) = outbox.list::<Delivery>()?;
-    let now = ctx.clock.now();
+    let now = notifier.clock.now();
     let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| all || d.next_try <= now);
     report.waiting = waiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
     due.truncate(MAX_PER_FLUSH);
 
-    let masker = masker(ctx);
+    let masker = masker(notifier);
     let mut requests = Vec::new();
-    let mut outcomes: Vec<Option<std::result::Result<(), String>>> = Vec::with_capacity(due.len());
+    let mut outcomes: Vec<Option<std::result::Result<(), DeliveryError>>> = Vec::with_capacity(due.len());
     for delivery in &due {
-        match url_for(ctx, &delivery.webhook) {
+        match url_for(notifier, &delivery.webhook) {
             Ok(url) => {
                 outcomes.push(None);
                 requests.push(send::Request {
@@ -259,7 +328,7 @@ pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
                     idempotency_key: delivery.id.clone(),
                 });
             }
-            Err(message) => outcomes.push(Some(Err(message))),
+            Err(why) => outcomes.push(Some(Err(why))),
         }
     }
     for (index, result) in send::post_all(requests, deadline) {
@@ -267,14 +336,14 @@ pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
     }
 
     for (mut delivery, outcome) in due.into_iter().zip(outcomes) {
-        match outcome.unwrap_or_else(|| Err("not sent".to_string())) {
+        match outcome.unwrap_or(Err(DeliveryError::NotSent)) {
             Ok(()) => {
                 outbox.remove(&delivery.id)?;
                 report.delivered.push(delivery);
             }
-            Err(message) => {
+            Err(why) => {
                 delivery.attempts += 1;
-                delivery.last_error = Some(masker.mask(&message));
+                delivery.last_error = Some(masker.mask(&why.to_string()));
                 delivery.next_try = now + chrono::Duration::seconds(backoff_secs(delivery.attempts));
                 outbox.put(&delivery.id, &delivery)?;
                 report.failed.push(delivery);
@@ -285,20 +354,20 @@ pub fn flush(ctx: &Context, all: bool) -> Result<FlushReport> {
 }
 
 /// The URL of the webhook named `name`, from its environment variable.
-fn url_for(ctx: &Context, name: &str) -> std::result::Result<String, String> {
-    let Some(webhook) = ctx.notify.iter().find(|w| w.name == name) else {
-        return Err(format!("no webhook named {name:?} in incident.toml"));
+fn url_for(notifier: &Notifier<'_>, name: &str) -> std::result::Result<String, DeliveryError> {
+    let Some(webhook) = notifier.webhooks.iter().find(|w| w.name == name) else {
+        return Err(DeliveryError::UnknownWebhook(name.to_string()));
     };
     match std::env::var(&webhook.url_env) {
         Ok(url) if !url.trim().is_empty() => Ok(url.trim().to_string()),
-        _ => Err(format!("{} is not set (it holds the webhook's URL)", webhook.url_env)),
+        _ => Err(DeliveryError::UrlUnset(webhook.url_env.clone())),
     }
 }
 
 /// Masks the webhook URLs (and secret-named variables) in error text.
-fn masker(ctx: &Context) -> Masker {
-    let mut masker = Masker::from_env(std::env::vars(), ctx.notify.iter().map(|w| w.url_env.as_str()));
-    for webhook in &ctx.notify {
+fn masker(notifier: &Notifier<'_>) -> Masker {
+    let mut masker = Masker::from_env(std::env::vars(), notifier.webhooks.iter().map(|w| w.url_env.as_str()));
+    for webhook in notifier.webhooks {
         if let Ok(url) = std::env::var(&webhook.url_env) {
             masker.add(url.trim());
         }
@@ -313,12 +382,16 @@ fn backoff_secs(attempts: u32) -> i64 {
 }
 
 /// Tells the responder, in one line each, what did not go out.
-pub fn warn_about(ctx: &Context, report: &FlushReport) {
+pub fn warn_about(notifier: &Notifier<'_>, report: &FlushReport) {
     for damaged in &report.damaged {
-        ctx.out.warn(&format!("{}: unreadable outbox entry left in place: {}", damaged.path.display(), damaged.reason));
+        notifier.out.warn(&format!(
+            "{}: unreadable outbox entry left in place: {}",
+            damaged.path.display(),
+            damaged.reason
+        ));
     }
     for delivery in &report.failed {
-        ctx.out.warn(&format!(
+        notifier.out.warn(&format!(
             "notification of {} to {} not delivered: {}; queued, next try {} UTC (see `incident notify status`)",
             delivery.kind,
             delivery.webhook,

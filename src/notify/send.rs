@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::DeliveryError;
+
 /// One POST to make.
 pub(super) struct Request {
     /// Where the result goes in the caller's list.
@@ -15,25 +17,22 @@ pub(super) struct Request {
 
 /// Posts every request concurrently and returns `(index, outcome)` for each by `deadline`:
 /// `Ok` for a 2xx, else why not. Requests not answered by then fail as timed out.
-pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize, Result<(), String>)> {
+pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize, Result<(), DeliveryError>)> {
     if requests.is_empty() {
         return Vec::new();
     }
     let indexes: Vec<usize> = requests.iter().map(|r| r.index).collect();
-    let fail_all = |why: String| indexes.iter().map(|&i| (i, Err(why.clone()))).collect();
-    // reqwest needs a process-wide crypto provider; a second install fails harmlessly.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fail_all = |why: String| indexes.iter().map(|&i| (i, Err(DeliveryError::Setup(why.clone())))).collect();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail_all(format!("cannot start sending: {e}")),
     };
     let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-    let client = match reqwest::Client::builder()
+    let client = match crate::trust::http_client_builder()
         // A redirect would send the payload somewhere the configuration did not name.
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(remaining)
         .timeout(remaining)
-        .user_agent(concat!("incident/", env!("CARGO_PKG_VERSION")))
         .build()
     {
         Ok(client) => client,
@@ -57,14 +56,14 @@ pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize,
         .await;
         for &index in &indexes {
             if !results.iter().any(|(i, _)| *i == index) {
-                results.push((index, Err(format!("no answer within {}s", super::BUDGET.as_secs()))));
+                results.push((index, Err(DeliveryError::NoAnswer)));
             }
         }
         results
     })
 }
 
-async fn post(client: &reqwest::Client, request: Request) -> Result<(), String> {
+async fn post(client: &reqwest::Client, request: Request) -> Result<(), DeliveryError> {
     let response = client
         .post(&request.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -74,13 +73,13 @@ async fn post(client: &reqwest::Client, request: Request) -> Result<(), String> 
         .await
         .map_err(describe)?;
     let status = response.status();
-    if status.is_success() { Ok(()) } else { Err(format!("HTTP {}", status.as_u16())) }
+    if status.is_success() { Ok(()) } else { Err(DeliveryError::Status(status.as_u16())) }
 }
 
 /// An error with its causes, without the URL (the caller masks what is left).
-fn describe(err: reqwest::Error) -> String {
+fn describe(err: reqwest::Error) -> DeliveryError {
     if err.is_timeout() {
-        return format!("no answer within {}s", super::BUDGET.as_secs());
+        return DeliveryError::NoAnswer;
     }
     let err = err.without_url();
     let mut text = err.to_string();
@@ -90,5 +89,5 @@ fn describe(err: reqwest::Error) -> String {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    text
+    DeliveryError::Transport(text)
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::prepare_check;
 use crate::context::{Context, Loaded};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::exec;
 use crate::model::{Body, CheckRecord, CheckStatus};
 use crate::output::{Output, Style};
@@ -88,10 +88,14 @@ impl Recorder<'_> {
 pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     let incident = match ctx.load() {
         Ok(loaded) => Some(loaded),
-        Err(err) if args.dry_run && err.message.starts_with("no current incident") => None,
+        Err(err) if args.dry_run && err.kind == ErrorKind::NoCurrentIncident => None,
         Err(err) => {
-            return Err(if err.message.starts_with("no current incident") {
-                Error::runtime("no current incident: every step of an action is recorded in one").with_hint(
+            return Err(if err.kind == ErrorKind::NoCurrentIncident {
+                Error::new(
+                    ErrorKind::NoCurrentIncident,
+                    "no current incident: every step of an action is recorded in one",
+                )
+                .with_hint(
                     "open one with `incident open TITLE -s sev2`, pick one with -i ID, or look first with --dry-run",
                 )
             } else {
@@ -119,9 +123,8 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
     let render = |spec: &CommandSpec, what: &str| {
-        render_command(spec, &vars).map_err(|e| {
-            Error::runtime(format!("{what} of action {}: {}", action.id.value, vars.explain(e.to_string())))
-        })
+        render_command(spec, &vars)
+            .map_err(|e| Error::runtime(format!("{what} of action {}: {}", action.id.value, e.explained(&vars))))
     };
     let command = render(&action.command, "the command")?;
     let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;

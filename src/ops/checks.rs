@@ -78,7 +78,7 @@ fn record(
             let mut artifact = loaded.dir.new_artifact()?;
             artifact.write(evidence.as_bytes())?;
             record.artifact =
-                Some(artifact.finish(&format!("{}-check-{}.txt", crate::context::new_event_id(), record.check))?);
+                Some(artifact.finish(&format!("{}-check-{}.txt", crate::model::new_event_id(), record.check))?);
         }
         records.push(record);
     }

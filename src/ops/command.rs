@@ -3,10 +3,10 @@
 use std::collections::VecDeque;
 use std::io::Write;
 
-use crate::context::{Context, new_event_id};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::exec::{self, Stream};
-use crate::model::{Body, Event};
+use crate::model::{Body, Event, new_event_id};
 use crate::secrets::{Masker, StreamMasker};
 use crate::store::{ArtifactWriter, IncidentDir};
 

@@ -121,7 +121,7 @@ fn numbered(
         recorded = Some((id, event.clone()));
         Ok(vec![event])
     })?;
-    recorded.ok_or_else(|| Error::runtime("internal: no event built"))
+    recorded.ok_or_else(|| Error::internal("internal: no event built"))
 }
 
 /// The next free number for an item kind, from the timeline as it stands under the lock.
@@ -140,7 +140,7 @@ pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
 
 /// The hypothesis a user named; an unknown id fails with the known ones.
 pub fn existing_hypothesis<'a>(incident: &'a Incident, text: &str) -> Result<&'a Hypothesis> {
-    let id = ItemId::parse(ItemKind::Hypothesis, text).map_err(Error::usage)?.to_string();
+    let id = ItemId::parse(ItemKind::Hypothesis, text).map_err(|e| Error::usage(e.to_string()))?.to_string();
     if incident.clashing_hypotheses().contains(&id.as_str()) {
         return Err(Error::runtime(format!(
             "{id} names two hypotheses in {}: two machines raised one at once",
@@ -155,7 +155,7 @@ pub fn existing_hypothesis<'a>(incident: &'a Incident, text: &str) -> Result<&'a
         } else {
             format!("known hypotheses: {}", known.join(", "))
         };
-        Error::runtime(format!("no hypothesis {id} in {}", incident.id)).with_hint(hint)
+        Error::not_found(format!("no hypothesis {id} in {}", incident.id)).with_hint(hint)
     })
 }
 

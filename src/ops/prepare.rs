@@ -35,9 +35,7 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     };
     let probe = match render_probe(spec, vars) {
         Ok(probe) => probe,
-        Err(error) => {
-            Probe::Invalid { kind: spec.kind(), reason: "template", message: vars.explain(error.to_string()) }
-        }
+        Err(error) => Probe::Invalid { kind: spec.kind(), reason: "template", message: error.explained(vars) },
     };
     let mut expect = spec.expect.as_ref().map(convert_expect).unwrap_or_default();
     if let Some(thresholds) = &spec.thresholds {

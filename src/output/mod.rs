@@ -49,9 +49,11 @@ pub struct Output {
 }
 
 impl Output {
-    /// Decides colour once: `--color always|never`, else colour only on a terminal and only
-    /// when `NO_COLOR` is unset or empty.
-    pub fn new(json: bool, color: ColorChoice, quiet: bool, verbose: bool, no_color_env: bool) -> Self {
+    /// Decides colour, the one place that does: `--color always|never`, else colour only on a
+    /// terminal and only when `NO_COLOR` is unset or empty. The prompts take the stderr
+    /// decision ([`Output::colors_stderr`]).
+    pub fn new(json: bool, color: ColorChoice, quiet: bool, verbose: bool) -> Self {
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let stdout_is_terminal = io::stdout().is_terminal();
         let decide = |is_terminal: bool| match color {
             ColorChoice::Always => true,
@@ -72,6 +74,11 @@ impl Output {
     /// Text for stdout, styled when stdout takes colour.
     pub fn paint(&self, style: Style, text: &str) -> String {
         paint(self.color_stdout, style, text)
+    }
+
+    /// Whether stderr takes colour: messages, and the interactive prompts drawn there.
+    pub fn colors_stderr(&self) -> bool {
+        self.color_stderr
     }
 
     /// Whether stdout takes colour.
@@ -178,9 +185,9 @@ impl Output {
     pub fn error(&self, err: &Error) {
         let label = match err.kind {
             ErrorKind::Usage => "error (usage):",
-            ErrorKind::Runtime | ErrorKind::BrokenPipe => "error:",
+            _ => "error:",
         };
-        eprintln!("{} {}", self.paint_err(Style::Red, label), self.stderr_safe(&err.message));
+        eprintln!("{} {}", self.paint_err(Style::Red, label), self.stderr_safe(&err.to_string()));
         if let Some(hint) = &err.hint {
             eprintln!("{} {}", self.paint_err(Style::Cyan, "hint:"), self.stderr_safe(hint));
         }
@@ -207,7 +214,7 @@ fn paint(enabled: bool, style: Style, text: &str) -> String {
 
 fn stdout_error(err: io::Error) -> Error {
     if err.kind() == io::ErrorKind::BrokenPipe {
-        Error { kind: ErrorKind::BrokenPipe, message: "stdout closed".into(), hint: None }
+        Error::new(ErrorKind::BrokenPipe, "stdout closed")
     } else {
         Error::runtime(format!("cannot write to stdout: {err}"))
     }

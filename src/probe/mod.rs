@@ -192,9 +192,7 @@ pub struct Engine {
 impl Engine {
     /// Starts the runtime. `masker` masks every record before it leaves the engine.
     pub fn new(masker: Masker) -> Result<Arc<Engine>> {
-        // reqwest and tokio-rustls need a process-wide crypto provider; a second install fails
-        // harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::trust::crypto_provider();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -367,11 +365,10 @@ impl Engine {
             return Ok(client.clone());
         }
         let policy = if follow { reqwest::redirect::Policy::limited(10) } else { reqwest::redirect::Policy::none() };
-        let client = reqwest::Client::builder()
+        let client = crate::trust::http_client_builder()
             .redirect(policy)
             .tls_danger_accept_invalid_certs(insecure)
             .connect_timeout(Duration::from_secs(30))
-            .user_agent(concat!("incident/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Failure::unknown("client_error", format!("cannot set up HTTP: {e}")))?;
         clients.insert((insecure, follow), client.clone());

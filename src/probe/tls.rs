@@ -90,8 +90,7 @@ impl ServerCertVerifier for Inspecting {
 /// The system's verifier (roots from the system store, or `SSL_CERT_FILE`).
 fn system_verifier(provider: &Arc<rustls::crypto::CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, Untrusted> {
     let mut roots = rustls::RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(found.certs);
+    roots.add_parsable_certificates(crate::trust::system_roots().iter().cloned());
     if roots.is_empty() {
         return Err(Untrusted::NoRoots);
     }
@@ -99,7 +98,7 @@ fn system_verifier(provider: &Arc<rustls::crypto::CryptoProvider>) -> Result<Arc
 }
 
 pub async fn probe(host: &str, port: u16, server_name: Option<&str>) -> Observation {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = crate::trust::crypto_provider();
     let verdict = Arc::new(Mutex::new(None));
     let verifier = Inspecting {
         real: system_verifier(&provider),

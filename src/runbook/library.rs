@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Problem, Runbook, Source, load};
+use crate::config::ConfigFile;
 use crate::error::{Error, Result};
 
 /// The shipped library: (name, YAML), embedded at build time.
@@ -107,7 +108,7 @@ impl Catalog {
                     Some(close) => format!("did you mean {close}? (`incident runbook list` shows them all)"),
                     None => "`incident runbook list` shows the runbooks there are".to_string(),
                 };
-                Err(Error::runtime(format!("no runbook named {name_or_path:?}")).with_hint(hint))
+                Err(Error::not_found(format!("no runbook named {name_or_path:?}")).with_hint(hint))
             }
         }
     }
@@ -120,23 +121,9 @@ impl Catalog {
 }
 
 /// The `runbooks` entry of the nearest `incident.toml` (the file that also names the store),
-/// relative to that file's folder.
+/// relative to that file's folder, with the file's path.
 fn configured_dir() -> Result<Option<(PathBuf, PathBuf)>> {
-    let Ok(cwd) = std::env::current_dir() else { return Ok(None) };
-    let Some(config) = cwd.ancestors().map(|d| d.join(crate::context::CONFIG_FILE)).find(|p| p.is_file()) else {
-        return Ok(None);
-    };
-    let text = crate::text_file::read_whole(&config).map_err(|e| Error::io("cannot read", &config, &e))?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| Error::runtime(format!("{}: {}", config.display(), e.message())))?;
-    match table.get("runbooks") {
-        None => Ok(None),
-        Some(toml::Value::String(dir)) => {
-            let base = config.parent().map(Path::to_path_buf).unwrap_or_default();
-            Ok(Some((config.clone(), base.join(dir))))
-        }
-        Some(_) => Err(Error::runtime(format!("{}: `runbooks` must be a folder path (a string)", config.display()))),
-    }
+    Ok(ConfigFile::nearest()?.and_then(|file| Some((file.path.clone(), file.runbooks_dir()?))))
 }
 
 /// One error carrying every problem, each with its place and snippet.

@@ -7,14 +7,14 @@ use serde_saphyr::Spanned;
 
 use super::Vars;
 use super::schema::{CheckSpec, CommandSpec, Scalar, Text};
-use crate::expr::{ExprError, template};
+use crate::expr::template;
 use crate::ssh::{Remote, RemoteError};
 
 /// Why a runbook value could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RenderError {
     /// A template failed: the text as written, and why.
-    Template { text: String, error: ExprError },
+    Template { text: String, error: template::RenderError },
     /// A port that renders to no port number.
     Port(String),
     /// A `host:` or `identity:` that is not one once rendered.
@@ -41,6 +41,16 @@ impl fmt::Display for RenderError {
 }
 
 impl std::error::Error for RenderError {}
+
+impl RenderError {
+    /// The failure in words: how to give a variable without a value one, else what broke.
+    pub fn explained(&self, vars: &Vars) -> String {
+        match self {
+            RenderError::Template { error, .. } => vars.explain(error).unwrap_or_else(|| self.to_string()),
+            _ => self.to_string(),
+        }
+    }
+}
 
 impl From<RemoteError> for RenderError {
     fn from(error: RemoteError) -> Self {

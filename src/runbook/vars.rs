@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::Runbook;
+use super::template::RenderError;
 use crate::error::{Error, Result};
 use crate::secrets::Masker;
 
@@ -102,14 +103,16 @@ impl Vars {
         Vars::resolve(&lenient, overrides, env).unwrap_or_default()
     }
 
-    /// Rewrites MiniJinja's "`vars.x` is undefined" into how to give `x` a value.
-    pub fn explain(&self, message: String) -> String {
-        for (name, how) in &self.how_to_set {
-            if message.contains(&format!("vars.{name}")) && message.contains("undefined") {
-                return format!("variable {name} has no value (give it with {how})");
-            }
+    /// When a template failed because it reads a variable that has no value, says how to give
+    /// that variable one; `None` for any other failure.
+    pub fn explain(&self, err: &RenderError) -> Option<String> {
+        if err.kind != minijinja::ErrorKind::UndefinedError {
+            return None;
         }
-        message
+        self.how_to_set
+            .iter()
+            .find(|(name, _)| err.reads.contains(&format!("vars.{name}")))
+            .map(|(name, how)| format!("variable {name} has no value (give it with {how})"))
     }
 
     /// Adds the values of secret variables to `masker`.
@@ -166,7 +169,10 @@ vars:
         let vars = Vars::resolve(&rb, &both, &env).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(vars.values["url"].as_deref(), Some("http://flag"));
         assert_eq!(vars.values["token"], None);
-        assert!(vars.explain("`vars.token` is undefined".into()).contains("set TEST_TOKEN"));
+        let env = crate::runbook::template::environment();
+        let err = crate::runbook::template::render(&env, "Bearer {{ vars.token }}", &vars.context())
+            .expect_err("token has no value");
+        assert!(vars.explain(&err).is_some_and(|how| how.contains("set TEST_TOKEN")), "{err:?}");
     }
 
     #[test]

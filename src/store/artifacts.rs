@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::sync_dir;
+use super::atomic::publish;
 use crate::error::{Error, Result};
 use crate::model::ArtifactRef;
 
@@ -62,12 +62,9 @@ impl ArtifactWriter {
     /// `name` must be a plain file name chosen by the program, never by a user.
     pub fn finish(mut self, name: &str) -> Result<ArtifactRef> {
         debug_assert!(!name.contains('/') && !name.starts_with('.'));
-        self.file.sync_all().map_err(|e| Error::io("cannot sync", &self.partial, &e))?;
-        let dir = self.incident_dir.join(ARTIFACTS_DIR);
-        let target = dir.join(name);
-        fs::rename(&self.partial, &target).map_err(|e| Error::io("cannot rename", &self.partial, &e))?;
+        let target = self.incident_dir.join(ARTIFACTS_DIR).join(name);
+        publish(&self.file, &self.partial, &target)?;
         self.finished = true;
-        sync_dir(&dir)?;
         let sha256 = std::mem::take(&mut self.hasher).finalize().iter().map(|b| format!("{b:02x}")).collect();
         Ok(ArtifactRef { path: format!("{ARTIFACTS_DIR}/{name}"), sha256, bytes: self.bytes })
     }

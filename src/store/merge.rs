@@ -106,7 +106,8 @@ fn split(bytes: &[u8]) -> (Vec<Line<'_>>, Vec<(&[u8], String)>) {
         match parse_line(line.bytes) {
             Ok(event) => events.push(Line { bytes: line.bytes, event }),
             Err(reason) => {
-                let reason = if line.terminated { reason } else { format!("an unterminated last line: {reason}") };
+                let reason =
+                    if line.terminated { reason.to_string() } else { format!("an unterminated last line: {reason}") };
                 unparsed.push((line.bytes, damage_reason(line.bytes, reason)));
             }
         }

@@ -4,18 +4,20 @@
 //! from validated [`IncidentId`]s, so nothing a user types can reach outside it.
 
 mod artifacts;
+mod atomic;
 mod merge;
 mod outbox;
 mod repo;
 mod timeline;
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
+pub(crate) use atomic::sync_dir;
+pub use atomic::write_atomically;
 pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
 pub use outbox::{DamagedEntry, INBOX_DIR, OUTBOX_DIR, Outbox, OutboxLock};
 pub use repo::{MERGE_DRIVER, write_git_files};
@@ -130,7 +132,7 @@ impl Store {
     /// Fails with a usage error when the text cannot be an id, and with the known ids when it
     /// names none or several.
     pub fn find(&self, text: &str) -> Result<IncidentDir> {
-        let wanted = IncidentId::parse(text).map_err(Error::usage)?;
+        let wanted = IncidentId::parse(text).map_err(|e| Error::usage(e.to_string()))?;
         let ids = self.ids()?;
         if ids.contains(&wanted) {
             return Ok(self.dir(wanted));
@@ -138,7 +140,7 @@ impl Store {
         let matches: Vec<&IncidentId> = ids.iter().filter(|id| id.as_str().starts_with(wanted.as_str())).collect();
         match matches.as_slice() {
             [one] => Ok(self.dir((*one).clone())),
-            [] => Err(Error::runtime(format!("no incident {wanted} in {}", self.root.display()))
+            [] => Err(Error::not_found(format!("no incident {wanted} in {}", self.root.display()))
                 .with_hint(known_ids_hint(&ids))),
             many => Err(Error::usage(format!("{wanted} matches {} incidents", many.len()))
                 .with_hint(format!("say which: {}", join_ids(many.iter().copied())))),
@@ -178,18 +180,7 @@ impl Store {
     /// Makes `id` the current incident (atomically: readers see the old or the new one).
     pub fn set_current(&self, id: &IncidentId) -> Result<()> {
         let path = self.root.join(CURRENT_FILE);
-        let tmp = self.root.join(format!(".{CURRENT_FILE}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = fs::File::create(&tmp)?;
-            writeln!(file, "{id}")?;
-            file.sync_all()?;
-            fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io("cannot set the current incident in", &path, &e)
-        })?;
-        sync_dir(&self.root)
+        write_atomically(&path, format!("{id}\n").as_bytes())
     }
 }
 
@@ -212,9 +203,4 @@ fn join_ids<'a>(ids: impl DoubleEndedIterator<Item = &'a IncidentId> + ExactSize
     } else {
         shown.join(", ")
     }
-}
-
-/// Makes a directory entry (a created or renamed file) durable.
-pub(crate) fn sync_dir(path: &Path) -> Result<()> {
-    fs::File::open(path).and_then(|dir| dir.sync_all()).map_err(|e| Error::io("cannot sync directory", path, &e))
 }

@@ -7,14 +7,13 @@
 //! crash leaves the old version or the new one, never half of either.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::sync_dir;
+use super::{sync_dir, write_atomically};
 use crate::error::{Error, Result};
 
 /// The outbox's folder under the store's root (ignored by git: deliveries are this machine's).
@@ -61,18 +60,7 @@ impl Outbox {
         let mut bytes = serde_json::to_vec_pretty(entry)
             .map_err(|e| Error::runtime(format!("cannot encode outbox entry {id}: {e}")))?;
         bytes.push(b'\n');
-        let tmp = self.dir.join(format!(".{id}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = fs::File::create(&tmp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io("cannot write", &path, &e)
-        })?;
-        sync_dir(&self.dir)
+        write_atomically(&path, &bytes)
     }
 
     /// Removes the entry `id` (delivered); an entry already gone is not an error.
@@ -143,7 +131,7 @@ impl Outbox {
 
     fn entry_path(&self, id: &str) -> Result<PathBuf> {
         if ulid::Ulid::from_string(id).is_err() {
-            return Err(Error::runtime(format!("{id:?} is not a queue entry id")));
+            return Err(Error::internal(format!("{id:?} is not a queue entry id")));
         }
         Ok(self.dir.join(format!("{id}.json")))
     }
@@ -157,7 +145,7 @@ mod tests {
     fn put_list_remove_round_trip_and_ids_that_are_not_ulids_are_refused() {
         let dir = tempfile::tempdir().expect("temp dir");
         let outbox = Outbox::new(dir.path(), OUTBOX_DIR);
-        let id = crate::context::new_event_id();
+        let id = crate::model::new_event_id();
         outbox.put(&id, &serde_json::json!({"n": 1})).expect("put");
         outbox.put(&id, &serde_json::json!({"n": 2})).expect("replace");
         let (entries, damaged) = outbox.list::<serde_json::Value>().expect("list");

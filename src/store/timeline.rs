@@ -300,12 +300,30 @@ pub(crate) fn encode(events: &[Event]) -> Result<Vec<u8>> {
 }
 
 /// Parses one line (without its newline) into an event; the error says why it is not one.
-pub(crate) fn parse_line(line: &[u8]) -> std::result::Result<Event, String> {
-    let event: Event = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+pub(crate) fn parse_line(line: &[u8]) -> std::result::Result<Event, LineError> {
+    let event: Event = serde_json::from_slice(line).map_err(LineError::NotAnEvent)?;
     if event.body.is_malformed() {
-        return Err(format!("a {:?} event without the fields that kind needs", event.body.kind()));
+        return Err(LineError::MissingFields { kind: event.body.kind().to_string() });
     }
     Ok(event)
+}
+
+/// Why a line of a timeline is not an event.
+#[derive(Debug)]
+pub(crate) enum LineError {
+    /// Not JSON, or JSON that is not an event (serde's message says where).
+    NotAnEvent(serde_json::Error),
+    /// An event of a known kind without the fields that kind needs.
+    MissingFields { kind: String },
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineError::NotAnEvent(e) => write!(f, "{e}"),
+            LineError::MissingFields { kind } => write!(f, "a {kind:?} event without the fields that kind needs"),
+        }
+    }
 }
 
 /// One line of a timeline file as it is on disk.
@@ -354,7 +372,7 @@ pub(crate) fn parse(bytes: &[u8]) -> TimelineRead {
         match parse_line(line.bytes) {
             Ok(event) => read.events.push(event),
             Err(reason) => {
-                let reason = damage_reason(line.bytes, reason);
+                let reason = damage_reason(line.bytes, reason.to_string());
                 let snippet: String = String::from_utf8_lossy(line.bytes).chars().take(80).collect();
                 read.damaged.push(DamagedLine { line: line.number, reason, snippet });
             }

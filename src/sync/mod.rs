@@ -69,7 +69,7 @@ pub fn sync(ctx: &Context, request: &SyncRequest) -> (SyncReport, Result<()>) {
     let mut report = SyncReport { store: ctx.store.root().to_path_buf(), ..SyncReport::default() };
     let result = run(ctx, request, &mut report);
     if let Err(e) = &result {
-        report.error = Some(e.message.clone());
+        report.error = Some(e.to_string());
     }
     (report, result)
 }

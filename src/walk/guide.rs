@@ -30,7 +30,7 @@ impl Guide {
         let runbook = match Catalog::new(None).and_then(|c| c.load(name)) {
             Ok(r) => r,
             Err(e) => {
-                ctx.out.warn(&format!("runbook {name}: {}; walking without it", e.message));
+                ctx.out.warn(&format!("runbook {name}: {e}; walking without it"));
                 return Ok(None);
             }
         };
@@ -53,7 +53,7 @@ impl Guide {
         match Vars::resolve(&runbook, &overrides, &|n| env(n)) {
             Ok(vars) => Ok(Some(Guide { runbook, vars, asked })),
             Err(e) => {
-                ctx.out.warn(&format!("runbook {name}: {}; walking without it", e.message));
+                ctx.out.warn(&format!("runbook {name}: {e}; walking without it"));
                 Ok(None)
             }
         }

@@ -62,7 +62,7 @@ enum Step {
 pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     require_terminal("the walk")?;
     let _guard = InterruptGuard::install();
-    let prompter = Prompter::new(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    let prompter = Prompter::new(ctx.out.colors_stderr());
     let loaded = ctx.load_dir(dir.clone())?;
     if loaded.incident.status == Status::Resolved {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
@@ -216,7 +216,7 @@ fn offer_log_search(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()
                     ctx.out.info("Nothing matched in that window.");
                 }
             }
-            Err(e) => ctx.out.warn(&e.message),
+            Err(e) => ctx.out.warn(&e.to_string()),
         }
     }
     Ok(())
@@ -386,7 +386,7 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
                 Ok(_) => ctx.out.info("Not run. Choose another way, or nothing yet."),
                 Err(e) => {
                     let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
-                    ctx.out.warn(&format!("{}{hint}", e.message));
+                    ctx.out.warn(&format!("{e}{hint}"));
                 }
             }
             continue;

@@ -33,7 +33,7 @@ fn writer_process() {
     let mut stdout = std::io::stdout().lock();
     for n in 0..count {
         let event = Event {
-            id: incident::context::new_event_id(),
+            id: incident::model::new_event_id(),
             ts: chrono::Utc::now(),
             recorded: None,
             author: format!("writer-{}", std::process::id()),
