@@ -5,8 +5,6 @@ pub mod commands;
 pub mod context;
 pub mod drill;
 pub mod error;
-pub mod exec;
-pub mod interrupt;
 pub mod logsearch;
 pub mod model;
 pub mod notify;
@@ -14,8 +12,10 @@ pub mod ops;
 pub mod output;
 pub mod postmortem;
 pub mod probe;
+pub mod process;
 pub mod runbook;
 pub mod secrets;
+pub mod signals;
 pub mod store;
 pub mod sync;
 pub mod time;
@@ -32,7 +32,7 @@ use crate::error::ErrorKind;
 
 /// Parses arguments, runs the command and maps the outcome to the documented exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    ignore_file_size_signal();
+    signals::install();
     let args = cli::rewrite_grep_short_i(args.into_iter().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -58,14 +58,5 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             ctx.out.error(&err);
             ExitCode::from(err.exit_code())
         }
-    }
-}
-
-/// A write past `RLIMIT_FSIZE` must fail with EFBIG, which the timeline rolls back and reports,
-/// rather than kill the process with SIGXFSZ.
-fn ignore_file_size_signal() {
-    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
-    unsafe {
-        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }

@@ -9,6 +9,7 @@ mod lifecycle;
 mod notify;
 mod postmortem;
 mod probe;
+mod processes;
 mod remote;
 mod run;
 mod runbook;

@@ -1,0 +1,102 @@
+//! Commands we start leave nothing behind: a timeout or the end of a check ends the whole
+//! process group, grandchildren included.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::{Env, text};
+
+/// Whether `pid` is a live process: `kill(pid, 0)` reaches it and it is not a zombie waiting
+/// for init to reap it.
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let exists = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()) == Some("Z"))
+        .unwrap_or(false);
+    exists && !zombie
+}
+
+/// The pids a script wrote, one per line.
+fn pids(file: &Path) -> Vec<i32> {
+    std::fs::read_to_string(file).unwrap_or_default().lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
+/// Asserts every pid is gone, allowing a moment for a SIGKILL to land.
+fn assert_all_gone(pids: &[i32], what: &str) {
+    let until = Instant::now() + Duration::from_secs(2);
+    while pids.iter().any(|&p| alive(p)) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let survivors: Vec<i32> = pids.iter().copied().filter(|&p| alive(p)).collect();
+    for &pid in &survivors {
+        // SAFETY: cleaning up a process this test had started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(survivors.is_empty(), "{what}: {survivors:?} survived");
+}
+
+/// Regression: a sync timeout killed git alone, and the `ssh` it had started (with whatever
+/// that started) ran on.
+#[test]
+fn a_sync_timeout_ends_git_and_everything_git_started() {
+    let env = Env::new();
+    let project = env.dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    std::fs::write(
+        project.join("incident.toml"),
+        "store = \"incidents\"\n[sync]\nremote = \"ssh://git.example.invalid/incidents.git\"\ntimeout = \"1s\"\n",
+    )
+    .expect("write");
+    // An "ssh" that never answers, and starts a child of its own, as a real one's proxy would.
+    let pidfile = env.dir.path().join("ssh.pids");
+    let fake_ssh = env.dir.path().join("fake-ssh");
+    std::fs::write(
+        &fake_ssh,
+        format!("#!/bin/sh\necho $$ >> {0}\nsleep 30 &\necho $! >> {0}\nwait\n", pidfile.display()),
+    )
+    .expect("write");
+    std::fs::set_permissions(&fake_ssh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let run = |args: &[&str]| {
+        let mut cmd = env.std_cmd();
+        cmd.env_remove("INCIDENT_STORE")
+            .env("GIT_SSH_COMMAND", &fake_ssh)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_COMMITTER_NAME", "Test Committer")
+            .env("GIT_COMMITTER_EMAIL", "committer@example.invalid")
+            .current_dir(&project)
+            .args(args);
+        cmd.output().expect("ran")
+    };
+    assert!(run(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]).status.success());
+    let out = run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("did not finish within 1s"), "{}", text(&out.stderr));
+    let started = pids(&pidfile);
+    assert_eq!(started.len(), 2, "the fake ssh and its child wrote their pids");
+    assert_all_gone(&started, "ssh and its child after the sync timed out");
+}
+
+/// Regression: a check's command that left a child running (`sleep 100 &`) held the check's
+/// pipes for two seconds and then ran on after the check was over.
+#[test]
+fn a_checks_background_child_is_killed_by_its_timeout() {
+    let env = Env::new();
+    let pidfile = env.dir.path().join("child.pid");
+    std::fs::create_dir_all(env.dir.path().join("runbooks")).expect("mkdir");
+    std::fs::write(
+        env.dir.path().join("runbooks/stray.yaml"),
+        format!(
+            "title: stray\nobserve:\n  - id: stray\n    command: {{shell: \"sleep 100 & echo $! > {}; echo started\"}}\n    timeout: 1s\n",
+            pidfile.display()
+        ),
+    )
+    .expect("write");
+    let started = Instant::now();
+    let out = env.std_cmd().args(["check", "stray", "--no-record"]).output().expect("ran");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(text(&out.stdout).contains("started") || out.status.success(), "{out:?}");
+    let child = pids(&pidfile);
+    assert_eq!(child.len(), 1, "the check wrote its child's pid");
+    assert_all_gone(&child, "the check's background child after the check");
+}
