@@ -35,7 +35,7 @@ pub struct Options {
     pub foreground: bool,
     /// Runs beside other work (a check among many, git): stdin is /dev/null, interrupts are
     /// not forwarded to it (its group is ended when we are), and whatever it left running in
-    /// its group is killed once it exited.
+    /// its group is killed as soon as it exited.
     pub background: bool,
 }
 
@@ -96,12 +96,12 @@ pub fn command(argv: &[String]) -> Result<Command, SpawnError> {
 
 /// Runs `argv`, calling `sink` with each chunk of output as it arrives.
 pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8])) -> Result<Outcome, SpawnError> {
-    run_command(&mut command(argv)?, options, sink)
+    run_prepared(&mut command(argv)?, options, sink)
 }
 
 /// Runs a prepared `command` (its program, arguments, environment and directory: its stdio and
 /// process group are set here), calling `sink` with each chunk of output as it arrives.
-pub fn run_command(
+fn run_prepared(
     command: &mut Command,
     options: &Options,
     sink: &mut dyn FnMut(Stream, &[u8]),
@@ -149,8 +149,7 @@ pub fn run_command(
     }
     spawn_exit_watch(group, tx);
 
-    let timeout_at = options.timeout.map(|t| started + t);
-    let mut deadline = timeout_at;
+    let mut deadline = options.timeout.map(|t| started + t);
     let mut timed_out = false;
     let mut killed = false;
     let mut exited = false;
@@ -177,12 +176,12 @@ pub fn run_command(
             Some(Message::Exited) => {
                 exited = true;
                 deadline = None;
-                // A check's leftovers get no longer than its timeout to let go of the pipes.
-                let drain_limit = Instant::now() + DRAIN_LIMIT;
-                drain_until = Some(match timeout_at {
-                    Some(at) if options.background && !timed_out => drain_limit.min(at),
-                    _ => drain_limit,
-                });
+                drain_until = Some(Instant::now() + DRAIN_LIMIT);
+                if options.background {
+                    // Its answer is given: what it left running (`sleep 100 &`) would hold the
+                    // pipes and outlive the check. Not reaped yet, the group id is still ours.
+                    groups::signal_group(group, SIGKILL);
+                }
             }
             None if drain_until.is_some_and(|d| Instant::now() >= d) => break,
             None => {
@@ -199,8 +198,8 @@ pub fn run_command(
             }
         }
     }
-    if timed_out || options.background {
-        // Whatever of the group is still around goes now. The command itself is not reaped
+    if timed_out {
+        // Whatever of the group survived SIGTERM goes now. The command itself is not reaped
         // yet, so its group id cannot have been taken by another.
         groups::signal_group(group, SIGKILL);
     }
@@ -220,7 +219,7 @@ pub fn run_command(
     Ok(Outcome { exit_code: status.code(), signal, timed_out, interrupted, duration })
 }
 
-/// Tells the loop when the command exited, without reaping it: until `run_command` reaps it,
+/// Tells the loop when the command exited, without reaping it: until `run_prepared` reaps it,
 /// its pid (the group's id) stays ours and no other process can be signalled by mistake.
 fn spawn_exit_watch(pid: i32, tx: mpsc::Sender<Message>) {
     thread::spawn(move || {
@@ -261,11 +260,11 @@ pub struct Captured {
 
 /// Runs `command` in the background (stdin /dev/null, its own process group, ended with us),
 /// keeping the last `keep` bytes of each stream; after `timeout` the whole group is ended
-/// (SIGTERM, then SIGKILL), and whatever it left running when it exited is killed.
+/// (SIGTERM, then SIGKILL), and whatever it left running is killed as soon as it exited.
 pub fn capture(command: &mut Command, timeout: Duration, keep: usize) -> Result<Captured, SpawnError> {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let options = Options { timeout: Some(timeout), background: true, ..Options::default() };
-    let outcome = run_command(command, &options, &mut |stream, bytes| {
+    let outcome = run_prepared(command, &options, &mut |stream, bytes| {
         let buf = if stream == Stream::Stdout { &mut stdout } else { &mut stderr };
         buf.extend_from_slice(bytes);
         // Trimmed in batches, so that a chatty command costs linear time.
@@ -319,9 +318,9 @@ mod tests {
     #[test]
     fn a_background_command_leaves_nothing_running_once_it_exited() {
         let started = Instant::now();
-        let captured = capture(&mut sh("sleep 30 & echo $!"), Duration::from_secs(1), 1024).expect("sh runs");
+        let captured = capture(&mut sh("sleep 30 & echo $!"), Duration::from_secs(20), 1024).expect("sh runs");
         assert!(captured.outcome.success(), "{:?}", captured.outcome);
-        assert!(started.elapsed() < Duration::from_secs(2), "the stray child held the pipes");
+        assert!(started.elapsed() < Duration::from_secs(10), "the stray child held the pipes");
         let stray: i32 = String::from_utf8_lossy(&captured.stdout).trim().parse().expect("a pid");
         assert!(gone_soon(stray), "the stray child {stray} outlived the command");
     }
