@@ -34,6 +34,12 @@ use crate::error::ErrorKind;
 /// Parses arguments, runs the command and maps the outcome to the documented exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     signals::install();
+    let code = run_command_line(args);
+    signals::settle();
+    code
+}
+
+fn run_command_line(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = cli::rewrite_grep_short_i(args.into_iter().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -56,6 +62,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.kind == ErrorKind::BrokenPipe => ExitCode::from(err.exit_code()),
         Err(err) => {
+            // The error may be an interrupt's doing (a prompt that saw Ctrl-C): let it end us.
+            signals::settle();
             ctx.out.error(&err);
             ExitCode::from(err.exit_code())
         }

@@ -15,7 +15,9 @@
 //! rolls back and reports) instead of killing us.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTTOU, SIGXFSZ};
 use signal_hook::iterator::Signals;
@@ -46,6 +48,11 @@ struct Foreground {
     caught: Option<i32>,
 }
 
+/// Interrupts that arrived (counted in the handler itself, so at once) and that the signals
+/// thread has dealt with: while they differ, one is on its way.
+static ARRIVED: AtomicUsize = AtomicUsize::new(0);
+static HANDLED: AtomicUsize = AtomicUsize::new(0);
+
 static POLICY: Mutex<Policy> =
     Mutex::new(Policy { foreground: None, critical_depth: 0, pending: None, farewell: None });
 
@@ -65,13 +72,36 @@ pub fn install() {
         // Should the handlers not install (they always do on Linux), interrupts keep their
         // default effect: we die of them, as any program does.
         if let Ok(mut signals) = Signals::new(INTERRUPTS) {
+            for signal in INTERRUPTS {
+                // SAFETY: the action only increments an atomic, which is async-signal-safe.
+                let _ = unsafe {
+                    signal_hook::low_level::register(signal, || {
+                        ARRIVED.fetch_add(1, Ordering::SeqCst);
+                    })
+                };
+            }
             let _ = std::thread::Builder::new().name("signals".into()).spawn(move || {
                 for signal in signals.forever() {
                     on_interrupt(signal);
+                    HANDLED.fetch_add(1, Ordering::SeqCst);
                 }
             });
         }
     });
+}
+
+/// Called before an error is reported and before the program exits: if an interrupt is on
+/// its way or ending the program, waits for it, so we end as the interrupt says (the walk's
+/// 130, or death by the signal), not with the error of work it cut short (a prompt that saw
+/// Ctrl-C, git ended with the background groups).
+pub fn settle() {
+    // Ending takes at most the background groups' grace: this never waits for long.
+    let until = Instant::now() + Duration::from_secs(5);
+    while HANDLED.load(Ordering::SeqCst) < ARRIVED.load(Ordering::SeqCst) && Instant::now() < until {
+        drop(policy());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(policy());
 }
 
 fn on_interrupt(signal: i32) {
@@ -140,6 +170,8 @@ pub fn say_on_interrupt(message: &'static str) -> Farewell {
 
 impl Drop for Farewell {
     fn drop(&mut self) {
+        // An interrupt on its way (the Ctrl-C that ended a prompt) still gets the farewell.
+        settle();
         policy().farewell = None;
     }
 }
@@ -165,14 +197,17 @@ impl ForegroundCommand {
         }
     }
 
-    /// Whether an interrupt came for the command.
-    pub fn interrupted(&self) -> bool {
+    /// Ends the hand-off; tells whether an interrupt came for the command.
+    pub fn finish(self) -> bool {
+        settle();
         policy().foreground.as_ref().is_some_and(|f| f.caught.is_some())
     }
 }
 
 impl Drop for ForegroundCommand {
     fn drop(&mut self) {
+        // An interrupt on its way was meant for the command, not for us.
+        settle();
         policy().foreground = None;
     }
 }

@@ -204,8 +204,7 @@ fn run_prepared(
         groups::signal_group(group, SIGKILL);
     }
     drop(terminal);
-    let forwarded = foreground_command.as_ref().is_some_and(ForegroundCommand::interrupted);
-    drop(foreground_command);
+    let forwarded = foreground_command.is_some_and(ForegroundCommand::finish);
     let duration = started.elapsed();
     let status = child.wait().map_err(|e| SpawnError {
         message: format!("lost track of {program}: {e}"),

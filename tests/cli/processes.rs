@@ -36,11 +36,10 @@ fn assert_all_gone(pids: &[i32], what: &str) {
     assert!(survivors.is_empty(), "{what}: {survivors:?} survived");
 }
 
-/// Regression: a sync timeout killed git alone, and the `ssh` it had started (with whatever
-/// that started) ran on.
-#[test]
-fn a_sync_timeout_ends_git_and_everything_git_started() {
-    let env = Env::new();
+/// A project whose sync remote is reached through an "ssh" that never answers and starts a
+/// child of its own (as a real one's proxy would); both write their pids to the returned file.
+/// Returns the command to run `incident` there, and the pid file.
+fn project_with_a_hanging_ssh(env: &Env) -> (impl Fn(&[&str]) -> std::process::Command + '_, std::path::PathBuf) {
     let project = env.dir.path().join("project");
     std::fs::create_dir_all(&project).expect("mkdir");
     std::fs::write(
@@ -48,7 +47,6 @@ fn a_sync_timeout_ends_git_and_everything_git_started() {
         "store = \"incidents\"\n[sync]\nremote = \"ssh://git.example.invalid/incidents.git\"\ntimeout = \"1s\"\n",
     )
     .expect("write");
-    // An "ssh" that never answers, and starts a child of its own, as a real one's proxy would.
     let pidfile = env.dir.path().join("ssh.pids");
     let fake_ssh = env.dir.path().join("fake-ssh");
     std::fs::write(
@@ -57,7 +55,7 @@ fn a_sync_timeout_ends_git_and_everything_git_started() {
     )
     .expect("write");
     std::fs::set_permissions(&fake_ssh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-    let run = |args: &[&str]| {
+    let incident = move |args: &[&str]| {
         let mut cmd = env.std_cmd();
         cmd.env_remove("INCIDENT_STORE")
             .env("GIT_SSH_COMMAND", &fake_ssh)
@@ -66,15 +64,46 @@ fn a_sync_timeout_ends_git_and_everything_git_started() {
             .env("GIT_COMMITTER_EMAIL", "committer@example.invalid")
             .current_dir(&project)
             .args(args);
-        cmd.output().expect("ran")
+        cmd
     };
-    assert!(run(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]).status.success());
-    let out = run(&["sync"]);
+    assert!(incident(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]).output().expect("ran").status.success());
+    (incident, pidfile)
+}
+
+/// Regression: a sync timeout killed git alone, and the `ssh` it had started (with whatever
+/// that started) ran on.
+#[test]
+fn a_sync_timeout_ends_git_and_everything_git_started() {
+    let env = Env::new();
+    let (incident, pidfile) = project_with_a_hanging_ssh(&env);
+    let out = incident(&["sync"]).output().expect("ran");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("did not finish within 1s"), "{}", text(&out.stderr));
     let started = pids(&pidfile);
     assert_eq!(started.len(), 2, "the fake ssh and its child wrote their pids");
     assert_all_gone(&started, "ssh and its child after the sync timed out");
+}
+
+/// Regression: SIGTERM to a sync ended `incident` and left git, its ssh and that one's child
+/// running.
+#[test]
+fn a_terminated_sync_takes_git_and_everything_git_started_with_it() {
+    let env = Env::new();
+    let (incident, pidfile) = project_with_a_hanging_ssh(&env);
+    let mut cmd = incident(&["sync"]);
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn");
+    let until = Instant::now() + Duration::from_secs(10);
+    while pids(&pidfile).len() < 2 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = pids(&pidfile);
+    assert_eq!(started.len(), 2, "the fake ssh and its child wrote their pids");
+    // SAFETY: sends a signal to a child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().expect("finished");
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGTERM), "{status:?}");
+    assert_all_gone(&started, "ssh and its child after the sync was terminated");
 }
 
 /// Regression: a check's command that left a child running (`sleep 100 &`) held the check's
