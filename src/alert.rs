@@ -214,13 +214,19 @@ impl Notification {
         }
     }
 
+    /// The group's labels: the common ones, then the representative alert's.
+    pub fn labels(&self) -> Labels {
+        let mut labels = self.common_labels.clone();
+        for (key, value) in &self.representative().labels {
+            labels.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        labels
+    }
+
     /// Runbook variables offered by the alert: every label of the group, and from `instance`
     /// the `host`, `port` and `base_url` it names. A runbook takes only those it declares.
     fn vars(&self) -> Labels {
-        let mut vars = self.common_labels.clone();
-        for (key, value) in &self.representative().labels {
-            vars.entry(key.clone()).or_insert_with(|| value.clone());
-        }
+        let mut vars = self.labels();
         if let Some(instance) = self.label("instance")
             && let Some(address) = Address::parse(instance)
         {
@@ -229,6 +235,10 @@ impl Notification {
                 vars.entry("port".into()).or_insert(port.to_string());
             }
             vars.entry("base_url".into()).or_insert_with(|| address.base_url());
+        }
+        // node_exporter's filesystem alerts name the filesystem by its mount point.
+        if let Some(mountpoint) = self.label("mountpoint") {
+            vars.entry("path".into()).or_insert(mountpoint.to_string());
         }
         vars
     }
@@ -393,6 +403,7 @@ mod tests {
         assert_eq!(facts.title, "NodeFilesystemAlmostOutOfSpace: Filesystem has less than 5% space left.");
         assert!(!facts.severity_given, "no severity label: the default, said so");
         assert_eq!(facts.vars["mountpoint"], "/var");
+        assert_eq!(facts.vars["path"], "/var", "the mount point is the path disk-full watches");
         assert_eq!(facts.vars["host"], "db1");
         let again = Notification::parse(one.to_string().as_bytes()).unwrap();
         assert_eq!(notification.group_key, again.group_key, "the same alert is the same group");

@@ -14,6 +14,7 @@ pub mod output;
 pub mod postmortem;
 pub mod probe;
 pub mod process;
+pub mod receive;
 pub mod runbook;
 pub mod secrets;
 pub mod signals;
