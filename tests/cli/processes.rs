@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, text};
+use crate::harness::{Env, text};
 
 /// Whether `pid` is a live process: `kill(pid, 0)` reaches it and it is not a zombie waiting
 /// for init to reap it.
@@ -40,20 +40,14 @@ fn assert_all_gone(pids: &[i32], what: &str) {
 /// child of its own (as a real one's proxy would); both write their pids to the returned file.
 /// Returns the command to run `incident` there, and the pid file.
 fn project_with_a_hanging_ssh(env: &Env) -> (impl Fn(&[&str]) -> std::process::Command + '_, std::path::PathBuf) {
-    let project = env.dir.path().join("project");
-    std::fs::create_dir_all(&project).expect("mkdir");
-    std::fs::write(
-        project.join("incident.toml"),
+    let project = env.write(
+        "project/incident.toml",
         "store = \"incidents\"\n[sync]\nremote = \"ssh://git.example.invalid/incidents.git\"\ntimeout = \"1s\"\n",
-    )
-    .expect("write");
-    let pidfile = env.dir.path().join("ssh.pids");
-    let fake_ssh = env.dir.path().join("fake-ssh");
-    std::fs::write(
-        &fake_ssh,
-        format!("#!/bin/sh\necho $$ >> {0}\nsleep 30 &\necho $! >> {0}\nwait\n", pidfile.display()),
-    )
-    .expect("write");
+    );
+    let project = project.parent().expect("the project folder").to_path_buf();
+    let pidfile = env.path().join("ssh.pids");
+    let fake_ssh = env
+        .write("fake-ssh", format!("#!/bin/sh\necho $$ >> {0}\nsleep 30 &\necho $! >> {0}\nwait\n", pidfile.display()));
     std::fs::set_permissions(&fake_ssh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
     let incident = move |args: &[&str]| {
         let mut cmd = env.std_cmd();
@@ -111,18 +105,16 @@ fn a_terminated_sync_takes_git_and_everything_git_started_with_it() {
 #[test]
 fn a_checks_background_child_does_not_outlive_the_check() {
     let env = Env::new();
-    let pidfile = env.dir.path().join("child.pid");
-    std::fs::create_dir_all(env.dir.path().join("runbooks")).expect("mkdir");
-    std::fs::write(
-        env.dir.path().join("runbooks/stray.yaml"),
+    let pidfile = env.path().join("child.pid");
+    env.write(
+        "runbooks/stray.yaml",
         format!(
             "title: stray\nobserve:\n  - id: stray\n    command: {{shell: \"sleep 100 & echo $! > {}; echo started\"}}\n    timeout: 20s\n",
             pidfile.display()
         ),
-    )
-    .expect("write");
+    );
     let started = Instant::now();
-    let out = env.std_cmd().args(["check", "stray", "--no-record"]).output().expect("ran");
+    let out = env.run(&["check", "stray", "--no-record"]);
     assert!(started.elapsed() < Duration::from_secs(15), "the check waited for its child: {:?}", started.elapsed());
     assert!(out.status.success(), "the command itself answered: {}{}", text(&out.stdout), text(&out.stderr));
     let child = pids(&pidfile);
