@@ -2,6 +2,7 @@
 //! Alertmanager 0.25 sent it (tests/fixtures/alertmanager), pointed at services on loopback.
 #![allow(clippy::unwrap_used)]
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 
