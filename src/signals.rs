@@ -30,7 +30,7 @@ const INTERRUPTS: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
 /// What an interrupt does right now.
 #[derive(Default)]
 struct Policy {
-    /// A command in the foreground, whose the interrupts are.
+    /// A command in the foreground: the interrupts are its own.
     foreground: Option<Foreground>,
     /// Records being written; an interrupt waits for them.
     critical_depth: usize,
@@ -71,19 +71,24 @@ pub fn install() {
         }
         // Should the handlers not install (they always do on Linux), interrupts keep their
         // default effect: we die of them, as any program does.
-        if let Ok(mut signals) = Signals::new(INTERRUPTS) {
+        if let Ok(mut signals) = Signals::new(std::iter::empty::<i32>()) {
             for signal in INTERRUPTS {
+                // Counted first, so the count is up before the thread can have dealt with it.
                 // SAFETY: the action only increments an atomic, which is async-signal-safe.
                 let _ = unsafe {
                     signal_hook::low_level::register(signal, || {
                         ARRIVED.fetch_add(1, Ordering::SeqCst);
                     })
                 };
+                let _ = signals.add_signal(signal);
             }
             let _ = std::thread::Builder::new().name("signals".into()).spawn(move || {
                 for signal in signals.forever() {
+                    // Several of one kind arriving together come out as one: all those counted
+                    // so far are dealt with by this.
+                    let arrived = ARRIVED.load(Ordering::SeqCst);
                     on_interrupt(signal);
-                    HANDLED.fetch_add(1, Ordering::SeqCst);
+                    HANDLED.fetch_max(arrived, Ordering::SeqCst);
                 }
             });
         }
