@@ -20,6 +20,7 @@ pub mod secrets;
 pub mod signals;
 pub mod store;
 pub mod sync;
+pub mod text_file;
 pub mod time;
 pub mod walk;
 

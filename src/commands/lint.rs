@@ -21,7 +21,7 @@ struct Located<'a> {
 pub fn run(ctx: &Context, args: &LintArgs) -> Result<u8> {
     let located: Vec<(String, Finding)> = match &args.file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, &e))?;
+            let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read", path, &e))?;
             lint_markdown(&text, &args.names)
                 .into_iter()
                 .map(|f| (format!("{}:{}:{}", path.display(), f.line, f.column), f))
