@@ -221,30 +221,11 @@ impl Context {
 /// `git config user.name`, if git answers within a second (it never should take longer; if it
 /// does, the author falls back to `$USER` rather than holding a responder up).
 fn git_user_name() -> Option<String> {
-    let mut child = std::process::Command::new("git")
-        .args(["config", "user.name"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => break,
-            Ok(Some(_)) | Err(_) => return None,
-            Ok(None) if std::time::Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
-        }
-    }
-    let mut name = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut name).ok()?;
-    let name = name.trim().to_string();
-    (!name.is_empty()).then_some(name)
+    let mut command = std::process::Command::new("git");
+    command.args(["config", "user.name"]);
+    let captured = crate::process::capture(&mut command, std::time::Duration::from_secs(1), 4096).ok()?;
+    let name = String::from_utf8_lossy(&captured.stdout).trim().to_string();
+    (captured.outcome.success() && !name.is_empty()).then_some(name)
 }
 
 /// The store named by the nearest `incident.toml` (with its sync settings and webhooks), else

@@ -7,9 +7,7 @@ pub mod config;
 pub mod context;
 pub mod drill;
 pub mod error;
-pub mod exec;
 pub mod expr;
-pub mod interrupt;
 pub mod logsearch;
 pub mod model;
 pub mod notify;
@@ -17,9 +15,11 @@ pub mod ops;
 pub mod output;
 pub mod postmortem;
 pub mod probe;
+pub mod process;
 pub mod receive;
 pub mod runbook;
 pub mod secrets;
+pub mod signals;
 pub mod ssh;
 pub mod store;
 pub mod sync;
@@ -39,7 +39,13 @@ use crate::error::ErrorKind;
 
 /// Parses arguments, runs the command and maps the outcome to the documented exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    ignore_file_size_signal();
+    signals::install();
+    let code = run_command_line(args);
+    signals::settle();
+    code
+}
+
+fn run_command_line(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args = cli::rewrite_grep_short_flags(args.into_iter().collect());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -61,17 +67,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if err.kind == ErrorKind::BrokenPipe => ExitCode::from(err.exit_code()),
         Err(err) => {
+            // The error may be an interrupt's doing (a prompt that saw Ctrl-C): let it end us.
+            signals::settle();
             ctx.out.error(&err);
             ExitCode::from(err.exit_code())
         }
-    }
-}
-
-/// A write past `RLIMIT_FSIZE` must fail with EFBIG, which the timeline rolls back and reports,
-/// rather than kill the process with SIGXFSZ.
-fn ignore_file_size_signal() {
-    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
-    unsafe {
-        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }

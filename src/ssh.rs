@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::exec::shell_join;
+use crate::process::shell_join;
 
 /// The exit status `ssh` gives when it could not connect or authenticate (a remote command
 /// exiting 255 looks the same: a rare collision, reported as the connection failure).

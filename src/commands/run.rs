@@ -3,8 +3,8 @@
 use crate::cli::RunArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::exec;
 use crate::ops::{self, RunOptions};
+use crate::process;
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> Result<u8> {
     }
     if args.dry_run {
         let masker = Masker::from_env(std::env::vars(), args.secrets.iter().map(String::as_str));
-        let command = exec::shell_join(&masker.mask_argv(&args.argv));
+        let command = process::shell_join(&masker.mask_argv(&args.argv));
         ctx.out.info(&format!("Dry run: would run `{command}`. Nothing was run or recorded."));
         return Ok(0);
     }

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use super::prepare_check;
 use crate::context::{Context, Loaded};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exec;
 use crate::model::{Body, CheckRecord, CheckStatus};
 use crate::output::{Output, Style};
 use crate::probe::{Engine, RunOptions};
+use crate::process;
 use crate::runbook::schema::{ActionSpec, CommandSpec};
 use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, render_command};
 use crate::secrets::Masker;
@@ -68,7 +68,7 @@ impl Recorder<'_> {
             step: step.to_string(),
             ok,
             detail: self.masker.mask(detail),
-            command: command.map(|argv| exec::shell_join(&self.masker.mask_argv(argv))),
+            command: command.map(|argv| process::shell_join(&self.masker.mask_argv(argv))),
             exit_code,
             duration_ms: duration.map(crate::probe::millis),
         };
@@ -151,9 +151,9 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     }
     if args.dry_run {
         let detail =
-            format!("dry run: would run `{}`; nothing was changed", exec::shell_join(&masker.mask_argv(&command)));
+            format!("dry run: would run `{}`; nothing was changed", process::shell_join(&masker.mask_argv(&command)));
         recorder.step("dry_run", true, &detail, None, None, None)?;
-        ctx.out.info(&format!("Dry run: `{}` was not run.", exec::shell_join(&masker.mask_argv(&command))));
+        ctx.out.info(&format!("Dry run: `{}` was not run.", process::shell_join(&masker.mask_argv(&command))));
         return Ok(0);
     }
     if !confirm(ctx, args, &action.id.value, risk)? {
@@ -170,7 +170,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
         let hint = match &rollback {
             Some(r) => format!(
                 "its rollback is `{}`; run it with `incident run -- ...` if the command changed anything",
-                exec::shell_join(&masker.mask_argv(r))
+                process::shell_join(&masker.mask_argv(r))
             ),
             None => "look at the output above before trying again".to_string(),
         };
@@ -229,7 +229,7 @@ fn show_plan(
     preview: Option<&[String]>,
     rollback: Option<&[String]>,
 ) {
-    let show = |argv: &[String]| exec::shell_join(&masker.mask_argv(argv));
+    let show = |argv: &[String]| process::shell_join(&masker.mask_argv(argv));
     out.info(&format!("Action {} (risk {risk}): {}", out.paint_err(Style::Bold, &action.id.value), action.title));
     out.info(&format!("  will run:  {}", show(command)));
     if let Some(p) = preview {
@@ -270,12 +270,12 @@ fn run_step(
     echo: super::Echo,
 ) -> (bool, Option<i32>, String, Duration) {
     let mut tail = String::new();
-    let options = exec::Options { timeout: Some(timeout), foreground: true, ..Default::default() };
+    let options = process::Options { timeout: Some(timeout), foreground: true, ..Default::default() };
     let started = Instant::now();
     // Shown line by line with secrets masked: a secret variable echoed by the command must not
     // reach the screen (or a screen share) either.
     let mut pending: Vec<u8> = Vec::new();
-    let result = exec::run(argv, &options, &mut |_, bytes| {
+    let result = process::run(argv, &options, &mut |_, bytes| {
         pending.extend_from_slice(bytes);
         if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
             let lines: Vec<u8> = pending.drain(..=end).collect();

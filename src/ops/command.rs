@@ -5,8 +5,8 @@ use std::io::Write;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::exec::{self, Stream};
 use crate::model::{Body, Event, new_event_id};
+use crate::process::{self, Stream};
 use crate::secrets::{Masker, StreamMasker};
 use crate::store::{ArtifactWriter, IncidentDir};
 
@@ -51,12 +51,12 @@ pub struct CommandRun {
 pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &RunOptions) -> Result<CommandRun> {
     let masker = Masker::from_env(std::env::vars(), options.secrets.iter().map(String::as_str));
     let shown_argv = masker.mask_argv(argv);
-    let command = exec::shell_join(&shown_argv);
+    let command = process::shell_join(&shown_argv);
     let mut recorder = OutputRecorder::new(dir.new_artifact()?, &masker);
     ctx.out.info(&ctx.out.paint_err(crate::output::Style::Dim, &format!("$ {command}")));
 
-    let exec_options = exec::Options { timeout: options.timeout, foreground: true, ..Default::default() };
-    let result = exec::run(argv, &exec_options, &mut |stream, bytes| {
+    let exec_options = process::Options { timeout: options.timeout, foreground: true, ..Default::default() };
+    let result = process::run(argv, &exec_options, &mut |stream, bytes| {
         // The person sees the output live; the record gets it masked.
         let _ = match (stream, options.echo) {
             (Stream::Stdout, Echo::Passthrough) => {

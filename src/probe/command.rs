@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::evaluate::{Expectations, Verdicts, excerpt, field, text};
 use super::{Failure, Observation, millis};
-use crate::exec::{self, Stream};
+use crate::process;
 use crate::ssh::{self, Remote};
 
 /// How much of each stream is kept: the tail is what tells.
@@ -15,28 +15,16 @@ const IN_RECORD: usize = 2048;
 
 pub async fn probe(argv: Vec<String>, timeout: Duration) -> Observation {
     let joined = tokio::task::spawn_blocking(move || {
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
         // The engine's own timeout would only drop the future: the command's timeout must kill it.
-        let options = exec::Options { timeout: Some(timeout), background: true, ..Default::default() };
-        let result = exec::run(&argv, &options, &mut |stream, bytes| {
-            let buf = if stream == Stream::Stdout { &mut stdout } else { &mut stderr };
-            buf.extend_from_slice(bytes);
-            if buf.len() > 2 * KEEP {
-                buf.drain(..buf.len() - KEEP);
-            }
-        });
-        (result, stdout, stderr)
+        process::capture(&mut process::command(&argv)?, timeout, KEEP)
     })
     .await;
-    let (result, stdout, stderr) = match joined {
-        Ok(r) => r,
+    let captured = match joined {
+        Ok(Ok(captured)) => captured,
+        Ok(Err(e)) => return Observation::failed(Failure::unknown("spawn_error", e.message)),
         Err(e) => return Observation::failed(Failure::unknown("spawn_error", format!("lost the command: {e}"))),
     };
-    let outcome = match result {
-        Ok(o) => o,
-        Err(e) => return Observation::failed(Failure::unknown("spawn_error", e.message)),
-    };
+    let process::Captured { outcome, stdout, stderr } = captured;
     let mut observed = Map::new();
     observed.insert("exit_code".into(), outcome.exit_code.map_or(Value::Null, Value::from));
     if let Some(signal) = outcome.signal {

@@ -110,7 +110,7 @@ impl Probe {
                 None => format!("{name} {record_type}"),
             },
             Probe::Tls { host, port, .. } => format!("{host}:{port}"),
-            Probe::Command { argv, remote } => remote_target(remote.as_ref(), crate::exec::shell_join(argv)),
+            Probe::Command { argv, remote } => remote_target(remote.as_ref(), crate::process::shell_join(argv)),
             Probe::Prometheus { url, query } => format!("{url} {query}"),
             Probe::Log { paths, pattern, remote, .. } => {
                 remote_target(remote.as_ref(), format!("{} {pattern:?}", paths.join(" ")))
@@ -422,7 +422,7 @@ impl Engine {
             target: match &check.probe {
                 // `--password VALUE` is secret by its place, whatever the value.
                 Probe::Command { argv, remote } => {
-                    remote_target(remote.as_ref(), crate::exec::shell_join(&masker.mask_argv(argv)))
+                    remote_target(remote.as_ref(), crate::process::shell_join(&masker.mask_argv(argv)))
                 }
                 probe => masker.mask(&probe.target()),
             },

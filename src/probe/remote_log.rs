@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::log::observed_of;
 use super::{Failure, Observation};
-use crate::exec::{self, Stream, shell_join};
 use crate::logsearch::{self, Flow, Matcher, Pattern, Summary};
+use crate::process::{self, Stream, shell_join};
 use crate::ssh::{self, Remote};
 
 /// A log search as a runbook states it, for [`remote_probe`].
@@ -126,8 +126,8 @@ fn remote_search(remote: &Remote, search: &Search, timeout: Duration, now: DateT
     });
     let mut stderr = Vec::new();
     let argv = remote.command(&remote_script(search), timeout);
-    let run_options = exec::Options { timeout: Some(timeout), background: true, ..Default::default() };
-    let result = exec::run(&argv, &run_options, &mut |stream, bytes| match stream {
+    let run_options = process::Options { timeout: Some(timeout), background: true, ..Default::default() };
+    let result = process::run(&argv, &run_options, &mut |stream, bytes| match stream {
         // A send fails only when the reader is done with the stream: the rest is not needed.
         Stream::Stdout => drop(tx.send(bytes.to_vec())),
         Stream::Stderr => {

@@ -133,7 +133,7 @@ impl Vars {
     /// The template context for `shell:` commands: every value shell-quoted, so a variable can
     /// never become more than one word of the command.
     pub fn shell_context(&self) -> minijinja::Value {
-        self.context_with(crate::exec::shell_quote)
+        self.context_with(crate::process::shell_quote)
     }
 
     fn context_with(&self, quote: impl Fn(&str) -> String) -> minijinja::Value {

@@ -110,7 +110,7 @@ impl Timeline {
 
     fn locked_append(&self, build: impl FnOnce(&File) -> Result<Vec<Event>>) -> Result<Appended> {
         // An interrupt (the walk's Ctrl-C) waits until the event is on disk or rolled back.
-        crate::interrupt::critical(|| self.locked_append_now(build))
+        crate::signals::critical(|| self.locked_append_now(build))
     }
 
     fn locked_append_now(&self, build: impl FnOnce(&File) -> Result<Vec<Event>>) -> Result<Appended> {

@@ -1,13 +1,11 @@
 //! Running `git` in the store: argv only, never a prompt, never forever.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::process;
 
 /// Local git work (add, commit, merge) gets this long: it only stalls on a wedged disk.
 pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -67,44 +65,34 @@ impl Git {
     }
 
     /// Runs `git ARGS` and returns what it said, whatever its status. Fails only when git could
-    /// not run or did not finish within `timeout` (then it is killed).
+    /// not run or did not finish within `timeout` (then its whole process group is ended: the
+    /// `ssh` or `git-remote-http` it started goes with it).
     ///
-    /// Git stays in our process group, so a Ctrl-C stops it with us rather than leave a merge
-    /// running on in the store after we are gone.
+    /// Git runs in a process group of its own, registered as a background group: an interrupt
+    /// that ends us ends it too rather than leave a merge running on in the store after we are
+    /// gone.
     pub fn output(&self, args: &[&str], timeout: Duration) -> Result<GitOutput> {
         let mut command = Command::new("git");
-        command.args(args).current_dir(&self.dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.args(args).current_dir(&self.dir);
         for (name, value) in &self.env {
             command.env(name, value);
         }
-        let mut child = command.spawn().map_err(|e| {
-            let error = Error::runtime(format!("cannot run git: {e}"));
-            if e.kind() == std::io::ErrorKind::NotFound {
-                error.with_hint("install git (sync keeps the store in a git repository)")
-            } else {
-                error
-            }
+        let captured = process::capture(&mut command, timeout, OUTPUT_LIMIT).map_err(|e| {
+            let error = Error::runtime(format!("cannot run git: {}", e.message.trim_start_matches("git: ")));
+            if e.not_found { error.with_hint("install git (sync keeps the store in a git repository)") } else { error }
         })?;
-        let stdout = read_pipe(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-        let stderr = read_pipe(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-        let deadline = Instant::now() + timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(Error::runtime(format!(
-                        "git {} did not finish within {}s and was stopped",
-                        args.first().copied().unwrap_or(""),
-                        timeout.as_secs()
-                    )));
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(10)),
-                Err(e) => return Err(Error::runtime(format!("lost track of git: {e}"))),
-            }
-        };
-        Ok(GitOutput { success: status.success(), stdout: drained(&stdout), stderr: drained(&stderr) })
+        if captured.outcome.timed_out {
+            return Err(Error::runtime(format!(
+                "git {} did not finish within {}s and was stopped",
+                args.first().copied().unwrap_or(""),
+                timeout.as_secs()
+            )));
+        }
+        Ok(GitOutput {
+            success: captured.outcome.success(),
+            stdout: String::from_utf8_lossy(&captured.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&captured.stderr).into_owned(),
+        })
     }
 
     /// Runs `git ARGS` with the local timeout; a failure is an error quoting git's reason.
@@ -133,22 +121,5 @@ impl Git {
     }
 }
 
-/// How long to wait for git's output once it exited (a helper it started, such as ssh, may hold
-/// the pipe open a little longer).
-const DRAIN_LIMIT: Duration = Duration::from_secs(2);
-
-fn read_pipe(pipe: Option<Box<dyn Read + Send>>) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
-    });
-    rx
-}
-
-fn drained(output: &mpsc::Receiver<String>) -> String {
-    output.recv_timeout(DRAIN_LIMIT).unwrap_or_default()
-}
+/// Git's output kept per stream: far more than sync's commands print (names, counts, ids).
+const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;

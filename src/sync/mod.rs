@@ -234,7 +234,7 @@ fn register_merge_driver(git: &Git) -> Result<()> {
         Error::runtime(format!("the path of this binary is not UTF-8: {}", exe.display()))
             .with_hint("install incident under a plain path")
     })?;
-    let driver = format!("{} merge-timeline %O %A %B --path %P", crate::exec::shell_quote(exe));
+    let driver = format!("{} merge-timeline %O %A %B --path %P", crate::process::shell_quote(exe));
     let name_key = format!("merge.{MERGE_DRIVER}.name");
     let driver_key = format!("merge.{MERGE_DRIVER}.driver");
     if git.config(&driver_key)?.as_deref() != Some(driver.as_str()) {

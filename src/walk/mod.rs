@@ -10,10 +10,10 @@ use std::io::IsTerminal;
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
-use crate::exec;
 use crate::model::{Body, HypothesisState, Phase, Status};
 use crate::ops::{self, Echo, RunOptions};
 use crate::output::Style;
+use crate::process;
 use crate::store::IncidentDir;
 use crate::time;
 
@@ -61,7 +61,7 @@ enum Step {
 /// Walks the loop on `dir` until the service has recovered or the person stops.
 pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     require_terminal("the walk")?;
-    let _guard = InterruptGuard::install();
+    let _farewell = crate::signals::say_on_interrupt(RESUME_MESSAGE);
     let prompter = Prompter::new(ctx.out.colors_stderr());
     let loaded = ctx.load_dir(dir.clone())?;
     if loaded.incident.status == Status::Resolved {
@@ -193,7 +193,7 @@ fn orient(
 /// What the logs said in the last 15 minutes: a search recorded on the timeline.
 fn offer_log_search(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
     while let Some(line) = p.text("Search the logs of the last 15 minutes? PATTERN FILE... (Enter to skip)")? {
-        let words = match exec::split_command_line(&line) {
+        let words = match process::split_command_line(&line) {
             Ok(words) if words.len() >= 2 => words,
             Ok(_) => {
                 ctx.out.info("Give a pattern and at least one file, glob or folder: ERROR /var/log/app/*.log");
@@ -346,7 +346,7 @@ fn run_typed_command(
     hypothesis: &str,
 ) -> Result<Option<(String, String)>> {
     let line = p.required("Command (run as typed words, never through a shell; write sh -c '...' for one)")?;
-    let argv = match exec::split_command_line(&line) {
+    let argv = match process::split_command_line(&line) {
         Ok(argv) if !argv.is_empty() => argv,
         Ok(_) => return Ok(None),
         Err(e) => {
@@ -437,42 +437,6 @@ fn recovered(ctx: &Context, p: &Prompter, dir: &IncidentDir, guide: Option<&Guid
     }
 }
 
-/// On Ctrl-C, a hang-up or SIGTERM at a prompt: show the cursor again, say how to resume, and
-/// leave. Everything entered before was already recorded (each answer is fsync'd when given).
-struct InterruptGuard {
-    previous: Vec<(i32, libc::sighandler_t)>,
-}
-
-const RESUME_MESSAGE: &[u8] =
-    b"\x1b[?25h\nInterrupted. Everything entered so far is recorded; continue with `incident walk`.\n";
-
-extern "C" fn leave_walk(_signal: libc::c_int) {
-    // Checks still running in the background go with us; an answer being written down
-    // finishes first.
-    crate::exec::kill_background_groups();
-    crate::interrupt::end_or_defer();
-}
-
-impl InterruptGuard {
-    fn install() -> Self {
-        crate::interrupt::set_exit_message(RESUME_MESSAGE);
-        let handler = leave_walk as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        let previous = [libc::SIGINT, libc::SIGHUP, libc::SIGTERM]
-            .iter()
-            // SAFETY: the handler only calls async-signal-safe functions.
-            .map(|&sig| (sig, unsafe { libc::signal(sig, handler) }))
-            .collect();
-        InterruptGuard { previous }
-    }
-}
-
-impl Drop for InterruptGuard {
-    fn drop(&mut self) {
-        for &(sig, old) in &self.previous {
-            // SAFETY: restores the disposition saved by `install`.
-            unsafe {
-                libc::signal(sig, old);
-            }
-        }
-    }
-}
+/// What an interrupt at a prompt (Ctrl-C, a hang-up, SIGTERM) says before the walk ends with
+/// 130. Everything entered before was already recorded (each answer is fsync'd when given).
+const RESUME_MESSAGE: &str = "Interrupted. Everything entered so far is recorded; continue with `incident walk`.";

@@ -25,6 +25,7 @@ mod notify;
 mod postmortem;
 mod probe;
 mod probe_kinds;
+mod processes;
 mod recovery;
 mod remote;
 mod run;
