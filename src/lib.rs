@@ -17,6 +17,7 @@ pub mod probe;
 pub mod runbook;
 pub mod secrets;
 pub mod store;
+pub mod template_limits;
 pub mod sync;
 pub mod time;
 pub mod walk;

@@ -5,12 +5,16 @@ use std::collections::BTreeSet;
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+use crate::template_limits;
+
 /// The environment every runbook template and expression is compiled and run in.
 ///
 /// Undefined values are errors: a typo in `{{ vars.base_ulr }}` must not quietly probe `/healthz`.
+/// It runs under the runbook [limits](crate::template_limits::RUNBOOK).
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    template_limits::apply(&mut env, template_limits::RUNBOOK);
     env.add_filter("last_line", last_line);
     env.add_filter("first_line", first_line);
     env.add_filter("number", number);
@@ -48,11 +52,14 @@ pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env.render_str(source, ctx).map_err(|e| describe_error(&e))
+    template_limits::check_nesting(source)?;
+    let template = env.template_from_str(source).map_err(|e| describe_error(&e))?;
+    template_limits::render_capped(&template, ctx, template_limits::RUNBOOK.max_output).map_err(|e| describe_error(&e))
 }
 
 /// Evaluates an expression to a truth value.
 pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, String> {
+    template_limits::check_nesting(expr)?;
     let compiled = env.compile_expression(expr).map_err(|e| describe_error(&e))?;
     let value = compiled.eval(ctx).map_err(|e| describe_error(&e))?;
     Ok(value.is_true())
@@ -60,12 +67,14 @@ pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool,
 
 /// Compiles a template and returns the dotted names it reads (`vars.base_url`), or the error.
 pub fn template_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, String> {
+    template_limits::check_nesting(source)?;
     let template = env.template_from_str(source).map_err(|e| describe_error(&e))?;
     Ok(template.undeclared_variables(true).into_iter().collect())
 }
 
 /// Compiles an expression and returns the dotted names it reads (`checks.db.status`), or the error.
 pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, String> {
+    template_limits::check_nesting(source)?;
     let expr = env.compile_expression(source).map_err(|e| describe_error(&e))?;
     Ok(expr.undeclared_variables(true).into_iter().collect())
 }
