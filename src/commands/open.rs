@@ -10,7 +10,7 @@ use crate::model::Severity;
 use std::collections::BTreeMap;
 
 use crate::ops::{self, OpenSpec};
-use crate::runbook::{Catalog, did_you_mean, parse_var_args};
+use crate::runbook::{Catalog, check_setting, did_you_mean, parse_var_args};
 use crate::walk::{self, Prompter};
 
 pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
@@ -141,6 +141,7 @@ fn runbook_vars(runbook: Option<&str>, settings: &[String]) -> Result<BTreeMap<S
             return Err(Error::usage(format!("--var {key}: {key} is secret and would be recorded in the timeline"))
                 .with_hint(format!("give it through {env} instead")));
         }
+        check_setting(&runbook, &key, &value)?;
         vars.insert(key, value);
     }
     Ok(vars)

@@ -56,7 +56,7 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
             "name": runbook.name, "path": runbook.path, "title": file.title.value,
             "description": file.description, "tags": file.tags,
             "vars": file.vars.iter().map(|(k, v)| (k.clone(), serde_json::json!({
-                "default": v.value.default.as_ref().map(crate::runbook::schema::Scalar::to_text),
+                "default": v.value.default.as_ref().map(|d| d.value.to_text()),
                 "from_env": v.value.from_env, "required": v.value.required, "secret": v.value.secret,
                 "description": v.value.description}))).collect::<serde_json::Map<_, _>>(),
             "checks": checks,
@@ -86,8 +86,11 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
             if spec.required {
                 facts.push("required".to_string());
             }
+            if let Some(kind) = &spec.kind {
+                facts.push(kind.value.clone());
+            }
             if let Some(default) = &spec.default {
-                facts.push(format!("default {:?}", default.to_text()));
+                facts.push(format!("default {:?}", default.value.to_text()));
             }
             if let Some(env) = &spec.from_env {
                 facts.push(format!("from ${env}"));

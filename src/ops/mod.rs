@@ -200,17 +200,18 @@ pub fn runbook_overrides(
     incident: Option<&Incident>,
     runbook: &crate::runbook::Runbook,
     settings: &[String],
-) -> Result<Vec<(String, String)>> {
-    let mut overrides: Vec<(String, String)> = incident
+) -> Result<Vec<crate::runbook::VarSetting>> {
+    use crate::runbook::{SettingOrigin, VarSetting};
+    let mut overrides: Vec<VarSetting> = incident
         .map(|i| {
             i.runbook_vars
                 .iter()
                 .filter(|(k, _)| runbook.file.vars.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| VarSetting { name: k.clone(), value: v.clone(), origin: SettingOrigin::Incident })
                 .collect()
         })
         .unwrap_or_default();
-    overrides.extend(crate::runbook::parse_var_args(settings)?);
+    overrides.extend(crate::runbook::parse_var_args(settings)?.into_iter().map(|(k, v)| VarSetting::flag(k, v)));
     Ok(overrides)
 }
 

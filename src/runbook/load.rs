@@ -215,6 +215,9 @@ impl Checker<'_> {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 self.report(spec.referenced, format!("variable name {name:?}: use letters, digits and `_`"));
             }
+            for (at, message) in super::var_types::check_declaration(&spec.value) {
+                self.report(at, format!("variable {name}: {message}"));
+            }
         }
         self.duration(file.defaults.timeout.as_ref(), "timeout");
         self.duration(file.defaults.backoff.as_ref(), "backoff");

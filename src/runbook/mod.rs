@@ -6,7 +6,9 @@ mod load;
 mod orient;
 mod prepare;
 pub mod schema;
+mod shell;
 pub mod template;
+mod var_types;
 mod vars;
 
 pub use library::{Catalog, Entry, Origin, SHIPPED};
@@ -18,4 +20,4 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};
-pub use vars::{Vars, parse_var_args};
+pub use vars::{SettingOrigin, VarSetting, Vars, check_setting, parse_var_args};

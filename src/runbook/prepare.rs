@@ -78,14 +78,12 @@ fn render_port(port: &serde_saphyr::Spanned<super::schema::Scalar>, vars: &Vars)
 }
 
 /// The argv of a command: `run` rendered word by word (never through a shell), or `shell`
-/// rendered with every variable shell-quoted and run as `sh -c`.
+/// run as `sh -c` with every value passed as a positional parameter (see [`super::shell`]).
 pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, String> {
     match (&spec.run, &spec.shell) {
         (Some(argv), _) => argv.iter().map(|word| render(word, vars)).collect(),
         (None, Some(script)) => {
-            let script = template::render(&template::environment(), &script.value, &vars.shell_context())
-                .map_err(|e| format!("{:?}: {e}", script.value))?;
-            Ok(vec!["sh".to_string(), "-c".to_string(), script])
+            super::shell::render_shell(&script.value, &vars.context()).map_err(|e| format!("{:?}: {e}", script.value))
         }
         (None, None) => Err("no command".to_string()),
     }
