@@ -159,7 +159,7 @@ fn first_line_of(text: &str) -> String {
     line.split(" at line ").next().unwrap_or(line).to_string()
 }
 
-fn problem_at(source: &Source, line: u64, column: u64, message: String) -> Problem {
+pub(super) fn problem_at(source: &Source, line: u64, column: u64, message: String) -> Problem {
     let snippet = (line > 0)
         .then(|| source.text.lines().nth(usize::try_from(line - 1).unwrap_or(usize::MAX)))
         .flatten()

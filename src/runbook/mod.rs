@@ -5,6 +5,7 @@ mod library;
 mod load;
 mod orient;
 mod prepare;
+mod risk;
 pub mod schema;
 mod shell;
 pub mod template;
@@ -18,6 +19,7 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
 }
 
+pub use risk::risky_patterns;
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};
 pub use vars::{SettingOrigin, VarSetting, Vars, check_setting, parse_var_args};
