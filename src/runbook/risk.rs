@@ -123,7 +123,7 @@ mod tests {
     fn values_spliced_into_code_are_flagged_with_their_place() {
         let found = risks("  - id: a\n    command: {run: [bash, -c, \"echo {{ vars.x }}\"]}\n");
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].starts_with("r.yaml:5:31: `{{ }}` in code that bash runs"), "{found:?}");
+        assert!(found[0].starts_with("r.yaml:6:31: `{{ }}` in code that bash runs"), "{found:?}");
         let found = risks("  - id: a\n    command: {run: [\"{{ vars.x }}\", status]}\n");
         assert!(found[0].contains("program to run comes from a template"), "{found:?}");
         let found = risks("  - id: a\n    command: {run: [ssh, -p, \"22\", db1, cat, \"{{ vars.x }}\"]}\n");
