@@ -4,6 +4,7 @@
 mod common;
 mod drill;
 mod grep;
+mod hostile_vars;
 mod guarantees;
 mod lifecycle;
 mod notify;
