@@ -183,6 +183,13 @@ pub struct OpenArgs {
     /// Do not start the interactive walk
     #[arg(long)]
     pub no_walk: bool,
+    /// Open from an alert: Alertmanager's webhook payload (version 4), or one alert, read from
+    /// FILE or `-` (stdin). Title, severity, services, the start and the runbook's variables
+    /// (`instance` gives host, port and base_url) come from its labels and annotations; flags
+    /// given win. A group that already has an open incident adds to it instead, and a repeat
+    /// records nothing. With a runbook, its checks run at once and are recorded. Never walks.
+    #[arg(long, value_name = "FILE|-")]
+    pub from_alert: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -232,7 +232,7 @@ pub fn new_event_id() -> String {
     static GENERATOR: OnceLock<Mutex<ulid::Generator>> = OnceLock::new();
     let generator = GENERATOR.get_or_init(|| Mutex::new(ulid::Generator::new()));
     let mut generator = generator.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
+    generator.generate().unwrap_or_else(|_| ulid::Ulid::generate()).to_string()
 }
 
 /// `git config user.name`, if git answers within a second (it never should take longer; if it

@@ -1,5 +1,6 @@
 //! `incident`: incident response in the terminal. See ARCHITECTURE.md for the map.
 
+pub mod alert;
 pub mod cli;
 pub mod commands;
 pub mod context;

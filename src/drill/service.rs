@@ -25,7 +25,8 @@ pub struct Service {
 
 impl Service {
     pub fn start(kind: Kind) -> Result<Service> {
-        let dir = std::env::temp_dir().join(format!("incident-drill-{}-{}", std::process::id(), ulid::Ulid::new()));
+        let dir =
+            std::env::temp_dir().join(format!("incident-drill-{}-{}", std::process::id(), ulid::Ulid::generate()));
         let setup = || -> std::io::Result<()> {
             fs::create_dir_all(dir.join("releases"))?;
             fs::write(dir.join("releases/history"), "13:20 v1 deployed\n13:58 v2 deployed (payment client 4.0)\n")?;

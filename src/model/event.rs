@@ -216,6 +216,33 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
     },
+    /// A notification from the alerting (Alertmanager's webhook, or `open --from-alert`) about
+    /// one alert group: recorded when the group first fires and whenever its set of firing
+    /// alerts or its status changes, never for a repeat.
+    #[serde(rename = "alert.received")]
+    AlertReceived {
+        /// Alertmanager's `groupKey`: the identity of the group across notifications.
+        group_key: String,
+        /// `firing` or `resolved`.
+        status: String,
+        alert_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+        /// Fingerprints of the alerts firing now.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        firing: Vec<String>,
+        /// Fingerprints of the alerts resolved in this notification.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resolved: Vec<String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        labels: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        starts_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        generator_url: Option<String>,
+    },
     #[serde(rename = "event.amended")]
     Amended {
         target: String,
@@ -238,6 +265,7 @@ impl Body {
     /// Every kind this version writes and understands.
     pub const KNOWN_KINDS: &[&str] = &[
         "incident.opened",
+        "alert.received",
         "status.changed",
         "severity.changed",
         "role.assigned",
@@ -288,6 +316,7 @@ impl Body {
             Body::PhaseEntered { .. } => "phase.entered",
             Body::Resolved { .. } => "incident.resolved",
             Body::Amended { .. } => "event.amended",
+            Body::AlertReceived { .. } => "alert.received",
             Body::Other { kind, .. } => kind,
         }
     }
@@ -424,6 +453,20 @@ impl Body {
                 None => "Resolved".to_string(),
             },
             Body::Amended { target, reason, .. } => with_note(format!("Amended event {target}"), reason),
+            Body::AlertReceived { status, alert_name, summary, firing, resolved, .. } => {
+                let what = match status.as_str() {
+                    "resolved" => format!("Alert {alert_name} resolved"),
+                    _ if !resolved.is_empty() => {
+                        format!("Alert {alert_name}: {} firing, {} resolved", firing.len(), resolved.len())
+                    }
+                    _ if firing.len() > 1 => format!("Alert {alert_name} firing ({} alerts)", firing.len()),
+                    _ => format!("Alert {alert_name} firing"),
+                };
+                match summary {
+                    Some(summary) => format!("{what}: {summary}"),
+                    None => what,
+                }
+            }
             Body::Other { kind, fields } => {
                 let text = ["text", "summary", "title"].iter().find_map(|k| fields.get(*k).and_then(Value::as_str));
                 match text {

@@ -34,7 +34,22 @@ pub struct Incident {
     pub followups: Vec<FollowUp>,
     pub clocks: Clocks,
     pub summary: Option<String>,
+    /// Alert groups that notified this incident, by Alertmanager's group key.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub alerts: BTreeMap<String, AlertGroup>,
     pub events: usize,
+}
+
+/// What the alerting last said of one alert group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertGroup {
+    pub alert_name: String,
+    /// `firing` or `resolved`.
+    pub status: String,
+    /// Fingerprints of the alerts firing, as last notified.
+    pub firing: Vec<String>,
+    #[serde(with = "serde_ts")]
+    pub last: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -182,6 +197,7 @@ impl Incident {
             followups: Vec::new(),
             clocks: Clocks { opened: Some(opened), ..Clocks::default() },
             summary: None,
+            alerts: BTreeMap::new(),
             events: events.len(),
         };
         let mut severity = Latest::new(*severity);
@@ -210,7 +226,8 @@ impl Incident {
             if seen_authors.insert(event.author.clone()) {
                 incident.responders.push(event.author.clone());
             }
-            if incident.clocks.acknowledged.is_none() {
+            // A notification from the alerting is not a responder acknowledging.
+            if incident.clocks.acknowledged.is_none() && !matches!(event.body, Body::AlertReceived { .. }) {
                 incident.clocks.acknowledged = Some(ts);
             }
             if let Some(p) = event.phase {
@@ -236,6 +253,18 @@ impl Incident {
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
+                Body::AlertReceived { group_key, status, alert_name, firing, .. } => {
+                    let newer = incident.alerts.get(group_key).is_none_or(|group| group.last <= ts);
+                    if newer {
+                        let group = AlertGroup {
+                            alert_name: alert_name.clone(),
+                            status: status.clone(),
+                            firing: firing.clone(),
+                            last: ts,
+                        };
+                        incident.alerts.insert(group_key.clone(), group);
+                    }
+                }
                 Body::RoleAssigned { role, name } => {
                     roles
                         .entry(role.clone())

@@ -12,6 +12,8 @@ mod vocab;
 pub use check::{Assertion, Attempt, CheckRecord, CheckStatus};
 pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
 pub use ids::{IncidentId, ItemId, ItemKind, slugify};
-pub use incident::{Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment};
+pub use incident::{
+    AlertGroup, Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment,
+};
 pub use items::{change_field, effective_item, item_ref, renumberings};
 pub use vocab::{Phase, Priority, Severity, Status};

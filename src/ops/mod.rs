@@ -2,6 +2,7 @@
 //! commands and the interactive walk both call these, so no logic lives in prompts.
 
 mod action;
+mod alert;
 mod checks;
 mod command;
 mod logs;
@@ -9,6 +10,7 @@ mod logs;
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
+pub use alert::{AlertOutcome, receive_alert};
 pub use checks::{CheckRun, run_checks, run_prepared_checks};
 pub use command::{CommandRun, Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};

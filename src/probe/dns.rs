@@ -4,8 +4,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use hickory_resolver::Resolver;
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::NetError;
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RecordType;
 use serde_json::{Map, Value};
 
@@ -35,10 +36,13 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
                     ));
                 }
             };
-            let group = NameServerConfigGroup::from_ips_clear(&[address.ip()], address.port(), true);
+            let mut server = NameServerConfig::udp_and_tcp(address.ip());
+            for connection in &mut server.connections {
+                connection.port = address.port();
+            }
             Resolver::builder_with_config(
-                ResolverConfig::from_parts(None, vec![], group),
-                TokioConnectionProvider::default(),
+                ResolverConfig::from_name_servers(vec![server]),
+                TokioRuntimeProvider::default(),
             )
         }
         None => match Resolver::builder_tokio() {
@@ -51,7 +55,12 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
             }
         },
     };
-    let resolver = builder.with_options(options).build();
+    let resolver = match builder.with_options(options).build() {
+        Ok(resolver) => resolver,
+        Err(e) => {
+            return Observation::failed(Failure::unknown("dns_config", format!("cannot build a resolver: {e}")));
+        }
+    };
     let started = Instant::now();
     let result = resolver.lookup(name, rtype).await;
     let latency = started.elapsed();
@@ -60,9 +69,10 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
     match result {
         Ok(lookup) => {
             let answers: Vec<Value> = lookup
-                .record_iter()
+                .answers()
+                .iter()
                 .filter(|r| r.record_type() == rtype)
-                .map(|r| Value::from(r.data().to_string()))
+                .map(|r| Value::from(r.data.to_string()))
                 .collect();
             observed.insert("rcode".into(), Value::from("NOERROR"));
             observed.insert("answers".into(), Value::Array(answers));
@@ -79,13 +89,8 @@ pub async fn probe(name: &str, record_type: &str, server: Option<&str>, timeout:
             Observation { observed, failure: None }
         }
         Err(e) => {
-            let text = e.to_string();
-            let reason = if text.to_ascii_lowercase().contains("timed out") || text.contains("timeout") {
-                "timeout"
-            } else {
-                "dns_error"
-            };
-            Observation { observed, failure: Some(Failure::critical(reason, format!("lookup failed: {text}"))) }
+            let reason = if matches!(e, NetError::Timeout) { "timeout" } else { "dns_error" };
+            Observation { observed, failure: Some(Failure::critical(reason, format!("lookup failed: {e}"))) }
         }
     }
 }

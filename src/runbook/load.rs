@@ -229,6 +229,13 @@ impl Checker<'_> {
         for check in &file.observe {
             self.check_check(check, &vars);
         }
+        for rule in &file.matches {
+            for text in &rule.matchers {
+                if let Err(e) = super::Matcher::parse(&text.value) {
+                    self.report(text.referenced, format!("match: {e}"));
+                }
+            }
+        }
         for hypothesis in &file.orient.hypotheses {
             if let Some(when) = &hypothesis.when {
                 self.expression(when, &["checks", "vars"], &vars, Some(&check_ids));

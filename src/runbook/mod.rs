@@ -3,6 +3,7 @@
 
 mod library;
 mod load;
+mod matching;
 mod orient;
 mod prepare;
 mod risk;
@@ -19,6 +20,7 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
 }
 
+pub use matching::{Matcher, best_fit, runbook_for_alert};
 pub use risk::risky_patterns;
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};

@@ -37,6 +37,33 @@ pub struct RunbookFile {
     pub orient: Orient,
     #[serde(default)]
     pub act: Vec<ActionSpec>,
+    /// The alerts this runbook is for (`open --from-alert` and `incident receive` pick by them).
+    #[serde(default, rename = "match")]
+    pub matches: Vec<MatchRule>,
+}
+
+/// One `match:` rule: an alert whose name is among `alertname` (any, when empty) and whose
+/// labels satisfy every matcher (`job="api"`, `env!="dev"`, `instance=~"db.*"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRule {
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub alertname: Vec<String>,
+    #[serde(default)]
+    pub matchers: Vec<Text>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
 }
 
 /// A value YAML may write bare (`8080`, `true`) where a string is meant.

@@ -26,7 +26,7 @@ impl ArtifactWriter {
     pub(super) fn create(incident_dir: &Path) -> Result<Self> {
         let dir = incident_dir.join(ARTIFACTS_DIR);
         fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, &e))?;
-        let partial = dir.join(format!(".partial-{}", ulid::Ulid::new()));
+        let partial = dir.join(format!(".partial-{}", ulid::Ulid::generate()));
         let file = fs::File::create_new(&partial).map_err(|e| Error::io("cannot create", &partial, &e))?;
         Ok(ArtifactWriter { incident_dir: incident_dir.to_path_buf(), partial, file, hasher: Sha256::new(), bytes: 0 })
     }

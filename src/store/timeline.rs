@@ -219,7 +219,7 @@ impl Timeline {
         let sidecar = (1..)
             .map(|n| dir.join(format!("{SIDECAR_PREFIX}{n}")))
             .find(|p| !p.exists())
-            .unwrap_or_else(|| dir.join(format!("{SIDECAR_PREFIX}{}", ulid::Ulid::new())));
+            .unwrap_or_else(|| dir.join(format!("{SIDECAR_PREFIX}{}", ulid::Ulid::generate())));
         let mut out = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -362,7 +362,7 @@ mod tests {
     /// file while an append waited on the lock, and the event went into the unlinked old file.
     #[test]
     fn an_append_that_waited_while_the_file_was_replaced_lands_in_the_new_file() {
-        let dir = std::env::temp_dir().join(format!("incident-replace-{}", ulid::Ulid::new()));
+        let dir = std::env::temp_dir().join(format!("incident-replace-{}", ulid::Ulid::generate()));
         fs::create_dir_all(&dir).expect("mkdir");
         let timeline = Timeline::new(dir.join("timeline.jsonl"));
         let line =

@@ -1,6 +1,7 @@
 //! The integration tests: the real `incident` binary, run in a hermetic temp store with time and
 //! author pinned. One test binary, one module per capability.
 
+mod alerts;
 mod common;
 mod drill;
 mod grep;

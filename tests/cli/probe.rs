@@ -276,3 +276,20 @@ fn a_password_given_as_a_flag_is_masked_in_the_recorded_target() {
     let timeline = env.timeline();
     assert!(timeline.contains("check.result") && !timeline.contains("pw-value-123"), "{timeline}");
 }
+
+#[test]
+fn a_mute_nameserver_is_reported_as_a_timeout_not_a_generic_dns_error() {
+    let env = Env::new();
+    // Bound but never read: queries go unanswered.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server = socket.local_addr().unwrap().to_string();
+    let output = env
+        .cmd()
+        .args(["probe", "dns", "app.test", "--server", &server, "--timeout", "300ms", "--no-record", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(r#""reason": "timeout""#), "{stdout}");
+    drop(socket);
+}
