@@ -15,11 +15,13 @@ pub mod ops;
 pub mod output;
 pub mod postmortem;
 pub mod probe;
+#[cfg(test)]
+mod properties;
 pub mod runbook;
 pub mod secrets;
 pub mod store;
-pub mod template_limits;
 pub mod sync;
+pub mod template_limits;
 pub mod time;
 pub mod walk;
 

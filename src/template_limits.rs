@@ -80,9 +80,7 @@ pub fn check_nesting(source: &str) -> Result<(), String> {
         }
         if depth + unary_run > MAX_NESTING {
             let line = 1 + bytes[..i.min(bytes.len())].iter().filter(|c| **c == b'\n').count();
-            return Err(format!(
-                "line {line}: brackets and unary operators nest deeper than {MAX_NESTING} levels"
-            ));
+            return Err(format!("line {line}: brackets and unary operators nest deeper than {MAX_NESTING} levels"));
         }
         i += 1;
     }

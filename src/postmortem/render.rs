@@ -79,7 +79,8 @@ impl Templates {
         });
         env.add_filter("code", code_span);
         crate::template_limits::apply(&mut env, crate::template_limits::POSTMORTEM);
-        crate::template_limits::check_nesting(&source).map_err(|e| TemplateError { message: format!("{name}: {e}") })?;
+        crate::template_limits::check_nesting(&source)
+            .map_err(|e| TemplateError { message: format!("{name}: {e}") })?;
         env.add_template_owned(name.to_string(), source).map_err(|e| located(&e))?;
         Ok(Templates { env, name: name.to_string() })
     }

@@ -21,7 +21,7 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 pub use matching::{Matcher, best_fit, runbook_for_alert};
-pub use risk::risky_patterns;
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks, render_command};
+pub use risk::risky_patterns;
 pub use vars::{SettingOrigin, VarSetting, Vars, check_setting, parse_var_args};

@@ -14,8 +14,10 @@ const INTERPRETERS: &[&str] =
 const CODE_FLAGS: &[&str] = &["-c", "-e", "-ec", "-xc", "--command", "-Command"];
 
 /// ssh options that take a value as the next word.
-const SSH_OPTIONS_WITH_VALUE: &[&str] =
-    &["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w"];
+const SSH_OPTIONS_WITH_VALUE: &[&str] = &[
+    "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W",
+    "-w",
+];
 
 /// Every risky pattern of `file`, in file order.
 pub fn risky_patterns(source: &Source, file: &RunbookFile) -> Vec<Problem> {
@@ -93,10 +95,7 @@ fn argv_risks(argv: &[Text]) -> Vec<(&Text, String)> {
 
 /// A line of a `shell:` script that hands a template's value back to a shell as code.
 fn script_risk(script: &str) -> Option<String> {
-    let pattern = regex::Regex::new(
-        r"(?:^|[;&|(`\s])(eval|source|\.|sh\s+-c|bash\s+-c|ssh)\s[^\n]*\{\{",
-    )
-    .ok()?;
+    let pattern = regex::Regex::new(r"(?:^|[;&|(`\s])(eval|source|\.|sh\s+-c|bash\s+-c|ssh)\s[^\n]*\{\{").ok()?;
     let found = pattern.captures(script)?;
     let what = found.get(1).map_or("", |m| m.as_str());
     let why = if what == "ssh" {

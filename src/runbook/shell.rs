@@ -48,7 +48,9 @@ pub fn render_shell(source: &str, ctx: &Value) -> Result<Vec<String>, String> {
 enum Quoting {
     /// Outside quotes (also inside `$(...)`, whose text is lexed afresh; `depth` counts its
     /// parentheses), or inside backticks.
-    Bare { depth: usize },
+    Bare {
+        depth: usize,
+    },
     Backtick,
     Single,
     /// `$'...'`.
@@ -158,6 +160,20 @@ mod tests {
     fn filters_and_conditions_see_the_real_value() {
         let argv = argv("{% if vars.x == 'a' %}echo {{ vars.x | upper }}{% endif %}", "a");
         assert_eq!(argv, ["sh", "-c", r#"echo "${1}""#, "sh", "A"]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, failure_persistence: None, ..Default::default() })]
+
+        /// The script is the same whatever the value: the value only ever travels as a parameter.
+        #[test]
+        fn no_value_changes_the_script(value in "[^\\x00]*") {
+            let script = "echo {{ vars.x }} '{{ vars.x }}' \"{{ vars.x }}\" `echo {{ vars.x }}` $(echo {{ vars.x }})";
+            let argv = argv(script, &value);
+            let reference = self::argv(script, "v");
+            proptest::prop_assert_eq!(&argv[..4], &reference[..4]);
+            proptest::prop_assert!(argv[4..].iter().all(|v| *v == value));
+        }
     }
 
     #[test]

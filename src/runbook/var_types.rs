@@ -42,7 +42,13 @@ fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), String> {
             _ => refuse("a port (1-65535)"),
         },
         "duration" => crate::time::parse_duration(value).map(|_| ()).map_err(|e| format!("{value:?}: {e}")),
-        "host" => if is_host(value) { Ok(()) } else { refuse("a host name or IP address") },
+        "host" => {
+            if is_host(value) {
+                Ok(())
+            } else {
+                refuse("a host name or IP address")
+            }
+        }
         "url" => match reqwest::Url::parse(value) {
             Ok(url) if url.has_host() && !value.chars().any(char::is_whitespace) => Ok(()),
             _ => refuse("a URL with a host (such as http://127.0.0.1:8080)"),

@@ -96,11 +96,7 @@ impl Vars {
     ///
     /// Every value is checked against its declaration (`type:`, `pattern:`, a leading `-`)
     /// before anything runs; a refused value is a usage error naming where it came from.
-    pub fn resolve(
-        runbook: &Runbook,
-        overrides: &[VarSetting],
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Vars> {
+    pub fn resolve(runbook: &Runbook, overrides: &[VarSetting], env: &dyn Fn(&str) -> Option<String>) -> Result<Vars> {
         for VarSetting { name: key, .. } in overrides {
             if !runbook.file.vars.contains_key(key) {
                 let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
