@@ -81,7 +81,9 @@ fn a_default_that_is_not_of_its_type_is_reported_at_its_place() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("bad.yaml:3:31: variable port: default \"70000\" is not a port"))
-        .stdout(predicate::str::contains("bad.yaml:4:16: variable mode: unknown variable type `enm`; did you mean `enum`?"))
+        .stdout(predicate::str::contains(
+            "bad.yaml:4:16: variable mode: unknown variable type `enm`; did you mean `enum`?",
+        ))
         .stdout(predicate::str::contains("bad.yaml:5:18: variable dir: default \"-rf\" begins with `-`"));
 }
 
@@ -103,9 +105,11 @@ observe:
         ("port=http", "--var port: \"http\" is not a port"),
         ("env=prod", "--var env: \"prod\" is not one of: staging, production"),
     ] {
-        env.cmd().args(["check", "typed", "--no-record", "--var", flag]).assert().code(2).stderr(
-            predicate::str::contains(complaint),
-        );
+        env.cmd()
+            .args(["check", "typed", "--no-record", "--var", flag])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(complaint));
     }
     assert!(!env.path().join("ran").exists(), "a check ran with a refused value");
 }
@@ -152,8 +156,7 @@ observe:
             .unwrap();
         assert!(!canary.exists(), "payload {payload:?} ran");
         let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let stdouts: Vec<String> = results
-            ["checks"]
+        let stdouts: Vec<String> = results["checks"]
             .as_array()
             .unwrap()
             .iter()
@@ -169,7 +172,10 @@ observe:
 #[test]
 fn twenty_thousand_nested_nots_are_a_lint_error_not_a_stack_overflow() {
     let env = Env::new();
-    let deep = format!("title: t\nobserve:\n  - id: a\n    command: {{run: [true]}}\n    assert: [\"{}1\"]\n", "not ".repeat(20_000));
+    let deep = format!(
+        "title: t\nobserve:\n  - id: a\n    command: {{run: [true]}}\n    assert: [\"{}1\"]\n",
+        "not ".repeat(20_000)
+    );
     env.write("deep.yaml", &deep);
     env.cmd()
         .args(["runbook", "lint", "deep.yaml"])
