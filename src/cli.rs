@@ -142,6 +142,9 @@ pub enum Command {
     Runbook(RunbookCommand),
     /// Share the store through git: commit new events, fetch, merge timelines, push
     Sync(SyncArgs),
+    /// Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
+    #[command(after_help = RECEIVE_AFTER_HELP)]
+    Receive(ReceiveArgs),
     /// Show and retry the notifications waiting in the outbox
     #[command(subcommand)]
     Notify(NotifyCommand),
@@ -742,6 +745,29 @@ pub struct RunbookActArgs {
     #[command(flatten)]
     pub dirs: RunbookDirArgs,
 }
+
+#[derive(Debug, Args)]
+pub struct ReceiveArgs {
+    /// Where to listen; an address other than loopback needs INCIDENT_RECEIVE_TOKEN
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9095")]
+    pub listen: String,
+}
+
+const RECEIVE_AFTER_HELP: &str = "\
+Alertmanager's configuration (alertmanager.yml):
+  receivers:
+    - name: incident
+      webhook_configs:
+        - url: http://127.0.0.1:9095/alertmanager
+          send_resolved: true
+          http_config:
+            authorization: {credentials: <the value of INCIDENT_RECEIVE_TOKEN>}
+
+A firing group opens an incident (or adds to the open one of the same group), the runbook whose
+`match:` rules fit is chosen, and its checks run and are recorded at once. Repeats record
+nothing; a resolved notification is recorded and never resolves the incident by itself.
+Every notification is queued in the store's inbox before it is acknowledged, so a restart loses
+none. GET /healthz answers 200.";
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {

@@ -17,6 +17,7 @@ pub mod postmortem;
 pub mod probe;
 #[cfg(test)]
 mod properties;
+pub mod receive;
 pub mod runbook;
 pub mod secrets;
 pub mod store;

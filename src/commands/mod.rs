@@ -15,6 +15,7 @@ mod meta;
 mod notify;
 mod open;
 mod postmortem;
+mod receive;
 mod record;
 mod run;
 mod runbook;
@@ -73,6 +74,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
             ),
         },
         Command::Sync(args) => sync::run(ctx, args),
+        Command::Receive(args) => receive::run(ctx, args),
         Command::Notify(command) => notify::run(ctx, command),
         Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),
         Command::Completions(args) => meta::completions(args),

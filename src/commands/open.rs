@@ -5,9 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use crate::alert::Notification;
-use crate::ops::AlertOutcome;
-use crate::probe::RunOptions;
-use crate::runbook::{Vars, runbook_for_alert};
+use crate::ops::AlertOverrides;
 
 use crate::cli::OpenArgs;
 use crate::context::Context;
@@ -156,95 +154,38 @@ fn runbook_vars(runbook: Option<&str>, settings: &[String]) -> Result<BTreeMap<S
     Ok(vars)
 }
 
-/// `open --from-alert`: the alert's facts, with the flags given winning; the runbook's checks
-/// run at once when an incident is opened with one.
+/// `open --from-alert`: the alert's facts, with the flags given winning.
 fn from_alert(ctx: &Context, args: &OpenArgs, source: &Path) -> Result<u8> {
     let bytes = read_alert(source)?;
     let name = if source == Path::new("-") { "stdin".to_string() } else { source.display().to_string() };
     let notification = Notification::parse(&bytes).map_err(|e| Error::usage(format!("--from-alert {name}: {e}")))?;
-    let mut runbook_loaded = None;
-    let outcome = ops::receive_alert(ctx, &notification, |facts| {
-        let runbook = match &args.runbook {
-            Some(name) => Some(name.clone()),
-            None => runbook_for_alert(&Catalog::new(None)?, &notification.labels()),
-        };
-        let mut vars = BTreeMap::new();
-        if let Some(name) = &runbook {
-            let loaded = Catalog::new(None)?.load(name)?;
-            // The alert offers every label; the runbook takes those it declares (never secrets).
-            for (key, value) in &facts.vars {
-                if loaded.file.vars.get(key).is_some_and(|spec| !spec.value.secret) {
-                    vars.insert(key.clone(), value.clone());
-                }
-            }
-            runbook_loaded = Some(loaded);
-        }
-        vars.extend(runbook_vars(runbook.as_deref(), &args.vars)?);
-        let time =
-            |flag: &str, value: &Option<String>| value.as_deref().map(|t| ctx.parse_time_arg(flag, t)).transpose();
-        let title = args.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        let services: Vec<String> =
-            args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        Ok(OpenSpec {
-            title: title.map_or_else(|| facts.title.clone(), str::to_string),
-            severity: Some(args.severity.unwrap_or(facts.severity)),
-            services: if services.is_empty() { facts.services.clone() } else { services },
-            commander: args.commander.clone(),
-            runbook,
-            impact_start: time("--impact-start", &args.impact_start)?.or(Some(facts.starts_at)),
-            detected_at: time("--detected-at", &args.detected_at)?.or(Some(facts.starts_at)),
-            drill: false,
-            vars,
-        })
-    })?;
-    let alert = notification.alert_name().unwrap_or("alert");
-    let (dir, said) = match &outcome {
-        AlertOutcome::Opened(dir) => {
-            (Some(dir), format!("Opened {} from alert {alert}. It is now the current incident.", dir.id))
-        }
-        AlertOutcome::Updated(dir) => {
-            (Some(dir), format!("Alert {alert} recorded on {}, the open incident of its group.", dir.id))
-        }
-        AlertOutcome::Repeat(dir) => {
-            (Some(dir), format!("{} already knows this of alert {alert}: nothing recorded.", dir.id))
-        }
-        AlertOutcome::NoIncident => {
-            (None, format!("Alert {alert} is resolved and no incident is open for its group: nothing to do."))
-        }
+    let time = |flag: &str, value: &Option<String>| value.as_deref().map(|t| ctx.parse_time_arg(flag, t)).transpose();
+    let overrides = AlertOverrides {
+        title: args.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string),
+        severity: args.severity,
+        services: args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        commander: args.commander.clone(),
+        runbook: args.runbook.clone(),
+        vars: runbook_vars(args.runbook.as_deref(), &args.vars)?,
+        impact_start: time("--impact-start", &args.impact_start)?,
+        detected_at: time("--detected-at", &args.detected_at)?,
     };
-    let checks = match (&outcome, runbook_loaded) {
-        (AlertOutcome::Opened(dir), Some(runbook)) => {
-            let loaded = ctx.load_dir(dir.clone())?;
-            let overrides = ops::runbook_overrides(Some(&loaded.incident), &runbook, &[])?;
-            let vars = Vars::resolve(&runbook, &overrides, &|name| std::env::var(name).ok())?;
-            let concurrency = runbook.file.defaults.concurrency.unwrap_or(8);
-            let options = RunOptions { concurrency, deadline: ALERT_CHECKS_DEADLINE };
-            ops::run_checks(ctx, Some(&loaded), &runbook, &vars, &[], options)?.records
-        }
-        _ => Vec::new(),
-    };
+    let handled = ops::handle_alert(ctx, &notification, &overrides)?;
+    let dir = handled.outcome.incident();
     if ctx.out.json {
-        let kind = match outcome {
-            AlertOutcome::Opened(_) => "opened",
-            AlertOutcome::Updated(_) => "updated",
-            AlertOutcome::Repeat(_) => "repeat",
-            AlertOutcome::NoIncident => "none",
-        };
-        ctx.out
-            .json_line(&serde_json::json!({ "id": dir.map(|d| d.id.as_str()), "outcome": kind, "checks": checks }))?;
+        let id = dir.map(|d| d.id.as_str());
+        let outcome = handled.outcome.as_str();
+        ctx.out.json_line(&serde_json::json!({ "id": id, "outcome": outcome, "checks": handled.checks }))?;
     } else if let Some(dir) = dir {
         ctx.out.data(dir.id.as_str())?;
     }
-    ctx.out.info(&said);
-    if !checks.is_empty() {
-        let worst = crate::probe::worst(&checks);
-        ctx.out.info(&format!("Ran {} checks of the runbook: worst {worst}.", checks.len()));
+    ctx.out.info(&handled.outcome.describe(notification.alert_name().unwrap_or("alert")));
+    if !handled.checks.is_empty() {
+        let worst = crate::probe::worst(&handled.checks);
+        ctx.out.info(&format!("Ran {} checks of the runbook: worst {worst}.", handled.checks.len()));
     }
     Ok(0)
 }
-
-/// Checks run on an alert must not hold up whoever sent it for long.
-const ALERT_CHECKS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn read_alert(source: &Path) -> Result<Vec<u8>> {
     let limit = crate::alert::MAX_PAYLOAD as u64 + 1;

@@ -1,13 +1,126 @@
 //! Alerts into incidents: a firing group opens an incident, or adds to the open incident the same
 //! group already notified; a repeat of what the incident knows records nothing.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
 use crate::alert::{AlertFacts, AlertStatus, Notification};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
-use crate::model::{AlertGroup, Body, Status};
+use crate::model::{AlertGroup, Body, CheckRecord, Severity, Status};
+use crate::probe::RunOptions;
+use crate::runbook::{Catalog, Runbook, Vars, runbook_for_alert};
 use crate::store::IncidentDir;
 
 use super::OpenSpec;
+
+/// Checks run on an alert must not hold up whoever sent it for long.
+pub const ALERT_CHECKS_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What a responder's flags add to an alert's facts: each one given wins.
+#[derive(Debug, Clone, Default)]
+pub struct AlertOverrides {
+    pub title: Option<String>,
+    pub severity: Option<Severity>,
+    pub services: Vec<String>,
+    pub commander: Option<String>,
+    /// Else the runbook whose `match:` rules fit the alert best.
+    pub runbook: Option<String>,
+    /// The runbook's variables, already checked against it; they win over the alert's labels.
+    pub vars: BTreeMap<String, String>,
+    pub impact_start: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+}
+
+/// What a notification did, and the checks run when it opened an incident with a runbook.
+#[derive(Debug)]
+pub struct AlertHandled {
+    pub outcome: AlertOutcome,
+    pub checks: Vec<CheckRecord>,
+}
+
+/// Records a notification (see [`receive_alert`]) and, when it opened an incident with a
+/// runbook, runs the runbook's checks at once and records them: the evidence is on the
+/// timeline before anyone has logged in.
+pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &AlertOverrides) -> Result<AlertHandled> {
+    let mut runbook: Option<Runbook> = None;
+    let outcome = receive_alert(ctx, notification, |facts| {
+        let name = match &overrides.runbook {
+            Some(name) => Some(name.clone()),
+            None => runbook_for_alert(&Catalog::new(None)?, &notification.labels()),
+        };
+        let mut vars = BTreeMap::new();
+        if let Some(name) = &name {
+            let loaded = Catalog::new(None)?.load(name)?;
+            // The alert offers every label; the runbook takes those it declares (never secrets).
+            for (key, value) in &facts.vars {
+                if loaded.file.vars.get(key).is_some_and(|spec| !spec.value.secret) {
+                    vars.insert(key.clone(), value.clone());
+                }
+            }
+            runbook = Some(loaded);
+        }
+        vars.extend(overrides.vars.clone());
+        Ok(OpenSpec {
+            title: overrides.title.clone().unwrap_or_else(|| facts.title.clone()),
+            severity: Some(overrides.severity.unwrap_or(facts.severity)),
+            services: if overrides.services.is_empty() { facts.services.clone() } else { overrides.services.clone() },
+            commander: overrides.commander.clone(),
+            runbook: name,
+            impact_start: overrides.impact_start.or(Some(facts.starts_at)),
+            detected_at: overrides.detected_at.or(Some(facts.starts_at)),
+            drill: false,
+            vars,
+        })
+    })?;
+    let checks = match (&outcome, runbook) {
+        (AlertOutcome::Opened(dir), Some(runbook)) => {
+            let loaded = ctx.load_dir(dir.clone())?;
+            let settings = super::runbook_overrides(Some(&loaded.incident), &runbook, &[])?;
+            let vars = Vars::resolve(&runbook, &settings, &|name| std::env::var(name).ok())?;
+            let concurrency = runbook.file.defaults.concurrency.unwrap_or(8);
+            let options = RunOptions { concurrency, deadline: ALERT_CHECKS_DEADLINE };
+            super::run_checks(ctx, Some(&loaded), &runbook, &vars, &[], options)?.records
+        }
+        _ => Vec::new(),
+    };
+    Ok(AlertHandled { outcome, checks })
+}
+
+impl AlertOutcome {
+    /// `opened`, `updated`, `repeat` or `none`: for `--json`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AlertOutcome::Opened(_) => "opened",
+            AlertOutcome::Updated(_) => "updated",
+            AlertOutcome::Repeat(_) => "repeat",
+            AlertOutcome::NoIncident => "none",
+        }
+    }
+
+    pub fn incident(&self) -> Option<&IncidentDir> {
+        match self {
+            AlertOutcome::Opened(dir) | AlertOutcome::Updated(dir) | AlertOutcome::Repeat(dir) => Some(dir),
+            AlertOutcome::NoIncident => None,
+        }
+    }
+
+    /// One sentence for the responder, on stderr.
+    pub fn describe(&self, alert: &str) -> String {
+        match self {
+            AlertOutcome::Opened(dir) => format!("Opened {} from alert {alert}.", dir.id),
+            AlertOutcome::Updated(dir) => {
+                format!("Alert {alert} recorded on {}, the open incident of its group.", dir.id)
+            }
+            AlertOutcome::Repeat(dir) => format!("{} already knows this of alert {alert}: nothing recorded.", dir.id),
+            AlertOutcome::NoIncident => {
+                format!("Alert {alert} is resolved and no incident is open for its group: nothing to do.")
+            }
+        }
+    }
+}
 
 /// What a notification did.
 #[derive(Debug)]

@@ -10,7 +10,7 @@ mod logs;
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
-pub use alert::{AlertOutcome, receive_alert};
+pub use alert::{ALERT_CHECKS_DEADLINE, AlertHandled, AlertOutcome, AlertOverrides, handle_alert, receive_alert};
 pub use checks::{CheckRun, run_checks, run_prepared_checks};
 pub use command::{CommandRun, Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};

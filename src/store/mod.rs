@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
 pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
-pub use outbox::{DamagedEntry, OUTBOX_DIR, Outbox, OutboxLock};
+pub use outbox::{DamagedEntry, INBOX_DIR, OUTBOX_DIR, Outbox, OutboxLock};
 pub use repo::{MERGE_DRIVER, write_git_files};
 pub use timeline::{
     Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail, parse as parse_timeline,
@@ -67,7 +67,12 @@ impl Store {
 
     /// Notifications waiting to be delivered (see `notify`).
     pub fn outbox(&self) -> Outbox {
-        Outbox::new(&self.root)
+        Outbox::new(&self.root, OUTBOX_DIR)
+    }
+
+    /// Alerts the receiver acknowledged and has not recorded yet: the same kind of queue.
+    pub fn inbox(&self) -> Outbox {
+        Outbox::new(&self.root, INBOX_DIR)
     }
 
     /// Creates the store's folder if it does not exist yet.

@@ -1,7 +1,8 @@
-//! The outbox: notifications waiting to be delivered, one JSON file per delivery under
-//! `<store>/outbox/<ulid>.json`.
+//! Durable queues of JSON entries, one file per entry named by its ULID: the outbox
+//! (`<store>/outbox/`, notifications waiting to be delivered) and the inbox (`<store>/inbox/`,
+//! alerts acknowledged to Alertmanager and not yet recorded).
 //!
-//! The store does not know what a delivery holds (that is `notify`'s business); it keeps each
+//! The store does not know what an entry holds (that is `notify`'s or the receiver's); it keeps each
 //! as a whole file, written atomically (temp file, fsync, rename, fsync of the folder), so a
 //! crash leaves the old version or the new one, never half of either.
 
@@ -18,6 +19,8 @@ use crate::error::{Error, Result};
 
 /// The outbox's folder under the store's root (ignored by git: deliveries are this machine's).
 pub const OUTBOX_DIR: &str = "outbox";
+/// The inbox's folder under the store's root (ignored by git: alerts this machine received).
+pub const INBOX_DIR: &str = "inbox";
 const LOCK_FILE: &str = ".lock";
 
 /// The outbox of one store.
@@ -40,8 +43,8 @@ pub struct OutboxLock {
 }
 
 impl Outbox {
-    pub(super) fn new(root: &Path) -> Self {
-        Outbox { dir: root.join(OUTBOX_DIR) }
+    pub(super) fn new(root: &Path, folder: &str) -> Self {
+        Outbox { dir: root.join(folder) }
     }
 
     /// The outbox's folder (which may not exist yet).
@@ -54,7 +57,7 @@ impl Outbox {
     /// Fails if `id` is not a ULID (ids name files, so nothing else may), or on any I/O error.
     pub fn put(&self, id: &str, entry: &impl Serialize) -> Result<()> {
         let path = self.entry_path(id)?;
-        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create the outbox", &self.dir, &e))?;
+        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create", &self.dir, &e))?;
         let mut bytes = serde_json::to_vec_pretty(entry)
             .map_err(|e| Error::runtime(format!("cannot encode outbox entry {id}: {e}")))?;
         bytes.push(b'\n');
@@ -87,11 +90,11 @@ impl Outbox {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
-            Err(e) => return Err(Error::io("cannot read the outbox", &self.dir, &e)),
+            Err(e) => return Err(Error::io("cannot read", &self.dir, &e)),
         };
         let mut paths = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io("cannot read the outbox", &self.dir, &e))?;
+            let entry = entry.map_err(|e| Error::io("cannot read", &self.dir, &e))?;
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
             if let Some(id) = name.strip_suffix(".json")
                 && ulid::Ulid::from_string(id).is_ok()
@@ -118,7 +121,7 @@ impl Outbox {
     /// Takes the outbox's send lock, waiting for another command to finish with it until
     /// `deadline`; `None` if it is still held then (that command is sending the queue).
     pub fn lock_until(&self, deadline: Instant) -> Result<Option<OutboxLock>> {
-        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create the outbox", &self.dir, &e))?;
+        fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create", &self.dir, &e))?;
         let path = self.dir.join(LOCK_FILE);
         let file = fs::OpenOptions::new()
             .create(true)
@@ -140,7 +143,7 @@ impl Outbox {
 
     fn entry_path(&self, id: &str) -> Result<PathBuf> {
         if ulid::Ulid::from_string(id).is_err() {
-            return Err(Error::runtime(format!("{id:?} is not an outbox entry id")));
+            return Err(Error::runtime(format!("{id:?} is not a queue entry id")));
         }
         Ok(self.dir.join(format!("{id}.json")))
     }
@@ -153,7 +156,7 @@ mod tests {
     #[test]
     fn put_list_remove_round_trip_and_ids_that_are_not_ulids_are_refused() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let outbox = Outbox::new(dir.path());
+        let outbox = Outbox::new(dir.path(), OUTBOX_DIR);
         let id = crate::context::new_event_id();
         outbox.put(&id, &serde_json::json!({"n": 1})).expect("put");
         outbox.put(&id, &serde_json::json!({"n": 2})).expect("replace");

@@ -29,6 +29,8 @@ const IGNORED: &[&str] = &[
     "*.torn-*",
     // Notifications queued on this machine: another clone sending them too would notify twice.
     "/outbox/",
+    // Alerts this machine's receiver acknowledged and has not recorded yet.
+    "/inbox/",
 ];
 
 /// Makes sure `.gitattributes` and `.gitignore` at the store's root hold our lines, adding any

@@ -1,6 +1,6 @@
 //! Drills: a simulated failure on loopback, walked by a scripted responder or by a person.
 
-use crate::common::{Env, Terminal, text};
+use crate::harness::{Env, Terminal, text};
 
 fn auto(scenario: &str) -> (Env, String) {
     let env = Env::new();

@@ -5,71 +5,38 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
 
-const NOW: &str = "2026-11-22T14:30:00Z";
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, text};
+
 const LOGHUB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/loghub");
 
-/// A hermetic place to run `incident` in.
-struct Sandbox {
-    dir: TempDir,
+/// Writes `text` gzipped to `name` in the working folder; returns its path.
+fn write_gz(env: &Env, name: &str, text: &str) -> PathBuf {
+    let path = env.path().join(name);
+    let file = File::create(&path).expect("create a fixture");
+    let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    encoder.write_all(text.as_bytes()).expect("compress");
+    encoder.finish().expect("finish gzip");
+    path
 }
 
-impl Sandbox {
-    fn new() -> Sandbox {
-        Sandbox { dir: tempfile::tempdir().expect("a temporary directory") }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path(name);
-        fs::write(&path, bytes).expect("write a fixture");
-        path
-    }
-
-    fn write_gz(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path(name);
-        let file = File::create(&path).expect("create a fixture");
-        let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        encoder.write_all(text.as_bytes()).expect("compress");
-        encoder.finish().expect("finish gzip");
-        path
-    }
-
-    fn incident(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_incident"));
-        cmd.current_dir(self.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TZ", "UTC")
-            .env("NO_COLOR", "1")
-            .env("INCIDENT_NOW", NOW)
-            .env("INCIDENT_AUTHOR", "tester")
-            .env("INCIDENT_STORE", self.path("store"));
-        cmd
-    }
-
-    /// Runs `incident --json grep ARGS` and returns (exit code, match records, summary, stderr).
-    fn grep_json(&self, args: &[&str]) -> (i32, Vec<Value>, Value, String) {
-        let output = self.incident().arg("--json").arg("grep").args(args).output().expect("run incident");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let mut records = Vec::new();
-        let mut summary = Value::Null;
-        for line in stdout.lines() {
-            let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-            if value["type"] == "summary" {
-                summary = value;
-            } else {
-                records.push(value);
-            }
+/// Runs `incident --json grep ARGS` and returns (exit code, match records, summary, stderr).
+fn grep_json(env: &Env, args: &[&str]) -> (i32, Vec<Value>, Value, String) {
+    let output = env.cmd().arg("--json").arg("grep").args(args).output().expect("run incident");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut records = Vec::new();
+    let mut summary = Value::Null;
+    for line in stdout.lines() {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if value["type"] == "summary" {
+            summary = value;
+        } else {
+            records.push(value);
         }
-        (output.status.code().unwrap_or(-1), records, summary, String::from_utf8_lossy(&output.stderr).into_owned())
     }
+    (output.status.code().unwrap_or(-1), records, summary, String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 fn set_mtime(path: &Path, rfc3339: &str) {
@@ -89,12 +56,12 @@ fn expected() -> Vec<Value> {
 
 /// Runs every window of every Loghub system; returns the systems that gave a wrong answer.
 fn loghub_mismatches(hinted: bool) -> Vec<String> {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     let mut wrong = Vec::new();
     for system in expected() {
         let name = system["system"].as_str().unwrap_or_default();
         let file = system["file"].as_str().unwrap_or_default();
-        let path = sandbox.path(file);
+        let path = env.path().join(file);
         fs::copy(format!("{LOGHUB}/{file}"), &path).expect("copy a Loghub log");
         if let Some(mtime) = system["mtime"].as_str() {
             set_mtime(&path, mtime);
@@ -114,7 +81,7 @@ fn loghub_mismatches(hinted: bool) -> Vec<String> {
             if hinted {
                 args.extend(["--time-format", format, "--tz", "+02:00"]);
             }
-            let (code, records, _, stderr) = sandbox.grep_json(&args);
+            let (code, records, _, stderr) = grep_json(&env, &args);
             let want: Vec<u64> = window["lines"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
             let got = lines_of(&records);
             let want_code = if want.is_empty() { 1 } else { 0 };
@@ -160,19 +127,19 @@ fn stamp(ms_of_day: u64) -> String {
 
 #[test]
 fn rotated_sets_are_read_oldest_first_from_a_directory_gzip_and_plain() {
-    let sandbox = Sandbox::new();
-    fs::create_dir(sandbox.path("logs")).expect("mkdir");
+    let env = Env::new();
+    fs::create_dir(env.path().join("logs")).expect("mkdir");
     // Four files, an hour each, 10:00 to 14:00; each line says which file it is in.
     let names = ["logs/app.log.3.gz", "logs/app.log.2.gz", "logs/app.log.1", "logs/app.log"];
     for (hour, name) in names.iter().enumerate() {
         let text = log_lines(36_000 + hour as u64 * 3600, 60, 60_000, |i| format!("INFO part{hour} tick {i}"));
         if name.ends_with(".gz") {
-            sandbox.write_gz(name, &text)
+            write_gz(&env, name, &text)
         } else {
-            sandbox.write(name, &text)
+            env.write(name, &text)
         };
     }
-    let (code, records, summary, _) = sandbox.grep_json(&["tick", "logs"]);
+    let (code, records, summary, _) = grep_json(&env, &["tick", "logs"]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), 240);
     let times: Vec<&str> = records.iter().map(|r| r["time"].as_str().unwrap_or_default()).collect();
@@ -185,7 +152,7 @@ fn rotated_sets_are_read_oldest_first_from_a_directory_gzip_and_plain() {
 
     // A glob, and a window inside app.log.2.gz: the older file is skipped, the newer ones too.
     let (code, records, summary, _) =
-        sandbox.grep_json(&["tick", "logs/app.log*", "--since", "2026-11-22T11:10Z", "--until", "2026-11-22T11:20Z"]);
+        grep_json(&env, &["tick", "logs/app.log*", "--since", "2026-11-22T11:10Z", "--until", "2026-11-22T11:20Z"]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), 10);
     assert!(records.iter().all(|r| r["text"].as_str().unwrap_or_default().contains("part1")));
@@ -196,12 +163,12 @@ fn rotated_sets_are_read_oldest_first_from_a_directory_gzip_and_plain() {
 
 #[test]
 fn gzip_decompression_stops_after_the_window() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     // 40,000 lines over 11 hours; the window is in the first hour.
     let text = log_lines(0, 40_000, 1_000, |i| format!("INFO request {i} served in {}ms", i % 1000));
-    sandbox.write_gz("big.log.1.gz", &text);
+    write_gz(&env, "big.log.1.gz", &text);
     let (code, records, summary, _) =
-        sandbox.grep_json(&["served", "big.log.1.gz", "--since", "2026-11-22T00:10Z", "--until", "2026-11-22T00:20Z"]);
+        grep_json(&env, &["served", "big.log.1.gz", "--since", "2026-11-22T00:10Z", "--until", "2026-11-22T00:20Z"]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), 600);
     let read = summary["files"][0]["bytes_read"].as_u64().unwrap_or(u64::MAX);
@@ -222,9 +189,9 @@ Caused by: java.lang.NullPointerException
 
 #[test]
 fn a_match_in_a_stack_trace_reports_the_whole_record_at_its_head_time() {
-    let sandbox = Sandbox::new();
-    sandbox.write("app.log", TRACE_LOG);
-    let (code, records, summary, _) = sandbox.grep_json(&["NullPointer", "app.log"]);
+    let env = Env::new();
+    env.write("app.log", TRACE_LOG);
+    let (code, records, summary, _) = grep_json(&env, &["NullPointer", "app.log"]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), 1);
     let text = records[0]["text"].as_str().unwrap_or_default();
@@ -235,20 +202,20 @@ fn a_match_in_a_stack_trace_reports_the_whole_record_at_its_head_time() {
     assert_eq!(summary["first"], "2026-11-22T14:00:02Z");
 
     // Two lines of the trace match: still one record, counted once.
-    let output = sandbox.incident().args(["grep", "-c", "java", "app.log"]).output().expect("run");
+    let output = env.cmd().args(["grep", "-c", "java", "app.log"]).output().expect("run");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "1\n");
 
     // Within a window the trace is still one record, placed by its head.
     let (_, records, _, _) =
-        sandbox.grep_json(&["Client", "app.log", "--since", "2026-11-22T14:00:02Z", "--until", "2026-11-22T14:00:03Z"]);
+        grep_json(&env, &["Client", "app.log", "--since", "2026-11-22T14:00:02Z", "--until", "2026-11-22T14:00:03Z"]);
     assert_eq!(records.len(), 1);
 }
 
 #[test]
 fn context_counts_records_not_lines() {
-    let sandbox = Sandbox::new();
-    sandbox.write("app.log", TRACE_LOG);
-    let output = sandbox.incident().args(["grep", "-C1", "request 3", "app.log"]).output().expect("run");
+    let env = Env::new();
+    env.write("app.log", TRACE_LOG);
+    let output = env.cmd().args(["grep", "-C1", "request 3", "app.log"]).output().expect("run");
     let stdout = String::from_utf8_lossy(&output.stdout);
     // One record before (the whole five-line trace record), the match, one record after.
     assert_eq!(stdout.lines().count(), 7, "{stdout}");
@@ -279,18 +246,14 @@ fn in_window(truth: &[(u64, u64)], since: u64, until: u64) -> Vec<u64> {
 
 #[test]
 fn a_nearly_sorted_large_file_is_binary_searched_and_still_exact() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     // 80,000 lines (> 4 MiB); threads flush up to 3 s late, so every 5th line steps back.
     let (text, truth) = generated(80_000, |i| if i % 5 == 0 { i.saturating_sub(3) } else { i });
-    sandbox.write("nearly.log", &text);
-    let (code, records, summary, _) = sandbox.grep_json(&[
-        "handled",
-        "nearly.log",
-        "--since",
-        "2026-11-22T10:00:00Z",
-        "--until",
-        "2026-11-22T10:10:00Z",
-    ]);
+    env.write("nearly.log", &text);
+    let (code, records, summary, _) = grep_json(
+        &env,
+        &["handled", "nearly.log", "--since", "2026-11-22T10:00:00Z", "--until", "2026-11-22T10:10:00Z"],
+    );
     assert_eq!(code, 0);
     let mut got: Vec<u64> = records.iter().filter_map(|r| r["offset"].as_u64()).collect();
     got.sort();
@@ -312,7 +275,7 @@ fn a_nearly_sorted_large_file_is_binary_searched_and_still_exact() {
     assert!(read < text.len() as u64 / 10, "read {read} of {} bytes", text.len());
 
     // With only --until, reading stops after the window's end.
-    let (_, records, summary, _) = sandbox.grep_json(&["handled", "nearly.log", "--until", "2026-11-22T01:00:00Z"]);
+    let (_, records, summary, _) = grep_json(&env, &["handled", "nearly.log", "--until", "2026-11-22T01:00:00Z"]);
     assert_eq!(records.len(), in_window(&truth, 0, 3600).len());
     let read = summary["files"][0]["bytes_read"].as_u64().unwrap_or(u64::MAX);
     assert!(read < text.len() as u64 / 5, "read {read} of {} bytes", text.len());
@@ -320,18 +283,14 @@ fn a_nearly_sorted_large_file_is_binary_searched_and_still_exact() {
 
 #[test]
 fn an_unsorted_large_file_falls_back_to_a_full_scan_and_is_exact() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     // A scrambled order (a fixed permutation of the seconds of the day).
     let (text, truth) = generated(80_000, |i| (i * 7919) % 80_000);
-    sandbox.write("unsorted.log", &text);
-    let (code, records, summary, _) = sandbox.grep_json(&[
-        "handled",
-        "unsorted.log",
-        "--since",
-        "2026-11-22T10:00:00Z",
-        "--until",
-        "2026-11-22T10:10:00Z",
-    ]);
+    env.write("unsorted.log", &text);
+    let (code, records, summary, _) = grep_json(
+        &env,
+        &["handled", "unsorted.log", "--since", "2026-11-22T10:00:00Z", "--until", "2026-11-22T10:10:00Z"],
+    );
     assert_eq!(code, 0);
     assert_eq!(lines_of(&records), in_window(&truth, 36_000, 36_600));
     assert_eq!(summary["files"][0]["strategy"], "scan");
@@ -339,26 +298,22 @@ fn an_unsorted_large_file_falls_back_to_a_full_scan_and_is_exact() {
 
 #[test]
 fn a_burst_of_late_lines_just_before_the_window_is_still_found() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     // In order, except that 40 lines just before the window are stamped 10 minutes late, into
     // it: the binary search must not start after them.
     let (text, truth) = generated(80_000, |i| if (35_950..35_990).contains(&i) { i + 600 } else { i });
-    sandbox.write("burst.log", &text);
-    let (_, records, _, _) = sandbox.grep_json(&[
-        "handled",
-        "burst.log",
-        "--since",
-        "2026-11-22T10:00:00Z",
-        "--until",
-        "2026-11-22T10:10:00Z",
-    ]);
+    env.write("burst.log", &text);
+    let (_, records, _, _) = grep_json(
+        &env,
+        &["handled", "burst.log", "--since", "2026-11-22T10:00:00Z", "--until", "2026-11-22T10:10:00Z"],
+    );
     let want = in_window(&truth, 36_000, 36_600);
     assert_eq!(records.len(), want.len());
 }
 
 #[test]
 fn disorder_seen_in_the_window_makes_the_search_read_the_skipped_start_too() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     // In order, except: 20 lines early in the file (near 03:20) are stamped 10:05, inside the
     // window, where the binary search skips; and one line inside the window is stamped 08:00,
     // which the scan sees, so it knows the file is less sorted than the probes said.
@@ -367,15 +322,9 @@ fn disorder_seen_in_the_window_makes_the_search_read_the_skipped_start_too() {
         36_100 => 28_800,
         _ => i,
     });
-    sandbox.write("late.log", &text);
-    let (code, records, summary, stderr) = sandbox.grep_json(&[
-        "handled",
-        "late.log",
-        "--since",
-        "2026-11-22T10:00:00Z",
-        "--until",
-        "2026-11-22T10:10:00Z",
-    ]);
+    env.write("late.log", &text);
+    let (code, records, summary, stderr) =
+        grep_json(&env, &["handled", "late.log", "--since", "2026-11-22T10:00:00Z", "--until", "2026-11-22T10:10:00Z"]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), in_window(&truth, 36_000, 36_600).len());
     assert_eq!(summary["files"][0]["strategy"], "seek");
@@ -385,9 +334,9 @@ fn disorder_seen_in_the_window_makes_the_search_read_the_skipped_start_too() {
 #[test]
 fn a_file_truncated_while_searched_warns_and_finishes_with_what_it_read() {
     use incident::logsearch::{self, Flow, Matcher, Options, Pattern};
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     let (text, _) = generated(40_000, |i| i);
-    let path = sandbox.write("app.log", &text);
+    let path = env.write("app.log", &text);
     let matcher = Matcher::new(&Pattern { text: "handled".into(), fixed: false, ignore_case: false }).expect("pattern");
     let mut seen = 0u64;
     // copytruncate: at the first match the file is emptied and a new line written.
@@ -413,11 +362,11 @@ fn a_file_truncated_while_searched_warns_and_finishes_with_what_it_read() {
 
     // Moved away and replaced (create-style rotation): the opened file is searched to its end.
     let (text, _) = generated(40_000, |i| i);
-    let path = sandbox.write("moved.log", &text);
+    let path = env.write("moved.log", &text);
     let mut rotated = false;
     let summary = logsearch::search(std::slice::from_ref(&path), &matcher, &Options::default(), &mut |_hit| {
         if !rotated {
-            fs::rename(&path, sandbox.path("moved.log.1")).expect("rotate");
+            fs::rename(&path, env.path().join("moved.log.1")).expect("rotate");
             fs::write(&path, "").expect("new file");
             rotated = true;
         }
@@ -429,45 +378,63 @@ fn a_file_truncated_while_searched_warns_and_finishes_with_what_it_read() {
 
 #[test]
 fn exit_codes_follow_grep_and_a_missing_file_does_not_stop_the_others() {
-    let sandbox = Sandbox::new();
-    sandbox.write("app.log", TRACE_LOG);
-    sandbox.incident().args(["grep", "ERROR", "app.log"]).assert().code(0);
-    sandbox.incident().args(["grep", "nothing-like-this", "app.log"]).assert().code(1);
-    sandbox.incident().args(["grep", "(unclosed", "app.log"]).assert().code(2);
-    sandbox.incident().args(["grep", "ERROR", "app.log", "--since", "yesterday-ish"]).assert().code(2);
-    let output = sandbox.incident().args(["grep", "ERROR", "missing.log", "app.log"]).output().expect("run");
+    let env = Env::new();
+    env.write("app.log", TRACE_LOG);
+    env.cmd().args(["grep", "ERROR", "app.log"]).assert().code(0);
+    env.cmd().args(["grep", "nothing-like-this", "app.log"]).assert().code(1);
+    let unclosed = env.run(&["grep", "(unclosed", "app.log"]);
+    assert_eq!(unclosed.status.code(), Some(2));
+    snapshot!(&env, text(&unclosed.stderr), @r#"
+        error (usage): the pattern is not a valid regex: regex parse error:
+            (unclosed
+            ^
+        error: unclosed group
+        hint: to search for the text as it is, add -F
+        "#);
+    let vague = env.run(&["grep", "ERROR", "app.log", "--since", "yesterday-ish"]);
+    assert_eq!(vague.status.code(), Some(2));
+    snapshot!(&env, text(&vague.stderr), @r#"error (usage): --since: "yesterday-ish" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"#);
+    let output = env.cmd().args(["grep", "ERROR", "missing.log", "app.log"]).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stdout).contains("request 2 failed"));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.log"));
+    snapshot!(&env, text(&output.stderr), @r#"
+        error: missing.log: No such file or directory (os error 2)
+        1 matching record (2 files searched); first 2026-11-22T14:00:02Z, last 2026-11-22T14:00:02Z
+        "#);
     // --record needs an incident; without one it is an error, still exit 2.
-    sandbox.incident().args(["grep", "ERROR", "app.log", "--record"]).assert().code(2);
+    let unrecorded = env.run(&["grep", "ERROR", "app.log", "--record"]);
+    assert_eq!(unrecorded.status.code(), Some(2));
+    snapshot!(&env, text(&unrecorded.stderr), @r#"
+        error: no current incident in [TMP]/store
+        hint: open one with `incident open TITLE -s sev2`, or pick one with `incident use ID` or `-i ID` (see `incident list`)
+        "#);
 }
 
 #[test]
 fn binary_bytes_invalid_utf8_and_a_one_megabyte_line_do_not_break_it() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     let mut bytes = b"2026-11-22 14:00:00,000 INFO \x00\x01\x02 binary\n".to_vec();
     bytes.extend_from_slice(b"2026-11-22 14:00:01,000 WARN caf\xe9 \xff\xfe needle\n");
     bytes.extend_from_slice(b"2026-11-22 14:00:02,000 INFO ");
     bytes.extend(std::iter::repeat_n(b'x', 1 << 20));
     bytes.extend_from_slice(b" needle\n2026-11-22 14:00:03,000 INFO tail\n");
-    sandbox.write("odd.log", &bytes);
-    let (code, records, _, _) = sandbox.grep_json(&["needle", "odd.log"]);
+    env.write("odd.log", &bytes);
+    let (code, records, _, _) = grep_json(&env, &["needle", "odd.log"]);
     assert_eq!(code, 0);
     assert_eq!(records.len(), 2);
     assert_eq!(records[1]["time"], "2026-11-22T14:00:02Z");
     assert!(records[1]["text"].as_str().unwrap_or_default().len() > 1 << 20);
-    let output = sandbox.incident().args(["grep", "-c", "binary", "odd.log"]).output().expect("run");
+    let output = env.cmd().args(["grep", "-c", "binary", "odd.log"]).output().expect("run");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "1\n");
 }
 
 #[test]
 fn count_max_ignore_case_fixed_and_histogram() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     let text = log_lines(50_400, 180, 1_000, |i| if i % 3 == 0 { "ERROR a.b failed".into() } else { "info ok".into() });
-    sandbox.write("app.log", &text);
+    env.write("app.log", &text);
     let count = |args: &[&str]| {
-        let output = sandbox.incident().arg("grep").args(args).output().expect("run");
+        let output = env.cmd().arg("grep").args(args).output().expect("run");
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     };
     assert_eq!(count(&["-c", "ERROR", "app.log"]), "60");
@@ -477,7 +444,7 @@ fn count_max_ignore_case_fixed_and_histogram() {
     assert_eq!(count(&["-c", "-F", "a.b", "app.log"]), "60");
     assert_eq!(count(&["-c", "a.b|ok", "app.log"]), "180");
     assert_eq!(count(&["-c", "ERROR", "app.log", "--since", "2026-11-22T14:01:00Z"]), "40");
-    let (_, records, summary, _) = sandbox.grep_json(&["ERROR", "app.log", "--max", "5"]);
+    let (_, records, summary, _) = grep_json(&env, &["ERROR", "app.log", "--max", "5"]);
     assert_eq!(records.len(), 5);
     assert_eq!(summary["hit_max"], true);
     // 14:00 to 14:02: three rows of 20 errors each.
@@ -489,21 +456,21 @@ fn count_max_ignore_case_fixed_and_histogram() {
 
 #[test]
 fn record_writes_a_log_search_event_with_masked_samples() {
-    let sandbox = Sandbox::new();
-    sandbox.incident().args(["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]).assert().success();
-    sandbox.write(
+    let env = Env::new();
+    env.cmd().args(["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]).assert().success();
+    env.write(
         "app.log",
         "2026-11-22 14:10:00,000 ERROR db login failed with hunter2hunter2\n\
          2026-11-22 14:11:00,000 ERROR GET https://svc:pa55word@db.internal/x failed\n\
          2026-11-22 14:12:00,000 INFO fine\n",
     );
-    sandbox
-        .incident()
+    // Searched 25 minutes after the incident opened: the last 30 minutes reach back to 14:00.
+    env.cmd_at("2026-11-22T14:30:00Z")
         .env("DB_PASSWORD", "hunter2hunter2")
         .args(["grep", "ERROR", "app.log", "--since", "30m", "--record"])
         .assert()
         .code(0);
-    let output = sandbox.incident().args(["timeline", "--json"]).output().expect("run");
+    let output = env.cmd().args(["timeline", "--json"]).output().expect("run");
     let timeline = String::from_utf8_lossy(&output.stdout);
     let event: Value = timeline
         .lines()
@@ -524,20 +491,20 @@ fn record_writes_a_log_search_event_with_masked_samples() {
 
 #[test]
 fn standard_input_is_searched_when_no_file_is_named() {
-    let sandbox = Sandbox::new();
-    let output = sandbox.incident().args(["grep", "-c", "ok"]).write_stdin(TRACE_LOG).output().expect("run");
+    let env = Env::new();
+    let output = env.cmd().args(["grep", "-c", "ok"]).write_stdin(TRACE_LOG).output().expect("run");
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "3\n");
 }
 
 #[test]
 fn a_damaged_gzip_file_warns_and_keeps_what_decompressed() {
-    let sandbox = Sandbox::new();
+    let env = Env::new();
     let text = log_lines(0, 20_000, 1_000, |i| format!("INFO request {i} served"));
-    let whole = sandbox.write_gz("cut.log.gz", &text);
+    let whole = write_gz(&env, "cut.log.gz", &text);
     let bytes = fs::read(&whole).expect("read the gzip file");
     fs::write(&whole, &bytes[..bytes.len() / 2]).expect("cut it in half");
-    let output = sandbox.incident().args(["grep", "-c", "served", "cut.log.gz"]).output().expect("run");
+    let output = env.cmd().args(["grep", "-c", "served", "cut.log.gz"]).output().expect("run");
     let count: u64 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0);
     assert!(count > 1_000 && count < 20_000, "{count}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("searched what came before"));

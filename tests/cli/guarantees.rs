@@ -10,7 +10,8 @@ use incident::model::{Body, Event};
 use incident::store::Store;
 use serde_json::Value;
 
-use crate::common::{Env, read, text};
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, read, text};
 
 /// Environment variables that turn this test binary into a writer process (see `writer_process`).
 const WRITER_STORE: &str = "INCIDENT_TEST_WRITER_STORE";
@@ -241,12 +242,15 @@ fn a_damaged_line_in_the_middle_is_reported_and_the_rest_still_reads() {
 
     let out = env.run(&["timeline"]);
     assert!(out.status.success());
-    assert!(text(&out.stderr).contains(":3: damaged line skipped"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"warning: [TMP]/store/2026-11-22-damaged/timeline.jsonl:3: damaged line skipped: key must be a string at line 1 column 16"#);
     assert_eq!(env.show()["events"], 4);
 
     let verify = env.run(&["timeline", "--verify"]);
     assert_eq!(verify.status.code(), Some(1));
-    assert!(text(&verify.stdout).contains("line 3: damaged"), "{}", text(&verify.stdout));
+    snapshot!(&env, text(&verify.stdout), @r#"
+        [TMP]/store/2026-11-22-damaged/timeline.jsonl: 4 events, 1 problems
+          line 3: damaged: key must be a string at line 1 column 16: {"id": "oops", garbage
+        "#);
 
     let json = env.run(&["timeline", "--verify", "--json"]);
     let report: Value = serde_json::from_slice(&json.stdout).expect("JSON");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
 
-use crate::support::Env;
+use crate::harness::Env;
 
 const FIND_RUNBOOK: &str = r#"title: find files
 vars:

@@ -2,17 +2,24 @@
 
 use serde_json::Value;
 
-use crate::common::{Env, text};
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, text};
 
 #[test]
 fn open_off_a_terminal_without_a_title_or_severity_fails_naming_what_is_missing() {
     let env = Env::new();
     let out = env.run(&["open"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("missing the incident's TITLE"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error (usage): missing the incident's TITLE
+        hint: for example: incident open "Checkout returns 502s" -s sev2
+        "#);
     let out = env.run(&["open", "Checkout 502s"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--severity"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error (usage): missing --severity (-s sev1..sev4)
+        hint: for example: incident open "Checkout 502s" -s sev2
+        "#);
     assert!(!env.store().exists(), "a failed open creates nothing");
 }
 
@@ -107,13 +114,22 @@ fn unknown_item_ids_fail_with_the_known_ones() {
     env.ok(&["hypothesis", "add", "b"]);
     let out = env.run(&["hypothesis", "confirm", "H7", "--evidence", "x"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("known hypotheses: H1, H2"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error: no hypothesis H7 in 2026-11-22-unknown-ids
+        hint: known hypotheses: H1, H2
+        "#);
     let out = env.run(&["followup", "done", "F3"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no follow-ups yet"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error: no follow-up F3 in 2026-11-22-unknown-ids
+        hint: this incident has no follow-ups yet: add one with `incident followup add TEXT --owner NAME`
+        "#);
     let out = env.run(&["-i", "2025-nope", "show"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("known incidents: 2026-11-22-unknown-ids"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error: no incident 2025-nope in [TMP]/store
+        hint: known incidents: 2026-11-22-unknown-ids
+        "#);
 }
 
 #[test]
@@ -126,7 +142,10 @@ fn incidents_are_found_by_unambiguous_prefix_only() {
     assert_eq!(env.ok(&["use", "2026-11-22-disk-full-on-db-1"]).trim(), "2026-11-22-disk-full-on-db-1");
     let out = env.run(&["use", "2026-11-22-disk"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("matches 2 incidents"));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error (usage): 2026-11-22-disk matches 2 incidents
+        hint: say which: 2026-11-22-disk-full-on-db-1, 2026-11-22-disk-full-on-db-2
+        "#);
     let list: Value = serde_json::from_str(&env.ok(&["list", "--json"])).expect("JSON");
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     assert_eq!(
@@ -147,15 +166,15 @@ fn timeline_prints_a_table_in_time_order_and_filters() {
     env.ok(&["observe", "later one"]);
     env.ok(&["--at", "-10m", "observe", "earlier one"]);
     env.ok(&["hypothesis", "add", "cause"]);
-    let table = env.ok(&["timeline"]);
-    let header = table.lines().next().unwrap_or_default();
-    for column in ["Time (UTC)", "T+", "Phase", "Author", "What"] {
-        assert!(header.contains(column), "{header}");
-    }
-    let earlier = table.find("earlier one").expect("earlier");
-    let later = table.find("later one").expect("later");
-    assert!(earlier < later, "back-dated events take their place in time:\n{table}");
-    assert!(table.contains("2026-11-22 13:55:00   -00:10:00   observe"), "{table}");
+    // Back-dated events take their place in time, with a negative T+.
+    snapshot!(&env, env.ok(&["timeline"]), @r#"
+         Time (UTC)            T+          Phase     Author   What
+        ───────────────────── ─────────── ───────── ──────── ─[…]
+         2026-11-22 13:55:00   -00:10:00   observe   ana      Observed: earlier one
+         2026-11-22 14:05:00   +00:00:00             ana      Incident opened (sev2): Table [services: checkout]
+         2026-11-22 14:05:00   +00:00:00   observe   ana      Observed: later one
+         2026-11-22 14:05:00   +00:00:00   orient    ana      H1 raised: cause
+        "#);
 
     let only: Vec<Value> = env
         .ok(&["timeline", "--json", "--kind", "hypothesis"])
@@ -182,14 +201,44 @@ fn bad_times_and_values_are_usage_errors_naming_the_flag() {
         (&["observe", "  "], "empty"),
         (&["run", "--timeout", "soon", "--", "true"], "--timeout"),
     ];
+    let mut errors = String::new();
     for (args, expected) in cases {
         let out = env.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
         assert!(text(&out.stderr).contains(expected), "{args:?}: {}", text(&out.stderr));
+        errors.push_str(&format!("{args:?}\n{}", text(&out.stderr)));
     }
-    let out = env.cmd().env("INCIDENT_NOW", "noon").args(["show"]).output().expect("ran");
+    let out = env.cmd_at("noon").args(["show"]).output().expect("ran");
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("INCIDENT_NOW"));
+    errors.push_str(&format!("INCIDENT_NOW=noon [\"show\"]\n{}", text(&out.stderr)));
+    snapshot!(&env, errors, @r#"
+        ["--at", "tomorrow", "observe", "x"]
+        error (usage): --at: "tomorrow" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)
+        ["--at", "2026-11-23T00:00:00Z", "observe", "x"]
+        error (usage): --at 2026-11-23T00:00:00Z is in the future (2026-11-23T00:00:00.000Z)
+        hint: --at says when something already happened; use a past time such as -10m or 14:05
+        ["impact", "--start", "whenever"]
+        error (usage): --start: "whenever" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)
+        ["impact"]
+        error (usage): nothing to record
+        hint: give at least one of --start, --end, --detected-at, --users, --summary or KEY=VALUE
+        ["followup", "add", "x", "--owner", "bo", "--due", "next week"]
+        error (usage): --due: "next week" is not a date
+        hint: use YYYY-MM-DD, e.g. --due 2026-12-01
+        ["severity", "sev9"]
+        error: invalid value 'sev9' for '<SEVERITY>': "sev9" is not a severity: use one of sev1, sev2, sev3, sev4
+
+        For more information, try '--help'.
+        ["observe", "  "]
+        error (usage): the observation is empty
+        hint: say it in a few words; quote it if it has spaces
+        ["run", "--timeout", "soon", "--", "true"]
+        error (usage): --timeout: "soon" is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)
+        INCIDENT_NOW=noon ["show"]
+        error (usage): INCIDENT_NOW="noon" is not an RFC 3339 time: premature end of input
+        hint: for example INCIDENT_NOW=2026-11-22T14:05:00Z
+        "#);
+
     assert_eq!(env.events().len(), 1, "nothing was recorded by the failures");
 }
 
@@ -198,7 +247,10 @@ fn no_current_incident_says_how_to_get_one() {
     let env = Env::new();
     let out = env.run(&["observe", "x"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("incident open"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error: no current incident in [TMP]/store
+        hint: open one with `incident open TITLE -s sev2`, or pick one with `incident use ID` or `-i ID` (see `incident list`)
+        "#);
 }
 
 #[test]
@@ -220,7 +272,7 @@ fn the_store_comes_from_the_nearest_incident_toml() {
     std::fs::write(project.join("incident.toml"), "store = [\n").expect("toml");
     let out = env.cmd().env_remove("INCIDENT_STORE").current_dir(&project).args(["list"]).output().expect("ran");
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("incident.toml:"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"error: [TMP]/project/incident.toml:1:10: unclosed array, expected `]`"#);
 }
 
 #[test]

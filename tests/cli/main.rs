@@ -1,12 +1,16 @@
 //! The integration tests: the real `incident` binary, run in a hermetic temp store with time and
-//! author pinned. One test binary, one module per capability.
+//! author pinned (`harness`). One test binary, one module per capability; `layout` fails when a
+//! file here is not one of its modules.
+
+mod harness;
 
 mod alerts;
-mod common;
 mod drill;
 mod grep;
 mod guarantees;
+mod help;
 mod hostile_vars;
+mod layout;
 mod lifecycle;
 mod notify;
 mod postmortem;
@@ -14,6 +18,5 @@ mod probe;
 mod remote;
 mod run;
 mod runbook;
-mod support;
 mod sync;
 mod walk;

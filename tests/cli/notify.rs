@@ -1,98 +1,17 @@
 //! Notifications: webhooks told of openings, status and severity changes, confirmed hypotheses
 //! and resolutions, through an outbox that survives failures, against a receiver on loopback.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::common::{Env, text};
+use crate::harness::{Env, NOW, Reply, Server, text};
 
-/// A request the receiver got.
-#[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Value,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A webhook receiver on 127.0.0.1: records every request, then answers the status (after the
-/// delay) that `answer` gives for the request's number (0, 1, ...).
-struct Receiver {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    fn start(answer: impl Fn(usize) -> (u16, Duration) + Send + Sync + 'static) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&received);
-        let answer = Arc::new(answer);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (log, answer) = (Arc::clone(&log), Arc::clone(&answer));
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                    let mut first = String::new();
-                    if reader.read_line(&mut first).is_err() {
-                        return;
-                    }
-                    let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    let mut headers = Vec::new();
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                            break;
-                        }
-                        if let Some((k, v)) = line.trim_end().split_once(':') {
-                            headers.push((k.trim().to_string(), v.trim().to_string()));
-                        }
-                    }
-                    let length = headers
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                        .and_then(|(_, v)| v.parse().ok())
-                        .unwrap_or(0);
-                    let mut body = vec![0; length];
-                    let _ = reader.read_exact(&mut body);
-                    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    let n = {
-                        let mut log = log.lock().expect("lock");
-                        log.push(Received { path, headers, body });
-                        log.len() - 1
-                    };
-                    let (status, delay) = answer(n);
-                    std::thread::sleep(delay);
-                    let mut stream = stream;
-                    let _ = stream.write_all(
-                        format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
-                    );
-                });
-            }
-        });
-        Receiver { port, received }
-    }
-
-    /// A URL with a token in it, as Slack's are: it must never be written anywhere.
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/services/T0/B0/{SECRET}", self.port)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().expect("lock").clone()
-    }
+/// A webhook URL on `server` with a token in it, as Slack's are: it must never be written anywhere.
+fn webhook_url(server: &Server) -> String {
+    format!("{}/services/T0/B0/{SECRET}", server.url())
 }
 
 const SECRET: &str = "xoxb-s3cr3t-webhook-token";
@@ -107,15 +26,14 @@ struct Notifying {
 impl Notifying {
     fn new(webhooks: &str, vars: &[(&str, &str)]) -> Notifying {
         let env = Env::new();
-        std::fs::write(env.dir.path().join("incident.toml"), format!("store = \"store\"\n\n{webhooks}"))
-            .expect("write incident.toml");
+        env.write("incident.toml", format!("store = \"store\"\n\n{webhooks}"));
         Notifying { env, vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
     }
 
     /// The binary at `now`, finding its store (and webhooks) through `incident.toml`.
     fn cmd(&self, now: &str) -> Command {
-        let mut cmd = self.env.cmd();
-        cmd.env_remove("INCIDENT_STORE").env("INCIDENT_NOW", now).timeout(Duration::from_secs(30));
+        let mut cmd = self.env.cmd_at(now);
+        cmd.env_remove("INCIDENT_STORE");
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
@@ -163,17 +81,17 @@ fn assert_secret_nowhere_in(store: &Path, outputs: &[&str]) {
 
 #[test]
 fn a_failed_delivery_waits_in_the_outbox_and_a_later_command_delivers_it_once() {
-    let receiver = Receiver::start(|n| (if n == 0 { 500 } else { 200 }, Duration::ZERO));
-    let url = receiver.url();
+    let receiver = Server::start(|_, n| Reply::new(if n == 0 { 500 } else { 200 }, ""));
+    let url = webhook_url(&receiver);
     let env = Notifying::new(
         "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
         &[("SLACK_WEBHOOK_URL", &url)],
     );
 
-    let opened = env.ok(crate::common::NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    let opened = env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
     assert!(opened.contains("not delivered: HTTP 500"), "{opened}");
-    assert_eq!(receiver.received().len(), 1);
-    let queue = env.queue(crate::common::NOW);
+    assert_eq!(receiver.requests().len(), 1);
+    let queue = env.queue(NOW);
     assert_eq!(queue.len(), 1, "{queue:?}");
     assert_eq!(queue[0]["webhook"], "team");
     assert_eq!(queue[0]["kind"], "incident.opened");
@@ -181,25 +99,26 @@ fn a_failed_delivery_waits_in_the_outbox_and_a_later_command_delivers_it_once() 
     assert_eq!(queue[0]["last_error"], "HTTP 500");
 
     // Not due yet (the first retry waits 30 s): a record at the same moment leaves it queued.
-    let noted = env.ok(crate::common::NOW, &["note", "paging the payments team"]);
-    assert_eq!(receiver.received().len(), 1, "{noted}");
+    let noted = env.ok(NOW, &["note", "paging the payments team"]);
+    assert_eq!(receiver.requests().len(), 1, "{noted}");
 
     // Ten minutes on, any command that records sends it.
     let noted = env.ok(LATER, &["note", "rollback started"]);
-    assert_eq!(receiver.received().len(), 2, "{noted}");
+    assert_eq!(receiver.requests().len(), 2, "{noted}");
     assert!(env.queue(LATER).is_empty());
 
     // Nothing is sent twice after a success.
     env.ok(LATER, &["notify", "flush"]);
     env.ok(LATER, &["note", "still watching"]);
-    let received = receiver.received();
+    let received = receiver.requests();
     assert_eq!(received.len(), 2);
 
     // Both attempts were the same delivery, so a receiver can drop a repeat.
     let key = received[0].header("Idempotency-Key").expect("an Idempotency-Key");
     assert_eq!(received[1].header("Idempotency-Key"), Some(key));
     assert_eq!(received[1].path, format!("/services/T0/B0/{SECRET}"));
-    let slack_text = received[1].body["text"].as_str().expect("a Slack payload has text");
+    let slack = received[1].json();
+    let slack_text = slack["text"].as_str().expect("a Slack payload has text");
     assert!(slack_text.starts_with("[sev2] Checkout returns 502s: "), "{slack_text}");
     assert!(slack_text.contains("status investigating"), "{slack_text}");
 
@@ -208,20 +127,20 @@ fn a_failed_delivery_waits_in_the_outbox_and_a_later_command_delivers_it_once() 
 
 #[test]
 fn a_json_webhook_gets_the_incident_state_and_the_event_it_asked_for() {
-    let receiver = Receiver::start(|_| (200, Duration::ZERO));
-    let url = receiver.url();
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let url = webhook_url(&receiver);
     let env = Notifying::new(
         "[[notify]]\nname = \"pager\"\nkind = \"json\"\nurl_env = \"PAGER_HOOK\"\nevents = [\"status.changed\"]\n",
         &[("PAGER_HOOK", &url)],
     );
-    env.ok(crate::common::NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
-    env.ok(crate::common::NOW, &["note", "not a notifying event"]);
-    assert!(receiver.received().is_empty(), "only status.changed was asked for");
+    env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    env.ok(NOW, &["note", "not a notifying event"]);
+    assert!(receiver.requests().is_empty(), "only status.changed was asked for");
 
-    env.ok(crate::common::NOW, &["status", "mitigated"]);
-    let received = receiver.received();
+    env.ok(NOW, &["status", "mitigated"]);
+    let received = receiver.requests();
     assert_eq!(received.len(), 1);
-    let body = &received[0].body;
+    let body = &received[0].json();
     assert_eq!(body["incident"]["title"], "Checkout returns 502s");
     assert_eq!(body["incident"]["severity"], "sev2");
     assert_eq!(body["incident"]["status"], "mitigated");
@@ -229,36 +148,36 @@ fn a_json_webhook_gets_the_incident_state_and_the_event_it_asked_for() {
     assert_eq!(body["event"]["kind"], "status.changed");
     assert_eq!(body["event"]["to"], "mitigated");
     assert_eq!(received[0].header("Content-Type"), Some("application/json"));
-    assert!(env.queue(crate::common::NOW).is_empty());
+    assert!(env.queue(NOW).is_empty());
 }
 
 #[test]
 fn a_missing_url_variable_is_reported_and_the_delivery_queued() {
     let env = Notifying::new("[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"MISSING_HOOK_URL\"\n", &[]);
-    let opened = env.ok(crate::common::NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    let opened = env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
     assert!(opened.contains("MISSING_HOOK_URL is not set"), "{opened}");
-    let queue = env.queue(crate::common::NOW);
+    let queue = env.queue(NOW);
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0]["last_error"], "MISSING_HOOK_URL is not set (it holds the webhook's URL)");
 
-    let flushed = env.cmd(crate::common::NOW).args(["notify", "flush"]).output().expect("ran");
+    let flushed = env.cmd(NOW).args(["notify", "flush"]).output().expect("ran");
     assert_eq!(flushed.status.code(), Some(1), "a flush that leaves deliveries queued fails");
     assert!(text(&flushed.stderr).contains("1 notification(s) still queued"), "{}", text(&flushed.stderr));
-    assert_eq!(env.queue(crate::common::NOW)[0]["attempts"], 2);
+    assert_eq!(env.queue(NOW)[0]["attempts"], 2);
 }
 
 #[test]
 fn a_receiver_slower_than_the_budget_does_not_hold_the_command_and_the_delivery_stays_queued() {
     // Far longer than the budget: the command returning at all shows it did not wait.
-    let receiver = Receiver::start(|_| (200, Duration::from_secs(60)));
-    let url = receiver.url();
+    let receiver = Server::start(|_, _| Reply::new(200, "").after(Duration::from_secs(60)));
+    let url = webhook_url(&receiver);
     let env = Notifying::new(
         "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
         &[("SLACK_WEBHOOK_URL", &url)],
     );
-    let opened = env.ok(crate::common::NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
-    assert_eq!(receiver.received().len(), 1);
-    let queue = env.queue(crate::common::NOW);
+    let opened = env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    assert_eq!(receiver.requests().len(), 1);
+    let queue = env.queue(NOW);
     assert_eq!(queue.len(), 1, "{opened}");
     assert_eq!(queue[0]["last_error"], "no answer within 2s");
     assert_secret_nowhere_in(&env.env.store(), &[&opened]);
@@ -266,11 +185,11 @@ fn a_receiver_slower_than_the_budget_does_not_hold_the_command_and_the_delivery_
 
 #[test]
 fn every_command_that_changes_how_the_incident_stands_notifies_and_plain_records_do_not() {
-    let receiver = Receiver::start(|_| (200, Duration::ZERO));
-    let url = receiver.url();
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let url = webhook_url(&receiver);
     let env =
         Notifying::new("[[notify]]\nname = \"all\"\nkind = \"json\"\nurl_env = \"ALL_HOOK\"\n", &[("ALL_HOOK", &url)]);
-    let now = crate::common::NOW;
+    let now = NOW;
     env.ok(now, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
     env.ok(now, &["severity", "sev1"]);
     env.ok(now, &["observe", "502s on every pod"]);
@@ -278,11 +197,14 @@ fn every_command_that_changes_how_the_incident_stands_notifies_and_plain_records
     env.ok(now, &["hypothesis", "confirm", "H1", "--evidence", "errors stopped after rollback"]);
     env.ok(now, &["status", "mitigated"]);
     env.ok(now, &["resolve", "--summary", "Rolled back"]);
-    let kinds: Vec<String> =
-        receiver.received().iter().map(|r| r.body["event"]["kind"].as_str().unwrap_or_default().to_string()).collect();
+    let kinds: Vec<String> = receiver
+        .requests()
+        .iter()
+        .map(|r| r.json()["event"]["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(
         kinds,
         ["incident.opened", "severity.changed", "hypothesis.confirmed", "status.changed", "incident.resolved"]
     );
-    assert_eq!(receiver.received().last().map(|r| r.body["incident"]["severity"].clone()), Some("sev1".into()));
+    assert_eq!(receiver.requests().last().map(|r| r.json()["incident"]["severity"].clone()), Some("sev1".into()));
 }

@@ -5,40 +5,33 @@ use std::net::TcpListener;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Env, Reply, Server};
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, Reply, Server, text};
 use predicates::prelude::*;
 
 #[test]
 fn http_probe_reports_the_status_seen_beside_the_status_wanted() {
     let env = Env::new();
     let server = Server::start(|_, _| Reply::new(503, "unavailable"));
-    env.cmd()
-        .args(["probe", "http", &format!("{}/healthz", server.url()), "--status", "200", "--no-record"])
-        .assert()
-        .code(2)
-        .stdout(predicate::str::contains("status (503) == 200 [http_status]"));
+    let out = env.run(&["probe", "http", &format!("{}/healthz", server.url()), "--status", "200", "--no-record"]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot!(&env, text(&out.stdout), @r#"CRITICAL http GET http://127.0.0.1:[PORT]/healthz: status (503) == 200 [http_status]"#);
 }
 
 #[test]
 fn http_probe_checks_body_and_latency_expectations() {
     let env = Env::new();
     let server = Server::start(|_, _| Reply::new(200, r#"{"status":"degraded"}"#));
-    env.cmd()
-        .args(["probe", "http", &server.url(), "--contains", "\"ok\"", "--latency", "< 5s", "--no-record"])
-        .assert()
-        .code(2)
-        .stdout(predicate::str::contains(r#"body ({"status":"degraded"}) contains"#));
+    let out = env.run(&["probe", "http", &server.url(), "--contains", "\"ok\"", "--latency", "< 5s", "--no-record"]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot!(&env, text(&out.stdout), @r#"CRITICAL http GET http://127.0.0.1:[PORT]: body ({"status":"degraded"}) contains "\"ok\"" [assertion]"#);
 }
 
 #[test]
 fn http_probe_follows_redirects_unless_told_not_to() {
     let env = Env::new();
-    let server = Server::start(|path, _| {
-        if path == "/old" {
-            Reply { headers: vec![("Location".into(), "/new".into())], ..Reply::new(302, "") }
-        } else {
-            Reply::new(200, "here")
-        }
+    let server = Server::start(|request, _| {
+        if request.path == "/old" { Reply::new(302, "").header("Location", "/new") } else { Reply::new(200, "here") }
     });
     let url = format!("{}/old", server.url());
     env.cmd().args(["probe", "http", &url, "--no-record"]).assert().code(0);
@@ -48,7 +41,7 @@ fn http_probe_follows_redirects_unless_told_not_to() {
 #[test]
 fn https_is_verified_by_default_and_not_with_insecure() {
     let env = Env::new();
-    let port = crate::support::tls_server(30);
+    let port = crate::harness::net::tls_server(30);
     // The TLS test server answers no HTTP, so with -k the request fails after the handshake,
     // not in it: the reason tells which.
     env.cmd()
@@ -67,22 +60,21 @@ fn https_is_verified_by_default_and_not_with_insecure() {
 fn tcp_probe_to_a_closed_port_is_critical_connect_refused() {
     let env = Env::new();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    env.cmd()
-        .args(["probe", "tcp", &format!("127.0.0.1:{port}"), "--no-record"])
-        .assert()
-        .code(2)
-        .stdout(predicate::str::contains("[connect_refused]"));
-    env.cmd()
-        .args(["probe", "tcp", "no-port-here", "--no-record"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("HOST:PORT"));
+    let out = env.run(&["probe", "tcp", &format!("127.0.0.1:{port}"), "--no-record"]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot!(&env, text(&out.stdout), @r#"CRITICAL tcp 127.0.0.1:[PORT]: 127.0.0.1:[PORT]: Connection refused (os error 111) [connect_refused]"#);
+    let out = env.run(&["probe", "tcp", "no-port-here", "--no-record"]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error (usage): "no-port-here": expected HOST:PORT
+        hint: for example 127.0.0.1:5432 or [::1]:443
+        "#);
 }
 
 #[test]
 fn tls_probe_reads_expiry_and_subject_of_a_self_signed_certificate() {
     let env = Env::new();
-    let port = crate::support::tls_server(60);
+    let port = crate::harness::net::tls_server(60);
     env.cmd()
         .args(["probe", "tls", &format!("localhost:{port}"), "-k", "--no-record", "--json"])
         .assert()
@@ -106,16 +98,12 @@ fn tls_probe_reads_expiry_and_subject_of_a_self_signed_certificate() {
 fn command_probe_runs_argv_without_a_shell_and_judges_the_exit_code() {
     let env = Env::new();
     env.cmd().args(["probe", "cmd", "--no-record", "--", "echo", "$(id)"]).assert().code(0);
-    env.cmd()
-        .args(["probe", "cmd", "--no-record", "--", "sh", "-c", "exit 3"])
-        .assert()
-        .code(2)
-        .stdout(predicate::str::contains("exit_code (3) == 0"));
-    env.cmd()
-        .args(["probe", "cmd", "--no-record", "--", "no-such-program-here"])
-        .assert()
-        .code(3)
-        .stdout(predicate::str::contains("[spawn_error]"));
+    let out = env.run(&["probe", "cmd", "--no-record", "--", "sh", "-c", "exit 3"]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot!(&env, text(&out.stdout), @r#"CRITICAL command sh -c 'exit 3': exit_code (3) == 0 [exit_code]"#);
+    let out = env.run(&["probe", "cmd", "--no-record", "--", "no-such-program-here"]);
+    assert_eq!(out.status.code(), Some(3));
+    snapshot!(&env, text(&out.stdout), @r#"UNKNOWN command no-such-program-here: no-such-program-here: command not found [spawn_error]"#);
 }
 
 #[test]
@@ -127,7 +115,7 @@ fn retries_are_recorded_attempt_by_attempt() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains(r#""n": 3"#));
-    assert_eq!(server.hits.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(server.hits(), 3);
 }
 
 #[test]
@@ -138,11 +126,11 @@ fn a_probe_in_an_incident_records_one_check_result() {
     env.cmd().args(["probe", "http", &server.url()]).assert().code(0);
     let timeline = env.timeline();
     assert_eq!(timeline.matches(r#""kind":"check.result""#).count(), 1, "{timeline}");
-    env.cmd()
-        .args(["timeline", "--kind", "check"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Check http OK"));
+    snapshot!(&env, env.ok(&["timeline", "--kind", "check"]), @r#"
+         Time (UTC)            T+          Phase     Author   What
+        ───────────────────── ─────────── ───────── ──────── ─[…]
+         2026-11-22 14:05:00   +00:00:00   observe   ana      Check http OK: status 200 in [DURATION]
+        "#);
 }
 
 #[test]
@@ -254,7 +242,7 @@ fn a_long_response_body_is_kept_whole_as_an_artifact_beside_the_record() {
 #[test]
 fn dns_probe_asks_the_given_nameserver_and_reports_nxdomain() {
     let env = Env::new();
-    let port = crate::support::dns_server();
+    let port = crate::harness::net::dns_server();
     let server = format!("127.0.0.1:{port}");
     env.cmd()
         .args(["probe", "dns", "app.test", "--server", &server, "--expect", "10.1.2.3", "--no-record", "--json"])

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::Env;
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, text};
 
 const SSHD: &str = "/usr/sbin/sshd";
 
@@ -356,13 +357,18 @@ fn lint_allows_host_only_on_command_and_log_checks_and_names_the_place() {
         "bad.yaml",
         "title: t\nobserve:\n  - id: web\n    http: {url: \"http://x\"}\n    host: ops@db1\n  - id: up\n    command: {run: [uptime]}\n    host: \"-oProxyCommand=x\"\n",
     );
-    env.cmd()
-        .args(["runbook", "lint"])
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stdout(predicates::str::contains("bad.yaml:5:11: `host` applies to command and log checks, not http"))
-        .stdout(predicates::str::contains("bad.yaml:8:11:"));
+    let out = env.cmd().args(["runbook", "lint"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    snapshot!(&env, text(&out.stdout), @r#"
+        [TMP]/bad.yaml:5:11: `host` applies to command and log checks, not http
+           |
+         5 |     host: ops@db1
+           |           ^
+        [TMP]/bad.yaml:8:11: host "-oProxyCommand=x" is not a [user@]host
+           |
+         8 |     host: "-oProxyCommand=x"
+           |           ^
+        "#);
 }
 
 #[test]

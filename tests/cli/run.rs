@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::common::{Env, read, read_until, spawn_on_pty, text};
+use crate::harness::{Env, read, read_until, spawn_on_pty, text};
 
 fn last_command(env: &Env) -> Value {
     env.events().into_iter().rev().find(|e| e["kind"] == "command.finished").expect("a command.finished event")

@@ -1,19 +1,22 @@
 //! `incident runbook ...` and `incident check`, run as the real binary against real local targets.
 #![allow(clippy::unwrap_used)]
 
-use crate::support::{Env, Reply, Server};
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, Reply, Server, Terminal, text};
 use predicates::prelude::*;
 
 #[test]
 fn lint_names_file_line_column_and_suggests_the_key_meant() {
     let env = Env::new();
     env.write("typo.yaml", "title: typo\nobserve:\n  - id: health\n    http: {url: \"http://x\"}\n    timout: 5s\n");
-    env.cmd()
-        .args(["runbook", "lint", "typo.yaml"])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("typo.yaml:5:5: unknown key `timout`; did you mean `timeout`?"))
-        .stdout(predicate::str::contains(" 5 |     timout: 5s"));
+    let out = env.run(&["runbook", "lint", "typo.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    snapshot!(&env, text(&out.stdout), @r#"
+        typo.yaml:5:5: unknown key `timout`; did you mean `timeout`?
+           |
+         5 |     timout: 5s
+           |     ^
+        "#);
 }
 
 #[test]
@@ -87,13 +90,37 @@ fn runbook_new_writes_a_skeleton_that_passes_lint_and_refuses_to_overwrite() {
 #[test]
 fn show_lists_variables_checks_hypotheses_and_actions() {
     let env = Env::new();
-    env.cmd()
-        .args(["runbook", "show", "db-primary-down"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("primary_host (required)"))
-        .stdout(predicate::str::contains("replica_lag"))
-        .stdout(predicate::str::contains("promote_replica      high"));
+    snapshot!(&env, env.ok(&["runbook", "show", "db-primary-down"]), @r#"
+        db-primary-down — Database primary down
+        builtin:db-primary-down.yaml
+
+        The primary does not accept connections. Confirm it is down, check that the replica is up and not far behind, promote it, and fence the old primary so it cannot come back as a second writer.
+
+        4 checks, 2 hypotheses, 2 actions, 5 variables
+
+        Variables
+          max_lag_seconds (default "30") — replication lag that is still acceptable to promote
+          pgdata (default "/var/lib/postgresql/data")
+          port (default "5432")
+          primary_host (required) — primary database host
+          replica_host (required) — replica database host
+
+        Observe
+          primary_port         tcp        primary accepts TCP connections
+          primary_ready        command    primary answers pg_isready
+          replica_ready        command    replica answers pg_isready
+          replica_lag          command    replica replay lag in seconds
+
+        Orient
+          ? Is the primary host itself up (ssh, console), or only the database?
+          ? Are writes failing for users right now, and since when?
+          primary_lost         The primary is down and the replica can take over  [when checks.primary_ready.status != 'ok' and checks.replica_ready.status == 'ok']
+          both_down            Primary and replica are both unreachable (network or shared dependency)  [when checks.primary_ready.status != 'ok' and checks.replica_ready.status != 'ok']
+
+        Act
+          promote_replica      high   Promote the replica to primary
+          fence_old_primary    high   Stop the old primary so it cannot accept writes
+        "#);
 }
 
 #[test]
@@ -140,16 +167,18 @@ fn a_pass_that_needed_a_retry_is_a_warning_not_ok() {
 #[test]
 fn a_required_variable_without_a_value_is_a_usage_error_naming_the_flag() {
     let env = Env::new();
-    env.cmd()
-        .args(["check", "db-primary-down", "--no-record"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--var primary_host=..."));
-    env.cmd()
-        .args(["check", "http-5xx", "--no-record", "--var", "base_ur=http://x"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("did you mean --var base_url=...?"));
+    let missing = env.run(&["check", "db-primary-down", "--no-record"]);
+    assert_eq!(missing.status.code(), Some(2));
+    snapshot!(&env, text(&missing.stderr), @r#"
+        error (usage): runbook db-primary-down needs a value for: --var primary_host=..., --var replica_host=...
+        hint: give each with --var NAME=VALUE
+        "#);
+    let misspelt = env.run(&["check", "http-5xx", "--no-record", "--var", "base_ur=http://x"]);
+    assert_eq!(misspelt.status.code(), Some(2));
+    snapshot!(&env, text(&misspelt.stderr), @r#"
+        error (usage): --var base_ur: runbook http-5xx has no such variable
+        hint: did you mean --var base_url=...?
+        "#);
 }
 
 #[test]
@@ -228,7 +257,7 @@ fn config_not_reloaded_runbook_sees_a_config_newer_than_the_process() {
 #[test]
 fn tls_runbook_inspects_a_self_signed_certificate_and_flags_it_untrusted() {
     let env = Env::new();
-    let port = crate::support::tls_server(90);
+    let port = crate::harness::net::tls_server(90);
     env.cmd()
         .args(["check", "tls-cert-expired", "--no-record", "--var", "host=localhost"])
         .args(["--var", &format!("port={port}")])
@@ -243,7 +272,7 @@ fn tls_runbook_inspects_a_self_signed_certificate_and_flags_it_untrusted() {
 #[test]
 fn an_expired_certificate_is_critical_with_reason_cert_expired() {
     let env = Env::new();
-    let port = crate::support::tls_server(-2);
+    let port = crate::harness::net::tls_server(-2);
     env.cmd()
         .args(["check", "tls-cert-expired", "--only", "served_cert", "--no-record", "--json"])
         .args(["--var", "host=localhost", "--var", &format!("port={port}")])
@@ -298,7 +327,7 @@ observe:
 #[test]
 fn checks_unfinished_at_the_run_deadline_are_unknown() {
     let env = Env::new();
-    let server = Server::start(|_, _| Reply { delay: std::time::Duration::from_secs(5), ..Reply::new(200, "late") });
+    let server = Server::start(|_, _| Reply::new(200, "late").after(std::time::Duration::from_secs(5)));
     env.cmd()
         .args(["check", "http-5xx", "--only", "health", "--no-record", "--deadline", "500ms", "--json"])
         .args(["--var", &format!("base_url={}", server.url())])
@@ -319,7 +348,7 @@ fn a_variable_without_a_value_makes_only_its_check_unknown_and_says_how_to_set_i
 fn action_runbook(env: &Env, server: &Server, verify_path: &str) {
     env.write(
         "runbooks/fix.yaml",
-        &format!(
+        format!(
             r#"title: fix things
 vars:
   base_url: {{default: "{}"}}
@@ -453,28 +482,15 @@ fn incident_toml_names_a_folder_of_runbooks() {
         .stdout(predicate::str::is_match(r"ours\s+Our runbook").unwrap());
 }
 
-/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`; `None` when
-/// `script` is not installed.
-fn on_terminal(env: &Env, args: &str, input: &str) -> Option<std::process::Output> {
-    use std::io::Write;
-    let bin = assert_cmd::cargo::cargo_bin("incident");
-    let command = format!("{} {args}", bin.display());
-    let mut child = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(env.path())
-        .env("INCIDENT_STORE", env.store())
-        .env("INCIDENT_NOW", crate::support::NOW)
-        .env("INCIDENT_AUTHOR", "tester")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .ok()?;
-    // Give the prompt time to appear before typing, as a person would.
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    child.stdin.take()?.write_all(input.as_bytes()).ok()?;
-    child.wait_with_output().ok()
+/// Runs `incident runbook act restart --runbook fix` on a real pseudo-terminal and types
+/// `answer` at its confirmation prompt; returns the screen.
+fn act_on_terminal(env: &Env, answer: &str) -> String {
+    let mut cmd = env.std_cmd();
+    cmd.args(["runbook", "act", "restart", "--runbook", "fix"]);
+    let mut terminal = Terminal::spawn(cmd);
+    terminal.answer("Type its id (restart)", answer);
+    terminal.finish();
+    terminal.screen
 }
 
 #[test]
@@ -483,14 +499,10 @@ fn a_high_risk_action_runs_only_when_its_id_is_typed_on_the_terminal() {
     let server = Server::start(|_, _| Reply::new(200, "ok"));
     action_runbook(&env, &server, "/ok");
     env.open_incident();
-    let Some(out) = on_terminal(&env, "runbook act restart --runbook fix", "y\n") else {
-        eprintln!("SKIPPED: util-linux `script` is not installed");
-        return;
-    };
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Type its id (restart)"), "{out:?}");
+    act_on_terminal(&env, "y");
     assert!(!env.path().join("acted").exists(), "a plain y must not confirm a high-risk action");
     assert!(env.timeline().contains(r#""step":"declined""#));
-    on_terminal(&env, "runbook act restart --runbook fix", "restart\n");
+    act_on_terminal(&env, "restart");
     assert!(env.path().join("acted").exists());
 }
 
@@ -501,11 +513,9 @@ fn interrupting_a_check_ends_the_commands_it_started() {
         "runbooks/hang.yaml",
         "title: hang\nobserve:\n  - id: hang\n    command: {shell: \"sleep 31; echo hang-marker\"}\n    timeout: 1m\n",
     );
-    let bin = assert_cmd::cargo::cargo_bin("incident");
-    let mut child = std::process::Command::new(bin)
+    let mut child = env
+        .std_cmd()
         .args(["check", "hang", "--no-record"])
-        .current_dir(env.path())
-        .env("INCIDENT_STORE", env.store())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -551,18 +561,39 @@ fn check_without_a_runbook_uses_the_one_the_incident_was_opened_with() {
 #[test]
 fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
     let env = Env::new();
-    env.cmd()
-        .args(["check", "http-5x", "--no-record"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("did you mean http-5xx?"));
+    let misspelt = env.run(&["check", "http-5x", "--no-record"]);
+    assert_eq!(misspelt.status.code(), Some(1));
+    snapshot!(&env, text(&misspelt.stderr), @r#"
+        error: no runbook named "http-5x"
+        hint: did you mean http-5xx? (`incident runbook list` shows them all)
+        "#);
     env.write("runbooks/broken.yaml", "title: broken\nobserve:\n  - id: a\n    tcp: {host: h, port: 0}\n");
-    env.cmd()
-        .args(["check", "broken", "--no-record"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("runbooks/broken.yaml:4:26: port \"0\""));
-    env.cmd().args(["runbook", "list"]).assert().success().stdout(predicate::str::contains("does not load"));
+    let broken = env.run(&["check", "broken", "--no-record"]);
+    assert_eq!(broken.status.code(), Some(1));
+    snapshot!(&env, text(&broken.stderr), @r#"
+        error: runbooks/broken.yaml:4:26: port "0": use a number from 1 to 65535
+           |
+         4 |     tcp: {host: h, port: 0}
+           |                          ^
+        hint: `incident runbook lint PATH` checks a runbook without running it
+        "#);
+    snapshot!(&env, env.ok(&["runbook", "list"]), @r#"
+         NAME                        TITLE                                        SOURCE
+        ─────────────────────────── ──────────────────────────────────────────── ─[…]
+         bad-deploy                  Bad deploy                                   shipped
+         broken                      does not load: run `incident runbook lint`   runbooks/broken.yaml
+         config-not-reloaded         Configuration changed but not picked up      shipped
+         db-primary-down             Database primary down                        shipped
+         disk-full                   Disk full                                    shipped
+         drill-bad-deploy            Drill: checkout fails after a deploy         shipped
+         drill-config-not-reloaded   Drill: checkout cannot reach its database    shipped
+         expired-credentials         Expired or missing credentials               shipped
+         http-5xx                    HTTP service returns errors or is down       shipped
+         oom                         Memory exhaustion and OOM kills              shipped
+         restore-from-backup         Restore from backup                          shipped
+         retry-storm                 Dependency timeouts and retry storms         shipped
+         tls-cert-expired            TLS certificate expired or about to          shipped
+        "#);
 }
 
 /// Log lines stamped `minutes_ago` before the real now (logs live in real time, whatever

@@ -8,7 +8,8 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{Env, read, text};
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, read, text};
 
 const INCIDENT: &str = "2026-11-22-checkout-502s";
 
@@ -290,7 +291,10 @@ fn sync_without_a_repository_or_remote_says_how_to_start() {
     env.open("Checkout 502s");
     let out = env.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("incident sync --init REMOTE"), "{}", text(&out.stderr));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error: the store [TMP]/store is not a git repository yet
+        hint: make it one with `incident sync --init REMOTE` (a git URL or path), or set `remote` under [sync] in incident.toml
+        "#);
     // A sync that could not start changed nothing in the store.
     assert!(!env.store().join(".git").exists() && !env.store().join(".gitattributes").exists());
 }
@@ -343,8 +347,13 @@ fn a_remote_that_never_answers_is_given_up_on_after_the_timeout() {
     let out = run(&["sync"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(15), "took {:?}", started.elapsed());
     assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("did not finish within 1s") && stderr.contains("your events are safe"), "{stderr}");
+    snapshot!(&env, text(&out.stderr), @r#"
+        The store [TMP]/project/incidents is now a git repository (remote ssh://git.example.invalid/incidents.git).
+        Committed 1 new event.
+        Not pushed: the commits above are kept in the store and go with the next sync.
+        error: git fetch did not finish within 1s and was stopped
+        hint: your events are safe: they are committed in the store's repository; run `incident sync` again once the remote is reachable
+        "#);
     assert!(
         git_ok(&project.join("incidents"), &["log", "--format=%s"]).contains("recorded 1 event"),
         "the opening was committed before the network was tried"
@@ -364,7 +373,10 @@ fn a_clash_pulled_with_plain_git_blocks_verdicts_on_it_until_sync_renumbers_it()
     // Two H1s: a verdict on "H1" cannot tell which is meant, so it is refused.
     let verdict = ana.run(&["hypothesis", "confirm", "H1", "--evidence", "x"]);
     assert_eq!(verdict.status.code(), Some(1));
-    assert!(text(&verdict.stderr).contains("incident sync"), "{}", text(&verdict.stderr));
+    snapshot!(&env, text(&verdict.stderr), @r#"
+        error: H1 names two hypotheses in 2026-11-22-checkout-502s: two machines raised one at once
+        hint: run `incident sync` to give the later one a new number, then use that
+        "#);
     assert!(text(&ana.run(&["hypothesis", "list"]).stderr).contains("H1 was raised on two machines"));
 
     // The sync did not see the merge, so it renumbers the later hypothesis alone and says so.

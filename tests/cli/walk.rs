@@ -1,72 +1,31 @@
 //! The OODA walk, driven through a real pseudo-terminal as a person would.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::common::{Env, Terminal, text};
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, Reply, Server, Terminal, text};
 
 const DOWN: &str = "\x1b[B";
 
-/// A service on loopback that fails with 502 since a bad "deploy" until a rollback flag file
+/// A service on loopback that fails with 502 since a bad "deploy" until the rollback flag file
 /// appears; `/db` (its database) is healthy throughout.
-struct FailingService {
-    port: u16,
-    flag: PathBuf,
-    stop: Arc<AtomicBool>,
-}
-
-impl FailingService {
-    fn start(flag: PathBuf) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        listener.set_nonblocking(true).expect("nonblocking");
-        let stop = Arc::new(AtomicBool::new(false));
-        let (flag2, stop2) = (flag.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop2.load(Ordering::SeqCst) {
-                let Ok((mut stream, _)) = listener.accept() else {
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                    continue;
-                };
-                let _ = stream.set_nonblocking(false);
-                let mut request = [0u8; 2048];
-                let n = stream.read(&mut request).unwrap_or(0);
-                let request = String::from_utf8_lossy(&request[..n]);
-                let (status, body) = if request.starts_with("GET /db ") {
-                    ("200 OK", "db ok")
-                } else if flag2.exists() {
-                    ("200 OK", "ok v1")
-                } else {
-                    ("502 Bad Gateway", "bad gateway v2")
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        FailingService { port, flag, stop }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for FailingService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
+fn failing_service(rolled_back: PathBuf) -> Server {
+    Server::start(move |request, _| {
+        if request.path == "/db" {
+            Reply::new(200, "db ok")
+        } else if rolled_back.exists() {
+            Reply::new(200, "ok v1")
+        } else {
+            Reply::new(502, "bad gateway v2")
+        }
+    })
 }
 
 #[test]
 fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     let env = Env::new();
-    let service = FailingService::start(env.dir.path().join("rolled-back"));
+    let rolled_back = env.path().join("rolled-back");
+    let service = failing_service(rolled_back.clone());
     let mut cmd = env.std_cmd();
     cmd.args(["open", "Checkout returns 502s", "-s", "sev2", "--service", "checkout", "--commander", "ana"]);
     let mut t = Terminal::spawn(cmd);
@@ -89,7 +48,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.answer("Why H1?", "checkout talks to the database on every request");
     // Act: verify H1 with a command against the database endpoint; it answers 200: refuted
     t.expect("ACT").expect("How will you verify H1?").send("\r");
-    t.answer("Command", &format!("curl -s {}", service.url("/db")));
+    t.answer("Command", &format!("curl -s {}/db", service.url()));
     t.expect("What did it show about H1?").send(&format!("{DOWN}\r"));
     t.answer("What showed it?", "the database answers");
     // Back to Observe, one step further away
@@ -101,16 +60,17 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("DECIDE").expect("Which hypothesis is most probable?").send("\r");
     t.answer("Why H2?", "errors began at the deploy");
     t.expect("How will you verify H2?").send("\r");
-    t.answer("Command", &format!("curl -s {}", service.url("/health")));
+    t.answer("Command", &format!("curl -s {}/health", service.url()));
     t.expect("What did it show about H2?").send("\r");
     t.answer("What showed it?", "the new version serves 502s");
     // Act on it: the rollback
     t.expect("H2 confirmed. What do you do about it?").send("\r");
-    t.answer("Command", &format!("touch {}", service.flag.display()));
+    t.answer("Command", &format!("touch {}", rolled_back.display()));
     // Recovery observed
     // What the person sees once the rollback has run.
     t.expect("Look again");
-    let seen = std::process::Command::new("curl").args(["-s", &service.url("/health")]).output().expect("curl");
+    let seen =
+        std::process::Command::new("curl").args(["-s", &format!("{}/health", service.url())]).output().expect("curl");
     t.send(&format!("health answers {}\r", text(&seen.stdout)));
     t.answer("Look again", "");
     t.expect("Has the service recovered?").send(&format!("{DOWN}\r"));
@@ -155,7 +115,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     assert_eq!(show["hypotheses"][1]["state"], "confirmed");
     assert_eq!(show["status"], "resolved");
     assert!(events[20]["text"].as_str().unwrap_or_default().contains("ok v1"), "recovery was observed: {}", events[20]);
-    assert!(service.flag.exists(), "the action ran for real");
+    assert!(rolled_back.exists(), "the action ran for real");
 }
 
 #[test]
@@ -199,6 +159,8 @@ fn off_a_terminal_the_walk_fails_at_once_naming_the_commands_to_use() {
     env.open("No terminal");
     let out = env.run(&["walk"]);
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(stderr.contains("needs a terminal") && stderr.contains("incident hypothesis add"), "{stderr}");
+    snapshot!(&env, text(&out.stderr), @r#"
+        error (usage): the walk needs a terminal to ask questions on, and this is not one
+        hint: record the loop with the non-interactive commands instead: incident observe TEXT, incident hypothesis add TEXT, incident decide TEXT --hypothesis ID, incident run -- CMD, incident hypothesis confirm|refute ID --evidence TEXT, incident status mitigated, incident resolve
+        "#);
 }

@@ -1,0 +1,168 @@
+//! `--help` and the error for a missing command: what a person reads first, asserted whole so a
+//! dropped command, a changed flag or a reworded exit-code contract shows up in review.
+
+use crate::harness::snapshot::snapshot;
+use crate::harness::{Env, text};
+
+/// `incident ARGS` with no store in the environment: clap prints an environment variable's value
+/// in the help, and the temp store's path would change its wrapping from machine to machine.
+fn help(env: &Env, args: &[&str]) -> String {
+    let out = env.cmd().env_remove("INCIDENT_STORE").args(args).output().expect("ran");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn the_top_level_help_lists_every_command_and_global_flag() {
+    let env = Env::new();
+    snapshot!(&env, help(&env, &["--help"]), @r#"
+        Incident response in the terminal: keep to the Observe-Orient-Decide-Act loop and leave a record.
+
+        Every command that changes anything appends an event to the incident's timeline; every command that
+        shows anything reads it back. Data goes to stdout, messages for people to stderr.
+
+        Usage: incident [OPTIONS] <COMMAND>
+
+        Commands:
+          open         Declare an incident and make it current; prints its id
+          use          Make another incident current
+          list         List incidents (open ones unless --all)
+          show         Show the current incident: status, roles, impact, hypotheses, follow-ups, clocks
+          status       Change the status
+          severity     Change the severity
+          role         Assign a role (commander, comms, scribe, or any other) to a person
+          impact       Record the impact: when it started and ended, when it was detected, who was affected
+          resolve      Resolve the incident
+          observe      Record an observation (Observe)
+          note         Record a note, optionally in a phase
+          hypothesis   Raise, confirm, refute and list hypotheses (Orient)
+          decide       Record a decision (Decide)
+          act          Record an action done by hand (Act)
+          run          Run a command, stream its output, and record it (Act)
+          followup     Add, list and complete follow-up action items
+          timeline     Print the timeline
+          walk         Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
+          drill        Practise on a simulated failure: walk it yourself, or watch it played (--auto)
+          postmortem   Write the blameless post-mortem (Markdown) from the timeline
+          lint         Check the incident's text, or a Markdown file, for blameful language
+          stats        Counts and clocks across the incidents in the store
+          grep         Search logs by time: matching records in a window, counts, a histogram (Observe)
+          check        Run a runbook's Observe checks and record the results (exit 0 ok, 1 warning, 2
+                       critical, 3 unknown)
+          probe        Run one ad-hoc check with the same engine and record (exit 0 ok, 1 warning, 2
+                       critical, 3 unknown)
+          runbook      List, show, lint and create runbooks; run one of their actions
+          sync         Share the store through git: commit new events, fetch, merge timelines, push
+          receive      Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
+          notify       Show and retry the notifications waiting in the outbox
+          completions  Print shell completions
+          man          Print the man page (roff)
+          help         Print this message or the help of the given subcommand(s)
+
+        Options:
+              --store <DIR>
+                  Where incidents live [default: nearest incident.toml's `store`, else
+                  $XDG_DATA_HOME/incident]
+
+                  [env: INCIDENT_STORE=]
+
+          -i, --incident <ID>
+                  The incident to act on: an id or an unambiguous prefix [default: the current one]
+
+                  [env: INCIDENT_ID=]
+
+              --json
+                  Machine-readable output on stdout
+
+              --color <WHEN>
+                  When to use colour
+
+                  [default: auto]
+                  [possible values: auto, always, never]
+
+              --at <TIME>
+                  When the recorded event happened, if not now: 14:05, 2026-11-22T14:05:00Z, -10m
+
+          -q, --quiet
+                  Print less on stderr
+
+          -v, --verbose
+                  Print more on stderr
+
+          -h, --help
+                  Print help (see a summary with '-h')
+
+          -V, --version
+                  Print version
+
+        See the whole loop on a simulated failure first:
+          incident drill bad-deploy --auto
+
+        Quick start:
+          incident open "Checkout returns 502s" -s sev2 --service checkout
+          incident observe "5xx rate at 40% since 14:02"
+          incident hypothesis add "The 13:58 deploy broke the payment client"
+          incident run -- kubectl rollout history deploy/checkout
+          incident hypothesis confirm H1 --evidence "errors began at the deploy"
+          incident status mitigated
+          incident resolve --summary "Rolled back the 13:58 deploy"
+          incident timeline
+
+        Environment:
+          INCIDENT_STORE   where incidents live (like --store)
+          INCIDENT_ID      the incident to act on (like -i)
+          INCIDENT_AUTHOR  who is recording (default: git user.name, else $USER)
+          INCIDENT_NOW     pin "now" (RFC 3339), for reproducible runs
+          NO_COLOR         no colour, whatever the terminal
+
+        Exit codes: 0 success, 1 runtime error, 2 usage error; `run` exits with its command's status.
+        "#);
+}
+
+#[test]
+fn check_help_states_the_exit_code_contract_and_its_flags() {
+    let env = Env::new();
+    snapshot!(&env, help(&env, &["check", "--help"]), @r#"
+        Run a runbook's Observe checks and record the results (exit 0 ok, 1 warning, 2 critical, 3 unknown)
+
+        Usage: incident check [OPTIONS] [RUNBOOK]
+
+        Arguments:
+          [RUNBOOK]  A runbook name or path [default: the incident's runbook]
+
+        Options:
+              --store <DIR>      Where incidents live [default: nearest incident.toml's `store`, else
+                                 $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+              --var <KEY=VALUE>  Set a runbook variable (repeatable)
+          -i, --incident <ID>    The incident to act on: an id or an unambiguous prefix [default: the
+                                 current one] [env: INCIDENT_ID=]
+              --only <CHECK_ID>  Run only this check (repeatable)
+              --json             Machine-readable output on stdout
+              --no-record        Do not record the results in the incident
+              --color <WHEN>     When to use colour [default: auto] [possible values: auto, always, never]
+              --concurrency <N>  How many checks run at once [default: the runbook's, else 8]
+              --at <TIME>        When the recorded event happened, if not now: 14:05, 2026-11-22T14:05:00Z,
+                                 -10m
+              --deadline <DUR>   A deadline for the whole run: checks not finished by then are `unknown`
+                                 [default: 2m]
+          -q, --quiet            Print less on stderr
+              --runbooks <DIR>   A folder of runbooks (*.yaml), searched first
+          -v, --verbose          Print more on stderr
+          -h, --help             Print help
+        "#);
+}
+
+#[test]
+fn no_command_is_a_usage_error_that_shows_the_usage() {
+    let env = Env::new();
+    let out = env.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot!(&env, text(&out.stderr), @r#"
+        error: 'incident' requires a subcommand but one was not provided
+          [subcommands: open, use, list, show, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+
+        Usage: incident [OPTIONS] <COMMAND>
+
+        For more information, try '--help'.
+        "#);
+}
