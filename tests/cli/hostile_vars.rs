@@ -188,7 +188,7 @@ fn twenty_thousand_nested_nots_are_a_lint_error_not_a_stack_overflow() {
 fn postmortem_templates_that_nest_or_explode_fail_cleanly_and_quickly() {
     let env = Env::new();
     env.open_incident();
-    let deep = env.write("deep.md.j2", &format!("{{{{ {}1 }}}}\n", "-".repeat(20_000)));
+    let deep = env.write("deep.md.j2", format!("{{{{ {}1 }}}}\n", "-".repeat(20_000)));
     env.cmd()
         .args(["postmortem", "--template", deep.to_str().unwrap()])
         .assert()
