@@ -91,6 +91,8 @@ pub enum Command {
     List(ListArgs),
     /// Show the current incident: status, roles, impact, hypotheses, follow-ups, clocks
     Show,
+    /// The incident's runbook variables and where each came from; `vars set` changes them
+    Vars(VarsArgs),
     /// Change the status
     Status(StatusArgs),
     /// Change the severity
@@ -193,6 +195,25 @@ pub struct OpenArgs {
     /// records nothing. With a runbook, its checks run at once and are recorded. Never walks.
     #[arg(long, value_name = "FILE|-")]
     pub from_alert: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VarsArgs {
+    #[command(subcommand)]
+    pub command: Option<VarsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VarsCommand {
+    /// Record new values (KEY=VALUE...) for every later check, action and walk step
+    Set(VarsSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VarsSetArgs {
+    /// KEY=VALUE, for variables the incident's runbook declares (never secret ones)
+    #[arg(value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
 }
 
 #[derive(Debug, Args)]

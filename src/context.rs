@@ -61,7 +61,7 @@ impl Context {
         let at = match &global.at {
             None => None,
             Some(text) => {
-                let at = time::parse_time(text, now).map_err(|e| Error::usage(format!("--at: {e}")))?;
+                let at = time::parse_event_time(text, now).map_err(|e| Error::usage(format!("--at: {e}")))?;
                 if (at - now).num_seconds() > FUTURE_TOLERANCE_SECS {
                     return Err(Error::usage(format!("--at {text} is in the future ({})", time::format_ts(&at)))
                         .with_hint(
@@ -137,7 +137,7 @@ impl Context {
         let read = dir.timeline().read()?;
         self.warn_about_damage(&dir, &read);
         let incident = Incident::from_events(dir.id.as_str(), &read.events).ok_or_else(|| {
-            Error::runtime(format!("{} does not start with an incident.opened event", dir.timeline().path().display()))
+            Error::runtime(format!("{} holds no readable event", dir.timeline().path().display()))
                 .with_hint("run `incident timeline --verify` to see what is wrong with it")
         })?;
         Ok(Loaded { dir, read, incident })
@@ -158,6 +158,7 @@ impl Context {
 
     /// A new event authored now, at `--at` if given, in the kind's phase unless `phase` says otherwise.
     pub fn new_event(&self, body: Body, phase: Option<Phase>) -> Event {
+        let body = mask_typed_text(body);
         let ts = self.event_time();
         let recorded = self.clock.now();
         Event {
@@ -306,7 +307,7 @@ struct Config {
 }
 
 fn read_config(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, &e))?;
+    let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read", path, &e))?;
     let config: Config = toml::from_str(&text).map_err(|e| {
         let (line, column) = e
             .span()
@@ -324,7 +325,7 @@ fn read_config(path: &Path) -> Result<Config> {
 impl Context {
     /// Parses a time given to `flag`, relative to now; a usage error names the flag.
     pub fn parse_time_arg(&self, flag: &str, text: &str) -> Result<DateTime<Utc>> {
-        time::parse_time(text, self.clock.now()).map_err(|e| Error::usage(format!("{flag}: {e}")))
+        time::parse_event_time(text, self.clock.now()).map_err(|e| Error::usage(format!("{flag}: {e}")))
     }
 }
 
@@ -337,4 +338,13 @@ pub fn required_text(what: &str, text: &str) -> Result<String> {
         );
     }
     Ok(text.to_string())
+}
+
+/// The body with every known secret value and token shape masked in its text: a responder who
+/// pastes a token into a note must not put it in the timeline (and every synced clone).
+fn mask_typed_text(body: Body) -> Body {
+    let masker = crate::secrets::Masker::from_env(std::env::vars(), []);
+    let Ok(mut value) = serde_json::to_value(&body) else { return body };
+    crate::secrets::mask_json_strings(&mut value, &masker);
+    serde_json::from_value(value).unwrap_or(body)
 }

@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod template_limits;
+pub mod text_file;
 pub mod time;
 pub mod walk;
 

@@ -64,7 +64,12 @@ pub fn format_duration(delta: Duration) -> String {
     }
 }
 
-/// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`.
+/// How far from now a time typed by a user may be, and how long a duration may be: anything
+/// past it is a typo (or an attack on the arithmetic that follows), never an incident.
+const SANE_SPAN_DAYS: u64 = 10 * 366;
+
+/// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`; at most
+/// ten years, so that adding it to a time or an instant cannot overflow.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -92,7 +97,10 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
             other => return Err(format!("{text:?}: unknown unit {other:?} (use ms, s, m, h or d)")),
         };
         let millis = value.checked_mul(millis_per_unit).ok_or_else(|| format!("{text:?}: duration too large"))?;
-        total += std::time::Duration::from_millis(millis);
+        total = total.saturating_add(std::time::Duration::from_millis(millis));
+    }
+    if total > std::time::Duration::from_secs(SANE_SPAN_DAYS * 86_400) {
+        return Err(format!("{text:?}: duration too large (at most 10 years)"));
     }
     Ok(total)
 }
@@ -102,8 +110,27 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// - `2026-11-22 14:05[:SS]` (local)
 /// - `14:05[:SS]` (local): the most recent such time at or before now
 /// - `-10m` or `10m ago`: that long before now
+///
+/// A time before 1970 is refused (no log or incident is from then; year 0 is a typo).
 pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let text = text.trim();
+    parse_time_unchecked(text.trim(), now).and_then(|t| after_1970(t, text.trim()))
+}
+
+/// A time something happened in an incident (`--at`, `--impact-start`): as [`parse_time`],
+/// and no more than ten years from now. (Log windows may go further back: archives are old.)
+pub fn parse_event_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = parse_time(text, now)?;
+    if (t - now).abs() > Duration::days(SANE_SPAN_DAYS as i64) {
+        return Err(format!("{:?} is more than 10 years from now ({})", text.trim(), format_ts(&now)));
+    }
+    Ok(t)
+}
+
+fn after_1970(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, String> {
+    if t < DateTime::<Utc>::UNIX_EPOCH { Err(format!("{text:?} is before 1970")) } else { Ok(t) }
+}
+
+fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let relative = text.strip_prefix('-').or_else(|| text.strip_suffix(" ago").map(str::trim));
     if let Some(dur) = relative {
         let dur = parse_duration(dur)?;
@@ -145,8 +172,11 @@ pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
     match parse_duration(text) {
         Ok(dur) => {
             let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
-            now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))
+            let t = now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))?;
+            after_1970(t, text.trim())
         }
+        // Digits and unit letters only: a duration after all, and its own error says more.
+        Err(e) if text.trim().chars().all(|c| c.is_ascii_alphanumeric()) => Err(e),
         Err(_) => parse_time(text, now),
     }
 }
@@ -198,6 +228,25 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    /// What broke: sums of huge durations overflowed when added up, and `--at
+    /// 0000-01-01T00:00:00Z` was accepted.
+    #[test]
+    fn huge_durations_and_far_years_are_errors_not_panics() {
+        let now = at("2026-11-22T14:05:00Z");
+        assert!(parse_duration("18446744073709551s18446744073709551s").is_err());
+        assert!(parse_duration("3661d").is_err());
+        assert_eq!(parse_duration("3650d"), Ok(std::time::Duration::from_secs(3650 * 86_400)));
+        for text in ["0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T00:00:00Z", "2040-01-01", "-3661d"] {
+            let err = parse_event_time(text, now).err().unwrap_or_default();
+            assert!(err.contains("1970") || err.contains("10 years"), "{text}: {err:?}");
+        }
+        assert!(parse_time("0000-01-01T00:00:00Z", now).is_err());
+        // Old logs are searched: a window may be long ago, if after 1970.
+        assert!(parse_time("2005-12-04T04:47:44Z", now).is_ok());
+        assert!(parse_window_edge("3650d", now).is_ok());
+        assert!(parse_event_time("2020-01-01T00:00:00Z", now).is_ok());
     }
 
     #[test]

@@ -21,7 +21,7 @@ struct Located<'a> {
 pub fn run(ctx: &Context, args: &LintArgs) -> Result<u8> {
     let located: Vec<(String, Finding)> = match &args.file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, &e))?;
+            let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read", path, &e))?;
             lint_markdown(&text, &args.names)
                 .into_iter()
                 .map(|f| (format!("{}:{}:{}", path.display(), f.line, f.column), f))
@@ -33,15 +33,19 @@ pub fn run(ctx: &Context, args: &LintArgs) -> Result<u8> {
             names.extend(args.names.iter().cloned());
             let mut found = Vec::new();
             for event in &loaded.read.events {
-                let (text, as_action_item) = match &event.body {
-                    Body::FollowUpAdded { text, .. } => (text.as_str(), true),
+                let (text, owner) = match &event.body {
+                    Body::FollowUpAdded { text, owner, .. } => (text.as_str(), Some(owner)),
                     body => match own_text(body) {
-                        Some(text) => (text, false),
+                        Some(text) => (text, None),
                         None => continue,
                     },
                 };
-                // A follow-up is an action item: lint it as one.
-                let input = if as_action_item { format!("## Action items\n- {text}") } else { text.to_string() };
+                // A follow-up is an action item: lint it as one, with the owner it was given.
+                let input = match owner {
+                    Some(owner) if !owner.trim().is_empty() => format!("## Action items\n- {text} (owner: {owner})"),
+                    Some(_) => format!("## Action items\n- {text}"),
+                    None => text.to_string(),
+                };
                 let location =
                     format!("{} {} by {}", time::format_table_ts(&event.ts), event.body.kind(), event.author);
                 for f in lint_markdown(&input, &names) {

@@ -23,6 +23,7 @@ mod show;
 mod stats;
 mod sync;
 mod timeline;
+mod vars;
 
 use crate::cli::{Command, RunbookCommand};
 use crate::context::Context;
@@ -34,6 +35,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Use(args) => list::use_incident(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Show => show::run(ctx),
+        Command::Vars(args) => vars::run(ctx, args),
         Command::Status(args) => lifecycle::status(ctx, args),
         Command::Severity(args) => lifecycle::severity(ctx, args),
         Command::Role(args) => lifecycle::role(ctx, args),

@@ -11,10 +11,9 @@ use crate::cli::OpenArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::Severity;
-use std::collections::BTreeMap;
 
 use crate::ops::{self, OpenSpec};
-use crate::runbook::{Catalog, check_setting, did_you_mean, parse_var_args};
+use crate::runbook::Catalog;
 use crate::walk::{self, Prompter};
 
 pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
@@ -64,7 +63,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         (None, Some(p)) => choose_runbook(p, &services)?,
         (None, None) => None,
     };
-    let vars = runbook_vars(runbook.as_deref(), &args.vars)?;
+    let vars = ops::checked_vars(runbook.as_deref(), &args.vars)?;
     let impact_start = args.impact_start.as_deref().map(|t| ctx.parse_time_arg("--impact-start", t)).transpose()?;
     let detected_at = args.detected_at.as_deref().map(|t| ctx.parse_time_arg("--detected-at", t)).transpose()?;
     let spec = OpenSpec {
@@ -78,7 +77,12 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         drill: false,
         vars,
     };
-    let (dir, _) = ops::open(ctx, spec)?;
+    let (dir, opened) = ops::open(ctx, spec)?;
+    // The title as recorded: a secret typed into it is masked there, and so here.
+    let title = match &opened.body {
+        crate::model::Body::Opened { title, .. } => title.clone(),
+        _ => title,
+    };
 
     if ctx.out.json {
         ctx.out.json_line(&serde_json::json!({ "id": dir.id.as_str() }))?;
@@ -122,38 +126,6 @@ fn choose_runbook(p: &Prompter, services: &[String]) -> Result<Option<String>> {
     Ok(names.get(picked).cloned().flatten())
 }
 
-/// `--var KEY=VALUE` settings, checked against the runbook: declared, and never secret (a secret
-/// would be recorded in the timeline; it comes from its environment variable instead).
-fn runbook_vars(runbook: Option<&str>, settings: &[String]) -> Result<BTreeMap<String, String>> {
-    let pairs = parse_var_args(settings)?;
-    let Some(name) = runbook else {
-        if pairs.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        return Err(Error::usage("--var sets a runbook's variables: name the runbook with --runbook NAME"));
-    };
-    let runbook = Catalog::new(None)?.load(name)?;
-    let mut vars = BTreeMap::new();
-    for (key, value) in pairs {
-        let Some(spec) = runbook.file.vars.get(&key) else {
-            let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
-            let hint = did_you_mean(&key, known.iter().copied()).map_or_else(
-                || format!("runbook {name} declares: {}", known.join(", ")),
-                |c| format!("did you mean --var {c}=...?"),
-            );
-            return Err(Error::usage(format!("--var {key}: runbook {name} has no such variable")).with_hint(hint));
-        };
-        if spec.value.secret {
-            let env = spec.value.from_env.clone().unwrap_or_else(|| "its environment variable".into());
-            return Err(Error::usage(format!("--var {key}: {key} is secret and would be recorded in the timeline"))
-                .with_hint(format!("give it through {env} instead")));
-        }
-        check_setting(&runbook, &key, &value)?;
-        vars.insert(key, value);
-    }
-    Ok(vars)
-}
-
 /// `open --from-alert`: the alert's facts, with the flags given winning.
 fn from_alert(ctx: &Context, args: &OpenArgs, source: &Path) -> Result<u8> {
     let bytes = read_alert(source)?;
@@ -166,7 +138,7 @@ fn from_alert(ctx: &Context, args: &OpenArgs, source: &Path) -> Result<u8> {
         services: args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
         commander: args.commander.clone(),
         runbook: args.runbook.clone(),
-        vars: runbook_vars(args.runbook.as_deref(), &args.vars)?,
+        vars: ops::checked_vars(args.runbook.as_deref(), &args.vars)?,
         impact_start: time("--impact-start", &args.impact_start)?,
         detected_at: time("--detected-at", &args.detected_at)?,
     };

@@ -218,7 +218,7 @@ fn print_problem(ctx: &Context, problem: &Problem) {
 }
 
 fn read(path: &Path) -> Result<(String, Source)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read runbook", path, &e))?;
+    let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read runbook", path, &e))?;
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     Ok((name, Source { path: path.display().to_string(), text }))
 }

@@ -243,6 +243,14 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         generator_url: Option<String>,
     },
+    /// Values of the runbook's variables set after opening: typed (`incident vars set`), taken
+    /// from an alert's labels, or from the service catalog. The latest value of each wins.
+    #[serde(rename = "vars.set")]
+    VarsSet {
+        vars: BTreeMap<String, String>,
+        /// `typed`, `alert` or `service`.
+        source: String,
+    },
     #[serde(rename = "event.amended")]
     Amended {
         target: String,
@@ -266,6 +274,7 @@ impl Body {
     pub const KNOWN_KINDS: &[&str] = &[
         "incident.opened",
         "alert.received",
+        "vars.set",
         "status.changed",
         "severity.changed",
         "role.assigned",
@@ -317,6 +326,7 @@ impl Body {
             Body::Resolved { .. } => "incident.resolved",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
+            Body::VarsSet { .. } => "vars.set",
             Body::Other { kind, .. } => kind,
         }
     }
@@ -453,6 +463,10 @@ impl Body {
                 None => "Resolved".to_string(),
             },
             Body::Amended { target, reason, .. } => with_note(format!("Amended event {target}"), reason),
+            Body::VarsSet { vars, source } => {
+                let pairs: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("Variables set ({source}): {}", pairs.join(", "))
+            }
             Body::AlertReceived { status, alert_name, summary, firing, resolved, .. } => {
                 let what = match status.as_str() {
                     "resolved" => format!("Alert {alert_name} resolved"),

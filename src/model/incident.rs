@@ -19,8 +19,11 @@ pub struct Incident {
     pub drill: bool,
     pub services: Vec<String>,
     pub runbook: Option<String>,
-    /// The runbook's variables as set when the incident was opened.
+    /// The runbook's variables as set when the incident was opened and since (`vars.set`).
     pub runbook_vars: BTreeMap<String, String>,
+    /// Where each of `runbook_vars` came from: `opened`, `typed`, `alert` or `service`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub var_sources: BTreeMap<String, String>,
     /// The last phase the response entered or recorded an event in.
     pub phase: Option<Phase>,
     /// The last phase the interactive walk entered (`phase.entered`), where it resumes.
@@ -38,6 +41,10 @@ pub struct Incident {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub alerts: BTreeMap<String, AlertGroup>,
     pub events: usize,
+    /// The first line (`incident.opened`) could not be read: title, severity and the opening
+    /// time are stand-ins (see `from_events`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub opening_damaged: bool,
 }
 
 /// What the alerting last said of one alert group.
@@ -165,13 +172,48 @@ fn earliest(slot: &mut Option<DateTime<Utc>>, ts: DateTime<Utc>) {
 }
 
 impl Incident {
-    /// Folds a timeline, in file order, into the incident's state. `None` when the first event
-    /// is not `incident.opened` (an empty or foreign file).
+    /// Folds a timeline, in file order, into the incident's state. `None` only when there is
+    /// no event at all.
+    ///
+    /// A first line that is damaged (its `incident.opened` unreadable) does not take the
+    /// incident down: what remains is folded under a stand-in opening, titled with the id,
+    /// severity assumed the worst until a `severity.changed` says otherwise, and
+    /// `opening_damaged` set.
     ///
     /// Events may be back-dated with `--at`, so "current" values (status, severity, roles,
     /// impact ends) are the ones with the latest `ts`, not the last line.
     pub fn from_events(id: &str, events: &[Event]) -> Option<Incident> {
-        let (first, rest) = events.split_first()?;
+        let first = events.first()?;
+        if matches!(first.body, Body::Opened { .. }) {
+            return Incident::fold(id, first, &events[1..], events);
+        }
+        let stand_in = Event {
+            id: String::new(),
+            ts: first.ts,
+            recorded: None,
+            author: first.author.clone(),
+            phase: None,
+            body: Body::Opened {
+                format: 1,
+                title: format!("{id} (its incident.opened line is damaged)"),
+                severity: Severity::Sev1,
+                services: Vec::new(),
+                commander: None,
+                runbook: None,
+                impact_start: None,
+                detected_at: None,
+                drill: false,
+                vars: BTreeMap::new(),
+            },
+        };
+        let mut incident = Incident::fold(id, &stand_in, events, events)?;
+        incident.opening_damaged = true;
+        Some(incident)
+    }
+
+    /// The fold proper: `first` is an `incident.opened` (else `None`), `rest` what follows it,
+    /// `events` all of them.
+    fn fold(id: &str, first: &Event, rest: &[Event], events: &[Event]) -> Option<Incident> {
         let Body::Opened {
             title, severity, services, commander, runbook, impact_start, detected_at, drill, vars, ..
         } = &first.body
@@ -188,6 +230,7 @@ impl Incident {
             services: services.clone(),
             runbook: runbook.clone(),
             runbook_vars: vars.clone(),
+            var_sources: vars.keys().map(|k| (k.clone(), "opened".to_string())).collect(),
             phase: None,
             walk_phase: None,
             roles: BTreeMap::new(),
@@ -199,6 +242,7 @@ impl Incident {
             summary: None,
             alerts: BTreeMap::new(),
             events: events.len(),
+            opening_damaged: false,
         };
         let mut severity = Latest::new(*severity);
         let mut status = Latest::new(Status::Investigating);
@@ -214,6 +258,7 @@ impl Incident {
                 .or_insert_with(|| Latest::new(None))
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
+        let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
         // Item numbers as amended: two clones may have taken the same one (see `model::items`).
         let renumbered = renumberings(events);
@@ -253,6 +298,14 @@ impl Incident {
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
+                Body::VarsSet { vars, source } => {
+                    for (key, value) in vars {
+                        var_values
+                            .entry(key.clone())
+                            .or_insert_with(|| Latest::new((value.clone(), source.clone())))
+                            .offer((value.clone(), source.clone()), ts);
+                    }
+                }
                 Body::AlertReceived { group_key, status, alert_name, firing, .. } => {
                     let newer = incident.alerts.get(group_key).is_none_or(|group| group.last <= ts);
                     if newer {
@@ -336,6 +389,11 @@ impl Incident {
 
         incident.severity = severity.value;
         incident.status = status.value;
+        for (key, latest) in var_values {
+            let (value, source) = latest.value;
+            incident.runbook_vars.insert(key.clone(), value);
+            incident.var_sources.insert(key, source);
+        }
         incident.phase = phase.value;
         incident.walk_phase = walk_phase.value;
         incident.clocks.impact_start = impact_start.value;
@@ -407,10 +465,13 @@ mod tests {
     }
 
     #[test]
-    fn a_timeline_that_does_not_start_with_opened_is_not_an_incident() {
+    fn a_lost_opening_still_folds_what_remains_under_a_stand_in() {
         assert!(Incident::from_events("x", &[]).is_none());
         let note = event("2026-11-22T14:00:00Z", "ana", Body::Note { text: "x".into() });
-        assert!(Incident::from_events("x", &[note]).is_none());
+        let incident = Incident::from_events("x", &[note]).expect("folded");
+        assert!(incident.opening_damaged);
+        assert_eq!((incident.severity, incident.events), (Severity::Sev1, 1));
+        assert!(incident.title.starts_with("x "), "{}", incident.title);
     }
 
     #[test]

@@ -277,8 +277,11 @@ fn run_step(
             let shown = masker.mask(&String::from_utf8_lossy(&lines));
             // A closed stdout or stderr must not stop the action: ignore write errors here.
             match echo {
-                super::Echo::Passthrough => drop(Output::raw(shown.as_bytes())),
-                super::Echo::Stderr => drop(std::io::Write::write_all(&mut std::io::stderr(), shown.as_bytes())),
+                super::Echo::Passthrough => drop(Output::external(shown.as_bytes())),
+                super::Echo::Stderr => drop(std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    crate::output::sanitize::terminal_safe(&shown, false).as_bytes(),
+                )),
             }
         }
         tail.push_str(&String::from_utf8_lossy(bytes));
@@ -289,7 +292,7 @@ fn run_step(
         }
     });
     if !pending.is_empty() {
-        let _ = Output::raw(format!("{}\n", masker.mask(&String::from_utf8_lossy(&pending))).as_bytes());
+        let _ = Output::external(format!("{}\n", masker.mask(&String::from_utf8_lossy(&pending))).as_bytes());
     }
     let tail = masker.mask(tail.trim());
     let tail: String = {

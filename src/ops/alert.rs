@@ -46,23 +46,24 @@ pub struct AlertHandled {
 /// timeline before anyone has logged in.
 pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &AlertOverrides) -> Result<AlertHandled> {
     let mut runbook: Option<Runbook> = None;
+    let mut from_labels = BTreeMap::new();
     let outcome = receive_alert(ctx, notification, |facts| {
         let name = match &overrides.runbook {
             Some(name) => Some(name.clone()),
             None => runbook_for_alert(&Catalog::new(None)?, &notification.labels()),
         };
-        let mut vars = BTreeMap::new();
         if let Some(name) = &name {
             let loaded = Catalog::new(None)?.load(name)?;
-            // The alert offers every label; the runbook takes those it declares (never secrets).
+            // The alert offers every label; the runbook takes those it declares (never secrets),
+            // unless a flag set them.
             for (key, value) in &facts.vars {
-                if loaded.file.vars.get(key).is_some_and(|spec| !spec.value.secret) {
-                    vars.insert(key.clone(), value.clone());
+                let declared = loaded.file.vars.get(key).is_some_and(|spec| !spec.value.secret);
+                if declared && !overrides.vars.contains_key(key) {
+                    from_labels.insert(key.clone(), value.clone());
                 }
             }
             runbook = Some(loaded);
         }
-        vars.extend(overrides.vars.clone());
         Ok(OpenSpec {
             title: overrides.title.clone().unwrap_or_else(|| facts.title.clone()),
             severity: Some(overrides.severity.unwrap_or(facts.severity)),
@@ -72,9 +73,14 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
             impact_start: overrides.impact_start.or(Some(facts.starts_at)),
             detected_at: overrides.detected_at.or(Some(facts.starts_at)),
             drill: false,
-            vars,
+            vars: overrides.vars.clone(),
         })
     })?;
+    if let AlertOutcome::Opened(dir) = &outcome
+        && !from_labels.is_empty()
+    {
+        super::set_vars(ctx, dir, from_labels, "alert")?;
+    }
     let checks = match (&outcome, runbook) {
         (AlertOutcome::Opened(dir), Some(runbook)) => {
             let loaded = ctx.load_dir(dir.clone())?;

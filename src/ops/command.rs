@@ -7,7 +7,7 @@ use crate::context::{Context, new_event_id};
 use crate::error::{Error, Result};
 use crate::exec::{self, Stream};
 use crate::model::{Body, Event};
-use crate::secrets::Masker;
+use crate::secrets::{Masker, StreamMasker};
 use crate::store::{ArtifactWriter, IncidentDir};
 
 /// How much of the output the event itself carries; the whole output is the artifact.
@@ -110,20 +110,21 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
 }
 
 /// Keeps the whole output (masked) as an artifact and its last lines for the event.
-struct OutputRecorder<'a> {
+struct OutputRecorder {
     artifact: Option<ArtifactWriter>,
-    masker: &'a Masker,
+    /// One per stream (stdout, stderr): a private key may span lines of either.
+    maskers: [StreamMasker; 2],
     partial: [Vec<u8>; 2],
     tail: VecDeque<String>,
     error: Option<Error>,
     wrote: bool,
 }
 
-impl<'a> OutputRecorder<'a> {
-    fn new(artifact: ArtifactWriter, masker: &'a Masker) -> Self {
+impl OutputRecorder {
+    fn new(artifact: ArtifactWriter, masker: &Masker) -> Self {
         OutputRecorder {
             artifact: Some(artifact),
-            masker,
+            maskers: [StreamMasker::new(masker.clone()), StreamMasker::new(masker.clone())],
             partial: [Vec::new(), Vec::new()],
             tail: VecDeque::new(),
             error: None,
@@ -136,18 +137,20 @@ impl<'a> OutputRecorder<'a> {
         self.partial[index].extend_from_slice(bytes);
         while let Some(end) = self.partial[index].iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.partial[index].drain(..=end).collect();
-            self.line(&line);
+            self.line(index, &line);
         }
-        if self.partial[index].len() > MAX_LINE_BYTES {
-            let line = std::mem::take(&mut self.partial[index]);
-            self.line(&line);
+        while self.partial[index].len() > MAX_LINE_BYTES {
+            // Cut where no secret lies, or its two halves would each pass unmasked.
+            let cut = self.maskers[index].cut_point(&self.partial[index], MAX_LINE_BYTES);
+            let piece: Vec<u8> = self.partial[index].drain(..cut).collect();
+            self.line(index, &piece);
         }
     }
 
     /// Masking works on whole lines, so a secret split across two reads is still caught.
-    fn line(&mut self, raw: &[u8]) {
+    fn line(&mut self, index: usize, raw: &[u8]) {
         let text = String::from_utf8_lossy(raw);
-        let masked = self.masker.mask(&text);
+        let masked = self.maskers[index].line(&text);
         if let Some(artifact) = &mut self.artifact {
             if let Err(e) = artifact.write(masked.as_bytes()) {
                 self.error.get_or_insert(e);
@@ -170,7 +173,7 @@ impl<'a> OutputRecorder<'a> {
             if !rest.is_empty() {
                 let mut rest = rest;
                 rest.push(b'\n');
-                self.line(&rest);
+                self.line(index, &rest);
             }
         }
         if let Some(e) = self.error {

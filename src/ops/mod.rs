@@ -7,6 +7,8 @@ mod checks;
 mod command;
 mod logs;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
@@ -21,6 +23,7 @@ use crate::model::{
     Body, Event, FORMAT_VERSION, Hypothesis, HypothesisState, Incident, ItemId, ItemKind, Phase, Priority, Severity,
     Status,
 };
+use crate::runbook::{Catalog, did_you_mean, parse_var_args};
 use crate::store::{IncidentDir, TimelineRead};
 
 /// What `open` needs; everything but the title and severity is optional.
@@ -56,7 +59,9 @@ pub fn open(ctx: &Context, spec: OpenSpec) -> Result<(IncidentDir, Event)> {
         },
         None,
     );
-    let dir = ctx.store.create_incident(event.ts, &spec.title, std::slice::from_ref(&event))?;
+    // The id is made from the title as recorded (masked), or a pasted secret would name the folder.
+    let Body::Opened { title, .. } = &event.body else { return Err(Error::runtime("open built no opening")) };
+    let dir = ctx.store.create_incident(event.ts, title, std::slice::from_ref(&event))?;
     ctx.store.set_current(&dir.id)?;
     ctx.after_recorded(&dir, std::slice::from_ref(&event));
     Ok((dir, event))
@@ -194,6 +199,44 @@ pub fn resolve(ctx: &Context, loaded: &Loaded, summary: Option<String>) -> Resul
 /// Marks the walk's move into a phase, so that it resumes there.
 pub fn enter_phase(ctx: &Context, dir: &IncidentDir, phase: Phase) -> Result<Event> {
     record(ctx, dir, Body::PhaseEntered { to: phase }, None)
+}
+
+/// `--var KEY=VALUE` settings, checked against the runbook: declared, and never secret (a secret
+/// would be recorded in the timeline; it comes from its environment variable instead).
+pub fn checked_vars(runbook: Option<&str>, settings: &[String]) -> Result<BTreeMap<String, String>> {
+    let pairs = parse_var_args(settings)?;
+    let Some(name) = runbook else {
+        if pairs.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        return Err(Error::usage("--var sets a runbook's variables: name the runbook with --runbook NAME"));
+    };
+    let runbook = Catalog::new(None)?.load(name)?;
+    let mut vars = BTreeMap::new();
+    for (key, value) in pairs {
+        let Some(spec) = runbook.file.vars.get(&key) else {
+            let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
+            let hint = did_you_mean(&key, known.iter().copied()).map_or_else(
+                || format!("runbook {name} declares: {}", known.join(", ")),
+                |c| format!("did you mean --var {c}=...?"),
+            );
+            return Err(Error::usage(format!("--var {key}: runbook {name} has no such variable")).with_hint(hint));
+        };
+        if spec.value.secret {
+            let env = spec.value.from_env.clone().unwrap_or_else(|| "its environment variable".into());
+            return Err(Error::usage(format!("--var {key}: {key} is secret and would be recorded in the timeline"))
+                .with_hint(format!("give it through {env} instead")));
+        }
+        crate::runbook::check_setting(&runbook, &key, &value)?;
+        vars.insert(key, value);
+    }
+    Ok(vars)
+}
+
+/// Records values of the runbook's variables (already checked with [`checked_vars`]) for every
+/// later check, action and walk step.
+pub fn set_vars(ctx: &Context, dir: &IncidentDir, vars: BTreeMap<String, String>, source: &str) -> Result<Event> {
+    record(ctx, dir, Body::VarsSet { vars, source: source.to_string() }, None)
 }
 
 /// A runbook's variable settings for an incident: those recorded when it was opened (the ones

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use super::sanitize::{json_safe as terminal_safe_json, terminal_safe_bytes};
 use super::{Output, Style};
 use crate::error::Result;
 use crate::logsearch::{Hit, Matcher, Micros};
@@ -49,8 +50,9 @@ impl<'a> RecordPrinter<'a> {
             "time": hit.time.map(format_micros),
             "text": String::from_utf8_lossy(hit.text),
         });
-        serde_json::to_writer(&mut self.buf, &value)
+        let json = serde_json::to_string(&value)
             .map_err(|e| crate::error::Error::runtime(format!("cannot encode JSON: {e}")))?;
+        self.buf.extend_from_slice(terminal_safe_json(json).as_bytes());
         self.buf.push(b'\n');
         Ok(())
     }
@@ -62,17 +64,18 @@ impl<'a> RecordPrinter<'a> {
             self.buf.push(b'\n');
         }
         self.last_end = Some((hit.path.to_path_buf(), hit.offset + hit.text.len() as u64 + 1));
-        // Raw bytes to a pipe or file; on a terminal (or with colour) text that cannot upset it.
-        let styled = self.out.stdout_is_terminal || self.out.colors_stdout();
+        // Log lines are external text: made safe on a terminal and off it (a pipe to `less -R`
+        // or a file someone will `cat` is a terminal later).
+        let styled = self.out.colors_stdout();
         for line in hit.text.split(|b| *b == b'\n') {
             if self.show_path {
                 let prefix = format!("{}{}", hit.path.display(), if hit.context { '-' } else { ':' });
                 self.buf.extend_from_slice(self.out.paint(Style::Cyan, &prefix).as_bytes());
             }
             if !styled {
-                self.buf.extend_from_slice(line);
+                self.buf.extend_from_slice(terminal_safe_bytes(line).as_bytes());
             } else if hit.context {
-                self.buf.extend_from_slice(self.out.paint(Style::Dim, &sanitize(line)).as_bytes());
+                self.buf.extend_from_slice(self.out.paint(Style::Dim, &terminal_safe_bytes(line)).as_bytes());
             } else {
                 self.highlighted(line);
             }
@@ -87,11 +90,11 @@ impl<'a> RecordPrinter<'a> {
             if end == start {
                 break;
             }
-            self.buf.extend_from_slice(sanitize(&line[pos..start]).as_bytes());
-            self.buf.extend_from_slice(self.out.paint(Style::Red, &sanitize(&line[start..end])).as_bytes());
+            self.buf.extend_from_slice(terminal_safe_bytes(&line[pos..start]).as_bytes());
+            self.buf.extend_from_slice(self.out.paint(Style::Red, &terminal_safe_bytes(&line[start..end])).as_bytes());
             pos = end;
         }
-        self.buf.extend_from_slice(sanitize(line.get(pos..).unwrap_or_default()).as_bytes());
+        self.buf.extend_from_slice(terminal_safe_bytes(line.get(pos..).unwrap_or_default()).as_bytes());
     }
 
     /// Writes out what has gathered.
@@ -102,11 +105,6 @@ impl<'a> RecordPrinter<'a> {
         }
         Ok(())
     }
-}
-
-/// Invalid UTF-8 and control characters made harmless for a terminal.
-fn sanitize(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect()
 }
 
 /// RFC 3339, UTC, with as many fraction digits as needed.

@@ -1,6 +1,7 @@
 //! The one place that writes to the terminal: data to stdout, messages to stderr, colour policy.
 
 pub mod grep;
+pub mod sanitize;
 mod table;
 
 use std::io::{self, IsTerminal, Write};
@@ -95,16 +96,19 @@ impl Output {
         if stderr { self.paint_err(style, text) } else { self.paint(style, text) }
     }
 
-    /// Writes data (one or more lines) to stdout.
+    /// Writes data (one or more lines) to stdout, every escape in it made visible but our
+    /// own colours.
     pub fn data(&self, text: &str) -> Result<()> {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())
-            .and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") })
-            .and_then(|()| out.flush())
-            .map_err(stdout_error)
+        write_stdout(&sanitize::terminal_safe(text, self.color_stdout))
     }
 
-    /// Writes bytes to stdout as they are (generated scripts, man pages).
+    /// Writes a command's output (external bytes) to stdout as it streams, made safe.
+    pub fn external(bytes: &[u8]) -> Result<()> {
+        Output::raw(sanitize::terminal_safe_bytes(bytes).as_bytes())
+    }
+
+    /// Writes bytes to stdout as they are: only text this program generated (scripts, man
+    /// pages) or already made safe.
     pub fn raw(bytes: &[u8]) -> Result<()> {
         let mut out = io::stdout().lock();
         out.write_all(bytes).and_then(|()| out.flush()).map_err(stdout_error)
@@ -114,26 +118,26 @@ impl Output {
     pub fn json_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let text =
             serde_json::to_string_pretty(value).map_err(|e| Error::runtime(format!("cannot encode JSON: {e}")))?;
-        self.data(&text)
+        write_stdout(&sanitize::json_safe(text))
     }
 
     /// Writes one JSON Lines record to stdout.
     pub fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let text = serde_json::to_string(value).map_err(|e| Error::runtime(format!("cannot encode JSON: {e}")))?;
-        self.data(&text)
+        write_stdout(&sanitize::json_safe(text))
     }
 
     /// A message for the person at the terminal (stderr), unless `--quiet`.
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", self.stderr_safe(text));
         }
     }
 
     /// Detail shown only with `--verbose`.
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            eprintln!("{}", self.paint_err(Style::Dim, text));
+            eprintln!("{}", self.stderr_safe(&self.paint_err(Style::Dim, text)));
         }
     }
 
@@ -141,7 +145,7 @@ impl Output {
     pub fn progress(&self, text: &str) {
         if self.stderr_is_terminal && !self.quiet {
             let mut err = io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{text}");
+            let _ = write!(err, "\r\x1b[2K{}", self.stderr_safe(text));
             let _ = err.flush();
         }
     }
@@ -155,7 +159,7 @@ impl Output {
     /// of input). Callers ask only when stdin is a terminal.
     pub fn ask(&self, question: &str) -> Result<Option<String>> {
         let mut err = io::stderr().lock();
-        let _ = write!(err, "{question} ");
+        let _ = write!(err, "{} ", self.stderr_safe(question));
         let _ = err.flush();
         let mut line = String::new();
         match io::stdin().read_line(&mut line) {
@@ -167,7 +171,7 @@ impl Output {
 
     /// A warning (stderr), shown even with `--quiet`.
     pub fn warn(&self, text: &str) {
-        eprintln!("{} {text}", self.paint_err(Style::Yellow, "warning:"));
+        eprintln!("{} {}", self.paint_err(Style::Yellow, "warning:"), self.stderr_safe(text));
     }
 
     /// Reports an error that ends the command.
@@ -176,11 +180,25 @@ impl Output {
             ErrorKind::Usage => "error (usage):",
             ErrorKind::Runtime | ErrorKind::BrokenPipe => "error:",
         };
-        eprintln!("{} {}", self.paint_err(Style::Red, label), err.message);
+        eprintln!("{} {}", self.paint_err(Style::Red, label), self.stderr_safe(&err.message));
         if let Some(hint) = &err.hint {
-            eprintln!("{} {hint}", self.paint_err(Style::Cyan, "hint:"));
+            eprintln!("{} {}", self.paint_err(Style::Cyan, "hint:"), self.stderr_safe(hint));
         }
     }
+
+    /// Text for stderr with every escape made visible but our own colours.
+    fn stderr_safe<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        sanitize::terminal_safe(text, self.color_stderr)
+    }
+}
+
+/// Writes text ending in a newline to stdout.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| if text.ends_with('\n') { Ok(()) } else { out.write_all(b"\n") })
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
 }
 
 fn paint(enabled: bool, style: Style, text: &str) -> String {

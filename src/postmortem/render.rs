@@ -7,6 +7,7 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use super::document::Document;
+use crate::output::sanitize::terminal_safe;
 
 /// The templates shipped in the binary: (name, source).
 const EMBEDDED: &[(&str, &str)] = &[("default", include_str!("../../templates/default.md.j2"))];
@@ -39,7 +40,7 @@ impl Templates {
             name_or_path.contains('/') || name_or_path.ends_with(".j2") || Path::new(name_or_path).is_file();
         if looks_like_path {
             let path = PathBuf::from(name_or_path);
-            let source = std::fs::read_to_string(&path)
+            let source = crate::text_file::read_whole(&path)
                 .map_err(|e| TemplateError { message: format!("cannot read template {}: {e}", path.display()) })?;
             return Templates::from_source(&path.display().to_string(), source);
         }
@@ -88,8 +89,12 @@ impl Templates {
     pub fn render(&self, document: &Document) -> Result<String, TemplateError> {
         let template = self.env.get_template(&self.name).map_err(|e| located(&e))?;
         let ctx = Value::from(minijinja::value::Serde(document));
-        crate::template_limits::render_capped(&template, &ctx, crate::template_limits::POSTMORTEM.max_output)
-            .map_err(|e| located(&e))
+        let markdown =
+            crate::template_limits::render_capped(&template, &ctx, crate::template_limits::POSTMORTEM.max_output)
+                .map_err(|e| located(&e))?;
+        // Code spans and the template's own text are not escaped as values are: the whole
+        // document is made safe to `cat`, whatever wrote the escape.
+        Ok(terminal_safe(&markdown, false).into_owned())
     }
 }
 
@@ -105,8 +110,10 @@ fn located(err: &minijinja::Error) -> TemplateError {
 }
 
 /// Escapes text for Markdown, inline or in a table cell: nothing in it can close a cell, open
-/// code, or become HTML; a line break stays a line break without ending the row.
+/// code, or become HTML; a line break stays a line break without ending the row; a terminal
+/// escape is shown (`\e[2J`), not kept.
 pub fn escape_markdown(text: &str) -> String {
+    let text = terminal_safe(text, false);
     let mut out = String::with_capacity(text.len() + 8);
     for (i, c) in text.chars().enumerate() {
         match c {
@@ -147,6 +154,12 @@ mod tests {
         assert_eq!(escape_markdown("`rm`\nnext"), "\\`rm\\`<br>next");
         assert_eq!(escape_markdown("# not a heading"), "\\# not a heading");
         assert_eq!(escape_markdown("[x](javascript:alert(1))"), "\\[x\\](javascript:alert(1))");
+    }
+
+    #[test]
+    fn terminal_escapes_in_values_are_shown_not_kept() {
+        // `\e` is the sanitiser's visible escape; Markdown then escapes its backslash.
+        assert_eq!(escape_markdown("a\x1b]52;c;eA==\x07"), "a\\\\e\\]52;c;eA==\\\\a");
     }
 
     #[test]

@@ -288,7 +288,7 @@ impl Engine {
         let started = Instant::now();
         let mut attempts = Vec::new();
         let check = Check { timeout: capped(check.timeout), backoff: capped(check.backoff), ..check };
-        let mut wait = check.backoff;
+        let mut wait = check.backoff.min(MAX_BACKOFF);
         let max_attempts = check.retries.saturating_add(1);
         let mut n = 0;
         loop {
@@ -309,7 +309,8 @@ impl Engine {
                 duration_ms: millis(attempt_started.elapsed()),
             });
             let retryable = status != CheckStatus::Ok && !matches!(check.probe, Probe::Invalid { .. });
-            if !retryable || n >= max_attempts {
+            let retry = retryable && n < max_attempts && keeps_retrying(started.elapsed(), wait);
+            if !retry {
                 let (mut record, evidence) =
                     self.record(&check, None, observation.observed, assertions, attempts, started.elapsed());
                 record.status = status;
@@ -324,7 +325,7 @@ impl Engine {
                 return (record, evidence);
             }
             tokio::time::sleep(jittered(wait)).await;
-            wait = capped(wait.saturating_mul(2));
+            wait = wait.saturating_mul(2).min(MAX_BACKOFF);
         }
     }
 
@@ -479,6 +480,18 @@ pub fn capped(d: Duration) -> Duration {
     d.min(MAX_DURATION)
 }
 
+/// The longest wait between two attempts of a check: the doubling stops here.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// No retry starts past this much time on one check (attempts, waits and all): a result taken
+/// that much later says little about the moment asked about, and `--retries 20` must not run
+/// for hours.
+pub const MAX_RETRYING: Duration = Duration::from_secs(5 * 60);
+
+/// Whether a check that has spent `elapsed` may wait `wait` and try again.
+fn keeps_retrying(elapsed: Duration, wait: Duration) -> bool {
+    elapsed.saturating_add(wait.mul_f64(1.5)) < MAX_RETRYING
+}
+
 /// `wait` times a random factor in [0.5, 1.5): retries of many checks do not march in step.
 fn jittered(wait: Duration) -> Duration {
     capped(wait).mul_f64(rand::random_range(0.5..1.5))
@@ -496,4 +509,24 @@ pub(crate) fn show_duration(d: Duration) -> String {
 /// `unknown` (it is the more actionable news), and `unknown` outranks `warning`.
 pub fn worst(records: &[CheckRecord]) -> CheckStatus {
     records.iter().map(|r| r.status).min_by_key(|s| s.urgency()).unwrap_or(CheckStatus::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What broke: backoff doubled up to a week, so `--retries 20` could wait for days.
+    #[test]
+    fn twenty_retries_with_the_slowest_jitter_stop_within_the_retry_budget() {
+        let (timeout, mut wait, mut elapsed, mut attempts) =
+            (Duration::from_secs(10), Duration::from_secs(1), Duration::ZERO, 1);
+        while attempts < 21 && keeps_retrying(elapsed + timeout, wait) {
+            elapsed += timeout + wait.mul_f64(1.5);
+            wait = wait.saturating_mul(2).min(MAX_BACKOFF);
+            attempts += 1;
+        }
+        elapsed += timeout;
+        assert!(elapsed <= MAX_RETRYING + timeout, "{elapsed:?} after {attempts} attempts");
+        assert!(attempts > 5, "retries still happen: {attempts}");
+    }
 }

@@ -126,7 +126,7 @@ fn configured_dir() -> Result<Option<(PathBuf, PathBuf)>> {
     let Some(config) = cwd.ancestors().map(|d| d.join(crate::context::CONFIG_FILE)).find(|p| p.is_file()) else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&config).map_err(|e| Error::io("cannot read", &config, &e))?;
+    let text = crate::text_file::read_whole(&config).map_err(|e| Error::io("cannot read", &config, &e))?;
     let table: toml::Table =
         toml::from_str(&text).map_err(|e| Error::runtime(format!("{}: {}", config.display(), e.message())))?;
     match table.get("runbooks") {
@@ -153,7 +153,7 @@ pub(crate) fn builtin_source(name: &str) -> Option<Source> {
 }
 
 pub(crate) fn read_source(path: &Path) -> Result<Source> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read runbook", path, &e))?;
+    let text = crate::text_file::read_whole(path).map_err(|e| Error::io("cannot read runbook", path, &e))?;
     Ok(Source { path: path.display().to_string(), text })
 }
 

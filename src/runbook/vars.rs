@@ -151,6 +151,20 @@ impl Vars {
         Ok(vars)
     }
 
+    /// The values as [`Vars::resolve`] finds them, without refusing missing `required` ones
+    /// (for showing what is set and what is not).
+    pub fn resolve_lenient(
+        runbook: &Runbook,
+        overrides: &[VarSetting],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Vars {
+        let mut lenient = runbook.clone();
+        for spec in lenient.file.vars.values_mut() {
+            spec.value.required = false;
+        }
+        Vars::resolve(&lenient, overrides, env).unwrap_or_default()
+    }
+
     /// Rewrites MiniJinja's "`vars.x` is undefined" into how to give `x` a value.
     pub fn explain(&self, message: String) -> String {
         for (name, how) in &self.how_to_set {

@@ -89,9 +89,14 @@ impl Store {
             let path = self.root.join(id.as_str());
             match fs::create_dir(&path) {
                 Ok(()) => {
-                    sync_dir(&self.root)?;
                     let dir = IncidentDir { id, path };
-                    dir.timeline().create(first)?;
+                    let created = sync_dir(&self.root).and_then(|()| dir.timeline().create(first));
+                    if let Err(e) = created {
+                        // A disk that filled up must not leave an empty folder behind, or the
+                        // retry would be given the next id (`-2`).
+                        let _ = fs::remove_dir(&dir.path).and_then(|()| std::fs::File::open(&self.root)?.sync_all());
+                        return Err(e);
+                    }
                     return Ok(dir);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

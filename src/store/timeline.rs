@@ -136,11 +136,7 @@ impl Timeline {
         // lock; a writer that opened the old file and waited would append to an unlinked file
         // and lose the event. So after the lock is ours, check the path still names this file.
         for _ in 0..100 {
-            let file = OpenOptions::new()
-                .read(true)
-                .append(true)
-                .open(&self.path)
-                .map_err(|e| Error::io("cannot open", &self.path, &e))?;
+            let file = self.open(OpenOptions::new().read(true).append(true))?;
             file.lock().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
             if is_same_file(&file, &self.path) {
                 return Ok(file);
@@ -148,6 +144,20 @@ impl Timeline {
         }
         Err(Error::runtime(format!("{} keeps being replaced; nothing was recorded", self.path.display()))
             .with_hint("is something rewriting the store in a loop? run the command again"))
+    }
+
+    /// Opens the file itself, never through a symbolic link: a link planted in a shared store
+    /// (or pulled in by sync) must not make appends write, or reads show, another file.
+    fn open(&self, options: &mut OpenOptions) -> Result<File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW).open(&self.path).map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                Error::runtime(format!("{} is a symbolic link; refused, not followed", self.path.display()))
+                    .with_hint("a timeline is always a plain file: replace the link with the file it points to")
+            } else {
+                Error::io("cannot open", &self.path, &e)
+            }
+        })
     }
 
     /// Holds the write lock until the guard is dropped, so that no append runs meanwhile
@@ -158,7 +168,7 @@ impl Timeline {
 
     /// Reads every event, reporting damaged lines and a torn tail rather than failing on them.
     pub fn read(&self) -> Result<TimelineRead> {
-        let mut file = File::open(&self.path).map_err(|e| Error::io("cannot open", &self.path, &e))?;
+        let mut file = self.open(OpenOptions::new().read(true))?;
         file.lock_shared().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(|e| Error::io("cannot read", &self.path, &e))?;
@@ -172,7 +182,7 @@ impl Timeline {
     /// an event must not cost more as the incident grows.
     pub fn first_event(&self) -> Result<Option<Event>> {
         use std::io::BufRead;
-        let file = File::open(&self.path).map_err(|e| Error::io("cannot open", &self.path, &e))?;
+        let file = self.open(OpenOptions::new().read(true))?;
         file.lock_shared().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
         let mut line = Vec::new();
         std::io::BufReader::new(file)

@@ -28,6 +28,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           use          Make another incident current
           list         List incidents (open ones unless --all)
           show         Show the current incident: status, roles, impact, hypotheses, follow-ups, clocks
+          vars         The incident's runbook variables and where each came from; `vars set` changes them
           status       Change the status
           severity     Change the severity
           role         Assign a role (commander, comms, scribe, or any other) to a person
@@ -159,7 +160,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

@@ -5,18 +5,25 @@
 mod harness;
 
 mod alerts;
+mod blameless_corpus;
+mod blameless_postmortem;
 mod drill;
 mod grep;
 mod guarantees;
 mod help;
+mod hostile_output;
 mod hostile_vars;
 mod layout;
 mod lifecycle;
+mod limits;
 mod notify;
 mod postmortem;
 mod probe;
+mod recovery;
 mod remote;
 mod run;
 mod runbook;
+mod secret_corpus;
 mod sync;
+mod vars;
 mod walk;

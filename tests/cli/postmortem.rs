@@ -82,7 +82,7 @@ fn the_lint_runs_on_the_draft_and_strict_fails_on_findings() {
         Blameless lint: 3 finding(s)
           <stdout>:56:49: counterfactual: "should have": say what was expected and what happened instead
           <stdout>:138:1: vague-action: "no due date": give every action item a due date
-          <stdout>:138:8: vague-action: "Improve": say what will change, how we will know, who owns it and by when
+          <stdout>:138:8: vague-action: "Improve": say what will change and how we will know
         "#);
 
     let draft = env.dir.path().join("pm.md");
@@ -127,10 +127,11 @@ fn lint_checks_a_markdown_file_with_lines_and_suggestions() {
     .expect("write");
     let out = env.run(&["lint", file.to_str().unwrap_or_default()]);
     assert_eq!(out.status.code(), Some(1));
-    // Only the two blameful lines: code spans and quoted log lines are not prose.
+    // The blameful lines and the unowned item: code spans and quoted log lines are not prose.
     snapshot!(&env, text(&out.stdout), @r#"
         [TMP]/review.md:3:22: counterfactual: "failed to": say "did not", and what made it hard
         [TMP]/review.md:9:3: vague-action: "Be more careful": name a change to the system or process, not to people's care
+        [TMP]/review.md:9:3: vague-action: "no owner": name who owns this item (an owner column, `@name` or `owner: NAME`)
         "#);
 
     std::fs::write(&file, "All clear, blameless.\n").expect("write");

@@ -1,0 +1,46 @@
+//! `incident vars`: an incident's runbook variables, where each came from, and values set after
+//! opening that every later check uses.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+
+use crate::harness::{Env, Reply, Server};
+
+fn source_of(env: &Env, name: &str) -> (Value, String) {
+    let vars: Value = serde_json::from_str(&env.ok(&["vars", "--json"])).unwrap();
+    let row = vars["vars"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    (row["value"].clone(), row["source"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn values_set_after_opening_are_recorded_with_their_source_and_used_by_later_checks() {
+    let env = Env::new();
+    let service = Server::start(|_, _| Reply::new(200, "ok"));
+    let port = service.url().rsplit(':').next().unwrap().trim_end_matches('/').to_string();
+    env.ok(&["open", "Checkout down", "-s", "sev2", "--runbook", "http-5xx", "--var", "port=1"]);
+    assert_eq!(source_of(&env, "port"), (Value::from("1"), "opened".to_string()));
+    assert_eq!(source_of(&env, "health_path"), (Value::from("/healthz"), "default".to_string()));
+    assert_eq!(source_of(&env, "token").0, Value::Null, "a secret's value is never shown");
+
+    let out = env.run(&["check", "--only", "port"]);
+    assert_eq!(out.status.code(), Some(2), "port 1 refuses: critical");
+
+    env.ok(&["vars", "set", &format!("port={port}")]);
+    assert_eq!(source_of(&env, "port"), (Value::from(port.as_str()), "typed".to_string()));
+    let out = env.run(&["check", "--only", "port"]);
+    assert_eq!(out.status.code(), Some(0), "the check probes the value set after opening");
+    let set = env.events().into_iter().find(|e| e["kind"] == "vars.set").unwrap();
+    assert_eq!(set["source"], "typed");
+}
+
+#[test]
+fn vars_set_refuses_undeclared_and_secret_variables_and_records_nothing() {
+    let env = Env::new();
+    env.ok(&["open", "Checkout down", "-s", "sev2", "--runbook", "http-5xx"]);
+    let before = env.events().len();
+    for setting in ["prot=8080", "token=hunter22", "no-equals-sign"] {
+        let out = env.run(&["vars", "set", setting]);
+        assert_eq!(out.status.code(), Some(2), "{setting}");
+    }
+    assert_eq!(env.events().len(), before);
+}
