@@ -153,11 +153,7 @@ impl Vars {
 
     /// The values as [`Vars::resolve`] finds them, without refusing missing `required` ones
     /// (for showing what is set and what is not).
-    pub fn resolve_lenient(
-        runbook: &Runbook,
-        overrides: &[VarSetting],
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Vars {
+    pub fn resolve_lenient(runbook: &Runbook, overrides: &[VarSetting], env: &dyn Fn(&str) -> Option<String>) -> Vars {
         let mut lenient = runbook.clone();
         for spec in lenient.file.vars.values_mut() {
             spec.value.required = false;
