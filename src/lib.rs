@@ -16,6 +16,8 @@ pub mod output;
 pub mod postmortem;
 pub mod probe;
 pub mod process;
+#[cfg(test)]
+mod properties;
 pub mod receive;
 pub mod runbook;
 pub mod secrets;
@@ -23,6 +25,7 @@ pub mod signals;
 pub mod ssh;
 pub mod store;
 pub mod sync;
+pub mod template_limits;
 pub mod text_file;
 pub mod time;
 pub mod trust;

@@ -6,7 +6,7 @@ use crate::cli::{RunbookDirArgs, RunbookLintArgs, RunbookNewArgs, RunbookShowArg
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::{Style, render_table, table};
-use crate::runbook::{Catalog, Origin, Problem, Source, load, summary_counts};
+use crate::runbook::{Catalog, Origin, Problem, Source, load, risky_patterns, summary_counts};
 
 /// The template `runbook new` writes: a working skeleton that passes lint.
 const NEW_TEMPLATE: &str = include_str!("../../runbooks/new.yaml.tmpl");
@@ -56,7 +56,7 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
             "name": runbook.name, "path": runbook.path, "title": file.title.value,
             "description": file.description, "tags": file.tags,
             "vars": file.vars.iter().map(|(k, v)| (k.clone(), serde_json::json!({
-                "default": v.value.default.as_ref().map(crate::runbook::schema::Scalar::to_text),
+                "default": v.value.default.as_ref().map(|d| d.value.to_text()),
                 "from_env": v.value.from_env, "required": v.value.required, "secret": v.value.secret,
                 "description": v.value.description}))).collect::<serde_json::Map<_, _>>(),
             "checks": checks,
@@ -86,8 +86,11 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
             if spec.required {
                 facts.push("required".to_string());
             }
+            if let Some(kind) = &spec.kind {
+                facts.push(kind.value.clone());
+            }
             if let Some(default) = &spec.default {
-                facts.push(format!("default {:?}", default.to_text()));
+                facts.push(format!("default {:?}", default.value.to_text()));
             }
             if let Some(env) = &spec.from_env {
                 facts.push(format!("from ${env}"));
@@ -160,23 +163,39 @@ pub fn lint(ctx: &Context, args: &RunbookLintArgs) -> Result<u8> {
         }
     }
     let mut problems: Vec<Problem> = Vec::new();
+    let mut warnings: Vec<Problem> = Vec::new();
     let mut bad_files = 0;
     for (name, source) in &sources {
-        if let Err(found) = load(source, name) {
-            bad_files += 1;
-            problems.extend(found);
+        match load(source, name) {
+            Ok(runbook) => warnings.extend(risky_patterns(source, &runbook.file).into_iter().map(|mut w| {
+                w.message = format!("warning: {}", w.message);
+                w
+            })),
+            Err(found) => {
+                bad_files += 1;
+                problems.extend(found);
+            }
         }
     }
     if ctx.out.json {
-        let list: Vec<serde_json::Value> = problems
-            .iter()
-            .map(|p| serde_json::json!({"path": p.path, "line": p.line, "column": p.column, "message": p.message}))
-            .collect();
+        let entry = |p: &Problem, severity: &str| {
+            let message = p.message.strip_prefix("warning: ").unwrap_or(&p.message);
+            serde_json::json!({"path": p.path, "line": p.line, "column": p.column, "message": message, "severity": severity})
+        };
+        let list: Vec<serde_json::Value> =
+            problems.iter().map(|p| entry(p, "error")).chain(warnings.iter().map(|w| entry(w, "warning"))).collect();
         ctx.out.json_value(&list)?;
     } else {
-        for problem in &problems {
+        for problem in problems.iter().chain(&warnings) {
             print_problem(ctx, problem);
         }
+    }
+    if !warnings.is_empty() {
+        ctx.out.info(&format!(
+            "{} risky pattern{} (warnings: a value could become code or an option)",
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" }
+        ));
     }
     if problems.is_empty() {
         ctx.out.info(&format!("{} runbook{} OK", sources.len(), if sources.len() == 1 { "" } else { "s" }));

@@ -41,12 +41,16 @@ impl From<ExprError> for crate::error::Error {
     }
 }
 
+use crate::template_limits;
+
 /// The environment every runbook template and expression is compiled and run in.
 ///
 /// Undefined values are errors: a typo in `{{ vars.base_ulr }}` must not quietly probe `/healthz`.
+/// It runs under the runbook [limits](crate::template_limits::RUNBOOK).
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    template_limits::apply(&mut env, template_limits::RUNBOOK);
     env.add_filter("last_line", last_line);
     env.add_filter("first_line", first_line);
     env.add_filter("number", number);
@@ -84,7 +88,12 @@ pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    env.render_str(source, ctx).map_err(|e| RenderError {
+    template_limits::check_nesting(source).map_err(|message| RenderError {
+        kind: ErrorKind::SyntaxError,
+        message,
+        reads: BTreeSet::new(),
+    })?;
+    let failed = |e: minijinja::Error| RenderError {
         kind: e.kind(),
         message: describe_error(&e),
         // Only an undefined value needs to know what the template reads (to say which variable).
@@ -93,7 +102,9 @@ pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String
         } else {
             BTreeSet::new()
         },
-    })
+    };
+    let template = env.template_from_str(source).map_err(failed)?;
+    template_limits::render_capped(&template, ctx, template_limits::RUNBOOK.max_output).map_err(failed)
 }
 
 /// Why a template did not render: MiniJinja's kind, its message in one line, and (for an
@@ -115,6 +126,7 @@ impl std::error::Error for RenderError {}
 
 /// Evaluates an expression to a truth value.
 pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, ExprError> {
+    template_limits::check_nesting(expr).map_err(ExprError::Syntax)?;
     let compiled = env.compile_expression(expr).map_err(|e| ExprError::from_minijinja(&e))?;
     let value = compiled.eval(ctx).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(value.is_true())
@@ -122,12 +134,14 @@ pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool,
 
 /// Compiles a template and returns the dotted names it reads (`vars.base_url`), or the error.
 pub fn template_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, ExprError> {
+    template_limits::check_nesting(source).map_err(ExprError::Syntax)?;
     let template = env.template_from_str(source).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(template.undeclared_variables(true).into_iter().collect())
 }
 
 /// Compiles an expression and returns the dotted names it reads (`checks.db.status`), or the error.
 pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, ExprError> {
+    template_limits::check_nesting(source).map_err(ExprError::Syntax)?;
     let expr = env.compile_expression(source).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(expr.undeclared_variables(true).into_iter().collect())
 }

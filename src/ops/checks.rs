@@ -30,7 +30,10 @@ pub fn run_checks(
 ) -> Result<CheckRun> {
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
+    // Rendering the templates counts against the run's deadline.
+    let started = std::time::Instant::now();
     let checks = prepare_checks(runbook, vars, only);
+    let options = RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
     let records = run_prepared_checks(ctx, incident, checks, masker, options)?;
     let suggestions = suggested_hypotheses(runbook, &records, vars);
     Ok(CheckRun { records, suggestions })

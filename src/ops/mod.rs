@@ -229,6 +229,7 @@ pub fn checked_vars(runbook: Option<&str>, settings: &[String]) -> Result<BTreeM
             return Err(Error::usage(format!("--var {key}: {key} is secret and would be recorded in the timeline"))
                 .with_hint(format!("give it through {env} instead")));
         }
+        crate::runbook::check_setting(&runbook, &key, &value)?;
         vars.insert(key, value);
     }
     Ok(vars)
@@ -246,17 +247,18 @@ pub fn runbook_overrides(
     incident: Option<&Incident>,
     runbook: &crate::runbook::Runbook,
     settings: &[String],
-) -> Result<Vec<(String, String)>> {
-    let mut overrides: Vec<(String, String)> = incident
+) -> Result<Vec<crate::runbook::VarSetting>> {
+    use crate::runbook::{SettingOrigin, VarSetting};
+    let mut overrides: Vec<VarSetting> = incident
         .map(|i| {
             i.runbook_vars
                 .iter()
                 .filter(|(k, _)| runbook.file.vars.contains_key(*k))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| VarSetting { name: k.clone(), value: v.clone(), origin: SettingOrigin::Incident })
                 .collect()
         })
         .unwrap_or_default();
-    overrides.extend(crate::runbook::parse_var_args(settings)?);
+    overrides.extend(crate::runbook::parse_var_args(settings)?.into_iter().map(|(k, v)| VarSetting::flag(k, v)));
     Ok(overrides)
 }
 

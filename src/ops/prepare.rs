@@ -33,7 +33,18 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     let duration = |own: &Option<Text>, default: &Option<Text>, fallback: Duration| {
         own.as_ref().or(default.as_ref()).and_then(|t| parse_duration(&t.value).ok()).unwrap_or(fallback)
     };
-    let probe = match render_probe(spec, vars) {
+    // Rendering is part of the check: its time comes out of the check's timeout (fuel keeps it
+    // short; this keeps the promise that a check ends within its timeout).
+    let timeout = duration(&spec.timeout, &defaults.timeout, DEFAULT_TIMEOUT);
+    let started = std::time::Instant::now();
+    let rendered = render_probe(spec, vars);
+    let render_time = started.elapsed();
+    let probe = match rendered {
+        Ok(_) if render_time >= timeout => Probe::Invalid {
+            kind: spec.kind(),
+            reason: "timeout",
+            message: format!("rendering its templates took {render_time:?}, past its timeout of {timeout:?}"),
+        },
         Ok(probe) => probe,
         Err(error) => Probe::Invalid { kind: spec.kind(), reason: "template", message: error.explained(vars) },
     };
@@ -49,7 +60,7 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
         expect,
         asserts: spec.assert.iter().map(|a| a.value.clone()).collect(),
         vars: vars.context(),
-        timeout: duration(&spec.timeout, &defaults.timeout, DEFAULT_TIMEOUT),
+        timeout: timeout.saturating_sub(render_time),
         retries: spec.retries.or(defaults.retries).unwrap_or(0),
         backoff: duration(&spec.backoff, &defaults.backoff, DEFAULT_BACKOFF),
         severity: match spec.severity.as_ref().map(|s| s.value.as_str()) {

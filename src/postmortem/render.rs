@@ -55,7 +55,8 @@ impl Templates {
         }
     }
 
-    fn from_source(name: &str, source: String) -> Result<Templates, TemplateError> {
+    /// A template from its text; `name` is how errors call it.
+    pub fn from_source(name: &str, source: String) -> Result<Templates, TemplateError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
@@ -78,13 +79,19 @@ impl Templates {
             }
         });
         env.add_filter("code", code_span);
+        crate::template_limits::apply(&mut env, crate::template_limits::POSTMORTEM);
+        crate::template_limits::check_nesting(&source)
+            .map_err(|e| TemplateError { message: format!("{name}: {e}") })?;
         env.add_template_owned(name.to_string(), source).map_err(|e| located(&e))?;
         Ok(Templates { env, name: name.to_string() })
     }
 
     pub fn render(&self, document: &Document) -> Result<String, TemplateError> {
         let template = self.env.get_template(&self.name).map_err(|e| located(&e))?;
-        let markdown = template.render(Value::from(minijinja::value::Serde(document))).map_err(|e| located(&e))?;
+        let ctx = Value::from(minijinja::value::Serde(document));
+        let markdown =
+            crate::template_limits::render_capped(&template, &ctx, crate::template_limits::POSTMORTEM.max_output)
+                .map_err(|e| located(&e))?;
         // Code spans and the template's own text are not escaped as values are: the whole
         // document is made safe to `cat`, whatever wrote the escape.
         Ok(terminal_safe(&markdown, false).into_owned())

@@ -140,7 +140,7 @@ fn first_line_of(text: &str) -> String {
     line.split(" at line ").next().unwrap_or(line).to_string()
 }
 
-fn problem_at(source: &Source, line: u64, column: u64, message: String) -> Problem {
+pub(super) fn problem_at(source: &Source, line: u64, column: u64, message: String) -> Problem {
     let snippet = (line > 0)
         .then(|| source.text.lines().nth(usize::try_from(line - 1).unwrap_or(usize::MAX)))
         .flatten()
@@ -197,6 +197,9 @@ impl Checker<'_> {
         for (name, spec) in &file.vars {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 self.report(spec.referenced, format!("variable name {name:?}: use letters, digits and `_`"));
+            }
+            for (at, message) in super::var_types::check_declaration(&spec.value) {
+                self.report(at, format!("variable {name}: {message}"));
             }
         }
         self.duration(file.defaults.timeout.as_ref(), "timeout");

@@ -6,9 +6,12 @@ mod load;
 mod matching;
 mod orient;
 mod render;
+mod risk;
 pub mod schema;
+mod shell;
 /// Kept for `vars` and callers that name the language through the runbook.
 pub use crate::expr::template;
+mod var_types;
 mod vars;
 
 pub use library::{Catalog, Entry, Origin, SHIPPED};
@@ -21,4 +24,5 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 pub use matching::{Matcher, best_fit, runbook_for_alert};
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use render::{RenderError, render_command, render_port, render_remote, render_text};
-pub use vars::{Vars, parse_var_args};
+pub use risk::risky_patterns;
+pub use vars::{SettingOrigin, VarSetting, Vars, check_setting, parse_var_args};

@@ -79,15 +79,12 @@ pub fn render_port(port: &Spanned<Scalar>, vars: &Vars) -> Result<u16, RenderErr
 }
 
 /// The argv of a command: `run` rendered word by word (never through a shell), or `shell`
-/// rendered with every variable shell-quoted and run as `sh -c`.
+/// run as `sh -c` with every value passed as a positional parameter (see `runbook::shell`).
 pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, RenderError> {
     match (&spec.run, &spec.shell) {
         (Some(argv), _) => argv.iter().map(|word| render_text(word, vars)).collect(),
-        (None, Some(script)) => {
-            let script = template::render(&template::environment(), &script.value, &vars.shell_context())
-                .map_err(|error| RenderError::Template { text: script.value.clone(), error })?;
-            Ok(vec!["sh".to_string(), "-c".to_string(), script])
-        }
+        (None, Some(script)) => super::shell::render_shell(&script.value, &vars.context())
+            .map_err(|error| RenderError::Template { text: script.value.clone(), error }),
         (None, None) => Err(RenderError::NoCommand),
     }
 }

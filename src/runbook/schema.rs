@@ -93,7 +93,19 @@ impl Scalar {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VarSpec {
-    pub default: Option<Scalar>,
+    pub default: Option<Spanned<Scalar>>,
+    /// What a value must be: `string` (the default), `int`, `port`, `duration`, `host`, `url`,
+    /// `path`, or `enum` (one of `values`). Checked before anything runs.
+    #[serde(rename = "type")]
+    pub kind: Option<Text>,
+    /// The values an `enum` variable may take.
+    pub values: Option<Spanned<Vec<String>>>,
+    /// A regular expression the whole value must match (with any type).
+    pub pattern: Option<Text>,
+    /// Lets a value begin with `-`. Without it such a value is refused: a command it is passed
+    /// to would read it as an option (`find {{ vars.dir }}` with `-delete`).
+    #[serde(default)]
+    pub allow_dash: bool,
     pub description: Option<String>,
     /// Take the value from this environment variable when `--var` does not give one.
     pub from_env: Option<String>,

@@ -17,6 +17,29 @@ pub struct Vars {
     pub how_to_set: BTreeMap<String, String>,
 }
 
+/// A value given for a variable by a person rather than the runbook: where it came from, so
+/// that a refused value can say which flag or record to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarSetting {
+    pub name: String,
+    pub value: String,
+    pub origin: SettingOrigin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingOrigin {
+    /// `--var` on this command line (or an answer typed in the walk).
+    Flag,
+    /// Recorded on the incident by `open --var`: replayed on every run and every synced clone.
+    Incident,
+}
+
+impl VarSetting {
+    pub fn flag(name: impl Into<String>, value: impl Into<String>) -> VarSetting {
+        VarSetting { name: name.into(), value: value.into(), origin: SettingOrigin::Flag }
+    }
+}
+
 /// `KEY=VALUE` pairs from `--var`.
 pub fn parse_var_args(args: &[String]) -> Result<Vec<(String, String)>> {
     args.iter()
@@ -32,15 +55,50 @@ pub fn parse_var_args(args: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// The error for a value its declaration refuses, naming where the value came from.
+fn refused(
+    runbook: &Runbook,
+    name: &str,
+    spec: &super::schema::VarSpec,
+    setting: Option<SettingOrigin>,
+    from_env: bool,
+    why: String,
+) -> Error {
+    match (setting, &spec.from_env, &spec.default) {
+        (Some(SettingOrigin::Flag), ..) => {
+            Error::usage(format!("--var {name}: {why}")).with_hint(format!("runbook {} declares it", runbook.name))
+        }
+        (Some(SettingOrigin::Incident), ..) => Error::usage(format!(
+            "variable {name}, recorded on this incident by `open --var`: {why}"
+        ))
+        .with_hint(format!("give a value that is accepted with --var {name}=...; it wins over the recorded one")),
+        (None, Some(var), _) if from_env => Error::usage(format!("variable {name}, from ${var}: {why}")),
+        (_, _, Some(default)) => Error::usage(format!(
+            "{}:{}:{}: default of variable {name}: {why}",
+            runbook.path,
+            default.referenced.line(),
+            default.referenced.column()
+        )),
+        _ => Error::usage(format!("variable {name}: {why}")),
+    }
+}
+
+/// Checks one `--var` value against the runbook's declaration, for commands that record it
+/// (`open --var`) rather than run it.
+pub fn check_setting(runbook: &Runbook, name: &str, value: &str) -> Result<()> {
+    let Some(spec) = runbook.file.vars.get(name) else { return Ok(()) };
+    super::var_types::check_value(&spec.value, value)
+        .map_err(|why| refused(runbook, name, &spec.value, Some(SettingOrigin::Flag), false, why))
+}
+
 impl Vars {
     /// Resolves the runbook's variables. A `--var` the runbook does not declare is a usage
     /// error (a typo would otherwise be silently ignored); so is a `required` one without a value.
-    pub fn resolve(
-        runbook: &Runbook,
-        overrides: &[(String, String)],
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Vars> {
-        for (key, _) in overrides {
+    ///
+    /// Every value is checked against its declaration (`type:`, `pattern:`, a leading `-`)
+    /// before anything runs; a refused value is a usage error naming where it came from.
+    pub fn resolve(runbook: &Runbook, overrides: &[VarSetting], env: &dyn Fn(&str) -> Option<String>) -> Result<Vars> {
+        for VarSetting { name: key, .. } in overrides {
             if !runbook.file.vars.contains_key(key) {
                 let known: Vec<&str> = runbook.file.vars.keys().map(String::as_str).collect();
                 let hint = match super::did_you_mean(key, known.iter().copied()) {
@@ -57,13 +115,18 @@ impl Vars {
         let mut missing = Vec::new();
         for (name, spec) in &runbook.file.vars {
             let spec = &spec.value;
-            let value = overrides
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .or_else(|| spec.from_env.as_deref().and_then(env).filter(|v| !v.is_empty()))
-                .or_else(|| spec.default.as_ref().map(super::schema::Scalar::to_text));
+            let setting = overrides.iter().rev().find(|s| &s.name == name);
+            let from_env = spec.from_env.as_deref().and_then(|var| env(var).filter(|v| !v.is_empty()));
+            let value = setting
+                .map(|s| s.value.clone())
+                .or_else(|| from_env.clone())
+                .or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
+            if let Some(value) = &value
+                && let Err(why) = super::var_types::check_value(spec, value)
+            {
+                let why = if spec.secret { why.replace(value.as_str(), "****") } else { why };
+                return Err(refused(runbook, name, spec, setting.map(|s| s.origin), from_env.is_some(), why));
+            }
             if value.is_none() && spec.required {
                 missing.push(match &spec.from_env {
                     Some(var) => format!("--var {name}=... (or {var})"),
@@ -91,11 +154,7 @@ impl Vars {
 
     /// The values as [`Vars::resolve`] finds them, without refusing missing `required` ones
     /// (for showing what is set and what is not).
-    pub fn resolve_lenient(
-        runbook: &Runbook,
-        overrides: &[(String, String)],
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Vars {
+    pub fn resolve_lenient(runbook: &Runbook, overrides: &[VarSetting], env: &dyn Fn(&str) -> Option<String>) -> Vars {
         let mut lenient = runbook.clone();
         for spec in lenient.file.vars.values_mut() {
             spec.value.required = false;
@@ -127,18 +186,8 @@ impl Vars {
     /// The template context: `{vars: {...}}` with only variables that have values, so that
     /// reading one without a value is an error naming it.
     pub fn context(&self) -> minijinja::Value {
-        self.context_with(|v| v.to_string())
-    }
-
-    /// The template context for `shell:` commands: every value shell-quoted, so a variable can
-    /// never become more than one word of the command.
-    pub fn shell_context(&self) -> minijinja::Value {
-        self.context_with(crate::process::shell_quote)
-    }
-
-    fn context_with(&self, quote: impl Fn(&str) -> String) -> minijinja::Value {
         let present: BTreeMap<String, String> =
-            self.values.iter().filter_map(|(k, v)| v.as_deref().map(|v| (k.clone(), quote(v)))).collect();
+            self.values.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone()))).collect();
         minijinja::context! { vars => present }
     }
 }
@@ -162,10 +211,10 @@ vars:
     fn var_flags_beat_the_environment_which_beats_defaults() {
         let rb = runbook();
         let env = |name: &str| (name == "TEST_URL").then(|| "http://env".to_string());
-        let host = [("host".to_string(), "db1".to_string())];
+        let host = [VarSetting::flag("host", "db1")];
         let vars = Vars::resolve(&rb, &host, &env).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(vars.values["url"].as_deref(), Some("http://env"));
-        let both = [host[0].clone(), ("url".to_string(), "http://flag".to_string())];
+        let both = [host[0].clone(), VarSetting::flag("url", "http://flag")];
         let vars = Vars::resolve(&rb, &both, &env).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(vars.values["url"].as_deref(), Some("http://flag"));
         assert_eq!(vars.values["token"], None);
@@ -179,22 +228,9 @@ vars:
     fn secret_values_reach_the_masker() {
         let rb = runbook();
         let env = |name: &str| (name == "TEST_TOKEN").then(|| "tok-very-secret".to_string());
-        let vars = Vars::resolve(&rb, &[("host".into(), "h".into())], &env).unwrap_or_else(|e| panic!("{e}"));
+        let vars = Vars::resolve(&rb, &[VarSetting::flag("host", "h")], &env).unwrap_or_else(|e| panic!("{e}"));
         let mut masker = Masker::default();
         vars.add_secrets(&mut masker);
         assert_eq!(masker.mask("Bearer tok-very-secret"), "Bearer ****");
-    }
-
-    #[test]
-    fn shell_context_quotes_every_value() {
-        let rb = runbook();
-        let vars =
-            Vars::resolve(&rb, &[("host".into(), "a b; rm -rf /".into())], &|_| None).unwrap_or_else(|e| panic!("{e}"));
-        let out = crate::runbook::template::render(
-            &crate::runbook::template::environment(),
-            "ping {{ vars.host }}",
-            &vars.shell_context(),
-        );
-        assert_eq!(out, Ok("ping 'a b; rm -rf /'".to_string()));
     }
 }

@@ -21,7 +21,9 @@ pub use atomic::write_atomically;
 pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
 pub use outbox::{DamagedEntry, INBOX_DIR, OUTBOX_DIR, Outbox, OutboxLock};
 pub use repo::{MERGE_DRIVER, write_git_files};
-pub use timeline::{Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail};
+pub use timeline::{
+    Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail, parse as parse_timeline,
+};
 
 use crate::error::{Error, Result};
 use crate::model::{Event, IncidentId};

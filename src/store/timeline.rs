@@ -362,7 +362,8 @@ pub(crate) fn damage_reason(line: &[u8], reason: String) -> String {
     if line.is_empty() { "empty line".to_string() } else { reason }
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> TimelineRead {
+/// Every event of a timeline's bytes, with its damaged lines and torn tail (no I/O).
+pub fn parse(bytes: &[u8]) -> TimelineRead {
     let mut read = TimelineRead { events: Vec::with_capacity(bytes.len() / 200), ..TimelineRead::default() };
     for line in raw_lines(bytes) {
         if !line.terminated {

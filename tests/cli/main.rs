@@ -14,6 +14,7 @@ mod grep_habits;
 mod guarantees;
 mod help;
 mod hostile_output;
+mod hostile_vars;
 mod journal;
 mod layering;
 mod layers;
