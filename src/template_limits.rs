@@ -43,10 +43,24 @@ pub fn apply(env: &mut Environment<'_>, limits: Limits) {
     env.add_filter("format", format_filter);
 }
 
+/// A template or expression nested deeper than [`MAX_NESTING`], and the line where it got there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooDeep {
+    pub line: usize,
+}
+
+impl std::fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: brackets and unary operators nest deeper than {MAX_NESTING} levels", self.line)
+    }
+}
+
+impl std::error::Error for TooDeep {}
+
 /// Refuses a template or expression whose brackets or unary operators nest deeper than
 /// [`MAX_NESTING`], before MiniJinja's parser sees it. String literals are skipped; the count is
 /// conservative (a binary minus counts as one, `{{` as two) and linear in the source.
-pub fn check_nesting(source: &str) -> Result<(), String> {
+pub fn check_nesting(source: &str) -> Result<(), TooDeep> {
     let bytes = source.as_bytes();
     let mut depth = 0usize;
     let mut unary_run = 0usize;
@@ -80,7 +94,7 @@ pub fn check_nesting(source: &str) -> Result<(), String> {
         }
         if depth + unary_run > MAX_NESTING {
             let line = 1 + bytes[..i.min(bytes.len())].iter().filter(|c| **c == b'\n').count();
-            return Err(format!("line {line}: brackets and unary operators nest deeper than {MAX_NESTING} levels"));
+            return Err(TooDeep { line });
         }
         i += 1;
     }
@@ -215,7 +229,7 @@ mod tests {
     }
 
     fn render(source: &str) -> Result<String, String> {
-        check_nesting(source)?;
+        check_nesting(source).map_err(|e| e.to_string())?;
         let env = env();
         let template = env.template_from_str(source).map_err(|e| e.to_string())?;
         render_capped(&template, &Value::UNDEFINED, RUNBOOK.max_output).map_err(|e| e.to_string())

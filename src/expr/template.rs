@@ -88,9 +88,9 @@ pub fn render(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<String
     if !is_template(source) {
         return Ok(source.to_string());
     }
-    template_limits::check_nesting(source).map_err(|message| RenderError {
+    template_limits::check_nesting(source).map_err(|e| RenderError {
         kind: ErrorKind::SyntaxError,
-        message,
+        message: e.to_string(),
         reads: BTreeSet::new(),
     })?;
     let failed = |e: minijinja::Error| RenderError {
@@ -126,7 +126,7 @@ impl std::error::Error for RenderError {}
 
 /// Evaluates an expression to a truth value.
 pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool, ExprError> {
-    template_limits::check_nesting(expr).map_err(ExprError::Syntax)?;
+    template_limits::check_nesting(expr).map_err(|e| ExprError::Syntax(e.to_string()))?;
     let compiled = env.compile_expression(expr).map_err(|e| ExprError::from_minijinja(&e))?;
     let value = compiled.eval(ctx).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(value.is_true())
@@ -134,14 +134,14 @@ pub fn eval_bool(env: &Environment<'_>, expr: &str, ctx: &Value) -> Result<bool,
 
 /// Compiles a template and returns the dotted names it reads (`vars.base_url`), or the error.
 pub fn template_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, ExprError> {
-    template_limits::check_nesting(source).map_err(ExprError::Syntax)?;
+    template_limits::check_nesting(source).map_err(|e| ExprError::Syntax(e.to_string()))?;
     let template = env.template_from_str(source).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(template.undeclared_variables(true).into_iter().collect())
 }
 
 /// Compiles an expression and returns the dotted names it reads (`checks.db.status`), or the error.
 pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<String>, ExprError> {
-    template_limits::check_nesting(source).map_err(ExprError::Syntax)?;
+    template_limits::check_nesting(source).map_err(|e| ExprError::Syntax(e.to_string()))?;
     let expr = env.compile_expression(source).map_err(|e| ExprError::from_minijinja(&e))?;
     Ok(expr.undeclared_variables(true).into_iter().collect())
 }
