@@ -1,6 +1,7 @@
 //! `incident open`: declare an incident. On a terminal it asks for what is missing and starts
 //! the walk; off a terminal it never asks, and a missing title or severity is a usage error.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::Severity;
 
 use crate::ops::{self, OpenSpec};
-use crate::runbook::Catalog;
+use crate::runbook::{Catalog, check_setting};
 use crate::walk::{self, Prompter};
 
 pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
@@ -63,7 +64,10 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         (None, Some(p)) => choose_runbook(p, &services)?,
         (None, None) => None,
     };
-    let vars = ops::checked_vars(runbook.as_deref(), &args.vars)?;
+    let mut vars = ops::checked_vars(runbook.as_deref(), &args.vars)?;
+    if let (Some(p), Some(name)) = (&prompter, &runbook) {
+        ask_vars(ctx, p, name, &mut vars)?;
+    }
     let impact_start = args.impact_start.as_deref().map(|t| ctx.parse_time_arg("--impact-start", t)).transpose()?;
     let detected_at = args.detected_at.as_deref().map(|t| ctx.parse_time_arg("--detected-at", t)).transpose()?;
     let spec = OpenSpec {
@@ -169,6 +173,46 @@ fn read_alert(source: &Path) -> Result<Vec<u8>> {
     };
     read.map_err(|e| Error::io("cannot read", source, &e))?;
     Ok(bytes)
+}
+
+/// On a terminal, each of the runbook's variables not given with `--var`: its current value
+/// shown (Enter keeps it), a typed one checked by the variable's type and recorded with the
+/// incident. Secret variables are never asked for: their environment variable is named instead.
+fn ask_vars(ctx: &Context, p: &Prompter, name: &str, given: &mut BTreeMap<String, String>) -> Result<()> {
+    let runbook = Catalog::new(None)?.load(name)?;
+    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
+    for (var, spec) in &runbook.file.vars {
+        let spec = &spec.value;
+        if given.contains_key(var) {
+            continue;
+        }
+        if spec.secret {
+            if let Some(from) = &spec.from_env
+                && env(from).is_none()
+            {
+                ctx.out.info(&format!(
+                    "{var} is secret and never recorded: set {from} in the environment of later checks"
+                ));
+            }
+            continue;
+        }
+        let current =
+            spec.from_env.as_deref().and_then(env).or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
+        let question = spec.prompt.clone().unwrap_or_else(|| match &spec.description {
+            Some(what) => format!("{var}: {what}"),
+            None => var.clone(),
+        });
+        while let Some(value) = p.text_or(&question, current.as_deref().filter(|c| !c.is_empty()))? {
+            match check_setting(&runbook, var, &value) {
+                Ok(()) => {
+                    given.insert(var.clone(), value);
+                    break;
+                }
+                Err(e) => ctx.out.warn(&e.to_string()),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn missing(what: &str, example: &str) -> Error {

@@ -26,6 +26,19 @@ impl Prompter {
         Ok((!answer.is_empty()).then_some(answer))
     }
 
+    /// A line of text with `default` shown (Enter keeps it); `None` when the answer is the
+    /// default or empty.
+    pub fn text_or(&self, prompt: &str, default: Option<&str>) -> Result<Option<String>> {
+        let mut input = Input::<String>::with_theme(self.theme.as_ref());
+        input = input.with_prompt(prompt).allow_empty(true);
+        if let Some(default) = default {
+            input = input.default(default.to_string()).show_default(true);
+        }
+        let answer = input.interact_text().map_err(terminal_gone)?;
+        let answer = answer.trim().to_string();
+        Ok((!answer.is_empty() && Some(answer.as_str()) != default).then_some(answer))
+    }
+
     /// A line of text that must not be empty.
     pub fn required(&self, prompt: &str) -> Result<String> {
         loop {

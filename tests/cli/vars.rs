@@ -44,3 +44,24 @@ fn vars_set_refuses_undeclared_and_secret_variables_and_records_nothing() {
     }
     assert_eq!(env.events().len(), before);
 }
+
+#[test]
+fn open_on_a_terminal_asks_for_the_runbooks_variables_checks_them_and_records_what_was_typed() {
+    use crate::harness::Terminal;
+    let env = Env::new();
+    let mut cmd = env.std_cmd();
+    cmd.args(["open", "Checkout down", "-s", "sev2", "--service", "checkout", "--commander", "ana"]);
+    cmd.args(["--runbook", "http-5xx"]);
+    let mut t = Terminal::spawn(cmd);
+    t.expect("base_url: service base URL").expect("[http://127.0.0.1:8080]").send("\r");
+    t.answer("health_path", "").answer("host: host the service", "");
+    // A value that would be read as an option is refused, and asked again.
+    t.answer("port: port the service listens on", "-delete");
+    t.expect("begins with `-`").answer("port: port the service listens on", "9091");
+    t.answer("prom_url", "").answer("service:", "");
+    t.expect("token is secret and never recorded: set SERVICE_TOKEN");
+    t.expect("OBSERVE").send("\x03");
+    t.finish();
+    assert_eq!(source_of(&env, "port"), (Value::from("9091"), "opened".to_string()), "{}", t.screen);
+    assert_eq!(source_of(&env, "host"), (Value::from("127.0.0.1"), "default".to_string()), "Enter kept the default");
+}
