@@ -39,15 +39,9 @@ pub struct Notification {
     pub group_key: String,
     pub status: AlertStatus,
     #[serde(default)]
-    pub receiver: String,
-    #[serde(default)]
-    pub group_labels: Labels,
-    #[serde(default)]
     pub common_labels: Labels,
     #[serde(default)]
     pub common_annotations: Labels,
-    #[serde(default, rename = "externalURL")]
-    pub external_url: Option<String>,
     pub alerts: Vec<Alert>,
     #[serde(default)]
     pub truncated_alerts: u64,
@@ -143,11 +137,8 @@ impl Notification {
             version: None,
             group_key: format!("single:{name}:{}", fingerprint(&alert.labels)),
             status: alert.status,
-            receiver: String::new(),
-            group_labels: Labels::new(),
             common_labels: alert.labels.clone(),
             common_annotations: alert.annotations.clone(),
-            external_url: None,
             alerts: vec![alert],
             truncated_alerts: 0,
         }

@@ -1,35 +1,35 @@
 //! `incident`: incident response in the terminal. See ARCHITECTURE.md for the map.
 
-pub mod alert;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod context;
-pub mod drill;
+pub(crate) mod alert;
+pub(crate) mod cli;
+pub(crate) mod commands;
+pub(crate) mod config;
+pub(crate) mod context;
+pub(crate) mod drill;
 pub mod error;
 pub mod expr;
 pub mod logsearch;
 pub mod model;
-pub mod notify;
-pub mod ops;
-pub mod output;
+pub(crate) mod notify;
+pub(crate) mod ops;
+pub(crate) mod output;
 pub mod postmortem;
-pub mod probe;
-pub mod process;
+pub(crate) mod probe;
+pub(crate) mod process;
 #[cfg(test)]
 mod properties;
-pub mod receive;
+pub(crate) mod receive;
 pub mod runbook;
 pub mod secrets;
-pub mod signals;
-pub mod ssh;
+pub(crate) mod signals;
+pub(crate) mod ssh;
 pub mod store;
-pub mod sync;
+pub(crate) mod sync;
 pub mod template_limits;
-pub mod text_file;
+pub(crate) mod text_file;
 pub mod time;
-pub mod trust;
-pub mod walk;
+pub(crate) mod trust;
+pub(crate) mod walk;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

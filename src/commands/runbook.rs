@@ -54,7 +54,7 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
             .collect();
         let doc = serde_json::json!({
             "name": runbook.name, "path": runbook.path, "title": file.title.value,
-            "description": file.description, "tags": file.tags,
+            "description": file.description, "tags": file.tags, "links": file.links,
             "vars": file.vars.iter().map(|(k, v)| (k.clone(), serde_json::json!({
                 "default": v.value.default.as_ref().map(|d| d.value.to_text()),
                 "from_env": v.value.from_env, "required": v.value.required, "secret": v.value.secret,
@@ -72,6 +72,10 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
     text.push_str(&format!("{}\n", ctx.out.paint(Style::Dim, &runbook.path)));
     if let Some(description) = &file.description {
         text.push_str(&format!("\n{}\n", description.trim()));
+    }
+    // Where to look beside the checks: dashboards, the service's own docs.
+    for (name, url) in &file.links {
+        text.push_str(&format!("{name}: {url}\n"));
     }
     let counts = summary_counts(file);
     text.push_str(&format!(

@@ -6,7 +6,7 @@ mod auto;
 mod service;
 
 pub use auto::play;
-pub use service::{Service, get};
+pub use service::Service;
 
 use crate::model::Severity;
 

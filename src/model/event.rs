@@ -238,6 +238,9 @@ pub enum Body {
         labels: BTreeMap<String, String>,
         #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
         starts_at: Option<DateTime<Utc>>,
+        /// When the last of the alerts resolved in this notification ended, as the alerting saw it.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        ends_at: Option<DateTime<Utc>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         runbook_url: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]

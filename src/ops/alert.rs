@@ -210,6 +210,12 @@ fn alert_body(notification: &Notification) -> Body {
         resolved,
         labels: notification.common_labels.clone(),
         starts_at: Some(facts.starts_at),
+        ends_at: notification
+            .alerts
+            .iter()
+            .filter(|a| a.status == AlertStatus::Resolved)
+            .filter_map(|a| a.ends_at)
+            .max(),
         runbook_url: facts.runbook_url,
         generator_url: representative.generator_url.clone(),
     }

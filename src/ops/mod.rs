@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
-pub use alert::{ALERT_CHECKS_DEADLINE, AlertHandled, AlertOutcome, AlertOverrides, handle_alert, receive_alert};
-pub use checks::{CheckRun, run_checks, run_prepared_checks};
-pub use command::{CommandRun, Echo, RunOptions, run_command};
+pub use alert::{AlertOverrides, handle_alert};
+pub use checks::{run_checks, run_prepared_checks};
+pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
-pub use prepare::{DEFAULT_BACKOFF, DEFAULT_TIMEOUT, prepare_check, prepare_checks};
+pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
 
-pub use table::{Table, render_table, table};
+pub use table::{render_table, table};
 
 use crate::cli::ColorChoice;
 use crate::error::{Error, ErrorKind, Result};

@@ -27,6 +27,7 @@ pub struct RunbookFile {
     pub service: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Where else to look (`dashboard: https://...`), shown by `runbook show`.
     #[serde(default)]
     pub links: BTreeMap<String, String>,
     #[serde(default)]

@@ -97,6 +97,8 @@ fn repeated_notifications_record_nothing_and_changes_add_to_the_same_incident() 
     let show = env.show();
     assert_eq!(show["alerts"].as_object().unwrap().values().next().unwrap()["status"], "resolved");
     assert_eq!(show["status"], "investigating", "a resolved alert never resolves the incident by itself");
+    let resolved = env.events().into_iter().rfind(|e| e["kind"] == "alert.received").unwrap();
+    assert_eq!(resolved["ends_at"], "2026-11-22T14:04:00.000Z", "the end as the alerting saw it");
     let incidents = std::fs::read_dir(env.store()).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
     assert_eq!(incidents, 1, "one incident for the group");
 }

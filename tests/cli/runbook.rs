@@ -663,3 +663,17 @@ fn a_log_check_counts_matches_in_its_window_and_thresholds_grade_them() {
     assert_eq!(json["checks"][0]["status"], "unknown", "{json}");
     assert_eq!(json["checks"][0]["reason"], "no_files");
 }
+
+#[test]
+fn runbook_show_prints_the_runbooks_links() {
+    let env = Env::new();
+    let path = env.write(
+        "links.yaml",
+        "title: With links\nlinks: {dashboard: \"https://grafana.example/d/checkout\"}\nobserve:\n  - id: t\n    tcp: {host: 127.0.0.1, port: 1}\n",
+    );
+    let out = env.ok(&["runbook", "show", path.to_str().unwrap()]);
+    assert!(out.contains("dashboard: https://grafana.example/d/checkout"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["runbook", "show", path.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(json["links"]["dashboard"], "https://grafana.example/d/checkout");
+}
