@@ -9,31 +9,62 @@ use super::schema::VarSpec;
 /// The types a variable can declare.
 pub const TYPES: &[&str] = &["string", "int", "port", "duration", "host", "url", "path", "enum"];
 
+/// Why a value is not acceptable for its variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    Nul,
+    LeadingDash(String),
+    NotA { value: String, what: String },
+    Duration { value: String, reason: String },
+    UnknownType(String),
+    PatternDoesNotCompile { pattern: String, reason: String },
+    NoMatch { value: String, pattern: String },
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Nul => f.write_str("contains a NUL byte"),
+            Refused::LeadingDash(value) => write!(
+                f,
+                "{value:?} begins with `-`, so the command it is passed to could read it as an option \
+                 (if the variable may, declare it with `allow_dash: true`)"
+            ),
+            Refused::NotA { value, what } => write!(f, "{value:?} is not {what}"),
+            Refused::Duration { value, reason } => write!(f, "{value:?}: {reason}"),
+            Refused::UnknownType(kind) => write!(f, "unknown type {kind:?} (types: {})", TYPES.join(", ")),
+            Refused::PatternDoesNotCompile { pattern, reason } => {
+                write!(f, "pattern {pattern:?} does not compile: {reason}")
+            }
+            Refused::NoMatch { value, pattern } => write!(f, "{value:?} does not match the pattern {pattern:?}"),
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// Why `value` is not acceptable for a variable declared as `spec`, or `Ok`.
-pub fn check_value(spec: &VarSpec, value: &str) -> Result<(), String> {
+pub fn check_value(spec: &VarSpec, value: &str) -> Result<(), Refused> {
     if value.contains('\0') {
-        return Err("contains a NUL byte".to_string());
+        return Err(Refused::Nul);
     }
     if value.trim_start().starts_with('-') && !spec.allow_dash {
-        return Err(format!(
-            "{value:?} begins with `-`, so the command it is passed to could read it as an option \
-             (if the variable may, declare it with `allow_dash: true`)"
-        ));
+        return Err(Refused::LeadingDash(value.to_string()));
     }
     let kind = spec.kind.as_ref().map_or("string", |k| k.value.as_str());
     check_type(kind, spec, value)?;
     if let Some(pattern) = &spec.pattern {
         let anchored = regex::Regex::new(&format!("^(?:{})$", pattern.value))
-            .map_err(|e| format!("pattern {:?} does not compile: {e}", pattern.value))?;
+            .map_err(|e| Refused::PatternDoesNotCompile { pattern: pattern.value.clone(), reason: e.to_string() })?;
         if !anchored.is_match(value) {
-            return Err(format!("{value:?} does not match the pattern {:?}", pattern.value));
+            return Err(Refused::NoMatch { value: value.to_string(), pattern: pattern.value.clone() });
         }
     }
     Ok(())
 }
 
-fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), String> {
-    let refuse = |what: &str| Err(format!("{value:?} is not {what}"));
+fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), Refused> {
+    let refuse = |what: &str| Err(Refused::NotA { value: value.to_string(), what: what.to_string() });
     match kind {
         "string" => Ok(()),
         "int" => value.trim().parse::<i64>().map(|_| ()).or_else(|_| refuse("an integer")),
@@ -41,7 +72,9 @@ fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), String> {
             Ok(port) if port > 0 => Ok(()),
             _ => refuse("a port (1-65535)"),
         },
-        "duration" => crate::time::parse_duration(value).map(|_| ()).map_err(|e| format!("{value:?}: {e}")),
+        "duration" => crate::time::parse_duration(value)
+            .map(|_| ())
+            .map_err(|reason| Refused::Duration { value: value.to_string(), reason }),
         "host" => {
             if is_host(value) {
                 Ok(())
@@ -64,7 +97,7 @@ fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), String> {
             let values = spec.values.as_ref().map(|v| v.value.as_slice()).unwrap_or_default();
             if values.iter().any(|v| v == value) { Ok(()) } else { refuse(&format!("one of: {}", values.join(", "))) }
         }
-        other => Err(format!("unknown type {other:?} (types: {})", TYPES.join(", "))),
+        other => Err(Refused::UnknownType(other.to_string())),
     }
 }
 
@@ -139,7 +172,7 @@ mod tests {
 
     #[test]
     fn a_leading_dash_is_refused_unless_the_variable_allows_it() {
-        assert!(check_value(&spec("{}"), "-delete").unwrap_err().contains("allow_dash"));
+        assert!(matches!(check_value(&spec("{}"), "-delete"), Err(Refused::LeadingDash(_))));
         assert!(check_value(&spec("{}"), " -delete").is_err());
         assert!(check_value(&spec("{type: path}"), "--help").is_err());
         assert_eq!(check_value(&spec("{allow_dash: true}"), "-5"), Ok(()));

@@ -88,7 +88,7 @@ fn refused(
 pub fn check_setting(runbook: &Runbook, name: &str, value: &str) -> Result<()> {
     let Some(spec) = runbook.file.vars.get(name) else { return Ok(()) };
     super::var_types::check_value(&spec.value, value)
-        .map_err(|why| refused(runbook, name, &spec.value, Some(SettingOrigin::Flag), false, why))
+        .map_err(|why| refused(runbook, name, &spec.value, Some(SettingOrigin::Flag), false, why.to_string()))
 }
 
 impl Vars {
@@ -124,7 +124,7 @@ impl Vars {
             if let Some(value) = &value
                 && let Err(why) = super::var_types::check_value(spec, value)
             {
-                let why = if spec.secret { why.replace(value.as_str(), "****") } else { why };
+                let why = if spec.secret { why.to_string().replace(value.as_str(), "****") } else { why.to_string() };
                 return Err(refused(runbook, name, spec, setting.map(|s| s.origin), from_env.is_some(), why));
             }
             if value.is_none() && spec.required {
