@@ -68,21 +68,63 @@ pub fn format_duration(delta: Duration) -> String {
 /// past it is a typo (or an attack on the arithmetic that follows), never an incident.
 const SANE_SPAN_DAYS: u64 = 10 * 366;
 
+/// Why a time or duration typed by a user was not read; each names the text as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    EmptyDuration,
+    NotADuration(String),
+    NumberTooLarge(String),
+    NoUnit(String),
+    UnknownUnit { text: String, unit: String },
+    DurationTooLarge(String),
+    TooFarBack(String),
+    FarFromNow { text: String, now: String },
+    Before1970(String),
+    NotATime(String),
+    LocalGap(String),
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeError::EmptyDuration => f.write_str("empty duration"),
+            TimeError::NotADuration(text) => {
+                write!(f, "{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)")
+            }
+            TimeError::NumberTooLarge(text) => write!(f, "{text:?}: number too large"),
+            TimeError::NoUnit(text) => write!(f, "{text:?} needs a unit: ms, s, m, h or d"),
+            TimeError::UnknownUnit { text, unit } => {
+                write!(f, "{text:?}: unknown unit {unit:?} (use ms, s, m, h or d)")
+            }
+            TimeError::DurationTooLarge(text) => write!(f, "{text:?}: duration too large (at most 10 years)"),
+            TimeError::TooFarBack(text) => write!(f, "{text:?} is too far back"),
+            TimeError::FarFromNow { text, now } => write!(f, "{text:?} is more than 10 years from now ({now})"),
+            TimeError::Before1970(text) => write!(f, "{text:?} is before 1970"),
+            TimeError::NotATime(text) => {
+                write!(f, "{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)")
+            }
+            TimeError::LocalGap(text) => write!(f, "{text:?} does not exist in the local time zone (a DST gap)"),
+        }
+    }
+}
+
+impl std::error::Error for TimeError {}
+
 /// Parses a duration: `250ms`, `5s`, `2m`, `1h`, `14d`, or a sum such as `1h30m`; at most
 /// ten years, so that adding it to a time or an instant cannot overflow.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("empty duration".into());
+        return Err(TimeError::EmptyDuration);
     }
     let mut total = std::time::Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("{text:?} is not a duration (expected e.g. 250ms, 5s, 2m, 1h, 14d)"));
+            return Err(TimeError::NotADuration(text.to_string()));
         }
-        let value: u64 = rest[..digits].parse().map_err(|_| format!("{text:?}: number too large"))?;
+        let value: u64 = rest[..digits].parse().map_err(|_| TimeError::NumberTooLarge(text.to_string()))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -93,14 +135,14 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
             "m" => 60_000,
             "h" => 3_600_000,
             "d" => 86_400_000,
-            "" => return Err(format!("{text:?} needs a unit: ms, s, m, h or d")),
-            other => return Err(format!("{text:?}: unknown unit {other:?} (use ms, s, m, h or d)")),
+            "" => return Err(TimeError::NoUnit(text.to_string())),
+            other => return Err(TimeError::UnknownUnit { text: text.to_string(), unit: other.to_string() }),
         };
-        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| format!("{text:?}: duration too large"))?;
+        let millis = value.checked_mul(millis_per_unit).ok_or_else(|| TimeError::DurationTooLarge(text.to_string()))?;
         total = total.saturating_add(std::time::Duration::from_millis(millis));
     }
     if total > std::time::Duration::from_secs(SANE_SPAN_DAYS * 86_400) {
-        return Err(format!("{text:?}: duration too large (at most 10 years)"));
+        return Err(TimeError::DurationTooLarge(text.to_string()));
     }
     Ok(total)
 }
@@ -112,30 +154,30 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// - `-10m` or `10m ago`: that long before now
 ///
 /// A time before 1970 is refused (no log or incident is from then; year 0 is a typo).
-pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     parse_time_unchecked(text.trim(), now).and_then(|t| after_1970(t, text.trim()))
 }
 
 /// A time something happened in an incident (`--at`, `--impact-start`): as [`parse_time`],
 /// and no more than ten years from now. (Log windows may go further back: archives are old.)
-pub fn parse_event_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_event_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     let t = parse_time(text, now)?;
     if (t - now).abs() > Duration::days(SANE_SPAN_DAYS as i64) {
-        return Err(format!("{:?} is more than 10 years from now ({})", text.trim(), format_ts(&now)));
+        return Err(TimeError::FarFromNow { text: text.trim().to_string(), now: format_ts(&now) });
     }
     Ok(t)
 }
 
-fn after_1970(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, String> {
-    if t < DateTime::<Utc>::UNIX_EPOCH { Err(format!("{text:?} is before 1970")) } else { Ok(t) }
+fn after_1970(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimeError> {
+    if t < DateTime::<Utc>::UNIX_EPOCH { Err(TimeError::Before1970(text.to_string())) } else { Ok(t) }
 }
 
-fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     let relative = text.strip_prefix('-').or_else(|| text.strip_suffix(" ago").map(str::trim));
     if let Some(dur) = relative {
         let dur = parse_duration(dur)?;
-        let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
-        return now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"));
+        let dur = Duration::from_std(dur).map_err(|_| TimeError::DurationTooLarge(text.to_string()))?;
+        return now.checked_sub_signed(dur).ok_or_else(|| TimeError::TooFarBack(text.to_string()));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -163,16 +205,16 @@ fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>,
             return Ok(if candidate > now { candidate - Duration::days(1) } else { candidate });
         }
     }
-    Err(format!("{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"))
+    Err(TimeError::NotATime(text.to_string()))
 }
 
 /// Parses the start or end of a search window: a bare duration (`15m`, `1h30m`) means that long
 /// before now; anything else is read as by [`parse_time`].
-pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     match parse_duration(text) {
         Ok(dur) => {
-            let dur = Duration::from_std(dur).map_err(|_| format!("{text:?}: duration too large"))?;
-            let t = now.checked_sub_signed(dur).ok_or_else(|| format!("{text:?} is too far back"))?;
+            let dur = Duration::from_std(dur).map_err(|_| TimeError::DurationTooLarge(text.to_string()))?;
+            let t = now.checked_sub_signed(dur).ok_or_else(|| TimeError::TooFarBack(text.to_string()))?;
             after_1970(t, text.trim())
         }
         // Digits and unit letters only: a duration after all, and its own error says more.
@@ -181,12 +223,12 @@ pub fn parse_window_edge(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
     }
 }
 
-fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, String> {
+fn local_to_utc(naive: NaiveDateTime, text: &str) -> Result<DateTime<Utc>, TimeError> {
     Local
         .from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text:?} does not exist in the local time zone (a DST gap)"))
+        .ok_or_else(|| TimeError::LocalGap(text.to_string()))
 }
 
 /// Serde helpers: timestamps as RFC 3339 UTC with milliseconds.
@@ -239,8 +281,14 @@ mod tests {
         assert!(parse_duration("3661d").is_err());
         assert_eq!(parse_duration("3650d"), Ok(std::time::Duration::from_secs(3650 * 86_400)));
         for text in ["0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T00:00:00Z", "2040-01-01", "-3661d"] {
-            let err = parse_event_time(text, now).err().unwrap_or_default();
-            assert!(err.contains("1970") || err.contains("10 years"), "{text}: {err:?}");
+            let err = parse_event_time(text, now).err();
+            assert!(
+                matches!(
+                    err,
+                    Some(TimeError::Before1970(_) | TimeError::FarFromNow { .. } | TimeError::DurationTooLarge(_))
+                ),
+                "{text}: {err:?}"
+            );
         }
         assert!(parse_time("0000-01-01T00:00:00Z", now).is_err());
         // Old logs are searched: a window may be long ago, if after 1970.

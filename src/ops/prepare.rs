@@ -117,7 +117,9 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, RenderError> {
         let since = log
             .since
             .as_ref()
-            .map(|t| parse_duration(&t.value).map_err(|reason| RenderError::Duration { key: "since", reason }))
+            .map(|t| {
+                parse_duration(&t.value).map_err(|e| RenderError::Duration { key: "since", reason: e.to_string() })
+            })
             .transpose()?;
         return Ok(Probe::Log {
             paths: vec![render_text(&log.path, vars)?],

@@ -74,7 +74,7 @@ fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), Refused> {
         },
         "duration" => crate::time::parse_duration(value)
             .map(|_| ())
-            .map_err(|reason| Refused::Duration { value: value.to_string(), reason }),
+            .map_err(|e| Refused::Duration { value: value.to_string(), reason: e.to_string() }),
         "host" => {
             if is_host(value) {
                 Ok(())
