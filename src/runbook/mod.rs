@@ -21,7 +21,7 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
 }
 
-pub use matching::{Matcher, best_fit, runbook_for_alert};
+pub use matching::{Matcher, runbook_for_alert};
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use render::{RenderError, render_command, render_port, render_remote, render_text};
 pub use risk::risky_patterns;

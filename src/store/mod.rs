@@ -44,10 +44,6 @@ pub struct IncidentDir {
 }
 
 impl IncidentDir {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn timeline(&self) -> Timeline {
         Timeline::new(self.path.join(TIMELINE_FILE))
     }

@@ -46,11 +46,6 @@ impl Outbox {
         Outbox { dir: root.join(folder) }
     }
 
-    /// The outbox's folder (which may not exist yet).
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-
     /// Writes (or replaces) the entry `id`, atomically and durably.
     ///
     /// Fails if `id` is not a ULID (ids name files, so nothing else may), or on any I/O error.
