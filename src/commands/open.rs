@@ -44,38 +44,19 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         }
         (None, None) => return Err(missing("--severity (-s sev1..sev4)", &format!("incident open {title:?} -s sev2"))),
     };
-    let mut services: Vec<String> =
-        args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-    let mut commander = args.commander.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
-    if let Some(p) = &prompter {
-        if services.is_empty()
-            && let Some(answer) = p.text("Which services are affected? (comma-separated; Enter to skip)")?
-        {
-            services = answer.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        }
-        if commander.is_none() {
-            commander = p
-                .text(&format!("Who is the incident commander? (Enter for {})", ctx.author()))?
-                .or_else(|| Some(ctx.author().to_string()));
-        }
-    }
-    let runbook = match (&args.runbook, &prompter) {
-        (Some(name), _) => Some(name.clone()),
-        (None, Some(p)) => choose_runbook(p, &services)?,
-        (None, None) => None,
-    };
-    let mut vars = ops::checked_vars(runbook.as_deref(), &args.vars)?;
-    if let (Some(p), Some(name)) = (&prompter, &runbook) {
-        ask_vars(ctx, p, name, &mut vars)?;
-    }
+    let services: Vec<String> = args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let commander = args.commander.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    let vars = ops::checked_vars(args.runbook.as_deref(), &args.vars)?;
     let impact_start = args.impact_start.as_deref().map(|t| ctx.parse_time_arg("--impact-start", t)).transpose()?;
     let detected_at = args.detected_at.as_deref().map(|t| ctx.parse_time_arg("--detected-at", t)).transpose()?;
+    // Declared as soon as the title and severity are known: an interrupt at a later question
+    // loses nothing typed. Later answers are recorded as they are given.
     let spec = OpenSpec {
         title: title.clone(),
         severity: Some(severity),
-        services,
-        commander,
-        runbook,
+        services: services.clone(),
+        commander: commander.clone(),
+        runbook: args.runbook.clone(),
         impact_start,
         detected_at,
         drill: false,
@@ -94,10 +75,58 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         ctx.out.data(dir.id.as_str())?;
     }
     ctx.out.info(&format!("Opened {} ({severity}): {title}. It is now the current incident.", dir.id));
+    if let Some(p) = &prompter {
+        ask_the_rest(ctx, p, &dir, args, services, commander)?;
+    }
     if interactive {
         return walk::run(ctx, dir);
     }
     Ok(0)
+}
+
+/// On a terminal, after the incident is declared: the services, the commander, the runbook and
+/// its variables, each recorded as soon as it is answered.
+fn ask_the_rest(
+    ctx: &Context,
+    p: &Prompter,
+    dir: &crate::store::IncidentDir,
+    args: &OpenArgs,
+    mut services: Vec<String>,
+    commander: Option<String>,
+) -> Result<()> {
+    use crate::model::Body;
+    if services.is_empty()
+        && let Some(answer) = p.text("Which services are affected? (comma-separated; Enter to skip)")?
+    {
+        services = answer.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        ops::record(ctx, dir, Body::IncidentChanged { services: Some(services.clone()), runbook: None }, None)?;
+    }
+    if commander.is_none() {
+        let name = p
+            .text(&format!("Who is the incident commander? (Enter for {})", ctx.author()))?
+            .unwrap_or_else(|| ctx.author().to_string());
+        ops::record(ctx, dir, Body::RoleAssigned { role: "commander".into(), name }, None)?;
+    }
+    let runbook = match &args.runbook {
+        Some(name) => Some(name.clone()),
+        None => {
+            let chosen = choose_runbook(p, &services)?;
+            if let Some(name) = &chosen {
+                ops::record(ctx, dir, Body::IncidentChanged { services: None, runbook: Some(name.clone()) }, None)?;
+            }
+            chosen
+        }
+    };
+    if let Some(name) = &runbook {
+        let mut typed = ops::checked_vars(Some(name), &args.vars)?;
+        let given: Vec<String> = typed.keys().cloned().collect();
+        ask_vars(ctx, p, name, &mut typed)?;
+        typed.retain(|k, _| !given.contains(k));
+        if !typed.is_empty() {
+            ops::set_vars(ctx, dir, typed, "typed")?;
+        }
+    }
+    Ok(())
 }
 
 /// Offers the runbooks, those naming an affected service first; `None` for "no runbook".

@@ -246,6 +246,15 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         generator_url: Option<String>,
     },
+    /// What the opening did not say yet, given after it (the opening is recorded as soon as
+    /// the title and severity are known): the affected services, the runbook to follow.
+    #[serde(rename = "incident.changed")]
+    IncidentChanged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        services: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook: Option<String>,
+    },
     /// Values of the runbook's variables set after opening: typed (`incident vars set`), taken
     /// from an alert's labels, or from the service catalog. The latest value of each wins.
     #[serde(rename = "vars.set")]
@@ -278,6 +287,7 @@ impl Body {
         "incident.opened",
         "alert.received",
         "vars.set",
+        "incident.changed",
         "status.changed",
         "severity.changed",
         "role.assigned",
@@ -330,6 +340,7 @@ impl Body {
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
+            Body::IncidentChanged { .. } => "incident.changed",
             Body::Other { kind, .. } => kind,
         }
     }
@@ -466,6 +477,16 @@ impl Body {
                 None => "Resolved".to_string(),
             },
             Body::Amended { target, reason, .. } => with_note(format!("Amended event {target}"), reason),
+            Body::IncidentChanged { services, runbook } => {
+                let mut parts = Vec::new();
+                if let Some(services) = services {
+                    parts.push(format!("services: {}", services.join(", ")));
+                }
+                if let Some(runbook) = runbook {
+                    parts.push(format!("runbook: {runbook}"));
+                }
+                format!("Incident changed ({})", parts.join("; "))
+            }
             Body::VarsSet { vars, source } => {
                 let pairs: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 format!("Variables set ({source}): {}", pairs.join(", "))

@@ -258,6 +258,8 @@ impl Incident {
                 .or_insert_with(|| Latest::new(None))
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
+        let mut services = Latest::new(incident.services.clone());
+        let mut runbook = Latest::new(incident.runbook.clone());
         let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
         // Item numbers as amended: two clones may have taken the same one (see `model::items`).
@@ -298,6 +300,14 @@ impl Incident {
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
+                Body::IncidentChanged { services: new_services, runbook: new_runbook } => {
+                    if let Some(list) = new_services {
+                        services.offer(list.clone(), ts);
+                    }
+                    if let Some(name) = new_runbook {
+                        runbook.offer(Some(name.clone()), ts);
+                    }
+                }
                 Body::VarsSet { vars, source } => {
                     for (key, value) in vars {
                         var_values
@@ -389,6 +399,8 @@ impl Incident {
 
         incident.severity = severity.value;
         incident.status = status.value;
+        incident.services = services.value;
+        incident.runbook = runbook.value;
         for (key, latest) in var_values {
             let (value, source) = latest.value;
             incident.runbook_vars.insert(key.clone(), value);

@@ -62,6 +62,25 @@ fn open_on_a_terminal_asks_for_the_runbooks_variables_checks_them_and_records_wh
     t.expect("token is secret and never recorded: set SERVICE_TOKEN");
     t.expect("OBSERVE").send("\x03");
     t.finish();
-    assert_eq!(source_of(&env, "port"), (Value::from("9091"), "opened".to_string()), "{}", t.screen);
+    assert_eq!(source_of(&env, "port"), (Value::from("9091"), "typed".to_string()), "{}", t.screen);
     assert_eq!(source_of(&env, "host"), (Value::from("127.0.0.1"), "default".to_string()), "Enter kept the default");
+}
+
+#[test]
+fn an_interrupt_after_the_title_and_severity_loses_nothing_typed() {
+    use crate::harness::Terminal;
+    let env = Env::new();
+    let mut cmd = env.std_cmd();
+    cmd.args(["open"]);
+    let mut t = Terminal::spawn(cmd);
+    t.answer("the incident's title", "Checkout returns 502s");
+    t.expect("How bad is it?").send("\r");
+    t.answer("Which services are affected?", "checkout, cart");
+    // Ctrl-C at the commander question: the opening and the services are on the timeline.
+    t.expect("Who is the incident commander?").send("\x03");
+    t.finish();
+    let show: Value = serde_json::from_str(&env.ok(&["show", "--json"])).unwrap();
+    assert_eq!(show["title"], "Checkout returns 502s", "{}", t.screen);
+    assert_eq!(show["severity"], "sev2");
+    assert_eq!(show["services"], serde_json::json!(["checkout", "cart"]));
 }
