@@ -271,18 +271,7 @@ fn a_write_that_fails_leaves_no_partial_line_and_exits_1() {
 
     let mut cmd = env.std_cmd();
     cmd.args(["observe", "this event does not fit under the file-size limit"]);
-    // SAFETY: setrlimit between fork and exec only touches the child's own limits.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(move || {
-            let rlimit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = cmd.output().expect("ran");
+    let out = crate::harness::with_file_size_limit(cmd, limit);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("could not record the event") && stderr.contains("file too large"), "{stderr}");

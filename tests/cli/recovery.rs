@@ -1,24 +1,7 @@
 //! Recovery, not refusal: damage is reported and worked around; failed writes leave nothing
 //! behind; a timeline is never reached through a symbolic link.
 
-use crate::harness::{Env, read, text};
-
-/// Runs `cmd` with a file-size limit of `limit` bytes: writes past it fail with EFBIG, as a
-/// full disk fails them with ENOSPC.
-fn with_file_size_limit(mut cmd: std::process::Command, limit: u64) -> std::process::Output {
-    // SAFETY: setrlimit between fork and exec only touches the child's own limits.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(move || {
-            let rlimit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    cmd.output().expect("ran")
-}
+use crate::harness::{Env, read, text, with_file_size_limit};
 
 #[test]
 fn a_damaged_first_line_does_not_take_the_incident_down() {

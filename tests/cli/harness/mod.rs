@@ -165,3 +165,20 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Runs `cmd` with a file-size limit of `limit` bytes: writes past it fail with EFBIG, as a
+/// full disk fails them with ENOSPC.
+pub fn with_file_size_limit(mut cmd: std::process::Command, limit: u64) -> std::process::Output {
+    // SAFETY: setrlimit between fork and exec only touches the child's own limits.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(move || {
+            let rlimit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().expect("ran")
+}
