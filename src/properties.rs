@@ -1,7 +1,8 @@
 //! Property tests for the surfaces the fuzz targets under `fuzz/` cover, with a bounded number
 //! of cases so that every `cargo test` keeps exercising them: the runbook loader, timeline
 //! parsing and the fold, the merge, timestamp detection, time and duration parsing, templates,
-//! the post-mortem lint and the masker. The fuzz targets search far longer; these keep what
+//! the post-mortem lint and the masker; and the alert payload, `instance` labels and
+//! Alertmanager matchers that `incident receive` reads from the network. The fuzz targets search far longer; these keep what
 //! they found from coming back.
 
 use proptest::prelude::*;
@@ -101,5 +102,38 @@ proptest! {
         masker.add(secret);
         let masked = masker.mask(&format!("{before}{secret}{after}"));
         prop_assert!(!masked.contains(secret), "{}", masked);
+    }
+
+    #[test]
+    fn any_alert_payload_parses_or_is_refused_without_panicking(text in text_of("{ } [ ] \" : , alerts status firing resolved labels annotations alertname startsAt 2026-11-24T06:00:00Z groupKey version 4 instance [::1]:80 0001-01-01T00:00:00Z")) {
+        if let Ok(notification) = crate::alert::Notification::parse(text.as_bytes()) {
+            let facts = notification.facts();
+            prop_assert!(!facts.title.is_empty());
+            prop_assert!(!notification.alerts.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_real_payload_with_any_labels_gives_facts(name in any::<String>(), instance in any::<String>(), severity in any::<String>()) {
+        let mut value: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/alertmanager/firing.json")).unwrap_or_default();
+        value["commonLabels"]["alertname"] = serde_json::json!(name);
+        value["commonLabels"]["instance"] = serde_json::json!(instance);
+        value["commonLabels"]["severity"] = serde_json::json!(severity);
+        if let Ok(notification) = crate::alert::Notification::parse(value.to_string().as_bytes()) {
+            let facts = notification.facts();
+            // Every label is offered; host and port only when `instance` reads as an address.
+            if let Some(host) = facts.vars.get("host") {
+                prop_assert!(!host.is_empty() && !host.chars().any(char::is_whitespace));
+            }
+        }
+    }
+
+    #[test]
+    fn any_matcher_parses_or_is_refused_and_never_panics_on_labels(text in text_of("job = != =~ !~ \" .* ( ) | api"), value in any::<String>()) {
+        if let Ok(matcher) = crate::runbook::Matcher::parse(&text) {
+            let labels = std::collections::BTreeMap::from([("job".to_string(), value)]);
+            let _ = matcher.matches(&labels);
+        }
     }
 }
