@@ -18,7 +18,7 @@ impl Prompter {
     /// A line of text; `None` when the person just pressed Enter.
     pub fn text(&self, prompt: &str) -> Result<Option<String>> {
         let answer: String = Input::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
+            .with_prompt(safe(prompt))
             .allow_empty(true)
             .interact_text()
             .map_err(terminal_gone)?;
@@ -30,13 +30,14 @@ impl Prompter {
     /// default or empty.
     pub fn text_or(&self, prompt: &str, default: Option<&str>) -> Result<Option<String>> {
         let mut input = Input::<String>::with_theme(self.theme.as_ref());
-        input = input.with_prompt(prompt).allow_empty(true);
+        input = input.with_prompt(safe(prompt)).allow_empty(true);
         if let Some(default) = default {
-            input = input.default(default.to_string()).show_default(true);
+            input = input.default(safe(default)).show_default(true);
         }
         let answer = input.interact_text().map_err(terminal_gone)?;
         let answer = answer.trim().to_string();
-        Ok((!answer.is_empty() && Some(answer.as_str()) != default).then_some(answer))
+        let kept = default.is_some_and(|d| answer == safe(d) || answer == d);
+        Ok((!answer.is_empty() && !kept).then_some(answer))
     }
 
     /// A line of text that must not be empty.
@@ -60,8 +61,8 @@ impl Prompter {
     /// One of `items`, by index.
     pub fn choose(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         Select::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .items(items)
+            .with_prompt(safe(prompt))
+            .items(safe_all(items))
             .default(default.min(items.len().saturating_sub(1)))
             .interact()
             .map_err(terminal_gone)
@@ -72,8 +73,8 @@ impl Prompter {
     /// One of many `items`, narrowed by typing (a fuzzy filter), by index.
     pub fn choose_filtered(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
         FuzzySelect::with_theme(self.theme.as_ref())
-            .with_prompt(format!("{prompt} (type to filter)"))
-            .items(items)
+            .with_prompt(format!("{} (type to filter)", safe(prompt)))
+            .items(safe_all(items))
             .default(default.min(items.len().saturating_sub(1)))
             .interact()
             .map_err(terminal_gone)
@@ -83,4 +84,14 @@ impl Prompter {
 fn terminal_gone(err: dialoguer::Error) -> Error {
     Error::runtime(format!("the terminal went away: {err}"))
         .with_hint("everything entered so far is recorded; continue with `incident walk`")
+}
+
+/// Prompts and choices show recorded text (a teammate's hypothesis, a runbook's question):
+/// escape sequences in it are shown, never obeyed.
+fn safe(text: &str) -> String {
+    crate::output::sanitize::terminal_safe(text, false).into_owned()
+}
+
+fn safe_all(items: &[String]) -> Vec<String> {
+    items.iter().map(|item| safe(item)).collect()
 }

@@ -84,3 +84,33 @@ fn an_interrupt_after_the_title_and_severity_loses_nothing_typed() {
     assert_eq!(show["severity"], "sev2");
     assert_eq!(show["services"], serde_json::json!(["checkout", "cart"]));
 }
+
+#[test]
+fn escape_sequences_in_a_runbook_question_are_shown_at_the_prompt_not_obeyed() {
+    use crate::harness::Terminal;
+    let env = Env::new();
+    // OSC 52 would write the responder's clipboard; the description reaches the prompt.
+    let runbook = env.write(
+        "evil.yaml",
+        "title: Evil\nvars:\n  x: {default: \"1\", description: \"clip\\e]52;c;aGk=\\a end\"}\nobserve:\n  - id: t\n    tcp: {host: 127.0.0.1, port: 1}\n",
+    );
+    let mut cmd = env.std_cmd();
+    cmd.args([
+        "open",
+        "Evil",
+        "-s",
+        "sev3",
+        "--service",
+        "a",
+        "--commander",
+        "ana",
+        "--runbook",
+        runbook.to_str().unwrap(),
+    ]);
+    let mut t = Terminal::spawn(cmd);
+    t.expect("x: clip").send("\r");
+    t.expect("OBSERVE").send("\x03");
+    t.finish();
+    assert!(!t.screen.contains("\x1b]52"), "the escape reached the terminal: {:?}", t.screen);
+    assert!(t.screen.contains("\\e]52"), "shown as a visible escape: {:?}", t.screen);
+}
