@@ -2,7 +2,9 @@
 //! lower layer that starts importing a higher one fails here, before it grows into a cycle.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::harness::rust_files;
 
 /// The top-level modules of `src/` and the crate modules each one names (`crate::x`).
 fn imports() -> BTreeMap<String, BTreeSet<String>> {
@@ -38,19 +40,6 @@ fn crate_paths(text: &str) -> BTreeSet<String> {
     }
     found.retain(|name| !name.is_empty());
     found
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read src") {
-        let path = entry.expect("an entry").path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use crate::harness::read;
-use crate::layout::rust_files;
+use crate::harness::{read, rust_files};
 
 /// Each place a file under `src/<from>` names `crate::<to>` (directly or in a `crate::{...}`
 /// group), as `path:line`, comments left out.

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::read;
+use crate::harness::{read, rust_files};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli");
 
@@ -45,20 +45,6 @@ fn declares_module(source: &str, name: &str) -> bool {
         let line = line.strip_prefix("pub ").or_else(|| line.strip_prefix("pub(crate) ")).unwrap_or(line);
         line.strip_prefix("mod ").and_then(|rest| rest.strip_suffix(';')).map(str::trim) == Some(name)
     })
-}
-
-/// Every `.rs` file under `dir`, at any depth.
-pub(crate) fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]

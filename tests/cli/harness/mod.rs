@@ -182,3 +182,17 @@ pub fn with_file_size_limit(mut cmd: std::process::Command, limit: u64) -> std::
     }
     cmd.output().expect("ran")
 }
+
+/// Every `.rs` file under `dir`, at any depth.
+pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
