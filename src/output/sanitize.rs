@@ -41,6 +41,41 @@ pub fn terminal_safe(text: &str, keep_own_colours: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A running command's output as it is shown live: like [`terminal_safe`], but what makes
+/// interactive output readable passes through: colour (SGR, `ESC [ digits m`) and a lone
+/// carriage return (a progress bar redrawing its line). Nothing that moves the cursor
+/// elsewhere, clears the screen, sets a title or writes the clipboard does.
+pub fn terminal_safe_live(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b'
+            && let Some(sgr) = colour_sequence(rest)
+        {
+            out.push_str(sgr);
+            rest = &rest[sgr.len()..];
+            continue;
+        }
+        if c == '\r' {
+            out.push('\r');
+        } else {
+            push_visible(&mut out, c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+/// The colour sequence `text` starts with (`ESC [ 1;31 m`, `ESC [ 38;5;208 m`), if it does.
+fn colour_sequence(text: &str) -> Option<&str> {
+    let params = text.strip_prefix("\x1b[")?;
+    let len = params.bytes().take(64).take_while(|b| b.is_ascii_digit() || *b == b';' || *b == b':').count();
+    (params.as_bytes().get(len) == Some(&b'm')).then(|| &text[..2 + len + 1])
+}
+
 /// Bytes (possibly not UTF-8) safe for a terminal: [`terminal_safe`] without colours, and every
 /// byte that is not UTF-8 shown as `\xNN`.
 pub fn terminal_safe_bytes(bytes: &[u8]) -> Cow<'_, str> {
@@ -131,6 +166,16 @@ mod tests {
         let painted = "\x1b[31mCRITICAL\x1b[0m \x1b[2J\x1b[38;5;1m";
         assert_eq!(terminal_safe(painted, true), "\x1b[31mCRITICAL\x1b[0m \\e[2J\\e[38;5;1m");
         assert_eq!(terminal_safe(painted, false), "\\e[31mCRITICAL\\e[0m \\e[2J\\e[38;5;1m");
+    }
+
+    #[test]
+    fn live_output_keeps_colours_and_progress_redraws_but_nothing_that_drives_the_screen() {
+        let live = "\x1b[1;31mFAIL\x1b[0m 50%\r60%\x1b[2J\x1b]52;c;aGk=\x07\x1b[38;5;208mx\x1b[5A";
+        assert_eq!(
+            terminal_safe_live(live),
+            "\x1b[1;31mFAIL\x1b[0m 50%\r60%\\e[2J\\e]52;c;aGk=\\a\x1b[38;5;208mx\\e[5A"
+        );
+        assert_eq!(terminal_safe_live("\x1b["), "\\e[");
     }
 
     #[test]

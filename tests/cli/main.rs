@@ -21,6 +21,7 @@ mod layers;
 mod layout;
 mod lifecycle;
 mod limits;
+mod live_stream;
 mod logformats;
 mod notify;
 mod postmortem;
