@@ -279,7 +279,7 @@ fn run_step(
     let started = Instant::now();
     // Shown masked: a secret variable echoed by the command must not reach the screen (or a
     // screen share) either.
-    let mut shown = super::live::LiveEcho::new(echo, masker, super::live::WhenPiped::Masked);
+    let mut shown = super::live::LiveEcho::new(echo, masker, super::live::WhenPiped::Safe);
     let result = process::run(argv, &options, &mut |stream, bytes| {
         shown.feed(stream, bytes);
         tail.push_str(&String::from_utf8_lossy(bytes));

@@ -57,7 +57,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
 
     let exec_options =
         process::Options { timeout: options.timeout, foreground: true, idle: Some(live::IDLE), ..Default::default() };
-    let mut echo = LiveEcho::new(options.echo, &masker, WhenPiped::AsIs);
+    let mut echo = LiveEcho::new(options.echo, &masker, WhenPiped::Data);
     let result = process::run(argv, &exec_options, &mut |stream, bytes| {
         // The person sees the output live, the record keeps all of it: both masked.
         echo.feed(stream, bytes);

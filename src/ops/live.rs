@@ -15,13 +15,14 @@ use crate::secrets::{Masker, StreamMasker};
 /// How long output must pause before a partial line is shown: short enough to feel live.
 pub const IDLE: Duration = Duration::from_millis(50);
 
-/// What reaches a stream that is not a terminal.
+/// What reaches a stream that is not a terminal. Secrets are masked either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhenPiped {
-    /// The command's bytes as they are: `incident run -- cmd | jq` gets its data.
-    AsIs,
-    /// Masked and made safe, as on a terminal (an action's output, shown as a message).
-    Masked,
+    /// Stdout is data: `incident run -- cmd | jq` gets the command's bytes, escapes and all,
+    /// with only secrets masked. Stderr (messages) is made safe.
+    Data,
+    /// Made safe as for a terminal (an action's output, shown as a message).
+    Safe,
 }
 
 /// The live echo of both of a command's streams.
@@ -31,9 +32,9 @@ pub struct LiveEcho {
 
 struct Shown {
     to_stdout: bool,
-    /// Neither masked nor sanitised: data for a pipe.
-    as_is: bool,
     on_terminal: bool,
+    /// Escapes are made visible (a terminal, or a pipe that takes messages).
+    sanitised: bool,
     masker: StreamMasker,
     pending: Vec<u8>,
     /// What was shown last did not end its line.
@@ -47,8 +48,8 @@ impl LiveEcho {
             let on_terminal = if to_stdout { std::io::stdout().is_terminal() } else { std::io::stderr().is_terminal() };
             Shown {
                 to_stdout,
-                as_is: !on_terminal && when_piped == WhenPiped::AsIs,
                 on_terminal,
+                sanitised: on_terminal || when_piped == WhenPiped::Safe || !to_stdout,
                 masker: StreamMasker::new(masker.clone()),
                 pending: Vec::new(),
                 mid_line: false,
@@ -74,8 +75,8 @@ impl LiveEcho {
             if !rest.is_empty() {
                 shown.show(&rest);
             }
-            // What follows (our own messages) starts on a line of its own.
-            if shown.mid_line {
+            // What follows (our own messages) starts on a line of its own; data stays as it was.
+            if shown.mid_line && shown.sanitised {
                 shown.write(b"\n");
             }
         }
@@ -84,10 +85,6 @@ impl LiveEcho {
 
 impl Shown {
     fn feed(&mut self, bytes: &[u8]) {
-        if self.as_is {
-            self.write(bytes);
-            return;
-        }
         self.pending.extend_from_slice(bytes);
         if let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') {
             let lines: Vec<u8> = self.pending.drain(..=end).collect();
@@ -121,8 +118,24 @@ impl Shown {
     }
 
     fn show(&mut self, raw: &[u8]) {
+        if !self.sanitised && std::str::from_utf8(raw).is_err() {
+            // Data to a pipe that is not all text: its text is masked, its other bytes arrive
+            // intact.
+            let mut out = Vec::with_capacity(raw.len());
+            for chunk in raw.utf8_chunks() {
+                out.extend_from_slice(self.masker.line(chunk.valid()).as_bytes());
+                out.extend_from_slice(chunk.invalid());
+            }
+            self.write(&out);
+            self.mid_line = out.last() != Some(&b'\n');
+            return;
+        }
         let masked = self.masker.line(&String::from_utf8_lossy(raw));
-        let safe = if self.on_terminal { terminal_safe_live(&masked) } else { terminal_safe(&masked, false) };
+        let safe = match (self.on_terminal, self.sanitised) {
+            (true, _) => terminal_safe_live(&masked),
+            (false, true) => terminal_safe(&masked, false),
+            (false, false) => masked.as_str().into(),
+        };
         self.write(safe.as_bytes());
         self.mid_line = !safe.ends_with('\n');
     }
