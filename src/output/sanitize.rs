@@ -16,29 +16,8 @@ const OWN_COLOURS: [&str; 7] = ["\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x
 /// Text safe for a terminal. With `keep_own_colours`, the colour sequences `Output::paint`
 /// writes pass through; every other control character and escape is made visible.
 pub fn terminal_safe(text: &str, keep_own_colours: bool) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if c == '\x1b'
-            && keep_own_colours
-            && let Some(own) = OWN_COLOURS.iter().find(|own| rest.starts_with(**own))
-        {
-            out.push_str(own);
-            rest = &rest[own.len()..];
-            continue;
-        }
-        // A CR that ends a line (CRLF) moves nothing a reader would miss.
-        if c == '\r' && rest[1..].starts_with('\n') {
-            out.push('\r');
-        } else {
-            push_visible(&mut out, c);
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    Cow::Owned(out)
+    let own_colour = |rest: &str| OWN_COLOURS.iter().find(|own| rest.starts_with(**own)).map(|own| own.len());
+    neutralise(text, &|rest| if keep_own_colours { own_colour(rest) } else { None }, false)
 }
 
 /// A running command's output as it is shown live: like [`terminal_safe`], but what makes
@@ -46,6 +25,12 @@ pub fn terminal_safe(text: &str, keep_own_colours: bool) -> Cow<'_, str> {
 /// carriage return (a progress bar redrawing its line). Nothing that moves the cursor
 /// elsewhere, clears the screen, sets a title or writes the clipboard does.
 pub fn terminal_safe_live(text: &str) -> Cow<'_, str> {
+    neutralise(text, &|rest| colour_sequence(rest).map(str::len), true)
+}
+
+/// Every character a terminal acts on made visible, but the escape sequences `kept` measures
+/// at their start, and a carriage return ending a line (or any, with `any_cr`).
+fn neutralise<'a>(text: &'a str, kept: &dyn Fn(&str) -> Option<usize>, any_cr: bool) -> Cow<'a, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
@@ -53,13 +38,14 @@ pub fn terminal_safe_live(text: &str) -> Cow<'_, str> {
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         if c == '\x1b'
-            && let Some(sgr) = colour_sequence(rest)
+            && let Some(len) = kept(rest)
         {
-            out.push_str(sgr);
-            rest = &rest[sgr.len()..];
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
             continue;
         }
-        if c == '\r' {
+        // A CR that ends a line (CRLF) moves nothing a reader would miss.
+        if c == '\r' && (any_cr || rest[1..].starts_with('\n')) {
             out.push('\r');
         } else {
             push_visible(&mut out, c);
