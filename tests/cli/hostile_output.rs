@@ -52,6 +52,15 @@ fn recorded_escapes_never_reach_the_terminal_from_any_printing_command() {
     run_inert(&env, &["vars", "set", &format!("x={HOSTILE}")]);
     run_inert(&env, &["vars"]);
     run_inert(&env, &["check", runbook.to_str().unwrap_or_default()]);
+    // An alert's labels are external text: what `open --from-alert` (and `receive`, which
+    // handles each alert the same way and logs through the same messages) says about it.
+    let alert = env.path().join("alert.json");
+    let labels = serde_json::json!({"alertname": HOSTILE, "severity": "warning", "service": HOSTILE});
+    let payload = serde_json::json!({"status": "firing", "labels": labels, "annotations": {"summary": HOSTILE},
+        "startsAt": "2026-11-22T14:00:00Z"});
+    std::fs::write(&alert, payload.to_string()).expect("alert");
+    let opened = run_inert(&env, &["open", "--from-alert", alert.to_str().unwrap_or_default()]);
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
 
     for args in [
         &["timeline"][..],

@@ -401,7 +401,8 @@ fn escapes_in_a_teammates_synced_note_never_reach_the_other_terminal_raw() {
     bo.ok(&["hypothesis", "add", hostile]);
     bo.ok(&["sync"]);
     let acts = |c: char| matches!(c, '\x1b' | '\x07' | '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}');
-    for args in [&["sync"][..], &["timeline"], &["show"], &["hypothesis", "list"], &["postmortem"], &["sync", "--json"]] {
+    for args in [&["sync"][..], &["timeline"], &["show"], &["hypothesis", "list"], &["postmortem"], &["sync", "--json"]]
+    {
         let out = ana.run(args);
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         for shown in [text(&out.stdout), text(&out.stderr)] {
