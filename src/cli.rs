@@ -61,7 +61,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    /// When the recorded event happened, if not now: 14:05, 2026-11-22T14:05:00Z, -10m
+    /// When the recorded event happened, if not now: 10m ago, 14:05, yesterday 14:05, 2026-11-22 14:05
     #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 
