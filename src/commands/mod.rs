@@ -72,6 +72,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
                     yes: args.yes,
                     runbooks_dir: args.dirs.dir.clone(),
                     echo: crate::ops::Echo::Passthrough,
+                    low_risk_on_enter: false,
                 },
             ),
         },
