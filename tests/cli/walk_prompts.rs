@@ -1,0 +1,111 @@
+//! The walk's prompts under stress, through a real pseudo-terminal: typing at a menu never
+//! picks, changes of status are confirmed, the cursor comes back on every way out, and a full
+//! drill walk stays within its count of questions.
+
+use crate::harness::{Env, Terminal};
+
+/// What a terminal is sent to show the cursor again.
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+fn walk(env: &Env) -> Terminal {
+    let mut cmd = env.std_cmd();
+    cmd.arg("walk");
+    Terminal::spawn(cmd)
+}
+
+/// The screen after `from`, as the test saw it: what came after a key was sent.
+fn after<'a>(screen: &'a str, from: &str) -> &'a str {
+    screen.rfind(from).map_or("", |at| &screen[at..])
+}
+
+#[test]
+fn a_sentence_typed_at_the_recovery_menu_marks_nothing_and_is_not_lost_to_the_shell() {
+    let env = Env::new();
+    env.ok(&["open", "Checkout returns 502s", "-s", "sev2"]);
+    env.ok(&["status", "mitigated"]);
+    let before = env.events().len();
+    let mut t = walk(&env);
+    // The default is "Holding: resolve": Space and Enter used to pick it.
+    t.expect("Is it holding?").expect("> Holding: resolve the incident");
+    t.send("not yet, errors continue\r");
+    t.expect("nothing matches the filter");
+    // Keys a menu library reads as its own (vim moves, q quits, Space picks) are text here.
+    t.send("\x1b").send("j k q \r");
+    t.expect("nothing matches the filter").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let after_kinds: Vec<String> =
+        env.events()[before..].iter().map(|e| e["kind"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(after_kinds.iter().all(|k| k == "phase.entered"), "recorded {after_kinds:?}");
+    assert_eq!(env.show()["status"], "mitigated");
+}
+
+#[test]
+fn resolving_from_the_walk_needs_a_y_and_any_other_key_leaves_the_incident_as_it_was() {
+    let env = Env::new();
+    env.ok(&["open", "Checkout returns 502s", "-s", "sev2"]);
+    env.ok(&["status", "mitigated"]);
+    let mut t = walk(&env);
+    t.expect("Is it holding?").send("\r");
+    // Letters other than y are ignored; Enter is no.
+    t.expect("Resolve the incident?").send("sure\r");
+    t.expect("no").expect("Is it holding?");
+    assert_eq!(env.show()["status"], "mitigated", "{}", t.screen);
+    t.send("\r").expect("Resolve the incident?").send("y");
+    t.answer("what happened and what fixed it", "Rolled back");
+    assert_eq!(t.finish(), Some(0), "{}", t.screen);
+    assert_eq!(env.show()["status"], "resolved");
+}
+
+#[test]
+fn the_cursor_is_shown_again_after_ctrl_c_at_opens_title_and_severity_menu_and_at_a_confirmation() {
+    let env = Env::new();
+    // A line of text: the title.
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.arg("open");
+        cmd
+    });
+    t.expect("the incident's title").send("Checkout do\x03");
+    assert_ne!(t.finish(), Some(0));
+    assert!(after(&t.screen, "the incident's title").contains(SHOW_CURSOR), "{:?}", t.screen);
+
+    // A menu: open's severity, where typed keys filter and nothing is opened.
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.args(["open", "Checkout down"]);
+        cmd
+    });
+    t.expect("How bad is it?").send("q j \r").expect("nothing matches").send("\x03");
+    assert_ne!(t.finish(), Some(0));
+    assert!(after(&t.screen, "nothing matches").contains(SHOW_CURSOR), "{:?}", t.screen);
+    assert_ne!(env.run(&["show"]).status.code(), Some(0), "typing at the menu opened an incident");
+
+    // A confirmation.
+    env.ok(&["open", "Checkout returns 502s", "-s", "sev2"]);
+    env.ok(&["status", "mitigated"]);
+    let mut t = walk(&env);
+    t.expect("Is it holding?").send("\r").expect("Resolve the incident?").send("\x03");
+    assert_eq!(t.finish(), Some(130));
+    assert!(after(&t.screen, "Resolve the incident?").contains(SHOW_CURSOR), "{:?}", t.screen);
+}
+
+#[test]
+fn the_walk_asks_for_a_required_variable_nobody_gave_checks_it_and_records_it() {
+    let env = Env::new();
+    let runbook = env.write(
+        "svc.yaml",
+        "title: Svc\nvars:\n  port: {type: port, required: true, description: the port it listens on}\nobserve:\n  - id: \
+         up\n    tcp: {host: 127.0.0.1, port: \"{{ vars.port }}\"}\n",
+    );
+    env.ok(&["open", "Svc down", "-s", "sev3", "--runbook", runbook.to_str().unwrap()]);
+    let mut t = walk(&env);
+    t.answer("port: the port it listens on", "http");
+    t.expect("port").answer("port: the port it listens on", "1");
+    t.expect("OBSERVE").expect("Running the svc runbook's checks").expect("What do you see?").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let set = env.events().into_iter().find(|e| e["kind"] == "vars.set").expect("the typed value was recorded");
+    assert_eq!(set["vars"]["port"], "1", "{set}");
+    assert_eq!(set["source"], "typed");
+    let probed = env.events().into_iter().find(|e| e["kind"] == "check.result").expect("the check ran");
+    assert!(probed.to_string().contains("127.0.0.1:1"), "the check used the typed port: {probed}");
+}
