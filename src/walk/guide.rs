@@ -20,6 +20,8 @@ pub struct Guide {
     vars: Vars,
     /// `KEY=VALUE` answers given in this walk (recorded too), passed on to actions.
     asked: Vec<String>,
+    /// When the latest action began: from then on log checks count only what came after it.
+    acted: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 impl Guide {
@@ -54,7 +56,7 @@ impl Guide {
         let asked: Vec<String> = typed.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let overrides = ops::runbook_overrides(Some(incident), &runbook, &asked)?;
         match Vars::resolve(&runbook, &overrides, &|n| env(n)) {
-            Ok(vars) => Ok(Some(Guide { runbook, vars, asked })),
+            Ok(vars) => Ok(Some(Guide { runbook, vars, asked, acted: std::cell::Cell::new(None) })),
             Err(e) => {
                 ctx.out.warn(&format!("runbook {name}: {e}; walking without it"));
                 Ok(None)
@@ -68,7 +70,12 @@ impl Guide {
         let loaded = ctx.load_dir(dir.clone())?;
         let concurrency = self.runbook.file.defaults.concurrency.unwrap_or(8);
         let options = RunOptions { concurrency, deadline: CHECKS_DEADLINE };
-        let run = ops::run_checks(ctx, Some(&loaded), &self.runbook, &self.vars, &[], options)?;
+        let window = self.acted.get().map(|at| at.elapsed());
+        if let Some(window) = window {
+            let seconds = window.as_secs_f64();
+            ctx.out.info(&format!("Log checks count from the action on (the last {seconds:.1}s)."));
+        }
+        let run = ops::run_checks_within(ctx, Some(&loaded), &self.runbook, &self.vars, &[], window, options)?;
         let mut sorted: Vec<&CheckRecord> = run.records.iter().collect();
         sorted.sort_by_key(|r| r.status.urgency());
         for r in sorted {
@@ -138,8 +145,19 @@ impl Guide {
         actions.into_iter().map(|(_, id, label)| (id, label)).collect()
     }
 
+    /// Marks the moment an action began (a runbook's, one done by hand).
+    pub fn acting(&self) {
+        self.acted_at(std::time::Instant::now());
+    }
+
+    /// Marks when an action began (a command, once it ran).
+    pub fn acted_at(&self, at: std::time::Instant) {
+        self.acted.set(Some(at));
+    }
+
     /// Runs a runbook action: preview, confirm, run, verify, roll back, each step recorded.
     pub fn act(&self, ctx: &Context, action: &str) -> Result<u8> {
+        self.acting();
         let request = ActionRequest {
             action: action.to_string(),
             runbook: Some(self.runbook.name.clone()),

@@ -486,12 +486,19 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
         }
         match picked - actions.len() {
             0 => {
+                let started = std::time::Instant::now();
                 if run_typed_command(ctx, p, dir, hypothesis)?.is_some() {
+                    if let Some(guide) = guide {
+                        guide.acted_at(started);
+                    }
                     return Ok(Step::Recovery(Some(hypothesis.to_string())));
                 }
             }
             1 => {
                 let text = p.required("What did you do?", None)?;
+                if let Some(guide) = guide {
+                    guide.acting();
+                }
                 ops::record(ctx, dir, Body::Action { text, hypothesis: Some(hypothesis.to_string()) }, None)?;
                 return Ok(Step::Recovery(Some(hypothesis.to_string())));
             }

@@ -109,3 +109,45 @@ fn the_walk_asks_for_a_required_variable_nobody_gave_checks_it_and_records_it() 
     let probed = env.events().into_iter().find(|e| e["kind"] == "check.result").expect("the check ran");
     assert!(probed.to_string().contains("127.0.0.1:1"), "the check used the typed port: {probed}");
 }
+
+/// The bad-deploy drill walked from the alarm to the resolution, answering each prompt with
+/// the least a responder would type: it cost 26 prompts before (issue 14), the target is 13.
+#[test]
+fn a_full_drill_walk_takes_at_most_thirteen_prompts_and_rechecks_logs_from_the_action_on() {
+    const DOWN: &str = "\x1b[B";
+    let env = Env::new();
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.args(["drill", "bad-deploy"]);
+        cmd
+    });
+    let mut prompts = 0;
+    let mut reply = |t: &mut Terminal, prompt: &str, keys: &str| {
+        t.expect(prompt).send(keys);
+        prompts += 1;
+    };
+    reply(&mut t, "What do you see?", "\r");
+    reply(&mut t, "Raise all 2 of them", "\r");
+    reply(&mut t, "What do the answers tell you?", "\r");
+    reply(&mut t, "What could explain it?", "\r");
+    reply(&mut t, "Which hypothesis is most probable?", "\r");
+    reply(&mut t, "Why H1?", "\r");
+    reply(&mut t, "What does it show about H1?", &format!("{DOWN}\r"));
+    reply(&mut t, "What does it show about H2?", "\r");
+    reply(&mut t, "What do you do about it?", "\r");
+    reply(&mut t, "Run it? [y/N]", "y\r");
+    // The rollback fixed it, and the errors logged before it no longer count: Enter would mark
+    // it mitigated; this responder resolves it.
+    t.expect("Log checks count from the action on");
+    t.expect("Has the service recovered?");
+    reply(&mut t, "> Recovered: mark it mitigated", &format!("{DOWN}\r"));
+    reply(&mut t, "Resolve the incident?", "y");
+    reply(&mut t, "what happened and what fixed it", "\r");
+    assert_eq!(t.finish(), Some(0), "{}", t.screen);
+    assert!(prompts <= 13, "{prompts} prompts");
+    let show = env.show();
+    assert_eq!(show["status"], "resolved");
+    assert_eq!(show["hypotheses"][1]["state"], "confirmed");
+    let last_errors = env.events().into_iter().filter(|e| e["check"] == "recent_errors").last().expect("log check");
+    assert_eq!(last_errors["status"], "ok", "{last_errors}");
+}
