@@ -101,21 +101,35 @@ impl Menu<'_> {
     }
 }
 
-/// One key: `y` is yes; `n`, Enter and Esc are no; other keys are ignored.
+/// Yes only for `y` then Enter; Enter alone (or after `n`, or Esc) is no; other keys are
+/// ignored. Enter ends it either way, so the Enter after a `y` never lands on the next prompt.
 pub fn confirm(question: &str) -> Result<bool> {
     let term = Term::stderr();
     if !term.is_term() {
         return Ok(false);
     }
     term.write_str(&format!("{question} [y/N] ")).map_err(gone)?;
+    let mut yes = false;
     loop {
-        let answer = match term.read_key().map_err(gone)? {
-            Key::Char('y' | 'Y') => true,
-            Key::Char('n' | 'N') | Key::Enter | Key::Escape => false,
-            _ => continue,
-        };
-        term.write_line(if answer { "yes" } else { "no" }).map_err(gone)?;
-        return Ok(answer);
+        match term.read_key().map_err(gone)? {
+            Key::Char('y' | 'Y') if !yes => {
+                yes = true;
+                term.write_str("y").map_err(gone)?;
+            }
+            Key::Char('n' | 'N') | Key::Backspace if yes => {
+                yes = false;
+                term.clear_chars(1).map_err(gone)?;
+            }
+            Key::Escape => {
+                term.write_line("").map_err(gone)?;
+                return Ok(false);
+            }
+            Key::Enter => {
+                term.write_line(if yes { "" } else { "no" }).map_err(gone)?;
+                return Ok(yes);
+            }
+            _ => {}
+        }
     }
 }
 

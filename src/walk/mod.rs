@@ -167,6 +167,7 @@ fn observe(
     if let Some(guide) = guide {
         *found = guide.observe(ctx, dir)?;
     }
+    ask_impact_start(ctx, p, dir)?;
     // One prompt for both: what the responder sees, and the log searches that show it.
     p.each_line(
         "What do you see? What is up, what is down? One per line; `grep PATTERN FILE...` searches the logs of the \
@@ -202,11 +203,14 @@ fn orient(
     p.each_line("What do the answers tell you? One per line (Enter when done)", |text| {
         ops::record(ctx, dir, Body::Observation { text }, Some(Phase::Orient)).map(drop)
     })?;
-    p.each_line("What could explain it? One hypothesis per line (Enter when done)", |text| {
-        let (id, _) = ops::add_hypothesis(ctx, dir, text, None)?;
-        ctx.out.info(&format!("Raised {id}."));
-        Ok(())
-    })?;
+    // With hypotheses already open (the checks' suggestions), more can be added from Decide.
+    if ctx.load_dir(dir.clone())?.incident.open_hypotheses().next().is_none() {
+        p.each_line("What could explain it? One hypothesis per line (Enter when done)", |text| {
+            let (id, _) = ops::add_hypothesis(ctx, dir, text, None)?;
+            ctx.out.info(&format!("Raised {id}."));
+            Ok(())
+        })?;
+    }
     Ok(Step::Decide)
 }
 
@@ -335,8 +339,16 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
         ctx.out.info(&format!("Testing {}, the one open hypothesis: {}", open[0].id, open[0].text));
         open[0]
     } else {
-        let items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
-        open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?]
+        let mut items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
+        items.push("Something else: add a hypothesis".to_string());
+        let picked = p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?;
+        let Some(chosen) = open.get(picked) else {
+            let text = p.required("What could explain it?", None)?;
+            let (id, _) = ops::add_hypothesis(ctx, &loaded.dir, text, None)?;
+            ctx.out.info(&format!("Raised {id}."));
+            return Ok(Step::Decide);
+        };
+        chosen
     };
     // What is on screen already says why: the check it was raised on, or its being the only one.
     let because = match &chosen.from_check {
@@ -344,8 +356,9 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
         None if open.len() == 1 => "the one open hypothesis".to_string(),
         None => "the most probable of the open hypotheses".to_string(),
     };
-    // With one open hypothesis there was no choice to explain: the reason is recorded as is.
-    let why = if open.len() == 1 {
+    // With one open hypothesis there was no choice to explain, and a check's evidence is on
+    // screen already: the reason is recorded as is.
+    let why = if open.len() == 1 || chosen.from_check.is_some() {
         because
     } else {
         p.required(&format!("Why {}? (what points to it)", chosen.id), Some(&because))?
@@ -557,6 +570,7 @@ fn recovery(
             if !p.confirm("Mark it mitigated? (people watching the incident are told)")? {
                 return Ok(again);
             }
+            ask_impact_end(ctx, p, dir)?;
             ops::set_status(ctx, &loaded, Status::Mitigated, None)?;
             ctx.out.info("Mitigated. When it holds, `incident walk` again offers to resolve it.");
             Ok(Step::Done)
@@ -568,6 +582,7 @@ fn recovery(
             let fixed = hypothesis
                 .and_then(|h| loaded.incident.hypotheses.iter().find(|x| x.id == h))
                 .map(|h| format!("{}; acted on it", h.text));
+            ask_impact_end(ctx, p, dir)?;
             let summary = p.required("In a sentence or two: what happened and what fixed it?", fixed.as_deref())?;
             ops::resolve(ctx, &loaded, Some(summary))?;
             ctx.out.info("Resolved. Write it up with `incident postmortem -o postmortem.md`.");
@@ -577,6 +592,69 @@ fn recovery(
         (n, _) if hypothesis.is_some() && n == acted + 1 => Ok(Step::Remedy(hypothesis.unwrap_or_default().into())),
         (n, true) if n == choices.len() - 1 => Ok(Step::Done),
         _ => Ok(Step::Observe),
+    }
+}
+
+/// Once per incident, when nobody said yet: when did users start to feel it? The default is
+/// the first failing check on the timeline (an alert's start is recorded at opening already).
+fn ask_impact_start(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    if loaded.incident.clocks.impact_start.is_some() {
+        return Ok(());
+    }
+    let first_failing = loaded.read.events.iter().find_map(|e| match &e.body {
+        Body::CheckResult(r) if r.status != crate::model::CheckStatus::Ok => Some(e.ts),
+        _ => None,
+    });
+    let default = first_failing.or(loaded.incident.clocks.opened).unwrap_or_else(|| ctx.clock.now());
+    let start = ask_time(ctx, p, "When did the impact start? (the post-mortem's clocks start here)", default)?;
+    let body = Body::ImpactRecorded {
+        start: Some(start),
+        end: None,
+        detected_at: None,
+        users: None,
+        summary: None,
+        details: Default::default(),
+    };
+    ops::record(ctx, dir, body, None).map(drop)
+}
+
+/// On recovery, when nobody said yet: when did the impact end? The default is now, when the
+/// checks were seen passing.
+fn ask_impact_end(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    if loaded.incident.clocks.impact_end.is_some() {
+        return Ok(());
+    }
+    let end = ask_time(ctx, p, "When did the impact end?", ctx.clock.now())?;
+    let body = Body::ImpactRecorded {
+        start: None,
+        end: Some(end),
+        detected_at: None,
+        users: None,
+        summary: None,
+        details: Default::default(),
+    };
+    ops::record(ctx, dir, body, None).map(drop)
+}
+
+/// A time, `default` on Enter; read like `--at` (`14:05`, `5m ago`, a date and time).
+fn ask_time(
+    ctx: &Context,
+    p: &Prompter,
+    question: &str,
+    default: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>> {
+    let shown = time::format_ts(&default);
+    loop {
+        let answer = p.required(question, Some(&shown))?;
+        if answer == shown {
+            return Ok(default);
+        }
+        match ctx.parse_time_arg("the time", &answer) {
+            Ok(at) => return Ok(at),
+            Err(e) => ctx.out.warn(&format!("{e}{}", e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())),
+        }
     }
 }
 

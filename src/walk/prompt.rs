@@ -79,7 +79,7 @@ impl Prompter {
         Menu { prompt: &prompt, items: &items, default, color: self.color }.pick()
     }
 
-    /// Yes only for `y`: for choices that change status or severity or run something.
+    /// Yes only for `y` and Enter: for choices that change status or severity or run something.
     pub fn confirm(&self, question: &str) -> Result<bool> {
         menu::confirm(&safe(question))
     }

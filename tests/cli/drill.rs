@@ -77,7 +77,7 @@ fn a_drill_on_a_terminal_briefs_the_responder_and_starts_the_walk() {
         cmd
     });
     t.expect("Drill (bad-deploy)").expect("deploy history:").expect("OBSERVE");
-    t.answer("What do you see?", "health check fails");
+    t.answer("When did the impact start?", "").answer("What do you see?", "health check fails");
     // The answer is on disk before the next prompt; interrupt at that prompt.
     env.wait_for_event(|e| e["text"] == "health check fails");
     t.expect("What do you see?").send("\x03");
@@ -107,16 +107,16 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
         .map(String::from)
         .expect("the log's path");
     t.expect("OBSERVE").expect("CRITICAL").expect("health");
+    // The first failing check is when the impact started, unless the responder knows better.
+    t.expect("When did the impact start?").expect("2026-11-22T14:05:00.000Z").send("\r");
     t.answer("What do you see?", &format!("grep NullPointer {log}"));
     t.expect("matching").answer("What do you see?", "");
     // Orient: the suggestions, with their evidence; raise both at once.
     t.expect("ORIENT").expect("The checks suggest").expect("because health CRITICAL");
     t.expect("Raise all 2 of them").send("\r");
     t.expect("When did the errors begin").answer("What do the answers tell you?", "");
-    t.answer("What could explain it?", "");
     // Decide on the tempting one; the checks run again at once and refute it.
     t.expect("DECIDE").expect("H1  The database is down").send("\r");
-    t.answer("Why H1?", "the errors are on the payment path");
     t.expect("Testing H1").expect("What does it show about H1?").send(&format!("{DOWN}\r"));
     // H2 is the one left; its rule still fires, so Enter confirms it.
     t.expect("Testing H2, the one open hypothesis").expect("What does it show about H2?").send("\r");
@@ -128,6 +128,7 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
     // and the summary on screen.
     t.expect("Has the service recovered?").send("for good\r");
     t.answer("Resolve the incident?", "y");
+    t.answer("When did the impact end?", "");
     t.expect("what happened and what fixed it").send("\r");
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
 

@@ -33,7 +33,8 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("Which runbook fits?").expect("none: no runbook").send("\r");
 
     // Observe
-    t.expect("OBSERVE");
+    // Impact: Enter takes the default on screen (no check failed yet: the opening)
+    t.expect("OBSERVE").answer("When did the impact start?", "");
     t.answer("What do you see?", "checkout health returns 502").answer("What do you see?", "");
     // Orient: the questions on one screen, answered at one prompt; then hypotheses
     t.expect("ORIENT")
@@ -64,6 +65,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     // Resolving tells people: it takes a `y`
     t.expect("Has the service recovered?").send(&format!("{DOWN}\r"));
     t.answer("Resolve the incident?", "y");
+    t.answer("When did the impact end?", "5m ago");
     t.answer("what happened and what fixed it", "Rolled back the 13:58 deploy");
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
 
@@ -78,6 +80,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     let expected = [
         "incident.opened",
         "phase:observe",
+        "impact.recorded",
         "observation",
         "phase:orient",
         "observation",
@@ -94,6 +97,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
         "command.finished",
         "hypothesis.confirmed",
         "command.finished",
+        "impact.recorded",
         "incident.resolved",
     ];
     assert_eq!(kinds, expected, "{}", t.screen);
@@ -101,6 +105,10 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     assert_eq!(show["hypotheses"][0]["state"], "refuted");
     assert_eq!(show["hypotheses"][1]["state"], "confirmed");
     assert_eq!(show["status"], "resolved");
+    // The clocks are filled: impact from the opening to five minutes before the (pinned) now.
+    let impact: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "impact.recorded").collect();
+    assert_eq!(impact[0]["start"], events[0]["ts"], "{impact:?}");
+    assert_eq!(impact[1]["end"], "2026-11-22T14:00:00.000Z", "{impact:?} {}", t.screen);
     let confirmed = events.iter().find(|e| e["kind"] == "hypothesis.confirmed").expect("confirmed");
     assert!(confirmed["evidence"].as_str().unwrap_or_default().contains("exited 0"), "the default taken: {confirmed}");
     assert!(rolled_back.exists(), "the action ran for real");
@@ -115,7 +123,9 @@ fn an_interrupted_walk_loses_nothing_and_resumes_in_its_phase() {
         cmd.arg("walk");
         cmd
     });
-    t.answer("What do you see?", "/var at 100%").answer("What do you see?", "");
+    t.answer("When did the impact start?", "")
+        .answer("What do you see?", "/var at 100%")
+        .answer("What do you see?", "");
     t.expect("ORIENT").answer("What do the answers tell you?", "log level set to debug");
     t.expect("What do the answers tell you?").send("\x03");
     assert_eq!(t.finish(), Some(130));

@@ -50,7 +50,8 @@ fn resolving_from_the_walk_needs_a_y_and_any_other_key_leaves_the_incident_as_it
     t.expect("Resolve the incident?").send("sure\r");
     t.expect("no").expect("Is it holding?");
     assert_eq!(env.show()["status"], "mitigated", "{}", t.screen);
-    t.send("\r").expect("Resolve the incident?").send("y");
+    t.send("\r").expect("Resolve the incident?").send("y\r");
+    t.answer("When did the impact end?", "");
     t.answer("what happened and what fixed it", "Rolled back");
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
     assert_eq!(env.show()["status"], "resolved");
@@ -101,7 +102,7 @@ fn the_walk_asks_for_a_required_variable_nobody_gave_checks_it_and_records_it() 
     let mut t = walk(&env);
     t.answer("port: the port it listens on", "http");
     t.expect("port").answer("port: the port it listens on", "1");
-    t.expect("OBSERVE").expect("Running the svc runbook's checks").expect("What do you see?").send("\x03");
+    t.expect("OBSERVE").expect("Running the svc runbook's checks").expect("When did the impact start?").send("\x03");
     assert_eq!(t.finish(), Some(130), "{}", t.screen);
     let set = env.events().into_iter().find(|e| e["kind"] == "vars.set").expect("the typed value was recorded");
     assert_eq!(set["vars"]["port"], "1", "{set}");
@@ -126,12 +127,11 @@ fn a_full_drill_walk_takes_at_most_thirteen_prompts_and_rechecks_logs_from_the_a
         t.expect(prompt).send(keys);
         prompts += 1;
     };
+    reply(&mut t, "When did the impact start?", "\r");
     reply(&mut t, "What do you see?", "\r");
     reply(&mut t, "Raise all 2 of them", "\r");
     reply(&mut t, "What do the answers tell you?", "\r");
-    reply(&mut t, "What could explain it?", "\r");
     reply(&mut t, "Which hypothesis is most probable?", "\r");
-    reply(&mut t, "Why H1?", "\r");
     reply(&mut t, "What does it show about H1?", &format!("{DOWN}\r"));
     reply(&mut t, "What does it show about H2?", "\r");
     reply(&mut t, "What do you do about it?", "\r");
@@ -141,13 +141,16 @@ fn a_full_drill_walk_takes_at_most_thirteen_prompts_and_rechecks_logs_from_the_a
     t.expect("Log checks count from the action on");
     t.expect("Has the service recovered?");
     reply(&mut t, "> Recovered: mark it mitigated", &format!("{DOWN}\r"));
-    reply(&mut t, "Resolve the incident?", "y");
+    reply(&mut t, "Resolve the incident?", "y\r");
+    reply(&mut t, "When did the impact end?", "\r");
     reply(&mut t, "what happened and what fixed it", "\r");
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
     assert!(prompts <= 13, "{prompts} prompts");
     let show = env.show();
     assert_eq!(show["status"], "resolved");
     assert_eq!(show["hypotheses"][1]["state"], "confirmed");
+    let kinds: Vec<String> = env.events().iter().map(|e| e["kind"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "impact.recorded").count(), 2, "impact start and end: {kinds:?}");
     let last_errors = env.events().into_iter().filter(|e| e["check"] == "recent_errors").last().expect("log check");
     assert_eq!(last_errors["status"], "ok", "{last_errors}");
 }
