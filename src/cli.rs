@@ -573,6 +573,9 @@ pub struct DrillArgs {
     /// List the scenarios
     #[arg(long)]
     pub list: bool,
+    /// End the current (interrupted) drill: close its practice incident as abandoned and remove its folder
+    #[arg(long, conflicts_with_all = ["scenario", "auto", "list"])]
+    pub abandon: bool,
 }
 
 #[derive(Debug, Args)]

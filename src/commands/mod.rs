@@ -49,7 +49,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Run(args) => run::run(ctx, args),
         Command::Followup(command) => followup::run(ctx, command),
         Command::Timeline(args) => timeline::run(ctx, args),
-        Command::Walk => crate::walk::run(ctx, ctx.incident_dir()?),
+        Command::Walk => drill::walk(ctx, ctx.incident_dir()?),
         Command::Drill(args) => drill::run(ctx, args),
         Command::Postmortem(args) => postmortem::run(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),

@@ -6,7 +6,7 @@ mod auto;
 mod service;
 
 pub use auto::play;
-pub use service::Service;
+pub use service::{Service, remove_dir};
 
 use crate::model::Severity;
 
@@ -69,6 +69,11 @@ pub fn runbook_vars(service: &Service) -> std::collections::BTreeMap<String, Str
 
 pub fn find(name: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.name == name)
+}
+
+/// The scenario a practice incident was opened for, by the runbook it follows.
+pub fn for_runbook(runbook: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.runbook == runbook)
 }
 
 /// What a responder is told at the start: where things are, and which levers exist.

@@ -15,6 +15,23 @@ use chrono::Utc;
 use super::Kind;
 use crate::error::{Error, Result};
 
+/// What a drill's folder is named after, in the temporary folder.
+const DIR_PREFIX: &str = "incident-drill-";
+/// Where the service keeps what it loaded at its last reload, so a resumed one loads the same.
+const LOADED: &str = "loaded-upstream";
+
+/// Whether `dir` is a drill's own folder (in the temporary folder, named by us): the only kind
+/// a drill ever removes.
+pub fn is_drill_dir(dir: &Path) -> bool {
+    dir.parent() == Some(std::env::temp_dir().as_path())
+        && dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(DIR_PREFIX))
+}
+
+/// Removes an abandoned drill's folder; `false` when it is not a drill's or is gone already.
+pub fn remove_dir(dir: &Path) -> bool {
+    is_drill_dir(dir) && fs::remove_dir_all(dir).is_ok()
+}
+
 /// A running drill service. Dropping it stops the service and removes its folder.
 pub struct Service {
     pub dir: PathBuf,
@@ -25,8 +42,7 @@ pub struct Service {
 
 impl Service {
     pub fn start(kind: Kind) -> Result<Service> {
-        let dir =
-            std::env::temp_dir().join(format!("incident-drill-{}-{}", std::process::id(), ulid::Ulid::generate()));
+        let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{}-{}", std::process::id(), ulid::Ulid::generate()));
         let setup = || -> std::io::Result<()> {
             fs::create_dir_all(dir.join("releases"))?;
             fs::write(dir.join("releases/history"), "13:20 v1 deployed\n13:58 v2 deployed (payment client 4.0)\n")?;
@@ -38,12 +54,28 @@ impl Service {
             fs::write(dir.join("app.log"), "")
         };
         setup().map_err(|e| Error::io("cannot set up the drill in", &dir, &e))?;
+        Service::serve_from(kind, dir)
+    }
+
+    /// The service of an interrupted drill brought back on its folder, as it was left: its
+    /// release, its config, what it had loaded, its log. `None` when the folder is gone or is
+    /// not a drill's.
+    pub fn resume(kind: Kind, dir: &Path) -> Result<Option<Service>> {
+        if !is_drill_dir(dir) || !dir.join("releases/current").is_file() {
+            return Ok(None);
+        }
+        Service::serve_from(kind, dir.to_path_buf()).map(Some)
+    }
+
+    fn serve_from(kind: Kind, dir: PathBuf) -> Result<Service> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .map_err(|e| Error::runtime(format!("cannot start the drill service on 127.0.0.1: {e}")))?;
         let port = listener.local_addr().map_err(|e| Error::runtime(e.to_string()))?.port();
         listener.set_nonblocking(true).map_err(|e| Error::runtime(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
-        let state = State { dir: dir.clone(), kind, loaded_upstream: "db-old:5432".into() };
+        let loaded_upstream =
+            fs::read_to_string(dir.join(LOADED)).map_or_else(|_| "db-old:5432".to_string(), |s| s.trim().to_string());
+        let state = State { dir: dir.clone(), kind, loaded_upstream };
         let server = {
             let stop = stop.clone();
             std::thread::spawn(move || serve(listener, state, &stop))
@@ -98,6 +130,7 @@ impl State {
                     let _ = fs::remove_file(self.dir.join("reload"));
                     self.loaded_upstream =
                         fs::read_to_string(self.dir.join("config/upstream")).unwrap_or_default().trim().to_string();
+                    let _ = fs::write(self.dir.join(LOADED), &self.loaded_upstream);
                     log(&self.dir, "INFO", &format!("configuration reloaded: upstream {}", self.loaded_upstream));
                 }
                 if self.loaded_upstream == "db-old:5432" {

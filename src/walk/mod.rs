@@ -72,9 +72,10 @@ enum Step {
 /// Walks the loop on `dir` until the service has recovered or the person stops.
 pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     require_terminal("the walk")?;
-    let _farewell = crate::signals::say_on_interrupt(RESUME_MESSAGE);
-    let prompter = Prompter::new(ctx.out.colors_stderr());
     let loaded = ctx.load_dir(dir.clone())?;
+    let farewell = if loaded.incident.drill { DRILL_RESUME_MESSAGE } else { RESUME_MESSAGE };
+    let _farewell = crate::signals::say_on_interrupt(farewell);
+    let prompter = Prompter::new(ctx.out.colors_stderr());
     if loaded.incident.status == Status::Resolved {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
         return Ok(0);
@@ -661,3 +662,7 @@ fn ask_time(
 /// What an interrupt at a prompt (Ctrl-C, a hang-up, SIGTERM) says before the walk ends with
 /// 130. Everything entered before was already recorded (each answer is fsync'd when given).
 const RESUME_MESSAGE: &str = "Interrupted. Everything entered so far is recorded; continue with `incident walk`.";
+
+/// The same for a drill, which can also be ended.
+const DRILL_RESUME_MESSAGE: &str = "Interrupted. The drill is paused, everything entered is recorded: `incident walk` \
+     resumes it with its simulated service brought back; `incident drill --abandon` ends it.";

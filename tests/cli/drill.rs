@@ -173,3 +173,66 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
     assert!(search["matched"].as_u64().unwrap_or(0) >= 1, "{search}");
     assert_eq!(search["pattern"], "NullPointer");
 }
+
+/// Starts a drill on a terminal and interrupts it at its first question; returns its folder.
+fn interrupted_drill(env: &Env) -> std::path::PathBuf {
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.args(["drill", "bad-deploy"]);
+        cmd
+    });
+    t.expect("When did the impact start?").send("\x03");
+    assert_eq!(t.finish(), Some(130));
+    assert!(t.screen.contains("`incident walk` resumes it"), "says how to go on: {}", t.screen);
+    let opened = env.events().into_iter().next().expect("the practice incident");
+    let folder = std::path::PathBuf::from(opened["vars"]["drill_dir"].as_str().expect("its folder"));
+    assert!(folder.join("releases/current").is_file(), "the folder is kept for a resume");
+    folder
+}
+
+#[test]
+fn an_interrupted_drill_resumes_with_its_service_brought_back_not_connection_refused() {
+    let env = Env::new();
+    let folder = interrupted_drill(&env);
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.arg("walk");
+        cmd
+    });
+    t.expect("Drill resumed: its simulated service is back at").expect("OBSERVE").expect("When did the impact start?");
+    t.send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    // The resumed checks saw the broken release, not a service that is not there.
+    let health: Vec<serde_json::Value> =
+        env.events().into_iter().filter(|e| e["kind"] == "check.result" && e["check"] == "health").collect();
+    let last = health.last().expect("health was checked on resuming");
+    assert_eq!(last["reason"], "http_status", "{last}");
+    env.ok(&["drill", "--abandon"]);
+    assert!(!folder.exists(), "abandoning removes the folder");
+}
+
+#[test]
+fn an_abandoned_drill_is_closed_and_its_folder_removed_and_a_gone_one_ends_on_walk() {
+    let env = Env::new();
+    let folder = interrupted_drill(&env);
+    let out = env.run(&["drill", "--abandon"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("closed as abandoned, its folder removed"), "{}", text(&out.stderr));
+    assert!(!folder.exists());
+    let show = env.show();
+    assert_eq!(show["status"], "resolved");
+
+    // A drill whose folder went (a reboot cleared /tmp) cannot resume: it ends, and says so.
+    let env = Env::new();
+    let folder = interrupted_drill(&env);
+    std::fs::remove_dir_all(&folder).expect("remove");
+    let mut t = Terminal::spawn({
+        let mut cmd = env.std_cmd();
+        cmd.arg("walk");
+        cmd
+    });
+    t.expect("Drill ended");
+    assert_eq!(t.finish(), Some(0), "{}", t.screen);
+    assert!(t.screen.contains("closed as abandoned"), "{}", t.screen);
+    assert_eq!(env.show()["status"], "resolved");
+}
