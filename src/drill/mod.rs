@@ -6,7 +6,7 @@ mod auto;
 mod service;
 
 pub use auto::play;
-pub use service::{Service, remove_dir};
+pub use service::{Service, remove_dir, v2_deployed_at};
 
 use crate::model::Severity;
 
@@ -54,6 +54,10 @@ pub const SCENARIOS: &[Scenario] = &[
         fix: "reload",
     },
 ];
+
+/// How long the scripted responder of `--auto` takes, in simulated minutes (the sum of its
+/// pauses in `auto::play`).
+pub const AUTO_LENGTH: chrono::Duration = chrono::Duration::minutes(47);
 
 /// The drill runbook's variables, pointing at this drill's service.
 pub fn runbook_vars(service: &Service) -> std::collections::BTreeMap<String, String> {

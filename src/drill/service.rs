@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::Kind;
 use crate::error::{Error, Result};
@@ -27,6 +27,15 @@ pub fn is_drill_dir(dir: &Path) -> bool {
         && dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(DIR_PREFIX))
 }
 
+/// When v2, the bad release, went out: a few minutes before the drill's start.
+pub fn v2_deployed_at(started: DateTime<Utc>) -> String {
+    hhmm(started - chrono::Duration::minutes(7))
+}
+
+fn hhmm(at: DateTime<Utc>) -> String {
+    at.format("%H:%M UTC").to_string()
+}
+
 /// Removes an abandoned drill's folder; `false` when it is not a drill's or is gone already.
 pub fn remove_dir(dir: &Path) -> bool {
     is_drill_dir(dir) && fs::remove_dir_all(dir).is_ok()
@@ -41,11 +50,18 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn start(kind: Kind) -> Result<Service> {
+    /// A new drill's service; its release history is told relative to `started` (the drill's
+    /// start), as a real one would be.
+    pub fn start(kind: Kind, started: DateTime<Utc>) -> Result<Service> {
         let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{}-{}", std::process::id(), ulid::Ulid::generate()));
         let setup = || -> std::io::Result<()> {
             fs::create_dir_all(dir.join("releases"))?;
-            fs::write(dir.join("releases/history"), "13:20 v1 deployed\n13:58 v2 deployed (payment client 4.0)\n")?;
+            let history = format!(
+                "{} v1 deployed\n{} v2 deployed (payment client 4.0)\n",
+                hhmm(started - chrono::Duration::minutes(45)),
+                v2_deployed_at(started)
+            );
+            fs::write(dir.join("releases/history"), history)?;
             fs::write(dir.join("releases/current"), if kind == Kind::BadDeploy { "v2\n" } else { "v1\n" })?;
             fs::create_dir_all(dir.join("config"))?;
             // The config on disk names the new database; the running service still uses the old,

@@ -86,6 +86,8 @@ fn a_drill_on_a_terminal_briefs_the_responder_and_starts_the_walk() {
     assert_eq!(show["drill"], true);
     let texts: Vec<String> = env.events().iter().filter_map(|e| e["text"].as_str().map(String::from)).collect();
     assert_eq!(texts, ["health check fails"]);
+    // The interrupted drill keeps its folder for a resume; end it so nothing is left behind.
+    env.ok(&["drill", "--abandon"]);
 }
 
 #[test]
@@ -235,4 +237,23 @@ fn an_abandoned_drill_is_closed_and_its_folder_removed_and_a_gone_one_ends_on_wa
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
     assert!(t.screen.contains("closed as abandoned"), "{}", t.screen);
     assert_eq!(env.show()["status"], "resolved");
+}
+
+#[test]
+fn an_auto_drill_takes_simulated_minutes_and_its_history_is_told_from_its_start() {
+    let (env, markdown) = auto("bad-deploy");
+    let events = env.events();
+    let at = |kind: &str| events.iter().find(|e| e["kind"] == kind).map(|e| e["ts"].to_string()).unwrap_or_default();
+    // It ends at the (pinned) now and began 47 simulated minutes before, not within a second.
+    assert_eq!(at("incident.opened"), "\"2026-11-22T13:18:00.000Z\"");
+    assert_eq!(at("incident.resolved"), "\"2026-11-22T14:05:00.000Z\"");
+    assert_ne!(at("hypothesis.refuted"), at("hypothesis.confirmed"), "minutes between the steps");
+    // The release history is told relative to the drill: v2 went out 7 minutes before it.
+    let history = events
+        .iter()
+        .filter(|e| e["kind"] == "command.finished")
+        .find_map(|e| e["tail"].as_str().filter(|t| t.contains("v2 deployed")))
+        .expect("the history was read");
+    assert!(history.contains("13:11 UTC v2 deployed"), "{history}");
+    assert!(!markdown.contains("13:58"), "{markdown}");
 }
