@@ -51,6 +51,16 @@ fn script(kind: Kind, service: &Service, started: chrono::DateTime<chrono::Utc>)
             summary: "A move to a new database was configured but checkout was never reloaded, so it kept using the decommissioned one; a reload ended the errors.",
             followup: "Reload services automatically when their configuration changes, and alert when the loaded config differs from disk",
         },
+        Kind::RetryStorm => Script {
+            tempting_why: "every failure is a timeout calling inventory",
+            right_why: "inventory answers on its own; the log shows each request retried at once, three times".into(),
+            look_further: "One step further away: inventory is up but slow, and each checkout request calls it three times at once",
+            orient_command: vec!["cat".into(), format!("{dir}/config/retry_policy")],
+            verify_command: vec!["grep".into(), "-c".into(), "no backoff".into(), service.log().display().to_string()],
+            verify_evidence: "the policy is immediate, and every timeout in the log was retried at once",
+            summary: "Inventory slowed down, and checkout's clients retried every failed call at once with no backoff, multiplying its load until checkout's circuit breaker opened; retrying with exponential backoff and jitter let inventory recover.",
+            followup: "Give every client of inventory exponential backoff with jitter and a retry budget",
+        },
     }
 }
 

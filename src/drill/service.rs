@@ -67,6 +67,7 @@ impl Service {
             // The config on disk names the new database; the running service still uses the old,
             // decommissioned one until it is told to reload.
             fs::write(dir.join("config/upstream"), "db-new:5432\n")?;
+            fs::write(dir.join("config/retry_policy"), "immediate\n")?;
             fs::write(dir.join("app.log"), "")
         };
         setup().map_err(|e| Error::io("cannot set up the drill in", &dir, &e))?;
@@ -155,6 +156,14 @@ impl State {
                     (true, format!("ok (upstream {})", self.loaded_upstream))
                 }
             }
+            Kind::RetryStorm => {
+                let policy = fs::read_to_string(self.dir.join("config/retry_policy")).unwrap_or_default();
+                if policy.trim() == "exponential" {
+                    (true, "ok (retries back off; circuit inventory closed)".into())
+                } else {
+                    (false, "circuit inventory OPEN: GET /stock timed out after 2000ms, 3 attempts, no backoff".into())
+                }
+            }
         }
     }
 }
@@ -181,6 +190,8 @@ fn answer(mut stream: TcpStream, state: &mut State) {
                 ("200 OK", "db-new:5432 ok".to_string())
             } else if state.kind == Kind::ConfigNotReloaded {
                 ("200 OK", "db-new:5432 ok; db-old:5432 decommissioned".to_string())
+            } else if state.kind == Kind::RetryStorm {
+                ("200 OK", "inventory up; p99 2.8s under 40x its usual request rate".to_string())
             } else {
                 ("200 OK", "primary ok, replication lag 0s".to_string())
             }
@@ -225,6 +236,9 @@ fn stack_trace(dir: &Path, kind: Kind) {
         }
         Kind::ConfigNotReloaded => {
             "java.net.ConnectException: Connection refused (db-old:5432)\n\tat com.shop.db.Pool.connect(Pool.java:120)\n"
+        }
+        Kind::RetryStorm => {
+            "java.util.concurrent.TimeoutException: inventory GET /stock (attempt 3 of 3, retried at once: no backoff)\n\tat com.shop.inventory.Client.get(Client.java:57)\n\tat com.shop.checkout.Checkout.reserve(Checkout.java:63)\n"
         }
     };
     if let Ok(mut file) = fs::OpenOptions::new().append(true).open(dir.join("app.log")) {

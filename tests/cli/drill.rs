@@ -257,3 +257,24 @@ fn an_auto_drill_takes_simulated_minutes_and_its_history_is_told_from_its_start(
     assert!(history.contains("13:11 UTC v2 deployed"), "{history}");
     assert!(!markdown.contains("13:58"), "{markdown}");
 }
+
+#[test]
+fn an_auto_drill_calms_a_retry_storm_by_backing_off_until_the_circuit_closes() {
+    let (env, markdown) = auto("retry-storm");
+    assert!(markdown.contains("### H2: Clients retry without backoff"), "{markdown}");
+    let show = env.show();
+    assert_eq!(show["status"], "resolved");
+    assert_eq!(show["hypotheses"][0]["state"], "refuted", "inventory is up, only slow");
+    assert_eq!(show["hypotheses"][1]["state"], "confirmed");
+    let events = env.events();
+    let health: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "check.result" && e["check"] == "health")
+        .filter_map(|e| e["summary"].as_str())
+        .collect();
+    assert!(health.first().is_some_and(|s| s.contains("503") || s.contains("502")), "{health:?}");
+    let run = events.iter().find(|e| e["kind"] == "runbook.step" && e["step"] == "run").expect("the backoff ran");
+    assert!(run["command"].as_str().unwrap_or_default().contains("echo exponential >"), "{run}");
+    let list = env.ok(&["drill", "--list"]);
+    assert!(list.contains("retry-storm"), "{list}");
+}
