@@ -39,12 +39,11 @@ impl Menu<'_> {
             drawn = self.draw(&term, &filter, &visible, selected).map_err(gone)?;
             let at = visible.iter().position(|&i| i == selected);
             match term.read_key().map_err(gone)? {
-                Key::Enter => {
-                    if at.is_some() {
-                        term.clear_last_lines(drawn).map_err(gone)?;
-                        term.write_line(&format!("{} · {}", self.prompt, self.items[selected])).map_err(gone)?;
-                        return Ok(selected);
-                    }
+                // Enter with nothing matching the filter picks nothing.
+                Key::Enter if at.is_some() => {
+                    term.clear_last_lines(drawn).map_err(gone)?;
+                    term.write_line(&format!("{} · {}", self.prompt, self.items[selected])).map_err(gone)?;
+                    return Ok(selected);
                 }
                 Key::ArrowDown | Key::Tab => {
                     if let Some(at) = at {

@@ -151,6 +151,6 @@ fn a_full_drill_walk_takes_at_most_thirteen_prompts_and_rechecks_logs_from_the_a
     assert_eq!(show["hypotheses"][1]["state"], "confirmed");
     let kinds: Vec<String> = env.events().iter().map(|e| e["kind"].as_str().unwrap_or_default().to_string()).collect();
     assert_eq!(kinds.iter().filter(|k| *k == "impact.recorded").count(), 2, "impact start and end: {kinds:?}");
-    let last_errors = env.events().into_iter().filter(|e| e["check"] == "recent_errors").last().expect("log check");
+    let last_errors = env.events().into_iter().rfind(|e| e["check"] == "recent_errors").expect("log check");
     assert_eq!(last_errors["status"], "ok", "{last_errors}");
 }
