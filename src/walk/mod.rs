@@ -169,13 +169,19 @@ fn observe(
         *found = guide.observe(ctx, dir)?;
     }
     ask_impact_start(ctx, p, dir)?;
-    // One prompt for both: what the responder sees, and the log searches that show it.
+    // One prompt for all three: what the responder sees, the log searches and the commands that
+    // show it (each recorded), so nobody leaves the walk for a shell to look.
     p.each_line(
         "What do you see? What is up, what is down? One per line; `grep PATTERN FILE...` searches the logs of the \
-         last 15 minutes (Enter when done)",
-        |line| match line.strip_prefix("grep ") {
-            Some(search) => search_logs(ctx, dir, search),
-            None => ops::record(ctx, dir, Body::Observation { text: line }, None).map(drop),
+         last 15 minutes, `!CMD` runs a command, recorded (Enter when done)",
+        |line| {
+            if let Some(search) = line.strip_prefix("grep ") {
+                search_logs(ctx, dir, search)
+            } else if let Some(command) = line.strip_prefix('!') {
+                run_line(ctx, dir, command, None).map(drop)
+            } else {
+                ops::record(ctx, dir, Body::Observation { text: line }, None).map(drop)
+            }
         },
     )?;
     Ok(Step::Orient)
@@ -452,7 +458,14 @@ fn run_typed_command(
     hypothesis: &str,
 ) -> Result<Option<(String, String)>> {
     let line = p.required("Command (run as typed words, never through a shell; write sh -c '...' for one)", None)?;
-    let argv = match process::split_command_line(&line) {
+    let outcome = run_line(ctx, dir, &line, Some(hypothesis))?;
+    Ok(outcome.map(|outcome| (line, outcome)))
+}
+
+/// Runs a typed command line on the incident, recorded like `incident run` (argv, exit status,
+/// duration, output masked); how it ended, or `None` when the line could not be split.
+fn run_line(ctx: &Context, dir: &IncidentDir, line: &str, hypothesis: Option<&str>) -> Result<Option<String>> {
+    let argv = match process::split_command_line(line) {
         Ok(argv) if !argv.is_empty() => argv,
         Ok(_) => return Ok(None),
         Err(e) => {
@@ -461,13 +474,12 @@ fn run_typed_command(
         }
     };
     // Prompts and a command's output share the terminal through stderr; stdout stays for data.
-    let options = RunOptions { hypothesis: Some(hypothesis.to_string()), echo: Echo::Stderr, ..RunOptions::default() };
+    let options = RunOptions { hypothesis: hypothesis.map(String::from), echo: Echo::Stderr, ..RunOptions::default() };
     let run = ops::run_command(ctx, dir, &argv, &options)?;
-    let outcome = match &run.event.body {
+    Ok(Some(match &run.event.body {
         Body::CommandFinished { exit_code: Some(code), .. } => format!("exited {code}"),
         _ => run.event.body.describe(),
-    };
-    Ok(Some((line, outcome)))
+    }))
 }
 
 /// With the cause confirmed: do something about it (the runbook's actions first). The walk

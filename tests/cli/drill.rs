@@ -178,11 +178,7 @@ fn a_person_walks_a_drill_through_checks_suggestions_and_the_runbooks_rollback()
 
 /// Starts a drill on a terminal and interrupts it at its first question; returns its folder.
 fn interrupted_drill(env: &Env) -> std::path::PathBuf {
-    let mut t = Terminal::spawn({
-        let mut cmd = env.std_cmd();
-        cmd.args(["drill", "bad-deploy"]);
-        cmd
-    });
+    let mut t = env.terminal(&["drill", "bad-deploy"]);
     t.expect("When did the impact start?").send("\x03");
     assert_eq!(t.finish(), Some(130));
     assert!(t.screen.contains("`incident walk` resumes it"), "says how to go on: {}", t.screen);
@@ -196,11 +192,7 @@ fn interrupted_drill(env: &Env) -> std::path::PathBuf {
 fn an_interrupted_drill_resumes_with_its_service_brought_back_not_connection_refused() {
     let env = Env::new();
     let folder = interrupted_drill(&env);
-    let mut t = Terminal::spawn({
-        let mut cmd = env.std_cmd();
-        cmd.arg("walk");
-        cmd
-    });
+    let mut t = env.terminal(&["walk"]);
     t.expect("Drill resumed: its simulated service is back at").expect("OBSERVE").expect("When did the impact start?");
     t.send("\x03");
     assert_eq!(t.finish(), Some(130), "{}", t.screen);
@@ -228,11 +220,7 @@ fn an_abandoned_drill_is_closed_and_its_folder_removed_and_a_gone_one_ends_on_wa
     let env = Env::new();
     let folder = interrupted_drill(&env);
     std::fs::remove_dir_all(&folder).expect("remove");
-    let mut t = Terminal::spawn({
-        let mut cmd = env.std_cmd();
-        cmd.arg("walk");
-        cmd
-    });
+    let mut t = env.terminal(&["walk"]);
     t.expect("Drill ended");
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
     assert!(t.screen.contains("closed as abandoned"), "{}", t.screen);

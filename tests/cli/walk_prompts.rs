@@ -8,9 +8,7 @@ use crate::harness::{Env, Terminal};
 const SHOW_CURSOR: &str = "\x1b[?25h";
 
 fn walk(env: &Env) -> Terminal {
-    let mut cmd = env.std_cmd();
-    cmd.arg("walk");
-    Terminal::spawn(cmd)
+    env.terminal(&["walk"])
 }
 
 /// The screen after `from`, as the test saw it: what came after a key was sent.
@@ -61,21 +59,13 @@ fn resolving_from_the_walk_needs_a_y_and_any_other_key_leaves_the_incident_as_it
 fn the_cursor_is_shown_again_after_ctrl_c_at_opens_title_and_severity_menu_and_at_a_confirmation() {
     let env = Env::new();
     // A line of text: the title.
-    let mut t = Terminal::spawn({
-        let mut cmd = env.std_cmd();
-        cmd.arg("open");
-        cmd
-    });
+    let mut t = env.terminal(&["open"]);
     t.expect("the incident's title").send("Checkout do\x03");
     assert_ne!(t.finish(), Some(0));
     assert!(after(&t.screen, "the incident's title").contains(SHOW_CURSOR), "{:?}", t.screen);
 
     // A menu: open's severity, where typed keys filter and nothing is opened.
-    let mut t = Terminal::spawn({
-        let mut cmd = env.std_cmd();
-        cmd.args(["open", "Checkout down"]);
-        cmd
-    });
+    let mut t = env.terminal(&["open", "Checkout down"]);
     t.expect("How bad is it?").send("q j \r").expect("nothing matches").send("\x03");
     assert_ne!(t.finish(), Some(0));
     assert!(after(&t.screen, "nothing matches").contains(SHOW_CURSOR), "{:?}", t.screen);
@@ -117,11 +107,7 @@ fn the_walk_asks_for_a_required_variable_nobody_gave_checks_it_and_records_it() 
 fn a_full_drill_walk_takes_at_most_thirteen_prompts_and_rechecks_logs_from_the_action_on() {
     const DOWN: &str = "\x1b[B";
     let env = Env::new();
-    let mut t = Terminal::spawn({
-        let mut cmd = env.std_cmd();
-        cmd.args(["drill", "bad-deploy"]);
-        cmd
-    });
+    let mut t = env.terminal(&["drill", "bad-deploy"]);
     let mut prompts = 0;
     let mut reply = |t: &mut Terminal, prompt: &str, keys: &str| {
         t.expect(prompt).send(keys);
@@ -153,4 +139,21 @@ fn a_full_drill_walk_takes_at_most_thirteen_prompts_and_rechecks_logs_from_the_a
     assert_eq!(kinds.iter().filter(|k| *k == "impact.recorded").count(), 2, "impact start and end: {kinds:?}");
     let last_errors = env.events().into_iter().rfind(|e| e["check"] == "recent_errors").expect("log check");
     assert_eq!(last_errors["status"], "ok", "{last_errors}");
+}
+
+#[test]
+fn a_command_typed_with_a_bang_at_observe_runs_recorded_without_leaving_the_walk() {
+    let env = Env::new();
+    env.ok(&["open", "Checkout returns 502s", "-s", "sev2"]);
+    let mut t = walk(&env);
+    t.answer("When did the impact start?", "");
+    t.answer("What do you see?", "!sh -c 'echo upstream-502; exit 3'");
+    t.expect("upstream-502").answer("What do you see?", "the proxy says 502").expect("What do you see?");
+    t.send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let events = env.events();
+    let run = events.iter().find(|e| e["kind"] == "command.finished").expect("the command was recorded");
+    assert_eq!(run["exit_code"], 3, "{run}");
+    assert_eq!(run["argv"][0], "sh", "{run}");
+    assert!(events.iter().any(|e| e["text"] == "the proxy says 502"), "the walk went on");
 }
