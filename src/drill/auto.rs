@@ -93,6 +93,17 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
 
     // Observe: the runbook's checks, and the log itself.
     pause(3);
+    // Customers felt it from the change on, a few minutes before the alarm that opened it.
+    let impact = |start, end, detected_at| Body::ImpactRecorded {
+        start,
+        end,
+        detected_at,
+        users: None,
+        summary: None,
+        details: Default::default(),
+    };
+    let began = opened - chrono::Duration::minutes(7);
+    ops::record(ctx, dir, impact(Some(began), None, Some(opened)), None)?;
     ops::enter_phase(ctx, dir, Phase::Observe)?;
     let observed = checks(&[])?;
     run(&["tail".into(), "-n".into(), "4".into(), service.log().display().to_string()], None, Phase::Observe)?;
@@ -154,6 +165,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         ops::record(ctx, dir, Body::Note { text }, None)?;
         return fixed.map(drop);
     }
+    ops::record(ctx, dir, impact(None, Some(ctx.clock.now()), None), None)?;
     let loaded = ctx.load_dir(dir.clone())?;
     ops::set_status(ctx, &loaded, Status::Mitigated, Some("the health check passes again".into()))?;
     pause(5);

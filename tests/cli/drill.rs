@@ -244,6 +244,9 @@ fn an_auto_drill_takes_simulated_minutes_and_its_history_is_told_from_its_start(
         .expect("the history was read");
     assert!(history.contains("13:11 UTC v2 deployed"), "{history}");
     assert!(!markdown.contains("13:58"), "{markdown}");
+    // Its clocks are filled: impact from the change (7 minutes before the alarm) to the rollback.
+    assert!(markdown.contains("| Time to detect | 7m 0s |"), "{markdown}");
+    assert!(markdown.contains("| Time to mitigate | 37m 0s |"), "{markdown}");
 }
 
 #[test]
