@@ -6,7 +6,7 @@
 //! nothing. The cursor is hidden while the menu is drawn and shown again on every way out: a
 //! pick, an error, end of input, and Ctrl-C (which `signals` turns into the walk's farewell).
 
-use dialoguer::console::{Key, Term, style};
+use dialoguer::console::{Key, Term, style, truncate_str};
 
 use crate::error::{Error, Result};
 
@@ -81,9 +81,13 @@ impl Menu<'_> {
         } else {
             format!("{} [filter: {filter}] (Backspace or Esc clears)", self.prompt)
         };
+        // A line that wrapped would be miscounted when the menu is redrawn: each fits the width.
+        let width = usize::from(term.size().1).max(20);
+        let fit = |line: &str| truncate_str(line, width - 1, "…").into_owned();
+        let header = fit(&header);
         term.write_line(&if self.color { style(header).bold().to_string() } else { header })?;
         if visible.is_empty() {
-            term.write_line("  nothing matches the filter: Enter does nothing")?;
+            term.write_line(&fit("  nothing matches the filter: Enter does nothing"))?;
             return Ok(2);
         }
         let rows = usize::from(term.size().0).saturating_sub(2).max(3);
@@ -91,7 +95,7 @@ impl Menu<'_> {
         let first = at.saturating_sub(rows - 1);
         let mut lines = 1;
         for &i in visible.iter().skip(first).take(rows) {
-            let line = if i == selected { format!("> {}", self.items[i]) } else { format!("  {}", self.items[i]) };
+            let line = fit(&format!("{} {}", if i == selected { ">" } else { " " }, self.items[i]));
             let line = if self.color && i == selected { style(line).cyan().to_string() } else { line };
             term.write_line(&line)?;
             lines += 1;

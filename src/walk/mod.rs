@@ -404,7 +404,8 @@ fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: 
         items.drain(0..3);
     }
     let offset = if evidence.is_some() { 0 } else { 3 };
-    let default = suggested.unwrap_or(0);
+    // Without a rule to go by, testing it comes first, never a verdict.
+    let default = suggested.unwrap_or(if evidence.is_some() { 3 } else { 0 });
     let picked = p.choose(&format!("What does it show about {hypothesis}?"), &items, default)? + offset;
     let verdicts = [
         format!("Confirmed: {hypothesis} holds"),

@@ -127,7 +127,9 @@ fn an_interrupted_walk_loses_nothing_and_resumes_in_its_phase() {
         .answer("What do you see?", "/var at 100%")
         .answer("What do you see?", "");
     t.expect("ORIENT").answer("What do the answers tell you?", "log level set to debug");
-    t.expect("What do the answers tell you?").send("\x03");
+    // Interrupted at the next line of the same prompt, once the answer is on disk.
+    env.wait_for_event(|e| e["text"] == "log level set to debug");
+    t.send("\x03");
     assert_eq!(t.finish(), Some(130));
     assert!(t.screen.contains("continue with `incident walk`"), "{}", t.screen);
     let texts: Vec<String> = env.events().iter().filter_map(|e| e["text"].as_str().map(String::from)).collect();
