@@ -321,6 +321,7 @@ fn offer_suggestions(
     Ok(())
 }
 
+/// Raises a suggestion as a hypothesis, noting the check whose evidence it was raised on.
 fn raise_suggested(
     ctx: &Context,
     dir: &IncidentDir,
@@ -328,11 +329,9 @@ fn raise_suggested(
     s: &Suggestion,
     records: &[CheckRecord],
 ) -> Result<()> {
-    {
-        let from_check = guide.evidence(s, records).first().and_then(|e| e.split_whitespace().next()).map(String::from);
-        let (id, _) = ops::add_hypothesis(ctx, dir, s.title.clone(), from_check)?;
-        ctx.out.info(&format!("Raised {id}."));
-    }
+    let from_check = guide.evidence(s, records).first().and_then(|e| e.split_whitespace().next()).map(String::from);
+    let (id, _) = ops::add_hypothesis(ctx, dir, s.title.clone(), from_check)?;
+    ctx.out.info(&format!("Raised {id}."));
     Ok(())
 }
 
