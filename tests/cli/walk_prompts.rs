@@ -158,3 +158,32 @@ fn a_command_typed_with_a_bang_at_observe_runs_recorded_without_leaving_the_walk
     assert_eq!(run["exit_code"], 3, "{run}");
     assert_eq!(run["argv"][0], "sh", "{run}");
 }
+
+#[test]
+fn a_confirmed_cause_is_kept_across_a_resume_and_not_yet_recovered_offers_another_action_for_it() {
+    let env = Env::new();
+    env.ok(&["open", "Checkout returns 502s", "-s", "sev2"]);
+    let mut t = walk(&env);
+    t.answer("When did the impact start?", "").answer("What do you see?", "");
+    t.answer("What do the answers tell you?", "").answer("What could explain it?", "The deploy broke it");
+    t.answer("What could explain it?", "");
+    // The one open hypothesis, tested by hand and confirmed.
+    t.expect("What does it show about H1?").send("by hand\r");
+    t.expect("What did it show about H1?").send("\r");
+    t.answer("What did you check", "the new version serves 502s");
+    t.expect("H1 confirmed. What do you do about it?").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+
+    // Resumed: back at the confirmed cause, not at the start of the loop.
+    let mut t = walk(&env);
+    t.expect("H1 confirmed. What do you do about it?").send("Run a command\r");
+    t.answer("Command", "true");
+    // Not recovered yet: another action for the same cause is one choice away.
+    t.expect("Has the service recovered?").send("another action\r");
+    t.expect("H1 confirmed. What do you do about it?").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let kinds: Vec<String> = env.events().iter().map(|e| e["kind"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "hypothesis.confirmed").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.last().map(String::as_str), Some("command.finished"), "{kinds:?}");
+    assert_eq!(env.show()["status"], "investigating", "nothing marked it recovered");
+}
