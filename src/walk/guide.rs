@@ -20,7 +20,7 @@ pub struct Guide {
     vars: Vars,
     /// `KEY=VALUE` answers given in this walk (recorded too), passed on to actions.
     asked: Vec<String>,
-    /// When the latest action began: from then on log checks count only what came after it.
+    /// When the latest action took effect: from then on log checks count only what came after.
     acted: std::cell::Cell<Option<std::time::Instant>>,
 }
 
@@ -145,7 +145,7 @@ impl Guide {
         actions.into_iter().map(|(_, id, label)| (id, label)).collect()
     }
 
-    /// Marks the moment an action began (a runbook's, one done by hand).
+    /// Marks the moment an action took effect (a runbook's, once verified; one done by hand).
     pub fn acting(&self) {
         self.acted_at(std::time::Instant::now());
     }
@@ -156,8 +156,9 @@ impl Guide {
     }
 
     /// Runs a runbook action: preview, confirm, run, verify, roll back, each step recorded.
+    /// Once it has run and verified, log checks count from then on (not from the preview: the
+    /// errors logged while the responder read it are from before the fix).
     pub fn act(&self, ctx: &Context, action: &str) -> Result<u8> {
-        self.acting();
         let request = ActionRequest {
             action: action.to_string(),
             runbook: Some(self.runbook.name.clone()),
@@ -166,6 +167,10 @@ impl Guide {
             low_risk_on_enter: true,
             ..ActionRequest::default()
         };
-        ops::run_action(ctx, &request)
+        let outcome = ops::run_action(ctx, &request);
+        if matches!(outcome, Ok(0)) {
+            self.acting();
+        }
+        outcome
     }
 }
