@@ -11,7 +11,8 @@ use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{AlertGroup, Body, CheckRecord, Severity, Status};
 use crate::probe::RunOptions;
-use crate::runbook::{Catalog, Runbook, Vars, runbook_for_alert};
+use crate::runbook::{Catalog, Runbook, Vars, best_fit, runbook_for_alert};
+use crate::service::Service;
 use crate::store::IncidentDir;
 
 use super::OpenSpec;
@@ -47,10 +48,13 @@ pub struct AlertHandled {
 pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &AlertOverrides) -> Result<AlertHandled> {
     let mut runbook: Option<Runbook> = None;
     let mut from_labels = BTreeMap::new();
+    let mut service: Option<Service> = None;
     let outcome = receive_alert(ctx, notification, |facts| {
+        let labels = notification.labels();
+        service = crate::service::service_for_alert(&labels)?;
         let name = match &overrides.runbook {
             Some(name) => Some(name.clone()),
-            None => runbook_for_alert(&Catalog::new(None)?, &notification.labels()),
+            None => runbook_for_service_alert(service.as_ref(), &labels)?,
         };
         if let Some(name) = &name {
             let loaded = Catalog::new(None)?.load(name)?;
@@ -64,10 +68,17 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
             }
             runbook = Some(loaded);
         }
+        let mut services =
+            if overrides.services.is_empty() { facts.services.clone() } else { overrides.services.clone() };
+        if let Some(service) = &service
+            && !services.contains(&service.name)
+        {
+            services.insert(0, service.name.clone());
+        }
         Ok(OpenSpec {
             title: overrides.title.clone().unwrap_or_else(|| facts.title.clone()),
             severity: Some(overrides.severity.unwrap_or(facts.severity)),
-            services: if overrides.services.is_empty() { facts.services.clone() } else { overrides.services.clone() },
+            services,
             commander: overrides.commander.clone(),
             runbook: name,
             impact_start: overrides.impact_start.or(Some(facts.starts_at)),
@@ -76,6 +87,12 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
             vars: overrides.vars.clone(),
         })
     })?;
+    if let (AlertOutcome::Opened(dir), Some(service), Some(runbook)) = (&outcome, &service, &runbook) {
+        // The alert's own labels (the instance that fired) win over the catalog's values.
+        let mut given = overrides.vars.clone();
+        given.extend(from_labels.clone());
+        super::record_service_vars(ctx, dir, service, &runbook.name, &given)?;
+    }
     if let AlertOutcome::Opened(dir) = &outcome
         && !from_labels.is_empty()
     {
@@ -93,6 +110,26 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
         _ => Vec::new(),
     };
     Ok(AlertHandled { outcome, checks })
+}
+
+/// The runbook for an alert: among its service's runbooks (when the catalog names the service)
+/// the one whose `match:` rules fit best, else the best fit of all, else the service's first.
+fn runbook_for_service_alert(service: Option<&Service>, labels: &BTreeMap<String, String>) -> Result<Option<String>> {
+    let catalog = Catalog::new(None)?;
+    let offered = service.map(Service::runbook_names).unwrap_or_default();
+    let mut best: Option<(usize, &String)> = None;
+    for name in &offered {
+        let Ok(runbook) = catalog.load(name) else { continue };
+        if let Some(fit) = best_fit(&runbook.file.matches, labels)
+            && best.is_none_or(|(b, _)| fit > b)
+        {
+            best = Some((fit, name));
+        }
+    }
+    if let Some((_, name)) = best {
+        return Ok(Some(name.clone()));
+    }
+    Ok(runbook_for_alert(&catalog, labels).or_else(|| offered.first().cloned()))
 }
 
 impl AlertOutcome {
