@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::alert::{AlertFacts, AlertStatus, Notification};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
-use crate::model::{AlertGroup, Body, CheckRecord, Severity, Status};
+use crate::model::{AlertGroup, Body, CheckBrief, CheckRecord, CheckStatus, Severity, Status};
 use crate::probe::RunOptions;
 use crate::runbook::{Catalog, Runbook, Vars, best_fit, runbook_for_alert};
 use crate::service::Service;
@@ -98,18 +98,67 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
     {
         super::set_vars(ctx, dir, from_labels, "alert")?;
     }
+    let alert_name = notification.alert_name().unwrap_or("alert").to_string();
     let checks = match (&outcome, runbook) {
         (AlertOutcome::Opened(dir), Some(runbook)) => {
-            let loaded = ctx.load_dir(dir.clone())?;
-            let settings = super::runbook_overrides(Some(&loaded.incident), &runbook, &[])?;
-            let vars = Vars::resolve(&runbook, &settings, &|name| std::env::var(name).ok())?;
-            let concurrency = runbook.file.defaults.concurrency.unwrap_or(8);
-            let options = RunOptions { concurrency, deadline: ALERT_CHECKS_DEADLINE };
-            super::run_checks(ctx, Some(&loaded), &runbook, &vars, &[], options)?.records
+            let records = run_runbook_checks(ctx, dir, &runbook)?;
+            // Recorded (and so notified) once the evidence is in: the opening already went out.
+            let summary = Body::AlertChecked {
+                alert_name,
+                runbook: runbook.name.clone(),
+                worst: crate::probe::worst(&records),
+                ran: records.len(),
+                worst_checks: CheckBrief::worst_of(&records, 5),
+            };
+            super::record(ctx, dir, summary, None)?;
+            records
+        }
+        (AlertOutcome::Updated(dir), _) if notification.status == AlertStatus::Resolved => {
+            recheck_after_resolved(ctx, dir, &alert_name)?
         }
         _ => Vec::new(),
     };
     Ok(AlertHandled { outcome, checks })
+}
+
+/// Runs `runbook`'s checks on the incident in `dir` with its variables, within the alert's
+/// deadline, and records each result.
+fn run_runbook_checks(ctx: &Context, dir: &IncidentDir, runbook: &Runbook) -> Result<Vec<CheckRecord>> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    let settings = super::runbook_overrides(Some(&loaded.incident), runbook, &[])?;
+    let vars = Vars::resolve(runbook, &settings, &|name| std::env::var(name).ok())?;
+    let concurrency = runbook.file.defaults.concurrency.unwrap_or(8);
+    let options = RunOptions { concurrency, deadline: ALERT_CHECKS_DEADLINE };
+    Ok(super::run_checks(ctx, Some(&loaded), runbook, &vars, &[], options)?.records)
+}
+
+/// After the group's resolved notification: the incident's runbook's checks run again, and when
+/// every one passes, mitigation is offered (`mitigation.offered`). The status never changes by
+/// itself: a resolved alert is not a verified fix.
+fn recheck_after_resolved(ctx: &Context, dir: &IncidentDir, alert_name: &str) -> Result<Vec<CheckRecord>> {
+    let incident = ctx.load_dir(dir.clone())?.incident;
+    let Some(name) = &incident.runbook else { return Ok(Vec::new()) };
+    if matches!(incident.status, Status::Mitigated | Status::Monitoring | Status::Resolved) {
+        return Ok(Vec::new());
+    }
+    let runbook = match Catalog::new(None).and_then(|c| c.load(name)) {
+        Ok(runbook) => runbook,
+        // Nothing to re-run; the resolved notification is recorded all the same.
+        Err(e) => {
+            ctx.out.warn(&format!("runbook {name}: {e}; its checks were not run again"));
+            return Ok(Vec::new());
+        }
+    };
+    let records = run_runbook_checks(ctx, dir, &runbook)?;
+    if !records.is_empty() && crate::probe::worst(&records) == CheckStatus::Ok {
+        let offer = Body::MitigationOffered {
+            alert_name: alert_name.to_string(),
+            runbook: runbook.name,
+            checks: records.len(),
+        };
+        super::record(ctx, dir, offer, None)?;
+    }
+    Ok(records)
 }
 
 /// The runbook for an alert: among its service's runbooks (when the catalog names the service)

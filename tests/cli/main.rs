@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod alert_outcomes;
 mod alerts;
 mod blameless_corpus;
 mod blameless_postmortem;
