@@ -264,7 +264,7 @@ pub enum Body {
     MitigationOffered {
         alert_name: String,
         runbook: String,
-        /// How many checks passed.
+        /// How many checks passed (those that could not run for want of a value are not counted).
         checks: usize,
     },
     /// What the opening did not say yet, given after it (the opening is recorded as soon as
@@ -546,7 +546,7 @@ impl Body {
                 text
             }
             Body::MitigationOffered { alert_name, checks, .. } => format!(
-                "Alert {alert_name} resolved and the runbook's {checks} checks pass: mark mitigated? `incident status mitigated`"
+                "Alert {alert_name} resolved and the runbook's checks pass ({checks} ok): mark mitigated? `incident status mitigated`"
             ),
             Body::Other { kind, fields } => {
                 let text = ["text", "summary", "title"].iter().find_map(|k| fields.get(*k).and_then(Value::as_str));

@@ -150,15 +150,22 @@ fn recheck_after_resolved(ctx: &Context, dir: &IncidentDir, alert_name: &str) ->
         }
     };
     let records = run_runbook_checks(ctx, dir, &runbook)?;
-    if !records.is_empty() && crate::probe::worst(&records) == CheckStatus::Ok {
-        let offer = Body::MitigationOffered {
-            alert_name: alert_name.to_string(),
-            runbook: runbook.name,
-            checks: records.len(),
-        };
+    if pass_again(&records) {
+        let passed = records.iter().filter(|r| r.status == CheckStatus::Ok).count();
+        let offer =
+            Body::MitigationOffered { alert_name: alert_name.to_string(), runbook: runbook.name, checks: passed };
         super::record(ctx, dir, offer, None)?;
     }
     Ok(records)
+}
+
+/// Whether re-run checks say the service is back: none warning or critical, at least one ok,
+/// and no unknown but those that could not run for want of a variable's value (a `prom_url`
+/// never given): those say nothing of the service, before or after.
+fn pass_again(records: &[CheckRecord]) -> bool {
+    let unrunnable = |r: &CheckRecord| r.status == CheckStatus::Unknown && r.reason == "template";
+    records.iter().any(|r| r.status == CheckStatus::Ok)
+        && records.iter().all(|r| r.status == CheckStatus::Ok || unrunnable(r))
 }
 
 /// The runbook for an alert: among its service's runbooks (when the catalog names the service)

@@ -81,7 +81,7 @@ fn a_resolved_alert_whose_checks_pass_again_offers_mitigation_and_never_sets_it(
     assert_eq!(show["status"], "investigating", "an offer, never a change of status");
     let shown = env.ok(&["show"]);
     assert!(
-        shown.contains("offer      Alert InstanceDown resolved and the runbook's 1 checks pass: mark mitigated? `incident status mitigated`"),
+        shown.contains("offer      Alert InstanceDown resolved and the runbook's checks pass (1 ok): mark mitigated? `incident status mitigated`"),
         "{shown}"
     );
     env.ok(&["status", "mitigated"]);
