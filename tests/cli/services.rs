@@ -118,3 +118,22 @@ fn service_lint_places_unknown_runbooks_variables_and_refused_values_at_file_lin
     let out = env.run(&["service", "lint"]);
     assert_eq!(out.status.code(), Some(0), "{}", crate::harness::text(&out.stdout));
 }
+
+#[test]
+fn on_a_terminal_the_runbook_menu_offers_the_services_runbooks_first_with_its_values() {
+    use crate::harness::Terminal;
+    let env = Env::new();
+    env.write("services/checkout.yaml", "runbooks: [bad-deploy, http-5xx]\nvars:\n  namespace: shop\n");
+    let mut cmd = env.std_cmd();
+    cmd.args(["open", "Checkout down", "-s", "sev2", "--commander", "ana"]);
+    let mut t = Terminal::spawn(cmd);
+    t.answer("Which services are affected?", "checkout");
+    // Enter takes the first item: the catalog's first runbook for the service.
+    t.expect("Which runbook fits?").expect("bad-deploy: ").send("\r");
+    t.answer("base_url", "").answer("deployment", "checkout").answer("log_path", "");
+    // The catalog's value is the one Enter keeps; the interrupt after it loses nothing given.
+    t.expect("[shop]").send("\x03");
+    t.finish();
+    assert_eq!(env.show()["runbook"], "bad-deploy", "{}", t.screen);
+    assert_eq!(var(&env, "namespace"), (Value::from("shop"), "service".to_string()));
+}
