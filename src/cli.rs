@@ -93,6 +93,8 @@ pub enum Command {
     Show,
     /// The incident's runbook variables and where each came from; `vars set` changes them
     Vars(VarsArgs),
+    /// Record that you are on it: the end of "time to acknowledge" (--at to back-date)
+    Ack(AckArgs),
     /// Change the status
     Status(StatusArgs),
     /// Change the severity
@@ -227,6 +229,13 @@ pub struct ListArgs {
     /// Include resolved incidents
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AckArgs {
+    /// Who was paged, or how you heard
+    #[arg(long)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::{ImpactArgs, ResolveArgs, RoleArgs, SeverityArgs, StatusArgs};
+use crate::cli::{AckArgs, ImpactArgs, ResolveArgs, RoleArgs, SeverityArgs, StatusArgs};
 use crate::context::{Context, required_text};
 use crate::error::{Error, Result};
 use crate::model::{Body, Status};
@@ -14,6 +14,19 @@ pub fn status(ctx: &Context, args: &StatusArgs) -> Result<u8> {
     match ops::set_status(ctx, &loaded, args.status, note)? {
         Some(event) => ctx.report_recorded(&event, loaded.incident.clocks.opened)?,
         None => ctx.out.info(&format!("{} is already {}; nothing recorded.", loaded.dir.id, args.status)),
+    }
+    Ok(0)
+}
+
+pub fn ack(ctx: &Context, args: &AckArgs) -> Result<u8> {
+    let note = args.note.as_deref().map(|n| required_text("--note", n)).transpose()?;
+    let loaded = ctx.load()?;
+    match ops::acknowledge(ctx, &loaded, note)? {
+        Some(event) => ctx.report_recorded(&event, loaded.incident.clocks.opened)?,
+        None => {
+            let at = loaded.incident.clocks.acknowledged.map(|t| crate::time::format_table_ts(&t)).unwrap_or_default();
+            ctx.out.info(&format!("{} was already acknowledged at {at} UTC; nothing recorded.", loaded.dir.id));
+        }
     }
     Ok(0)
 }

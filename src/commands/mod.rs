@@ -37,6 +37,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Show => show::run(ctx),
         Command::Vars(args) => vars::run(ctx, args),
         Command::Status(args) => lifecycle::status(ctx, args),
+        Command::Ack(args) => lifecycle::ack(ctx, args),
         Command::Severity(args) => lifecycle::severity(ctx, args),
         Command::Role(args) => lifecycle::role(ctx, args),
         Command::Impact(args) => lifecycle::impact(ctx, args),

@@ -211,6 +211,13 @@ pub enum Body {
     FollowUpDone { followup: String },
     #[serde(rename = "phase.entered")]
     PhaseEntered { to: Phase },
+    /// A responder took the incident on: the end of "time to acknowledge" (`incident ack`, or
+    /// the walk's first answer). Without one, the clock runs to the first responder event.
+    #[serde(rename = "incident.acknowledged")]
+    Acknowledged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     #[serde(rename = "incident.resolved")]
     Resolved {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,6 +315,7 @@ impl Body {
         "phase.entered",
         "incident.resolved",
         "event.amended",
+        "incident.acknowledged",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -337,6 +345,7 @@ impl Body {
             Body::FollowUpDone { .. } => "followup.done",
             Body::PhaseEntered { .. } => "phase.entered",
             Body::Resolved { .. } => "incident.resolved",
+            Body::Acknowledged { .. } => "incident.acknowledged",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
@@ -472,6 +481,7 @@ impl Body {
             }
             Body::FollowUpDone { followup } => format!("{followup} done"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
+            Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
             Body::Resolved { summary } => match summary {
                 Some(s) => format!("Resolved: {s}"),
                 None => "Resolved".to_string(),

@@ -135,9 +135,14 @@ pub struct Clocks {
     /// When the problem was detected: recorded explicitly, else when the incident was opened.
     #[serde(with = "serde_ts::option")]
     pub detected: Option<DateTime<Utc>>,
-    /// The first event after the opening one: a responder is on it.
+    /// When a responder took it on: the earliest `incident.acknowledged`, else the earliest
+    /// responder event at or after detection (alerts and amendments are not responders, and an
+    /// event back-dated before detection is not an answer to it).
     #[serde(with = "serde_ts::option")]
     pub acknowledged: Option<DateTime<Utc>>,
+    /// `acknowledged` comes from an explicit `incident.acknowledged`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub acknowledged_explicitly: bool,
     #[serde(with = "serde_ts::option")]
     pub mitigated: Option<DateTime<Utc>>,
     #[serde(with = "serde_ts::option")]
@@ -262,6 +267,8 @@ impl Incident {
         let mut runbook = Latest::new(incident.runbook.clone());
         let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
+        let mut explicit_ack = None;
+        let mut responder_times = Vec::new();
         // Item numbers as amended: two clones may have taken the same one (see `model::items`).
         let renumbered = renumberings(events);
         let number = |event: &Event, written: &String| {
@@ -273,9 +280,11 @@ impl Incident {
             if seen_authors.insert(event.author.clone()) {
                 incident.responders.push(event.author.clone());
             }
-            // A notification from the alerting is not a responder acknowledging.
-            if incident.clocks.acknowledged.is_none() && !matches!(event.body, Body::AlertReceived { .. }) {
-                incident.clocks.acknowledged = Some(ts);
+            match event.body {
+                Body::Acknowledged { .. } => earliest(&mut explicit_ack, ts),
+                // A notification from the alerting, or git's renumbering, is not a responder.
+                Body::AlertReceived { .. } | Body::Amended { .. } => {}
+                _ => responder_times.push(ts),
             }
             if let Some(p) = event.phase {
                 phase.offer(Some(p), ts);
@@ -410,7 +419,11 @@ impl Incident {
         incident.walk_phase = walk_phase.value;
         incident.clocks.impact_start = impact_start.value;
         incident.clocks.impact_end = impact_end.value;
-        incident.clocks.detected = detected.value.or(Some(opened));
+        let detected = detected.value.unwrap_or(opened);
+        incident.clocks.detected = Some(detected);
+        incident.clocks.acknowledged_explicitly = explicit_ack.is_some();
+        incident.clocks.acknowledged =
+            explicit_ack.or_else(|| responder_times.into_iter().filter(|&t| t >= detected).min());
         incident.roles = roles.into_iter().filter_map(|(role, a)| a.value.map(|a| (role, a))).collect();
         Some(incident)
     }
@@ -566,5 +579,49 @@ mod tests {
         assert_eq!(incident.clocks.resolved, Some(ts("2026-11-22T15:00:00Z")));
         assert_eq!(incident.status, Status::Resolved);
         assert_eq!(incident.roles.get("commander").map(|r| r.name.as_str()), Some("ana"));
+    }
+
+    fn detected_at(at: &str, recorded_at: &str) -> Event {
+        event(
+            recorded_at,
+            "ana",
+            Body::ImpactRecorded {
+                start: None,
+                end: None,
+                detected_at: Some(ts(at)),
+                users: None,
+                summary: None,
+                details: BTreeMap::new(),
+            },
+        )
+    }
+
+    // The SRE book's replay measured "time to acknowledge" to a note back-dated before detection
+    // and printed it as positive: an event before detection does not answer it.
+    #[test]
+    fn acknowledgement_is_the_first_responder_event_at_or_after_detection() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event("2026-11-22T13:40:00Z", "bo", Body::Note { text: "back-dated context".into() }),
+            event("2026-11-22T14:20:00Z", "bo", Body::Note { text: "looking".into() }),
+            detected_at("2026-11-22T14:10:00Z", "2026-11-22T14:30:00Z"),
+            event("2026-11-22T14:12:00Z", "bo", Body::Observation { text: "errors up".into() }),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        assert_eq!(incident.clocks.acknowledged, Some(ts("2026-11-22T14:12:00Z")), "earliest in time, not in file");
+        assert!(!incident.clocks.acknowledged_explicitly);
+    }
+
+    #[test]
+    fn an_explicit_acknowledgement_wins_over_the_first_responder_event() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event("2026-11-22T14:01:00Z", "bo", Body::Note { text: "paged".into() }),
+            event("2026-11-22T14:05:00Z", "bo", Body::Acknowledged { note: None }),
+            event("2026-11-22T14:03:00Z", "cy", Body::Acknowledged { note: Some("on it".into()) }),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        assert_eq!(incident.clocks.acknowledged, Some(ts("2026-11-22T14:03:00Z")));
+        assert!(incident.clocks.acknowledged_explicitly);
     }
 }

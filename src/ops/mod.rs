@@ -186,6 +186,16 @@ pub fn set_status(ctx: &Context, loaded: &Loaded, to: Status, note: Option<Strin
     record(ctx, &loaded.dir, Body::StatusChanged { from, to, note }, None).map(Some)
 }
 
+/// Records that a responder has taken the incident on: the end of "time to acknowledge".
+/// `None` when it was already acknowledged explicitly, so the walk can call this on every first
+/// answer and `incident ack` twice records once.
+pub fn acknowledge(ctx: &Context, loaded: &Loaded, note: Option<String>) -> Result<Option<Event>> {
+    if loaded.incident.clocks.acknowledged_explicitly {
+        return Ok(None);
+    }
+    record(ctx, &loaded.dir, Body::Acknowledged { note }, None).map(Some)
+}
+
 /// Resolves the incident, warning about hypotheses left open.
 pub fn resolve(ctx: &Context, loaded: &Loaded, summary: Option<String>) -> Result<Event> {
     let open: Vec<&str> = loaded.incident.open_hypotheses().map(|h| h.id.as_str()).collect();

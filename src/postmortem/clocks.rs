@@ -24,7 +24,7 @@ impl End {
         match self {
             End::ImpactStart => "impact start",
             End::Detected => "detected",
-            End::Acknowledged => "first response",
+            End::Acknowledged => "acknowledged",
             End::Mitigated => "mitigated",
             End::Resolved => "resolved",
             End::ImpactEnd => "impact end",
@@ -50,7 +50,7 @@ impl End {
         match self {
             End::ImpactStart => "impact start not recorded (`incident impact --start TIME`)",
             End::Detected => "detection time not recorded (`incident impact --detected-at TIME`)",
-            End::Acknowledged => "no response recorded after the incident was opened",
+            End::Acknowledged => "no acknowledgement or responder event at or after detection (`incident ack`)",
             End::Mitigated => "not mitigated yet (`incident status mitigated`)",
             End::Resolved => "not resolved yet (`incident resolve`)",
             End::ImpactEnd => "impact end not recorded (`incident impact --end TIME`)",
@@ -67,16 +67,54 @@ pub struct Clock {
     pub name: &'static str,
     pub from: End,
     pub to: End,
+    /// What it means when `to` is before `from`, shown instead of a value.
+    pub when_out_of_order: &'static str,
 }
 
 /// The clocks of `design/postmortem.md`, in the order they are shown.
 pub const CLOCKS: &[Clock] = &[
-    Clock { key: "time_to_detect", name: "Time to detect", from: End::ImpactStart, to: End::Detected },
-    Clock { key: "time_to_acknowledge", name: "Time to acknowledge", from: End::Detected, to: End::Acknowledged },
-    Clock { key: "time_to_mitigate", name: "Time to mitigate", from: End::ImpactStart, to: End::Mitigated },
-    Clock { key: "time_to_resolve", name: "Time to resolve", from: End::ImpactStart, to: End::Resolved },
-    Clock { key: "impact_duration", name: "Impact duration", from: End::ImpactStart, to: End::ImpactEnd },
-    Clock { key: "incident_duration", name: "Incident duration", from: End::Opened, to: End::Resolved },
+    Clock {
+        key: "time_to_detect",
+        name: "Time to detect",
+        from: End::ImpactStart,
+        to: End::Detected,
+        when_out_of_order: "detected before the impact started",
+    },
+    Clock {
+        key: "time_to_acknowledge",
+        name: "Time to acknowledge",
+        from: End::Detected,
+        to: End::Acknowledged,
+        when_out_of_order: "acknowledged before detection",
+    },
+    Clock {
+        key: "time_to_mitigate",
+        name: "Time to mitigate",
+        from: End::ImpactStart,
+        to: End::Mitigated,
+        when_out_of_order: "mitigated before the impact started",
+    },
+    Clock {
+        key: "time_to_resolve",
+        name: "Time to resolve",
+        from: End::ImpactStart,
+        to: End::Resolved,
+        when_out_of_order: "resolved before the impact started",
+    },
+    Clock {
+        key: "impact_duration",
+        name: "Impact duration",
+        from: End::ImpactStart,
+        to: End::ImpactEnd,
+        when_out_of_order: "the impact ended before it started",
+    },
+    Clock {
+        key: "incident_duration",
+        name: "Incident duration",
+        from: End::Opened,
+        to: End::Resolved,
+        when_out_of_order: "resolved before it was opened",
+    },
 ];
 
 /// One clock measured on one incident.
@@ -93,25 +131,32 @@ pub struct Reading {
     /// The ends as tables show them (`2026-11-22 14:05:00`), empty when unknown.
     pub from_utc: String,
     pub to_utc: String,
+    /// `None` when an end is unknown or the ends are out of order: never a negative figure.
     pub seconds: Option<i64>,
-    /// `1h 12m`, or empty when unknown.
+    /// `1h 12m`, `n/a` when the ends are out of order, or empty when unknown.
     pub value: String,
+    /// `to` is recorded before `from`: the times need checking, and the clock has no value.
+    pub out_of_order: bool,
     /// Why it is blank, or what is odd about it.
     pub note: Option<String>,
 }
 
 impl Clock {
+    /// `mitigated − impact start`
+    pub fn formula(&self) -> String {
+        format!("{} − {}", self.to.label(), self.from.label())
+    }
+
     pub fn read(&self, incident: &Incident) -> Reading {
         let (from, to) = (self.from.at(incident), self.to.at(incident));
-        let formula = format!("{} − {}", self.to.label(), self.from.label());
+        let formula = self.formula();
+        let out_of_order = matches!((from, to), (Some(from), Some(to)) if to < from);
         let (seconds, value, note) = match (from, to) {
-            (Some(from), Some(to)) => {
-                let delta = to - from;
-                let note = (delta < chrono::Duration::zero()).then(|| {
-                    format!("negative: {} is recorded before {}; check the times", self.to.label(), self.from.label())
-                });
-                (Some(delta.num_seconds()), time::format_duration(delta.abs()), note)
+            _ if out_of_order => {
+                let note = format!("{}; check the recorded times", self.when_out_of_order);
+                (None, "n/a".to_string(), Some(note))
             }
+            (Some(from), Some(to)) => (Some((to - from).num_seconds()), time::format_duration(to - from), None),
             (None, _) => (None, String::new(), Some(self.from.missing_reason().to_string())),
             (_, None) => (None, String::new(), Some(self.to.missing_reason().to_string())),
         };
@@ -126,6 +171,7 @@ impl Clock {
             to_utc: utc(to),
             seconds,
             value,
+            out_of_order,
             note,
         }
     }

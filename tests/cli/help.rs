@@ -29,6 +29,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           list         List incidents (open ones unless --all)
           show         Show the current incident: status, roles, impact, hypotheses, follow-ups, clocks
           vars         The incident's runbook variables and where each came from; `vars set` changes them
+          ack          Record that you are on it: the end of "time to acknowledge" (--at to back-date)
           status       Change the status
           severity     Change the severity
           role         Assign a role (commander, comms, scribe, or any other) to a person
@@ -160,7 +161,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

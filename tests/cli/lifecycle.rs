@@ -90,7 +90,8 @@ fn the_whole_loop_folds_into_show_json() {
     assert_eq!(show["clocks"]["opened"], "2026-11-22T13:40:00.000Z");
     assert_eq!(show["clocks"]["impact_start"], "2026-11-22T13:30:00.000Z");
     assert_eq!(show["clocks"]["detected"], "2026-11-22T13:40:00.000Z");
-    assert_eq!(show["clocks"]["acknowledged"], "2026-11-22T14:05:00.000Z");
+    // The earliest responder event at or after detection: the status change back-dated to 14:01.
+    assert_eq!(show["clocks"]["acknowledged"], "2026-11-22T14:01:00.000Z");
     assert_eq!(show["clocks"]["impact_end"], "2026-11-22T14:00:00.000Z");
     assert_eq!(show["clocks"]["mitigated"], "2026-11-22T14:01:00.000Z");
     assert_eq!(show["clocks"]["resolved"], "2026-11-22T14:05:00.000Z");

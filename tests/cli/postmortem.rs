@@ -196,7 +196,7 @@ fn stats_report_medians_percentiles_and_counts_never_a_bare_mean() {
          Clock                 Formula                     n   Median   p90      Max      Missing an end
         ───────────────────── ─────────────────────────── ─── ──────── ──────── ──────── ─[…]
          Time to detect        detected − impact start     3   0s       0s       0s       1
-         Time to acknowledge   first response − detected   3   20m 0s   1h 30m   1h 30m   1
+         Time to acknowledge   acknowledged − detected     3   20m 0s   1h 30m   1h 30m   1
          Time to mitigate      mitigated − impact start    3   20m 0s   1h 30m   1h 30m   1
          Time to resolve       resolved − impact start     3   2h 5m    2h 5m    2h 5m    1
          Impact duration       impact end − impact start   0   —        —        —        4
