@@ -247,7 +247,7 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
             time_to_detect,
         },
         decisions: of_kind(&["decision"]),
-        actions: of_kind(&["action"]),
+        actions: ordered.iter().filter(|e| is_response_action(e)).map(|e| row(e)).collect(),
         contributing_factors: incident
             .hypotheses
             .iter()
@@ -308,7 +308,35 @@ fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident) -> Row {
     }
 }
 
+/// What Response lists as done: actions by hand, and the steps of runbook actions that changed
+/// or checked something (a preview or a confirmation changes nothing).
+fn is_response_action(e: &Event) -> bool {
+    match &e.body {
+        Body::Action { .. } => true,
+        Body::RunbookStep { step, ok, .. } => !*ok || !matches!(step.as_str(), "preview" | "dry_run" | "confirmed"),
+        _ => false,
+    }
+}
+
+/// A command a responder ran: through `incident run`, or as a step of a runbook action.
 fn to_command(e: &Event, opened: DateTime<Utc>) -> Option<CommandLine> {
+    if let Body::RunbookStep { runbook, action, step, ok, command: Some(command), exit_code, duration_ms, .. } = &e.body
+    {
+        let status = match exit_code {
+            Some(code) => format!("exit {code}"),
+            None if *ok => "ok".to_string(),
+            None => "failed".to_string(),
+        };
+        return Some(CommandLine {
+            time: time::format_table_ts(&e.ts),
+            offset: time::format_offset(e.ts - opened),
+            author: e.author.clone(),
+            command: command.clone(),
+            outcome: format!("{status} (runbook {runbook}, action {action}, {step})"),
+            duration: duration_ms.map(|ms| format!("{:.1}s", ms as f64 / 1000.0)).unwrap_or_default(),
+            artifact: None,
+        });
+    }
     let Body::CommandFinished {
         command, exit_code, signal, timed_out, interrupted, error, duration_ms, artifact, ..
     } = &e.body
