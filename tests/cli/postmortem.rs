@@ -78,9 +78,10 @@ fn the_lint_runs_on_the_draft_and_strict_fails_on_findings() {
     let env = with_fixture();
     let out = env.run(&["postmortem"]);
     assert_eq!(out.status.code(), Some(0));
+    // The note's "should have" is also in the appendix's full timeline: reported once.
     snapshot!(&env, text(&out.stderr), @r#"
         Blameless lint: 3 finding(s)
-          <stdout>:56:49: counterfactual: "should have": say what was expected and what happened instead
+          <stdout>:58:49: counterfactual: "should have": say what was expected and what happened instead
           <stdout>:138:1: vague-action: "no due date": give every action item a due date
           <stdout>:138:8: vague-action: "Improve": say what will change and how we will know
         "#);

@@ -8,7 +8,14 @@ use serde_json::Value;
 
 use crate::harness::{Env, text};
 
-/// One command as it was run: the wall-clock time (2015-10-21, UTC), who ran it, its arguments.
+fn section<'a>(markdown: &'a str, from: &str, to: &str) -> &'a str {
+    let start = markdown.find(from).unwrap_or_else(|| panic!("no {from:?} in:\n{markdown}"));
+    let end = markdown[start..].find(to).map_or(markdown.len(), |n| start + n);
+    &markdown[start..end]
+}
+
+/// One command as it was run: the wall-clock time (on 2015-10-21 unless a date is given, UTC),
+/// who ran it, its arguments.
 const REPLAY: &[(&str, &str, &[&str])] = &[
     // 15:01 the incident is declared; the outage began at 14:54, the pager storm came at 14:55.
     (
@@ -57,19 +64,33 @@ const REPLAY: &[(&str, &str, &[&str])] = &[
     ("15:28", "docbrown", &["act", "started a 2x instance count increase"]),
     ("15:36", "jennifer", &["status", "mitigated", "--note", "updated index replicated to all clusters"]),
     ("15:39", "docbrown", &["act", "second wave: instance count to 10x initial capacity"]),
+    // 15:43 and 15:47 the 500 rate is nominal again: the same check result twice.
+    ("15:43", "jennifer", &["probe", "cmd", "--", "true"]),
+    ("15:47", "jennifer", &["probe", "cmd", "--", "true"]),
     (
         "16:00",
         "jennifer",
         &["impact", "--end", "16:00", "--summary", "an estimated 1.21B queries lost, no revenue impact"],
     ),
     ("16:30", "jennifer", &["resolve", "--summary", "exit criterion reached: 30 minutes of nominal performance"]),
+    // The next day: an action item and a lesson, written after the incident.
+    (
+        "2015-10-22T10:00",
+        "jennifer",
+        &["followup", "add", "Update the playbook for cascading failure", "--owner", "jennifer"],
+    ),
+    ("2015-10-22T10:05", "martym", &["note", "went well: monitoring alerted on the 500s within a minute"]),
 ];
 
 fn replay() -> Env {
     let env = Env::new();
     for (at, who, args) in REPLAY {
-        let out =
-            env.cmd_at(&format!("2015-10-21T{at}:00Z")).env("INCIDENT_AUTHOR", who).args(*args).output().expect("ran");
+        let out = env
+            .cmd_at(&if at.contains('T') { format!("{at}:00Z") } else { format!("2015-10-21T{at}:00Z") })
+            .env("INCIDENT_AUTHOR", who)
+            .args(*args)
+            .output()
+            .expect("ran");
         assert!(out.status.success(), "{at} {who} {args:?}: {}", text(&out.stderr));
     }
     env
@@ -112,4 +133,17 @@ fn the_sre_books_example_gives_the_books_clocks() {
         ("incident_duration", 89 * 60),
     ];
     assert_eq!(seconds, expected.map(|(k, s)| (k.to_string(), s)));
+}
+
+// The replay's draft had the outage's start and end nowhere at their own times, the next day's
+// follow-up and lessons inside the incident, and 26 short alternating bars in the gantt, the
+// last one running into the next day.
+#[test]
+fn the_timeline_shows_key_moments_in_place_and_what_was_written_afterwards_apart() {
+    let env = replay();
+    let out = env.cmd_at("2015-10-22T11:00:00Z").args(["postmortem"]).output().expect("ran");
+    let markdown = text(&out.stdout);
+    insta::assert_snapshot!("sre_book_timeline", section(&markdown, "## Timeline", "## How our understanding evolved"));
+    let full = section(&markdown, "### Full timeline", "### Artifacts");
+    assert_eq!(full.matches("Check cmd OK").count(), 2, "the appendix keeps every result: {full}");
 }
