@@ -112,8 +112,8 @@ pub enum Command {
     /// Raise, confirm, refute and list hypotheses (Orient)
     #[command(subcommand)]
     Hypothesis(HypothesisCommand),
-    /// Record a decision (Decide)
-    Decide(DecideArgs),
+    /// Record a decision and why (Decide)
+    Decide(DecisionArgs),
     /// Record an action done by hand (Act)
     Act(DecideArgs),
     /// Run a command, stream its output, and record it (Act)
@@ -308,6 +308,18 @@ pub struct DecideArgs {
     /// The hypothesis this is about (H1, H2, ...)
     #[arg(long, value_name = "ID")]
     pub hypothesis: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DecisionArgs {
+    /// What was decided
+    pub text: String,
+    /// The hypothesis this is about (H1, H2, ...)
+    #[arg(long, value_name = "ID")]
+    pub hypothesis: Option<String>,
+    /// What pointed to it
+    #[arg(long, value_name = "REASON")]
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

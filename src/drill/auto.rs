@@ -75,6 +75,18 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         ops::run_command(ctx, dir, argv, &options)
     };
 
+    // What the walk's Decide records: the hypothesis to test first, and why.
+    let decide = |id: &crate::model::ItemId, why: &str| {
+        let loaded = ctx.load_dir(dir.clone())?;
+        let hypothesis = ops::existing_hypothesis(&loaded.incident, &id.to_string())?;
+        let body = Body::Decision {
+            text: ops::test_first(hypothesis),
+            hypothesis: Some(hypothesis.id.clone()),
+            why: Some(why.into()),
+        };
+        ops::record(ctx, dir, body, None)
+    };
+
     // Observe: the runbook's checks, and the log itself.
     ops::enter_phase(ctx, dir, Phase::Observe)?;
     let observed = checks(&[])?;
@@ -90,7 +102,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     let (right, _) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
 
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.tempting_why.into(), hypothesis: Some(wrong.to_string()) }, None)?;
+    decide(&wrong, s.tempting_why)?;
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let database = checks(&["database"])?;
     let evidence = match database.records.first() {
@@ -105,7 +117,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     ops::record(ctx, dir, Body::Observation { text: s.look_further.into() }, None)?;
     ops::enter_phase(ctx, dir, Phase::Orient)?;
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.right_why.into(), hypothesis: Some(right.to_string()) }, None)?;
+    decide(&right, s.right_why)?;
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let verify = run(&s.verify_command, Some(&right.to_string()), Phase::Act)?;
     let loaded = ctx.load_dir(dir.clone())?;

@@ -117,9 +117,13 @@ pub enum Body {
     HypothesisRefuted { hypothesis: String, evidence: String },
     #[serde(rename = "decision")]
     Decision {
+        /// What was decided.
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// Why: what pointed to it. (Walks before this field wrote the reason as `text`.)
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
     },
     #[serde(rename = "action")]
     Action {
@@ -414,7 +418,13 @@ impl Body {
             },
             Body::HypothesisConfirmed { hypothesis, evidence } => format!("{hypothesis} confirmed: {evidence}"),
             Body::HypothesisRefuted { hypothesis, evidence } => format!("{hypothesis} refuted: {evidence}"),
-            Body::Decision { text, hypothesis } => about(format!("Decided: {text}"), hypothesis),
+            Body::Decision { text, hypothesis, why } => {
+                let decided = about(format!("Decided: {text}"), hypothesis);
+                match why {
+                    Some(why) => format!("{decided}, because {why}"),
+                    None => decided,
+                }
+            }
             Body::Action { text, hypothesis } => about(format!("Did: {text}"), hypothesis),
             Body::CommandFinished {
                 command, exit_code, signal, timed_out, interrupted, error, duration_ms, ..

@@ -186,6 +186,11 @@ pub fn set_status(ctx: &Context, loaded: &Loaded, to: Status, note: Option<Strin
     record(ctx, &loaded.dir, Body::StatusChanged { from, to, note }, None).map(Some)
 }
 
+/// What the walk's Decide records as decided: which hypothesis to test first.
+pub fn test_first(hypothesis: &Hypothesis) -> String {
+    format!("test {} first: {}", hypothesis.id, hypothesis.text)
+}
+
 /// Records that a responder has taken the incident on: the end of "time to acknowledge".
 /// `None` when it was already acknowledged explicitly, so the walk can call this on every first
 /// answer and `incident ack` twice records once.

@@ -268,9 +268,11 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
         return Ok(Step::Orient);
     }
     let items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
-    let chosen = open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?].id.clone();
+    let hypothesis = open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?];
+    let chosen = hypothesis.id.clone();
+    let text = ops::test_first(hypothesis);
     let why = p.required(&format!("Why {chosen}? (what points to it)"))?;
-    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(chosen.clone()) }, None)?;
+    ops::record(ctx, &loaded.dir, Body::Decision { text, hypothesis: Some(chosen.clone()), why: Some(why) }, None)?;
     Ok(Step::Act(chosen))
 }
 

@@ -28,6 +28,11 @@ fn an_auto_drill_walks_a_bad_deploy_to_a_rollback_and_writes_the_post_mortem() {
     assert!(response.contains("Runbook drill-bad-deploy action rollback run:"), "{response}");
     assert!(response.contains("(runbook drill-bad-deploy, action rollback, run)"), "{response}");
     assert!(!response.contains("action rollback preview"), "a preview changes nothing: {response}");
+    // Decisions said only the reason; they say what was decided, then why.
+    assert!(
+        response.contains("Decided: test H2 first: The latest release broke checkout (H2), because the stack traces"),
+        "{response}"
+    );
 
     let show = env.show();
     assert_eq!(show["drill"], true);

@@ -38,7 +38,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           observe      Record an observation (Observe)
           note         Record a note, optionally in a phase
           hypothesis   Raise, confirm, refute and list hypotheses (Orient)
-          decide       Record a decision (Decide)
+          decide       Record a decision and why (Decide)
           act          Record an action done by hand (Act)
           run          Run a command, stream its output, and record it (Act)
           followup     Add, list and complete follow-up action items

@@ -25,6 +25,7 @@ mod limits;
 mod logformats;
 mod notify;
 mod postmortem;
+mod postmortem_sections;
 mod probe;
 mod probe_kinds;
 mod processes;
