@@ -64,6 +64,7 @@ fn main() {
                 hypothesis: format!("H{n}"),
                 text: format!("cause {n}"),
                 from_check: None,
+                on_event: None,
             }),
             2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None, why: None }),
             _ => event(Body::Note { text: format!("note {n} with a little more text to be realistic") }),

@@ -338,8 +338,12 @@ pub enum HypothesisCommand {
 pub struct HypothesisAddArgs {
     pub text: String,
     /// The check whose result suggested it
-    #[arg(long = "from", value_name = "CHECK_ID")]
+    #[arg(long = "from", value_name = "CHECK_ID", conflicts_with = "on")]
     pub from_check: Option<String>,
+    /// What it was raised on: an event's id (or a unique prefix of it, from `timeline --json`)
+    /// or a check's name; fills the post-mortem's Evidence column
+    #[arg(long, value_name = "EVENT|CHECK")]
+    pub on: Option<String>,
 }
 
 #[derive(Debug, Args)]

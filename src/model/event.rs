@@ -110,6 +110,9 @@ pub enum Body {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from_check: Option<String>,
+        /// The id of the event it was raised on (`hypothesis add --on EVENT`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_event: Option<String>,
     },
     #[serde(rename = "hypothesis.confirmed")]
     HypothesisConfirmed { hypothesis: String, evidence: String },
@@ -412,7 +415,7 @@ impl Body {
             }
             Body::Observation { text } => format!("Observed: {text}"),
             Body::Note { text } => text.clone(),
-            Body::HypothesisAdded { hypothesis, text, from_check } => match from_check {
+            Body::HypothesisAdded { hypothesis, text, from_check, .. } => match from_check {
                 Some(check) => format!("{hypothesis} raised: {text} (from check {check})"),
                 None => format!("{hypothesis} raised: {text}"),
             },

@@ -109,6 +109,9 @@ pub struct Hypothesis {
     pub raised_at: DateTime<Utc>,
     pub raised_by: String,
     pub from_check: Option<String>,
+    /// The id of the event it was raised on, when stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_event: Option<String>,
     /// Every confirmation and refutation, in order: a hypothesis can be reconsidered.
     pub evidence: Vec<Evidence>,
 }
@@ -361,15 +364,18 @@ impl Incident {
                     }
                     incident.impact.details.extend(details.clone());
                 }
-                Body::HypothesisAdded { hypothesis, text, from_check } => incident.hypotheses.push(Hypothesis {
-                    id: number(event, hypothesis),
-                    text: text.clone(),
-                    state: HypothesisState::Open,
-                    raised_at: ts,
-                    raised_by: event.author.clone(),
-                    from_check: from_check.clone(),
-                    evidence: Vec::new(),
-                }),
+                Body::HypothesisAdded { hypothesis, text, from_check, on_event } => {
+                    incident.hypotheses.push(Hypothesis {
+                        id: number(event, hypothesis),
+                        text: text.clone(),
+                        state: HypothesisState::Open,
+                        raised_at: ts,
+                        raised_by: event.author.clone(),
+                        from_check: from_check.clone(),
+                        on_event: on_event.clone(),
+                        evidence: Vec::new(),
+                    })
+                }
                 Body::HypothesisConfirmed { hypothesis, evidence }
                 | Body::HypothesisRefuted { hypothesis, evidence } => {
                     let hypothesis = &number(event, hypothesis);
@@ -534,7 +540,12 @@ mod tests {
             event(
                 "2026-11-22T14:01:00Z",
                 "ana",
-                Body::HypothesisAdded { hypothesis: "H1".into(), text: "bad deploy".into(), from_check: None },
+                Body::HypothesisAdded {
+                    hypothesis: "H1".into(),
+                    text: "bad deploy".into(),
+                    from_check: None,
+                    on_event: None,
+                },
             ),
             event(
                 "2026-11-22T14:02:00Z",

@@ -83,10 +83,23 @@ pub fn add_hypothesis(
     text: String,
     from_check: Option<String>,
 ) -> Result<(ItemId, Event)> {
+    add_hypothesis_on(ctx, dir, text, from_check, None)
+}
+
+/// Raises a hypothesis on a stated basis: the check whose result suggested it, or the event
+/// (by id) it was raised on.
+pub fn add_hypothesis_on(
+    ctx: &Context,
+    dir: &IncidentDir,
+    text: String,
+    from_check: Option<String>,
+    on_event: Option<String>,
+) -> Result<(ItemId, Event)> {
     numbered(ctx, dir, ItemKind::Hypothesis, |id| Body::HypothesisAdded {
         hypothesis: id.to_string(),
         text,
         from_check,
+        on_event,
     })
 }
 
@@ -288,7 +301,7 @@ mod tests {
             recorded: None,
             author: "a".into(),
             phase: None,
-            body: Body::HypothesisAdded { hypothesis: id.into(), text: "x".into(), from_check: None },
+            body: Body::HypothesisAdded { hypothesis: id.into(), text: "x".into(), from_check: None, on_event: None },
         }
     }
 

@@ -106,7 +106,8 @@ pub struct HypothesisLine {
     pub raised_at: String,
     pub raised_offset: String,
     pub raised_by: String,
-    /// What it was raised on: the check that suggested it, else the observation just before it.
+    /// What it was raised on, when stated: the check that suggested it (`--from`, `--on CHECK`)
+    /// or an event (`--on EVENT`). Never guessed from what happened to come before.
     pub basis: Option<String>,
     pub verdicts: Vec<VerdictLine>,
 }
@@ -173,7 +174,7 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
     let opened = incident.clocks.opened.unwrap_or(now);
     let mut ordered: Vec<&Event> = events.iter().collect();
     ordered.sort_by_key(|e| e.ts);
-    let row = |e: &Event| to_row(e, opened, incident);
+    let row = |e: &Event| to_row(e, opened, incident, &ordered);
 
     let timelines = timelines(incident, &ordered, opened);
     let of_kind = |kinds: &[&str]| -> Vec<Row> {
@@ -310,7 +311,7 @@ fn timelines(incident: &Incident, ordered: &[&Event], opened: DateTime<Utc>) -> 
     entries.extend(ordered.iter().filter(|e| !matches!(e.body, Body::PhaseEntered { .. })).map(|e| Entry {
         ts: e.ts,
         event: Some(*e),
-        row: to_row(e, opened, incident),
+        row: to_row(e, opened, incident, ordered),
     }));
     // Stable: a clock's end comes before the events at the same second.
     entries.sort_by_key(|e| e.ts);
@@ -400,10 +401,29 @@ fn strip_tag<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
     (head.eq_ignore_ascii_case(tag) && rest.starts_with(':')).then(|| rest[1..].trim())
 }
 
-fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident) -> Row {
+/// A hypothesis's stated basis, as the Evidence column and "raised on" show it.
+fn basis_of(
+    from_check: Option<&str>,
+    on_event: Option<&str>,
+    ordered: &[&Event],
+    opened: DateTime<Utc>,
+) -> Option<String> {
+    if let Some(check) = from_check {
+        return Some(format!("check {check}"));
+    }
+    let id = on_event?;
+    Some(match ordered.iter().find(|e| e.id == id) {
+        Some(e) => format!("{} (T{})", e.body.describe(), time::format_offset(e.ts - opened)),
+        None => format!("event {id} (not in this timeline)"),
+    })
+}
+
+fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident, ordered: &[&Event]) -> Row {
     let evidence = match &e.body {
         Body::CommandFinished { artifact: Some(a), .. } => a.path.clone(),
-        Body::HypothesisAdded { from_check: Some(check), .. } => format!("check {check}"),
+        Body::HypothesisAdded { from_check, on_event, .. } => {
+            basis_of(from_check.as_deref(), on_event.as_deref(), ordered, opened).unwrap_or_default()
+        }
         _ => String::new(),
     };
     let milestone = matches!(
@@ -481,12 +501,7 @@ fn hypotheses(incident: &Incident, ordered: &[&Event], opened: DateTime<Utc>) ->
         .hypotheses
         .iter()
         .map(|h| {
-            let basis = h.from_check.as_ref().map(|c| format!("check {c}")).or_else(|| {
-                ordered
-                    .iter()
-                    .rfind(|e| e.ts <= h.raised_at && matches!(e.body, Body::Observation { .. }))
-                    .map(|e| format!("{} ({})", e.body.describe(), time::format_offset(e.ts - opened)))
-            });
+            let basis = basis_of(h.from_check.as_deref(), h.on_event.as_deref(), ordered, opened);
             HypothesisLine {
                 id: h.id.clone(),
                 text: h.text.clone(),

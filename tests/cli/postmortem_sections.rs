@@ -24,3 +24,32 @@ fn a_decision_shows_what_was_decided_and_why() {
         "{decisions}"
     );
 }
+
+// Every hypothesis used to be linked to whatever observation came last before it.
+#[test]
+fn a_hypothesis_is_linked_to_the_basis_stated_for_it_and_to_nothing_else() {
+    let env = Env::new();
+    env.open("Checkout 502s");
+    env.ok(&["observe", "errors began at 13:58"]);
+    let observed = env.events().last().and_then(|e| e["id"].as_str().map(String::from)).expect("an id");
+    env.ok(&["observe", "the pool is at 100%"]);
+    env.ok(&["probe", "cmd", "--", "true"]);
+    env.ok(&["hypothesis", "add", "The 13:58 deploy broke payments", "--on", &observed[..12].to_lowercase()]);
+    env.ok(&["hypothesis", "add", "The probe host is fine", "--on", "cmd"]);
+    env.ok(&["hypothesis", "add", "Nobody said why"]);
+
+    let markdown = env.ok(&["postmortem"]);
+    let row = |what: &str| markdown.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("no {what:?}"));
+    assert!(row("H1 raised").ends_with("| Observed: errors began at 13:58 (T+00:00:00) |"), "{}", row("H1 raised"));
+    assert!(row("H2 raised").ends_with("| check cmd |"), "{}", row("H2 raised"));
+    assert!(row("H3 raised").ends_with("|  |"), "{}", row("H3 raised"));
+    assert!(markdown.contains("by ana, on: Observed: errors began at 13:58 (T+00:00:00)."), "{markdown}");
+    assert!(!markdown.contains("on: Observed: the pool is at 100%"), "{markdown}");
+
+    let error = env.fails(&["hypothesis", "add", "x", "--on", "nothing-like-it"]);
+    assert!(
+        error.contains("--on nothing-like-it: no check or event by that name")
+            && error.contains("checks recorded: cmd"),
+        "{error}"
+    );
+}
