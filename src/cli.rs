@@ -129,6 +129,8 @@ pub enum Command {
     Drill(DrillArgs),
     /// Write the blameless post-mortem (Markdown) from the timeline
     Postmortem(PostmortemArgs),
+    /// Record a link (dashboard, chat thread, ticket) for the post-mortem
+    Link(LinkArgs),
     /// Check the incident's text, or a Markdown file, for blameful language
     Lint(LintArgs),
     /// Counts and clocks across the incidents in the store
@@ -567,6 +569,27 @@ pub struct PostmortemArgs {
     /// Exit 1 when the blameless lint finds anything
     #[arg(long)]
     pub strict: bool,
+    /// Record the review status before writing
+    #[arg(long, value_name = "STATUS", value_parser = ["draft", "in-review", "final"])]
+    pub status: Option<String>,
+    /// Record who wrote the post-mortem (repeatable; replaces the recorded list)
+    #[arg(long = "author", value_name = "NAME")]
+    pub authors: Vec<String>,
+    /// Record what set it off, in a sentence
+    #[arg(long, value_name = "TEXT")]
+    pub trigger: Option<String>,
+    /// Record the root cause, in a sentence (the contributing factors still list every condition)
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// An http or https URL: a dashboard, a chat thread, a ticket
+    pub url: String,
+    /// What it is
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Args)]

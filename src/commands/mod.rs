@@ -53,6 +53,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Walk => crate::walk::run(ctx, ctx.incident_dir()?),
         Command::Drill(args) => drill::run(ctx, args),
         Command::Postmortem(args) => postmortem::run(ctx, args),
+        Command::Link(args) => postmortem::link(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),
         Command::Stats(args) => stats::run(ctx, args),
         Command::Grep(args) => grep::run(ctx, args),

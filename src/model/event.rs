@@ -225,6 +225,28 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// The post-mortem's own facts, each given only when it changes (`postmortem --status
+    /// --author --trigger --root-cause`): the latest value of each stands.
+    #[serde(rename = "postmortem.recorded")]
+    PostmortemRecorded {
+        /// `draft`, `in-review` or `final`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        review_status: Option<String>,
+        /// Who wrote the post-mortem (responders are everyone who recorded an event).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        authors: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trigger: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root_cause: Option<String>,
+    },
+    /// A link to something outside the timeline: a dashboard, a chat thread, a ticket.
+    #[serde(rename = "link.added")]
+    LinkAdded {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+    },
     #[serde(rename = "incident.resolved")]
     Resolved {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +345,8 @@ impl Body {
         "incident.resolved",
         "event.amended",
         "incident.acknowledged",
+        "postmortem.recorded",
+        "link.added",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -353,6 +377,8 @@ impl Body {
             Body::PhaseEntered { .. } => "phase.entered",
             Body::Resolved { .. } => "incident.resolved",
             Body::Acknowledged { .. } => "incident.acknowledged",
+            Body::PostmortemRecorded { .. } => "postmortem.recorded",
+            Body::LinkAdded { .. } => "link.added",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
@@ -495,6 +521,26 @@ impl Body {
             Body::FollowUpDone { followup } => format!("{followup} done"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
             Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
+            Body::PostmortemRecorded { review_status, authors, trigger, root_cause } => {
+                let mut parts = Vec::new();
+                if let Some(status) = review_status {
+                    parts.push(format!("status {status}"));
+                }
+                if !authors.is_empty() {
+                    parts.push(format!("authors {}", authors.join(", ")));
+                }
+                if let Some(trigger) = trigger {
+                    parts.push(format!("trigger: {trigger}"));
+                }
+                if let Some(cause) = root_cause {
+                    parts.push(format!("root cause: {cause}"));
+                }
+                format!("Post-mortem: {}", parts.join("; "))
+            }
+            Body::LinkAdded { url, title } => match title {
+                Some(title) => format!("Link: {title} <{url}>"),
+                None => format!("Link: <{url}>"),
+            },
             Body::Resolved { summary } => match summary {
                 Some(s) => format!("Resolved: {s}"),
                 None => "Resolved".to_string(),

@@ -37,6 +37,11 @@ pub struct Incident {
     pub followups: Vec<FollowUp>,
     pub clocks: Clocks,
     pub summary: Option<String>,
+    /// The post-mortem's own facts: review status, authors, trigger, root cause.
+    pub review: Review,
+    /// Links to what lies outside the timeline, in the order they were added.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
     /// Alert groups that notified this incident, by Alertmanager's group key.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub alerts: BTreeMap<String, AlertGroup>,
@@ -45,6 +50,23 @@ pub struct Incident {
     /// time are stand-ins (see `from_events`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub opening_damaged: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Review {
+    /// `draft`, `in-review` or `final`; `None` until recorded (a draft).
+    pub status: Option<String>,
+    pub authors: Vec<String>,
+    pub trigger: Option<String>,
+    pub root_cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub url: String,
+    pub title: Option<String>,
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
 }
 
 /// What the alerting last said of one alert group.
@@ -248,6 +270,8 @@ impl Incident {
             followups: Vec::new(),
             clocks: Clocks { opened: Some(opened), ..Clocks::default() },
             summary: None,
+            review: Review::default(),
+            links: Vec::new(),
             alerts: BTreeMap::new(),
             events: events.len(),
             opening_damaged: false,
@@ -267,6 +291,10 @@ impl Incident {
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
         let mut services = Latest::new(incident.services.clone());
+        let mut review_status = Latest::new(None);
+        let mut review_authors = Latest::new(Vec::new());
+        let mut trigger = Latest::new(None);
+        let mut root_cause = Latest::new(None);
         let mut runbook = Latest::new(incident.runbook.clone());
         let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
@@ -311,6 +339,23 @@ impl Incident {
                     }
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
+                Body::PostmortemRecorded { review_status: status, authors, trigger: t, root_cause: cause } => {
+                    if status.is_some() {
+                        review_status.offer(status.clone(), ts);
+                    }
+                    if !authors.is_empty() {
+                        review_authors.offer(authors.clone(), ts);
+                    }
+                    if t.is_some() {
+                        trigger.offer(t.clone(), ts);
+                    }
+                    if cause.is_some() {
+                        root_cause.offer(cause.clone(), ts);
+                    }
+                }
+                Body::LinkAdded { url, title } => {
+                    incident.links.push(Link { url: url.clone(), title: title.clone(), ts });
+                }
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
                 Body::IncidentChanged { services: new_services, runbook: new_runbook } => {
                     if let Some(list) = new_services {
@@ -413,6 +458,12 @@ impl Incident {
         }
 
         incident.severity = severity.value;
+        incident.review = Review {
+            status: review_status.value,
+            authors: review_authors.value,
+            trigger: trigger.value,
+            root_cause: root_cause.value,
+        };
         incident.status = status.value;
         incident.services = services.value;
         incident.runbook = runbook.value;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::clocks::{self, Reading};
-use crate::model::{Body, CheckStatus, Event, HypothesisState, Incident, Phase, Status};
+use crate::model::{Body, CheckStatus, Event, HypothesisState, Incident, Phase};
 use crate::time;
 
 /// What a template sees. Times are strings already formatted (UTC), so templates stay simple
@@ -22,7 +22,13 @@ pub struct Document {
     pub date: String,
     pub services: Vec<String>,
     pub runbook: Option<String>,
+    /// Who wrote the post-mortem, as recorded (`postmortem --author`); empty until then.
     pub authors: Vec<String>,
+    /// Everyone who recorded an event.
+    pub responders: Vec<String>,
+    pub trigger: Option<String>,
+    pub root_cause: Option<String>,
+    pub links: Vec<LinkLine>,
     pub roles: Vec<RoleLine>,
     pub summary: Option<String>,
     pub impact: ImpactSection,
@@ -46,6 +52,13 @@ pub struct Document {
     pub appendix: Appendix,
     /// When this draft was generated (UTC).
     pub generated: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkLine {
+    pub url: String,
+    pub title: Option<String>,
+    pub time: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -214,16 +227,32 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
         id: incident.id.clone(),
         title: incident.title.clone(),
         severity: incident.severity.to_string(),
-        status: if incident.status == Status::Resolved {
-            "Draft (incident resolved)".into()
-        } else {
-            format!("Draft (incident {})", incident.status)
-        },
+        status: format!(
+            "{} (incident {})",
+            match incident.review.status.as_deref() {
+                Some("in-review") => "In review",
+                Some("final") => "Final",
+                _ => "Draft",
+            },
+            incident.status
+        ),
         drill: incident.drill,
         date: opened.format("%Y-%m-%d").to_string(),
         services: incident.services.clone(),
         runbook: incident.runbook.clone(),
-        authors: incident.responders.clone(),
+        authors: incident.review.authors.clone(),
+        responders: incident.responders.clone(),
+        trigger: incident.review.trigger.clone(),
+        root_cause: incident.review.root_cause.clone(),
+        links: incident
+            .links
+            .iter()
+            .map(|l| LinkLine {
+                url: autolink_safe(&l.url),
+                title: l.title.clone(),
+                time: time::format_table_ts(&l.ts),
+            })
+            .collect(),
         roles: incident.roles.iter().map(|(role, a)| RoleLine { role: role.clone(), name: a.name.clone() }).collect(),
         summary: incident.summary.clone(),
         impact: ImpactSection {
@@ -392,6 +421,23 @@ fn clock_rows<'a>(incident: &Incident, ordered: &[&'a Event], opened: DateTime<U
             Some(Entry { ts: at, event: None, row })
         })
         .collect()
+}
+
+/// A URL as it can stand inside a Markdown autolink (`<...>`, printed unescaped): every byte that
+/// could end the link, break a table or start markup is percent-encoded.
+fn autolink_safe(url: &str) -> String {
+    let mut safe = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '`' | '|' | '\\' | '\'') {
+            safe.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                safe.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    safe
 }
 
 /// A note written `went well: ...` (or `went poorly:`, `lucky:`) feeds that section.

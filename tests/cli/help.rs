@@ -46,6 +46,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           walk         Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
           drill        Practise on a simulated failure: walk it yourself, or watch it played (--auto)
           postmortem   Write the blameless post-mortem (Markdown) from the timeline
+          link         Record a link (dashboard, chat thread, ticket) for the post-mortem
           lint         Check the incident's text, or a Markdown file, for blameful language
           stats        Counts and clocks across the incidents in the store
           grep         Search logs by time: matching records in a window, counts, a histogram (Observe)
@@ -161,7 +162,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

@@ -81,9 +81,9 @@ fn the_lint_runs_on_the_draft_and_strict_fails_on_findings() {
     // The note's "should have" is also in the appendix's full timeline: reported once.
     snapshot!(&env, text(&out.stderr), @r#"
         Blameless lint: 3 finding(s)
-          <stdout>:58:49: counterfactual: "should have": say what was expected and what happened instead
-          <stdout>:138:1: vague-action: "no due date": give every action item a due date
-          <stdout>:138:8: vague-action: "Improve": say what will change and how we will know
+          <stdout>:62:49: counterfactual: "should have": say what was expected and what happened instead
+          <stdout>:142:1: vague-action: "no due date": give every action item a due date
+          <stdout>:142:8: vague-action: "Improve": say what will change and how we will know
         "#);
 
     let draft = env.dir.path().join("pm.md");

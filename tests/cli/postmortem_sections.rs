@@ -53,3 +53,45 @@ fn a_hypothesis_is_linked_to_the_basis_stated_for_it_and_to_nothing_else() {
         "{error}"
     );
 }
+
+#[test]
+fn review_status_authors_trigger_root_cause_and_links_are_recorded_and_shown() {
+    let env = Env::new();
+    env.open("Checkout 502s");
+    env.cmd().env("INCIDENT_AUTHOR", "bo").args(["observe", "5xx at 40%"]).assert().success();
+    env.ok(&["link", "https://dash.example/checkout?from=13:50|x", "--title", "Checkout dashboard"]);
+    let draft = env.ok(&["postmortem"]);
+    assert!(draft.contains("| Status | Draft (incident investigating) |"), "{draft}");
+    assert!(draft.contains("| Authors | _not named yet"), "{draft}");
+
+    env.ok(&[
+        "postmortem",
+        "--status",
+        "in-review",
+        "--author",
+        "cy",
+        "--trigger",
+        "the 13:58 deploy",
+        "--root-cause",
+        "payment client 4.0 fails on every card",
+    ]);
+    // Recorded: the next draft keeps them without the flags.
+    let markdown = env.ok(&["postmortem"]);
+    for line in [
+        "| Status | In review (incident investigating) |",
+        "| Authors | cy |",
+        "| Responders | ana, bo |",
+        "- Trigger: the 13:58 deploy",
+        "- Root cause: payment client 4.0 fails on every card",
+        // The pipe could break a table; inside the autolink it is percent-encoded.
+        "- Checkout dashboard: <https://dash.example/checkout?from=13:50%7Cx> (added 2026-11-22 14:05:00)",
+    ] {
+        assert!(markdown.lines().any(|l| l == line), "missing {line:?} in:\n{markdown}");
+    }
+    assert_eq!(env.events().iter().filter(|e| e["kind"] == "postmortem.recorded").count(), 1);
+
+    let error = env.fails(&["link", "javascript:alert(1)"]);
+    assert!(error.contains("is not an http or https URL"), "{error}");
+    let error = env.fails(&["postmortem", "--status", "approved"]);
+    assert!(error.contains("draft, in-review, final"), "{error}");
+}
