@@ -398,6 +398,12 @@ pub struct FollowupAddArgs {
     /// P0 (most urgent) to P3
     #[arg(long)]
     pub priority: Option<Priority>,
+    /// What kind of change it is
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["mitigate", "prevent", "detect", "process"])]
+    pub item_type: Option<String>,
+    /// Where it is tracked: an issue's URL
+    #[arg(long, value_name = "URL")]
+    pub tracker: Option<String>,
 }
 
 #[derive(Debug, Args)]

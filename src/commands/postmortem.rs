@@ -62,15 +62,21 @@ fn record_review(ctx: &Context, args: &PostmortemArgs) -> Result<()> {
     Ok(())
 }
 
-/// `incident link URL [--title TEXT]`
-pub fn link(ctx: &Context, args: &LinkArgs) -> Result<u8> {
-    let url = required_text("URL", &args.url)?;
+/// A URL a responder gives (`link`, `followup add --tracker`): http or https, one word.
+pub fn checked_url(what: &str, url: &str) -> Result<String> {
+    let url = required_text(what, url)?;
     let scheme_ok =
         ["http://", "https://"].iter().any(|s| url.len() > s.len() && url.to_ascii_lowercase().starts_with(s));
     if !scheme_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::usage(format!("{url:?} is not an http or https URL"))
+        return Err(Error::usage(format!("{what}: {url:?} is not an http or https URL"))
             .with_hint("for example: https://dashboards.example/checkout"));
     }
+    Ok(url)
+}
+
+/// `incident link URL [--title TEXT]`
+pub fn link(ctx: &Context, args: &LinkArgs) -> Result<u8> {
+    let url = checked_url("URL", &args.url)?;
     let title = args.title.as_deref().map(|t| required_text("--title", t)).transpose()?;
     let (dir, opened) = ctx.load_for_recording()?;
     let event = crate::ops::record(ctx, &dir, Body::LinkAdded { url, title }, None)?;

@@ -213,7 +213,16 @@ pub enum Body {
         due: Option<chrono::NaiveDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         priority: Option<Priority>,
+        /// `mitigate`, `prevent`, `detect` or `process`.
+        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+        item_type: Option<String>,
+        /// Where it is tracked: an issue's URL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracker: Option<String>,
     },
+    /// A follow-up now tracked elsewhere (`followup export`): the URL.
+    #[serde(rename = "followup.linked")]
+    FollowUpLinked { followup: String, url: String },
     #[serde(rename = "followup.done")]
     FollowUpDone { followup: String },
     #[serde(rename = "phase.entered")]
@@ -347,6 +356,7 @@ impl Body {
         "incident.acknowledged",
         "postmortem.recorded",
         "link.added",
+        "followup.linked",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -379,6 +389,7 @@ impl Body {
             Body::Acknowledged { .. } => "incident.acknowledged",
             Body::PostmortemRecorded { .. } => "postmortem.recorded",
             Body::LinkAdded { .. } => "link.added",
+            Body::FollowUpLinked { .. } => "followup.linked",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
@@ -507,8 +518,11 @@ impl Body {
                 let outcome = if *ok { "" } else { " FAILED" };
                 format!("Runbook {runbook} action {action} {step}{outcome}: {detail}")
             }
-            Body::FollowUpAdded { followup, text, owner, due, priority } => {
+            Body::FollowUpAdded { followup, text, owner, due, priority, item_type, .. } => {
                 let mut text = format!("{followup} follow-up: {text} (owner {owner}");
+                if let Some(t) = item_type {
+                    text.push_str(&format!(", {t}"));
+                }
                 if let Some(p) = priority {
                     text.push_str(&format!(", {}", p.as_str().to_ascii_uppercase()));
                 }
@@ -519,6 +533,7 @@ impl Body {
                 text
             }
             Body::FollowUpDone { followup } => format!("{followup} done"),
+            Body::FollowUpLinked { followup, url } => format!("{followup} tracked at {url}"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
             Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
             Body::PostmortemRecorded { review_status, authors, trigger, root_cause } => {

@@ -145,6 +145,12 @@ pub struct FollowUp {
     pub owner: String,
     pub due: Option<NaiveDate>,
     pub priority: Option<Priority>,
+    /// `mitigate`, `prevent`, `detect` or `process`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<String>,
+    /// Where it is tracked: the URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracker: Option<String>,
     pub done: bool,
     #[serde(with = "serde_ts::option")]
     pub done_at: Option<DateTime<Utc>>,
@@ -437,15 +443,25 @@ impl Incident {
                         h.state = latest.unwrap_or(HypothesisState::Open);
                     }
                 }
-                Body::FollowUpAdded { followup, text, owner, due, priority } => incident.followups.push(FollowUp {
-                    id: number(event, followup),
-                    text: text.clone(),
-                    owner: owner.clone(),
-                    due: *due,
-                    priority: *priority,
-                    done: false,
-                    done_at: None,
-                }),
+                Body::FollowUpAdded { followup, text, owner, due, priority, item_type, tracker } => {
+                    incident.followups.push(FollowUp {
+                        id: number(event, followup),
+                        text: text.clone(),
+                        owner: owner.clone(),
+                        due: *due,
+                        priority: *priority,
+                        item_type: item_type.clone(),
+                        tracker: tracker.clone(),
+                        done: false,
+                        done_at: None,
+                    })
+                }
+                Body::FollowUpLinked { followup, url } => {
+                    let followup = &number(event, followup);
+                    if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
+                        f.tracker = Some(url.clone());
+                    }
+                }
                 Body::FollowUpDone { followup } => {
                     let followup = &number(event, followup);
                     if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {

@@ -30,7 +30,9 @@ pub fn item_ref(body: &Body) -> Option<(ItemKind, &str)> {
         Body::Decision { hypothesis: Some(hypothesis), .. }
         | Body::Action { hypothesis: Some(hypothesis), .. }
         | Body::CommandFinished { hypothesis: Some(hypothesis), .. } => Some((ItemKind::Hypothesis, hypothesis)),
-        Body::FollowUpAdded { followup, .. } | Body::FollowUpDone { followup } => Some((ItemKind::FollowUp, followup)),
+        Body::FollowUpAdded { followup, .. }
+        | Body::FollowUpDone { followup }
+        | Body::FollowUpLinked { followup, .. } => Some((ItemKind::FollowUp, followup)),
         _ => None,
     }
 }

@@ -112,12 +112,32 @@ pub fn add_followup(
     due: Option<NaiveDate>,
     priority: Option<Priority>,
 ) -> Result<(ItemId, Event)> {
+    let item = NewFollowUp { text, owner, due, priority, item_type: None, tracker: None };
+    add_followup_item(ctx, dir, item)
+}
+
+/// A follow-up to add, with everything it can carry.
+pub struct NewFollowUp {
+    pub text: String,
+    pub owner: String,
+    pub due: Option<NaiveDate>,
+    pub priority: Option<Priority>,
+    /// `mitigate`, `prevent`, `detect` or `process`.
+    pub item_type: Option<String>,
+    pub tracker: Option<String>,
+}
+
+/// Adds a follow-up; its number is taken under the timeline's lock.
+pub fn add_followup_item(ctx: &Context, dir: &IncidentDir, item: NewFollowUp) -> Result<(ItemId, Event)> {
+    let NewFollowUp { text, owner, due, priority, item_type, tracker } = item;
     numbered(ctx, dir, ItemKind::FollowUp, |id| Body::FollowUpAdded {
         followup: id.to_string(),
         text,
         owner,
         due,
         priority,
+        item_type,
+        tracker,
     })
 }
 

@@ -162,6 +162,10 @@ pub struct ActionItem {
     pub priority: String,
     pub due: String,
     pub status: String,
+    /// `mitigate`, `prevent`, `detect`, `process`, or empty.
+    pub item_type: String,
+    /// The URL, safe inside an autolink; empty when not tracked yet.
+    pub tracker: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -303,6 +307,8 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
                 priority: f.priority.map(|p| p.as_str().to_ascii_uppercase()).unwrap_or_default(),
                 due: f.due.map(|d| d.to_string()).unwrap_or_default(),
                 status: if f.done { "done".into() } else { "open".into() },
+                item_type: f.item_type.clone().unwrap_or_default(),
+                tracker: f.tracker.as_deref().map(autolink_safe).unwrap_or_default(),
             })
             .collect(),
         appendix: Appendix {

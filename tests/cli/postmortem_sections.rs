@@ -95,3 +95,30 @@ fn review_status_authors_trigger_root_cause_and_links_are_recorded_and_shown() {
     let error = env.fails(&["postmortem", "--status", "approved"]);
     assert!(error.contains("draft, in-review, final"), "{error}");
 }
+
+#[test]
+fn action_items_carry_their_type_and_tracker() {
+    let env = Env::new();
+    env.open("Checkout 502s");
+    env.ok(&[
+        "followup",
+        "add",
+        "Canary deploys for checkout",
+        "--owner",
+        "bo",
+        "--due",
+        "2026-12-01",
+        "--type",
+        "prevent",
+        "--tracker",
+        "https://tracker.example/CHK-12",
+    ]);
+    let markdown = env.ok(&["postmortem"]);
+    let row = markdown.lines().find(|l| l.starts_with("| F1 |")).unwrap_or_default();
+    assert_eq!(
+        row,
+        "| F1 | Canary deploys for checkout | prevent | bo |  | 2026-12-01 | open | <https://tracker.example/CHK-12> |"
+    );
+    let error = env.fails(&["followup", "add", "x", "--owner", "bo", "--type", "blame"]);
+    assert!(error.contains("mitigate, prevent, detect, process"), "{error}");
+}
