@@ -224,7 +224,11 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
     let readings = clocks::read_all(incident);
     let time_to_detect =
         readings.iter().find(|r| r.key == "time_to_detect").filter(|r| r.seconds.is_some()).map(|r| r.value.clone());
-    let first_observation = ordered.iter().find(|e| e.phase == Some(Phase::Observe)).map(|e| row(e));
+    // The walk's phase marker is not an observation ("First observation: Entered observe").
+    let first_observation = ordered
+        .iter()
+        .find(|e| e.phase == Some(Phase::Observe) && !matches!(e.body, Body::PhaseEntered { .. }))
+        .map(|e| row(e));
     let opened_by = events.first().map(|e| e.author.clone()).unwrap_or_default();
 
     Document {

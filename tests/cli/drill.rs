@@ -28,6 +28,8 @@ fn an_auto_drill_walks_a_bad_deploy_to_a_rollback_and_writes_the_post_mortem() {
     assert!(response.contains("Runbook drill-bad-deploy action rollback run:"), "{response}");
     assert!(response.contains("(runbook drill-bad-deploy, action rollback, run)"), "{response}");
     assert!(!response.contains("action rollback preview"), "a preview changes nothing: {response}");
+    // The walk's phase marker was taken for the first observation.
+    assert!(markdown.contains("- First observation at 2026-11-22 14:05:00: Check health CRITICAL"), "{markdown}");
     // Decisions said only the reason; they say what was decided, then why.
     assert!(
         response.contains("Decided: test H2 first: The latest release broke checkout (H2), because the stack traces"),

@@ -122,3 +122,17 @@ fn action_items_carry_their_type_and_tracker() {
     let error = env.fails(&["followup", "add", "x", "--owner", "bo", "--type", "blame"]);
     assert!(error.contains("mitigate, prevent, detect, process"), "{error}");
 }
+
+// Plain-text views showed `\[` and `&gt;`: Markdown escapes belong to Markdown only.
+#[test]
+fn a_plain_text_template_shows_text_as_written() {
+    let env = Env::new();
+    env.open("Checkout 502s");
+    env.ok(&["observe", "p99 > 2s [eu-west] on *all* pods"]);
+    let plain = env.write("brief.txt.j2", "{% for r in timeline %}{{ r.what }}\n{% endfor %}");
+    let text = env.ok(&["postmortem", "--template", plain.to_str().unwrap_or_default()]);
+    assert!(text.contains("Observed: p99 > 2s [eu-west] on *all* pods\n"), "{text}");
+    let markdown = env.write("brief.md.j2", "{% for r in timeline %}{{ r.what }}\n{% endfor %}");
+    let escaped = env.ok(&["postmortem", "--template", markdown.to_str().unwrap_or_default()]);
+    assert!(escaped.contains("p99 &gt; 2s \\[eu-west\\]"), "{escaped}");
+}
