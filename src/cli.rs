@@ -283,6 +283,18 @@ pub struct ImpactArgs {
     /// Any other figure, e.g. failed_orders=1200
     #[arg(value_name = "KEY=VALUE")]
     pub details: Vec<String>,
+    /// What data was lost or had to be restored, in a sentence
+    #[arg(long, value_name = "TEXT")]
+    pub data_loss: Option<String>,
+    /// The recovery point actually reached: the last good backup or replica position
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub recovery_point: Option<String>,
+    /// The recovery point objective (how much data may be lost), e.g. 1h
+    #[arg(long, value_name = "DUR")]
+    pub rpo: Option<String>,
+    /// The recovery time objective (how long recovery may take), e.g. 4h
+    #[arg(long, value_name = "DUR")]
+    pub rto: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -100,6 +100,23 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         details: BTreeMap<String, String>,
     },
+    /// Data lost or restored, in disaster-recovery terms (`incident impact --data-loss
+    /// --recovery-point --rpo --rto`); each field only when given, the latest standing.
+    #[serde(rename = "data_loss.recorded")]
+    DataLossRecorded {
+        /// What was lost, in a sentence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lost: Option<String>,
+        /// The recovery point actually reached: the last good backup or replica position.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        recovery_point: Option<DateTime<Utc>>,
+        /// The recovery point objective, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rpo_seconds: Option<u64>,
+        /// The recovery time objective, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rto_seconds: Option<u64>,
+    },
     #[serde(rename = "observation")]
     Observation { text: String },
     #[serde(rename = "note")]
@@ -357,6 +374,7 @@ impl Body {
         "postmortem.recorded",
         "link.added",
         "followup.linked",
+        "data_loss.recorded",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -390,6 +408,7 @@ impl Body {
             Body::PostmortemRecorded { .. } => "postmortem.recorded",
             Body::LinkAdded { .. } => "link.added",
             Body::FollowUpLinked { .. } => "followup.linked",
+            Body::DataLossRecorded { .. } => "data_loss.recorded",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
@@ -449,6 +468,23 @@ impl Body {
                     parts.push(s.clone());
                 }
                 format!("Impact: {}", parts.join("; "))
+            }
+            Body::DataLossRecorded { lost, recovery_point, rpo_seconds, rto_seconds } => {
+                let mut parts = Vec::new();
+                if let Some(lost) = lost {
+                    parts.push(lost.clone());
+                }
+                if let Some(t) = recovery_point {
+                    parts.push(format!("recovery point {}", crate::time::format_table_ts(t)));
+                }
+                let secs = |s: &u64| crate::time::format_duration(chrono::Duration::seconds(*s as i64));
+                if let Some(s) = rpo_seconds {
+                    parts.push(format!("RPO {}", secs(s)));
+                }
+                if let Some(s) = rto_seconds {
+                    parts.push(format!("RTO {}", secs(s)));
+                }
+                format!("Data loss: {}", parts.join("; "))
             }
             Body::Observation { text } => format!("Observed: {text}"),
             Body::Note { text } => text.clone(),

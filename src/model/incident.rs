@@ -52,6 +52,16 @@ pub struct Incident {
     pub opening_damaged: bool,
 }
 
+/// Data lost or restored, and the disaster-recovery targets it is held to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DataLoss {
+    pub lost: Option<String>,
+    #[serde(with = "serde_ts::option")]
+    pub recovery_point: Option<DateTime<Utc>>,
+    pub rpo_seconds: Option<u64>,
+    pub rto_seconds: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Review {
     /// `draft`, `in-review` or `final`; `None` until recorded (a draft).
@@ -93,6 +103,9 @@ pub struct Impact {
     pub users: Option<u64>,
     pub summary: Option<String>,
     pub details: BTreeMap<String, String>,
+    /// Recorded only when data was lost or restored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_loss: Option<DataLoss>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -297,6 +310,11 @@ impl Incident {
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
         let mut services = Latest::new(incident.services.clone());
+        let mut lost = Latest::new(None);
+        let mut recovery_point = Latest::new(None);
+        let mut rpo = Latest::new(None);
+        let mut rto = Latest::new(None);
+        let mut data_loss_recorded = false;
         let mut review_status = Latest::new(None);
         let mut review_authors = Latest::new(Vec::new());
         let mut trigger = Latest::new(None);
@@ -357,6 +375,21 @@ impl Incident {
                     }
                     if cause.is_some() {
                         root_cause.offer(cause.clone(), ts);
+                    }
+                }
+                Body::DataLossRecorded { lost: l, recovery_point: point, rpo_seconds, rto_seconds } => {
+                    data_loss_recorded = true;
+                    if l.is_some() {
+                        lost.offer(l.clone(), ts);
+                    }
+                    if point.is_some() {
+                        recovery_point.offer(*point, ts);
+                    }
+                    if rpo_seconds.is_some() {
+                        rpo.offer(*rpo_seconds, ts);
+                    }
+                    if rto_seconds.is_some() {
+                        rto.offer(*rto_seconds, ts);
                     }
                 }
                 Body::LinkAdded { url, title } => {
@@ -474,6 +507,14 @@ impl Incident {
         }
 
         incident.severity = severity.value;
+        if data_loss_recorded {
+            incident.impact.data_loss = Some(DataLoss {
+                lost: lost.value,
+                recovery_point: recovery_point.value,
+                rpo_seconds: rpo.value,
+                rto_seconds: rto.value,
+            });
+        }
         incident.review = Review {
             status: review_status.value,
             authors: review_authors.value,

@@ -182,6 +182,52 @@ pub fn read_all(incident: &Incident) -> Vec<Reading> {
     CLOCKS.iter().map(|c| c.read(incident)).collect()
 }
 
+/// Data lost or restored, held to its disaster-recovery targets: the recovery point reached
+/// against the RPO, the recovery time against the RTO.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovery {
+    pub lost: Option<String>,
+    /// `2026-11-22 08:00:00`, or empty when not recorded.
+    pub recovery_point: String,
+    /// Data lost: `impact start − recovery point`, as a value; empty when an end is unknown.
+    pub data_window: String,
+    pub rpo: String,
+    /// `met`, `missed`, or empty when either side is unknown.
+    pub rpo_verdict: String,
+    /// Recovery time: `mitigated − impact start`.
+    pub recovery_time: String,
+    pub rto: String,
+    pub rto_verdict: String,
+}
+
+/// The data-loss block, when data loss was recorded.
+pub fn recovery(incident: &Incident) -> Option<Recovery> {
+    let loss = incident.impact.data_loss.as_ref()?;
+    let c = &incident.clocks;
+    let span = |from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>| match (from, to) {
+        (Some(from), Some(to)) if to >= from => Some((to - from).num_seconds()),
+        _ => None,
+    };
+    let human = |s: i64| time::format_duration(chrono::Duration::seconds(s));
+    let verdict = |actual: Option<i64>, target: Option<u64>| match (actual, target) {
+        (Some(actual), Some(target)) if actual <= target as i64 => "met".to_string(),
+        (Some(_), Some(_)) => "missed".to_string(),
+        _ => String::new(),
+    };
+    let window = span(loss.recovery_point, c.impact_start);
+    let recovery_time = span(c.impact_start, c.mitigated);
+    Some(Recovery {
+        lost: loss.lost.clone(),
+        recovery_point: loss.recovery_point.map(|t| time::format_table_ts(&t)).unwrap_or_default(),
+        data_window: window.map(human).unwrap_or_default(),
+        rpo: loss.rpo_seconds.map(|s| human(s as i64)).unwrap_or_default(),
+        rpo_verdict: verdict(window, loss.rpo_seconds),
+        recovery_time: recovery_time.map(human).unwrap_or_default(),
+        rto: loss.rto_seconds.map(|s| human(s as i64)).unwrap_or_default(),
+        rto_verdict: verdict(recovery_time, loss.rto_seconds),
+    })
+}
+
 /// Median, p90 and max of a sample, by nearest rank (no interpolation: every figure is a real
 /// incident's). `None` for an empty sample.
 pub fn summarize(mut seconds: Vec<i64>) -> Option<Summary> {

@@ -33,6 +33,8 @@ pub struct Document {
     pub summary: Option<String>,
     pub impact: ImpactSection,
     pub clocks: Vec<Reading>,
+    /// The data-loss block, beside the clocks, when data loss was recorded.
+    pub recovery: Option<clocks::Recovery>,
     /// Key moments up to resolution: the clocks' ends at their own times, a check's repeated
     /// identical results folded into its first row, lessons left to their own sections.
     pub timeline: Vec<Row>,
@@ -281,6 +283,7 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
                 || !incident.impact.details.is_empty(),
         },
         clocks: readings,
+        recovery: clocks::recovery(incident),
         gantt: gantt(incident, &ordered),
         hypotheses: hypotheses(incident, &ordered, opened),
         detection: Detection {

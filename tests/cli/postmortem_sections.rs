@@ -136,3 +136,27 @@ fn a_plain_text_template_shows_text_as_written() {
     let escaped = env.ok(&["postmortem", "--template", markdown.to_str().unwrap_or_default()]);
     assert!(escaped.contains("p99 &gt; 2s \\[eu-west\\]"), "{escaped}");
 }
+
+#[test]
+fn the_data_loss_block_holds_the_recovery_point_and_time_to_their_targets() {
+    let env = Env::new();
+    env.ok(&["--at", "12:00", "open", "Primary database deleted", "-s", "sev1", "--impact-start", "12:00"]);
+    let out = env.ok(&[
+        "impact",
+        "--data-loss",
+        "writes since the last snapshot",
+        "--recovery-point",
+        "06:00",
+        "--rpo",
+        "1h",
+        "--rto",
+        "4h",
+    ]);
+    assert!(out.is_empty(), "data goes to stderr: {out}");
+    env.ok(&["--at", "14:00", "status", "mitigated"]);
+    let markdown = env.ok(&["postmortem"]);
+    insta::assert_snapshot!("data_loss_block", section(&markdown, "### Data loss and recovery"));
+
+    let error = env.fails(&["impact", "--rpo", "soon"]);
+    assert!(error.contains("--rpo:"), "{error}");
+}
