@@ -65,7 +65,7 @@ fn main() {
                 text: format!("cause {n}"),
                 from_check: None,
             }),
-            2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None }),
+            2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None, about: None }),
             _ => event(Body::Note { text: format!("note {n} with a little more text to be realistic") }),
         })
         .collect();

@@ -3,7 +3,7 @@
 use crate::cli::{HypothesisAddArgs, HypothesisCommand, VerdictArgs};
 use crate::context::{Context, required_text};
 use crate::error::Result;
-use crate::model::HypothesisState;
+use crate::model::{HANDLE_LEN, HypothesisState, handle};
 use crate::ops;
 use crate::output::{Style, table};
 use crate::time;
@@ -25,7 +25,7 @@ fn add(ctx: &Context, args: &HypothesisAddArgs) -> Result<u8> {
     if ctx.out.json {
         ctx.out.json_line(&event)?;
     } else {
-        ctx.out.data(&id.to_string())?;
+        ctx.out.data(&format!("{id} {}", handle(&event.id, HANDLE_LEN)))?;
         ctx.report_recorded(&event, Some(opened))?;
     }
     Ok(0)
@@ -60,14 +60,10 @@ fn list(ctx: &Context) -> Result<u8> {
     for h in hypotheses {
         let state = h.state.as_str();
         let evidence = h.evidence.last().map(|e| e.text.as_str()).unwrap_or("");
-        t.add_row(vec![h.id.as_str(), state, &time::format_table_ts(&h.raised_at), &h.raised_by, &h.text, evidence]);
+        let id = format!("{} {}", h.id, h.handle);
+        t.add_row(vec![id.as_str(), state, &time::format_table_ts(&h.raised_at), &h.raised_by, &h.text, evidence]);
     }
     ctx.out.data(&crate::output::render_table(&t))?;
-    for id in loaded.incident.clashing_hypotheses() {
-        ctx.out.warn(&format!(
-            "{id} was raised on two machines at once; `incident sync` gives the later one a new number"
-        ));
-    }
     let open = loaded.incident.open_hypotheses().count();
     if open > 0 {
         ctx.out.info(&ctx.out.paint_err(

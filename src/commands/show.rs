@@ -85,7 +85,7 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
             HypothesisState::Confirmed => out.paint(Style::Green, "confirmed"),
             HypothesisState::Refuted => out.paint(Style::Dim, "refuted"),
         };
-        let _ = writeln!(s, "  {} [{state}] {}", h.id, h.text);
+        let _ = writeln!(s, "  {} {} [{state}] {}", h.id, out.paint(Style::Dim, &h.handle), h.text);
         for e in &h.evidence {
             let _ = writeln!(s, "      {} {} by {}: {}", e.verdict.as_str(), e.ts.format("%H:%M:%S"), e.author, e.text);
         }
@@ -95,7 +95,8 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
         let _ = writeln!(s, "\n{}", out.paint(Style::Bold, "Follow-ups"));
         for f in &i.followups {
             let mark = if f.done { "x" } else { " " };
-            let _ = writeln!(s, "  [{mark}] {} {} (owner {})", f.id, f.text, f.owner);
+            let _ =
+                writeln!(s, "  [{mark}] {} {} {} (owner {})", f.id, out.paint(Style::Dim, &f.handle), f.text, f.owner);
         }
     }
     if let Some(summary) = &i.summary {

@@ -86,11 +86,18 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     let answer = format!("What changed most recently? {}", tail_of(&changes.event.body));
     ops::record(ctx, dir, Body::Observation { text: answer }, Some(Phase::Orient))?;
     let [tempting, right] = suggested(&runbook, &observed.suggestions)?;
-    let (wrong, _) = ops::add_hypothesis(ctx, dir, tempting, Some("health".into()))?;
-    let (right, _) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
+    let (wrong, wrong_event) = ops::add_hypothesis(ctx, dir, tempting, Some("health".into()))?;
+    let wrong = ops::item_reference(&wrong.to_string(), &wrong_event.id);
+    let (right, right_event) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
+    let right = ops::item_reference(&right.to_string(), &right_event.id);
 
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.tempting_why.into(), hypothesis: Some(wrong.to_string()) }, None)?;
+    ops::record(
+        ctx,
+        dir,
+        Body::Decision { text: s.tempting_why.into(), hypothesis: Some(wrong.clone()), about: None },
+        None,
+    )?;
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let database = checks(&["database"])?;
     let evidence = match database.records.first() {
@@ -99,18 +106,23 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         None => return Err(Error::runtime("the drill's database check did not run")),
     };
     let loaded = ctx.load_dir(dir.clone())?;
-    ops::verdict(ctx, &loaded, &wrong.to_string(), HypothesisState::Refuted, evidence)?;
+    ops::verdict(ctx, &loaded, &wrong, HypothesisState::Refuted, evidence)?;
 
     ops::enter_phase(ctx, dir, Phase::Observe)?;
     ops::record(ctx, dir, Body::Observation { text: s.look_further.into() }, None)?;
     ops::enter_phase(ctx, dir, Phase::Orient)?;
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.right_why.into(), hypothesis: Some(right.to_string()) }, None)?;
+    ops::record(
+        ctx,
+        dir,
+        Body::Decision { text: s.right_why.into(), hypothesis: Some(right.clone()), about: None },
+        None,
+    )?;
     ops::enter_phase(ctx, dir, Phase::Act)?;
-    let verify = run(&s.verify_command, Some(&right.to_string()), Phase::Act)?;
+    let verify = run(&s.verify_command, Some(&right), Phase::Act)?;
     let loaded = ctx.load_dir(dir.clone())?;
     let evidence = format!("{} ({})", s.verify_evidence, tail_of(&verify.event.body));
-    ops::verdict(ctx, &loaded, &right.to_string(), HypothesisState::Confirmed, evidence)?;
+    ops::verdict(ctx, &loaded, &right, HypothesisState::Confirmed, evidence)?;
 
     // The runbook's action: preview, run, verify (rollback if it does not verify).
     let request = ActionRequest {

@@ -112,20 +112,42 @@ pub enum Body {
         from_check: Option<String>,
     },
     #[serde(rename = "hypothesis.confirmed")]
-    HypothesisConfirmed { hypothesis: String, evidence: String },
+    HypothesisConfirmed {
+        hypothesis: String,
+        evidence: String,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "hypothesis.refuted")]
-    HypothesisRefuted { hypothesis: String, evidence: String },
+    HypothesisRefuted {
+        hypothesis: String,
+        evidence: String,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "decision")]
     Decision {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     #[serde(rename = "action")]
     Action {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     #[serde(rename = "command.finished")]
     CommandFinished {
@@ -151,6 +173,10 @@ pub enum Body {
         artifact: Option<ArtifactRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     #[serde(rename = "log.search")]
     LogSearch {
@@ -208,7 +234,13 @@ pub enum Body {
         priority: Option<Priority>,
     },
     #[serde(rename = "followup.done")]
-    FollowUpDone { followup: String },
+    FollowUpDone {
+        followup: String,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "phase.entered")]
     PhaseEntered { to: Phase },
     #[serde(rename = "incident.resolved")]
@@ -403,10 +435,14 @@ impl Body {
                 Some(check) => format!("{hypothesis} raised: {text} (from check {check})"),
                 None => format!("{hypothesis} raised: {text}"),
             },
-            Body::HypothesisConfirmed { hypothesis, evidence } => format!("{hypothesis} confirmed: {evidence}"),
-            Body::HypothesisRefuted { hypothesis, evidence } => format!("{hypothesis} refuted: {evidence}"),
-            Body::Decision { text, hypothesis } => about(format!("Decided: {text}"), hypothesis),
-            Body::Action { text, hypothesis } => about(format!("Did: {text}"), hypothesis),
+            Body::HypothesisConfirmed { hypothesis, evidence, about } => {
+                format!("{} confirmed: {evidence}", labelled(hypothesis, about))
+            }
+            Body::HypothesisRefuted { hypothesis, evidence, about } => {
+                format!("{} refuted: {evidence}", labelled(hypothesis, about))
+            }
+            Body::Decision { text, hypothesis, about } => concerning(format!("Decided: {text}"), hypothesis, about),
+            Body::Action { text, hypothesis, about } => concerning(format!("Did: {text}"), hypothesis, about),
             Body::CommandFinished {
                 command, exit_code, signal, timed_out, interrupted, error, duration_ms, ..
             } => {
@@ -470,7 +506,7 @@ impl Body {
                 text.push(')');
                 text
             }
-            Body::FollowUpDone { followup } => format!("{followup} done"),
+            Body::FollowUpDone { followup, about } => format!("{} done", labelled(followup, about)),
             Body::PhaseEntered { to } => format!("Entered {to}"),
             Body::Resolved { summary } => match summary {
                 Some(s) => format!("Resolved: {s}"),
@@ -523,10 +559,18 @@ fn with_note(text: String, note: &Option<String>) -> String {
     }
 }
 
-fn about(text: String, hypothesis: &Option<String>) -> String {
+fn concerning(text: String, hypothesis: &Option<String>, about: &Option<String>) -> String {
     match hypothesis {
-        Some(h) => format!("{text} ({h})"),
+        Some(h) => format!("{text} ({})", labelled(h, about)),
         None => text,
+    }
+}
+
+/// `H3 ~a1b2`: the number as written, and the handle of what it meant when it was written.
+fn labelled(number: &str, about: &Option<String>) -> String {
+    match about {
+        Some(id) => format!("{number} {}", super::items::handle(id, super::items::HANDLE_LEN)),
+        None => number.to_string(),
     }
 }
 

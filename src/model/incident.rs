@@ -1,12 +1,13 @@
 //! The incident as the fold of its events: the only way state is ever derived.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::event::{Body, Event};
-use super::items::{effective_item, renumberings};
+use super::ids::{ItemId, ItemKind};
+use super::items::{about, effective_item, handles, renumberings};
 use super::vocab::{Phase, Priority, Severity, Status};
 use crate::time::serde_ts;
 
@@ -102,7 +103,13 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Hypothesis {
+    /// The display number (`H3`), in (time, id) order: it may change when a sync brings an
+    /// earlier hypothesis from another clone.
     pub id: String,
+    /// `~a1b2`: never changes (see `model::items`).
+    pub handle: String,
+    /// The id of the `hypothesis.added` event: what references name.
+    pub event: String,
     pub text: String,
     pub state: HypothesisState,
     #[serde(with = "serde_ts")]
@@ -115,7 +122,14 @@ pub struct Hypothesis {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowUp {
+    /// The display number (`F2`), in (time, id) order.
     pub id: String,
+    /// `~a1b2`: never changes (see `model::items`).
+    pub handle: String,
+    /// The id of the `followup.added` event: what references name.
+    pub event: String,
+    #[serde(skip)]
+    pub added_at: DateTime<Utc>,
     pub text: String,
     pub owner: String,
     pub due: Option<NaiveDate>,
@@ -168,6 +182,24 @@ impl<T> Latest<T> {
 fn earliest(slot: &mut Option<DateTime<Utc>>, ts: DateTime<Utc>) {
     if slot.is_none_or(|current| ts < current) {
         *slot = Some(ts);
+    }
+}
+
+/// Display numbers in (time, id) order, and handles: the same on every clone with the same events.
+fn number_items(incident: &mut Incident) {
+    incident.hypotheses.sort_by(|a, b| (a.raised_at, &a.event).cmp(&(b.raised_at, &b.event)));
+    let ids: Vec<&str> = incident.hypotheses.iter().map(|h| h.event.as_str()).collect();
+    let shown = handles(&ids);
+    for (i, (h, handle)) in incident.hypotheses.iter_mut().zip(shown).enumerate() {
+        h.id = ItemId { kind: ItemKind::Hypothesis, number: u32::try_from(i + 1).unwrap_or(u32::MAX) }.to_string();
+        h.handle = handle;
+    }
+    incident.followups.sort_by(|a, b| (a.added_at, &a.event).cmp(&(b.added_at, &b.event)));
+    let ids: Vec<&str> = incident.followups.iter().map(|f| f.event.as_str()).collect();
+    let shown = handles(&ids);
+    for (i, (f, handle)) in incident.followups.iter_mut().zip(shown).enumerate() {
+        f.id = ItemId { kind: ItemKind::FollowUp, number: u32::try_from(i + 1).unwrap_or(u32::MAX) }.to_string();
+        f.handle = handle;
     }
 }
 
@@ -262,10 +294,47 @@ impl Incident {
         let mut runbook = Latest::new(incident.runbook.clone());
         let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
-        // Item numbers as amended: two clones may have taken the same one (see `model::items`).
-        let renumbered = renumberings(events);
-        let number = |event: &Event, written: &String| {
-            effective_item(event, &renumbered).map_or_else(|| written.clone(), |(_, n)| n.to_string())
+        // Items first, so a reference finds its item whatever the line order (see `model::items`).
+        let legacy_numbers = renumberings(events);
+        let mut legacy_holders: HashMap<(char, String), String> = HashMap::new();
+        for event in rest {
+            let legacy = effective_item(event, &legacy_numbers).map(|(kind, n)| (kind.prefix(), n.to_string()));
+            match &event.body {
+                Body::HypothesisAdded { text, from_check, .. } => incident.hypotheses.push(Hypothesis {
+                    id: String::new(),
+                    handle: String::new(),
+                    event: event.id.clone(),
+                    text: text.clone(),
+                    state: HypothesisState::Open,
+                    raised_at: event.ts,
+                    raised_by: event.author.clone(),
+                    from_check: from_check.clone(),
+                    evidence: Vec::new(),
+                }),
+                Body::FollowUpAdded { text, owner, due, priority, .. } => incident.followups.push(FollowUp {
+                    id: String::new(),
+                    handle: String::new(),
+                    event: event.id.clone(),
+                    added_at: event.ts,
+                    text: text.clone(),
+                    owner: owner.clone(),
+                    due: *due,
+                    priority: *priority,
+                    done: false,
+                    done_at: None,
+                }),
+                _ => continue,
+            }
+            if let Some(key) = legacy {
+                legacy_holders.entry(key).or_insert_with(|| event.id.clone());
+            }
+        }
+        // The raising event an event is about: by id, or (written before ids) by number.
+        let target_of = |event: &Event| -> Option<String> {
+            about(&event.body).map(str::to_string).or_else(|| {
+                let (kind, number) = effective_item(event, &legacy_numbers)?;
+                legacy_holders.get(&(kind.prefix(), number.to_string())).cloned()
+            })
         };
 
         for event in rest {
@@ -352,24 +421,14 @@ impl Incident {
                     }
                     incident.impact.details.extend(details.clone());
                 }
-                Body::HypothesisAdded { hypothesis, text, from_check } => incident.hypotheses.push(Hypothesis {
-                    id: number(event, hypothesis),
-                    text: text.clone(),
-                    state: HypothesisState::Open,
-                    raised_at: ts,
-                    raised_by: event.author.clone(),
-                    from_check: from_check.clone(),
-                    evidence: Vec::new(),
-                }),
-                Body::HypothesisConfirmed { hypothesis, evidence }
-                | Body::HypothesisRefuted { hypothesis, evidence } => {
-                    let hypothesis = &number(event, hypothesis);
+                Body::HypothesisConfirmed { evidence, .. } | Body::HypothesisRefuted { evidence, .. } => {
                     let verdict = if matches!(event.body, Body::HypothesisConfirmed { .. }) {
                         HypothesisState::Confirmed
                     } else {
                         HypothesisState::Refuted
                     };
-                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| &h.id == hypothesis) {
+                    let target = target_of(event);
+                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| Some(&h.event) == target.as_ref()) {
                         h.evidence.push(Evidence { ts, author: event.author.clone(), verdict, text: evidence.clone() });
                         // The verdict with the latest time stands.
                         let latest =
@@ -377,18 +436,9 @@ impl Incident {
                         h.state = latest.unwrap_or(HypothesisState::Open);
                     }
                 }
-                Body::FollowUpAdded { followup, text, owner, due, priority } => incident.followups.push(FollowUp {
-                    id: number(event, followup),
-                    text: text.clone(),
-                    owner: owner.clone(),
-                    due: *due,
-                    priority: *priority,
-                    done: false,
-                    done_at: None,
-                }),
-                Body::FollowUpDone { followup } => {
-                    let followup = &number(event, followup);
-                    if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
+                Body::FollowUpDone { .. } => {
+                    let target = target_of(event);
+                    if let Some(f) = incident.followups.iter_mut().find(|f| Some(&f.event) == target.as_ref()) {
                         f.done = true;
                         f.done_at = Some(ts);
                     }
@@ -397,6 +447,7 @@ impl Incident {
             }
         }
 
+        number_items(&mut incident);
         incident.severity = severity.value;
         incident.status = status.value;
         incident.services = services.value;
@@ -422,21 +473,6 @@ impl Incident {
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Resolved
-    }
-
-    /// Hypothesis numbers held by more than one hypothesis: two clones took the same one
-    /// offline and no `incident sync` has renumbered it yet (see `model::items`).
-    pub fn clashing_hypotheses(&self) -> Vec<&str> {
-        let mut clashing: Vec<&str> = self
-            .hypotheses
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| self.hypotheses[..*i].iter().any(|earlier| earlier.id == h.id))
-            .map(|(_, h)| h.id.as_str())
-            .collect();
-        clashing.sort_unstable();
-        clashing.dedup();
-        clashing
     }
 
     pub fn open_hypotheses(&self) -> impl Iterator<Item = &Hypothesis> {
@@ -526,12 +562,16 @@ mod tests {
             event(
                 "2026-11-22T14:02:00Z",
                 "ana",
-                Body::HypothesisRefuted { hypothesis: "H1".into(), evidence: "no deploy today".into() },
+                Body::HypothesisRefuted { hypothesis: "H1".into(), evidence: "no deploy today".into(), about: None },
             ),
             event(
                 "2026-11-22T14:03:00Z",
                 "bo",
-                Body::HypothesisConfirmed { hypothesis: "H1".into(), evidence: "config deploy at 13:58".into() },
+                Body::HypothesisConfirmed {
+                    hypothesis: "H1".into(),
+                    evidence: "config deploy at 13:58".into(),
+                    about: None,
+                },
             ),
         ];
         let incident = Incident::from_events("x", &events).expect("an incident");
@@ -566,5 +606,33 @@ mod tests {
         assert_eq!(incident.clocks.resolved, Some(ts("2026-11-22T15:00:00Z")));
         assert_eq!(incident.status, Status::Resolved);
         assert_eq!(incident.roles.get("commander").map(|r| r.name.as_str()), Some("ana"));
+    }
+
+    #[test]
+    fn references_by_id_hold_whatever_the_numbers_and_line_order() {
+        let added = |at: &str, id: &str, text: &str| Event {
+            id: id.into(),
+            ..event(at, "ana", Body::HypothesisAdded { hypothesis: "H1".into(), text: text.into(), from_check: None })
+        };
+        let confirmed = Event {
+            id: "01V".into(),
+            ..event(
+                "2026-11-22T14:01:00Z",
+                "cy",
+                Body::HypothesisConfirmed { hypothesis: "H1".into(), evidence: "e".into(), about: Some("01A".into()) },
+            )
+        };
+        // The verdict comes first in the file, and both hypotheses were written as H1.
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            confirmed,
+            added("2026-11-22T14:03:00Z", "01A", "ana's"),
+            added("2026-11-22T14:02:00Z", "01B", "bo's"),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        let shown: Vec<(&str, &str, HypothesisState)> =
+            incident.hypotheses.iter().map(|h| (h.id.as_str(), h.text.as_str(), h.state)).collect();
+        assert_eq!(shown, [("H1", "bo's", HypothesisState::Open), ("H2", "ana's", HypothesisState::Confirmed)]);
+        assert_eq!(incident.hypotheses[1].handle, "~01a");
     }
 }

@@ -16,6 +16,8 @@ pub use ids::{IdError, IncidentId, IncidentIdProblem, ItemId, ItemKind, new_even
 pub use incident::{
     AlertGroup, Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment,
 };
-pub use items::{change_field, effective_item, item_ref, renumberings};
+pub use items::{
+    HANDLE_LEN, ItemRef, about, change_field, effective_item, handle, item_ref, reference_mut, renumberings,
+};
 pub use probe_kind::{ProbeKind, kind_names};
 pub use vocab::{Phase, Priority, Severity, Status};

@@ -82,6 +82,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
                 tail,
                 artifact,
                 hypothesis,
+                about: None,
             },
             outcome.shell_status(),
         ),
@@ -100,6 +101,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
                     tail,
                     artifact,
                     hypothesis,
+                    about: None,
                 },
                 spawn.shell_status,
             )

@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
-use crate::model::{Body, HypothesisState, Phase, Status};
+use crate::model::{Body, Event, HypothesisState, Phase, Status};
 use crate::ops::{self, Echo, RunOptions};
 use crate::output::Style;
 use crate::process;
@@ -107,16 +107,20 @@ fn resume_step(loaded: &Loaded) -> Step {
         Some(Phase::Orient) => Step::Orient,
         Some(Phase::Decide) => Step::Decide,
         Some(Phase::Act) => {
-            let decided = loaded.read.events.iter().rev().find_map(|e| match &e.body {
-                Body::Decision { hypothesis: Some(h), .. } => Some(h.clone()),
-                _ => None,
-            });
+            let decided = loaded.read.events.iter().rev().find(|e| matches!(e.body, Body::Decision { .. }));
+            let decided = decided.and_then(|e| ops::existing_hypothesis(&loaded.incident, &decided_about(e)?).ok());
             match decided {
-                Some(h) if loaded.incident.open_hypotheses().any(|open| open.id == h) => Step::Act(h),
+                Some(h) if h.state == HypothesisState::Open => Step::Act(h.id.clone()),
                 _ => Step::Decide,
             }
         }
     }
+}
+
+/// What a decision was about, as a reference: by id, or by number when written before ids.
+fn decided_about(event: &Event) -> Option<String> {
+    let Body::Decision { hypothesis: Some(number), about, .. } = &event.body else { return None };
+    Some(about.as_ref().map_or_else(|| number.clone(), |id| ops::item_reference(number, id.as_str())))
 }
 
 fn status_line(ctx: &Context, loaded: &Loaded, phase: Phase) {
@@ -268,10 +272,11 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
         return Ok(Step::Orient);
     }
     let items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
-    let chosen = open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?].id.clone();
-    let why = p.required(&format!("Why {chosen}? (what points to it)"))?;
-    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(chosen.clone()) }, None)?;
-    Ok(Step::Act(chosen))
+    let chosen = open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?];
+    let why = p.required(&format!("Why {}? (what points to it)", chosen.id))?;
+    let about = Some(chosen.event.clone());
+    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(chosen.id.clone()), about }, None)?;
+    Ok(Step::Act(chosen.id.clone()))
 }
 
 fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<Step> {
@@ -399,7 +404,12 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
             }
             1 => {
                 let text = p.required("What did you do?")?;
-                ops::record(ctx, dir, Body::Action { text, hypothesis: Some(hypothesis.to_string()) }, None)?;
+                ops::record(
+                    ctx,
+                    dir,
+                    Body::Action { text, hypothesis: Some(hypothesis.to_string()), about: None },
+                    None,
+                )?;
                 return Ok(());
             }
             _ => return Ok(()),

@@ -33,5 +33,6 @@ mod run;
 mod runbook;
 mod secret_corpus;
 mod sync;
+mod team;
 mod vars;
 mod walk;
