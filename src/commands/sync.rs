@@ -50,12 +50,6 @@ fn tell(ctx: &Context, report: &SyncReport) {
         let by: Vec<String> = report.pulled_events.iter().map(|(id, n)| format!("{id} ({n})")).collect();
         ctx.out.info(&format!("Pulled {} from {remote}: {}.", plural(pulled, "event"), by.join(", ")));
     }
-    for r in &report.renumbered {
-        ctx.out.warn(&format!(
-            "{}: {} was numbered on two machines at once; the later one is now {} (an event.amended records it)",
-            r.incident, r.from, r.to
-        ));
-    }
     if report.pushed {
         ctx.out.info(&format!("In sync with {remote} (branch {}).", report.branch));
     } else if report.committed_events > 0 || !report.commits.is_empty() {

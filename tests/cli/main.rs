@@ -33,6 +33,7 @@ mod run;
 mod runbook;
 mod secret_corpus;
 mod sync;
+mod sync_healing;
 mod team;
 mod vars;
 mod walk;
