@@ -144,6 +144,8 @@ pub enum Command {
     Runbook(RunbookCommand),
     /// Share the store through git: commit new events, fetch, merge timelines, push
     Sync(SyncArgs),
+    /// Keep an incident opened on two machines at once (same id, offline) as one, on purpose
+    Unify,
     /// Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
     #[command(after_help = RECEIVE_AFTER_HELP)]
     Receive(ReceiveArgs),

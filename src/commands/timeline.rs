@@ -109,6 +109,11 @@ fn verify(ctx: &Context, dir: &IncidentDir, read: &TimelineRead) -> Result<u8> {
             });
         }
     }
+    if let Some(incident) = crate::model::Incident::from_events(dir.id.as_str(), &read.events) {
+        for clash in super::show::clashes(&incident).into_iter().filter(|c| c.starts_with("opened twice")) {
+            problems.push(Problem { line: 0, problem: clash, snippet: String::new() });
+        }
+    }
     problems.sort_by_key(|p| p.line);
     let report = Verification {
         path: dir.timeline().path().display().to_string(),

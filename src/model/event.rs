@@ -295,6 +295,13 @@ pub enum Body {
         /// `typed`, `alert` or `service`.
         source: String,
     },
+    /// Openings of the same incident id made on two clones are one incident, on purpose
+    /// (`incident unify`): the clash is settled and no longer reported.
+    #[serde(rename = "openings.merged")]
+    OpeningsMerged {
+        /// The event ids of the other `incident.opened` events.
+        openings: Vec<String>,
+    },
     #[serde(rename = "event.amended")]
     Amended {
         target: String,
@@ -340,6 +347,7 @@ impl Body {
         "phase.entered",
         "incident.resolved",
         "event.amended",
+        "openings.merged",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -370,6 +378,7 @@ impl Body {
             Body::PhaseEntered { .. } => "phase.entered",
             Body::Resolved { .. } => "incident.resolved",
             Body::Amended { .. } => "event.amended",
+            Body::OpeningsMerged { .. } => "openings.merged",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
             Body::IncidentChanged { .. } => "incident.changed",
@@ -540,6 +549,9 @@ impl Body {
                     Some(summary) => format!("{what}: {summary}"),
                     None => what,
                 }
+            }
+            Body::OpeningsMerged { openings } => {
+                format!("Openings on two machines kept as one incident ({} more)", openings.len())
             }
             Body::Other { kind, fields } => {
                 let text = ["text", "summary", "title"].iter().find_map(|k| fields.get(*k).and_then(Value::as_str));

@@ -42,10 +42,50 @@ pub struct Incident {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub alerts: BTreeMap<String, AlertGroup>,
     pub events: usize,
+    /// Other `incident.opened` events of this id: two clones opened it offline (see
+    /// `other_openings`). Their facts are kept: services joined, the worse severity taken.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opened_twice: Vec<OtherOpening>,
+    /// Status or severity changes made concurrently (from the same value, by different people,
+    /// to different values): the latest by time stands, but nobody's is silently outvoted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
     /// The first line (`incident.opened`) could not be read: title, severity and the opening
     /// time are stand-ins (see `from_events`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub opening_damaged: bool,
+}
+
+/// Another opening of the same incident id, from another clone.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherOpening {
+    pub event: String,
+    pub author: String,
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    pub title: String,
+    pub severity: Severity,
+    pub commander: Option<String>,
+    pub services: Vec<String>,
+}
+
+/// Concurrent changes of one value (`status` or `severity`) that disagree.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    /// `status` or `severity`.
+    pub field: &'static str,
+    /// The value each change started from (the same for all: none saw the others).
+    pub from: String,
+    pub changes: Vec<ConflictingChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictingChange {
+    pub event: String,
+    pub author: String,
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    pub to: String,
 }
 
 /// What the alerting last said of one alert group.
@@ -185,6 +225,33 @@ fn earliest(slot: &mut Option<DateTime<Utc>>, ts: DateTime<Utc>) {
     }
 }
 
+/// Changes of status or severity that started from the same value, by different people, to
+/// different values: made at once on clones that had not seen each other's.
+fn conflicts(events: &[Event]) -> Vec<Conflict> {
+    let mut groups: BTreeMap<(&'static str, String), Vec<ConflictingChange>> = BTreeMap::new();
+    for event in events {
+        let (field, from, to) = match &event.body {
+            Body::StatusChanged { from, to, .. } => ("status", from.as_str().to_string(), to.as_str().to_string()),
+            Body::SeverityChanged { from, to, .. } => ("severity", from.to_string(), to.to_string()),
+            _ => continue,
+        };
+        groups.entry((field, from)).or_default().push(ConflictingChange {
+            event: event.id.clone(),
+            author: event.author.clone(),
+            ts: event.ts,
+            to,
+        });
+    }
+    groups
+        .into_iter()
+        .filter(|(_, changes)| changes.iter().any(|a| changes.iter().any(|b| a.author != b.author && a.to != b.to)))
+        .map(|((field, from), mut changes)| {
+            changes.sort_by(|a, b| (a.ts, &a.event).cmp(&(b.ts, &b.event)));
+            Conflict { field, from, changes }
+        })
+        .collect()
+}
+
 /// Display numbers in (time, id) order, and handles: the same on every clone with the same events.
 fn number_items(incident: &mut Incident) {
     incident.hypotheses.sort_by(|a, b| (a.raised_at, &a.event).cmp(&(b.raised_at, &b.event)));
@@ -274,6 +341,8 @@ impl Incident {
             summary: None,
             alerts: BTreeMap::new(),
             events: events.len(),
+            opened_twice: Vec::new(),
+            conflicts: Vec::new(),
             opening_damaged: false,
         };
         let mut severity = Latest::new(*severity);
@@ -294,6 +363,7 @@ impl Incident {
         let mut runbook = Latest::new(incident.runbook.clone());
         let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
+        let mut merged_openings: BTreeSet<String> = BTreeSet::new();
         // Items first, so a reference finds its item whatever the line order (see `model::items`).
         let legacy_numbers = renumberings(events);
         let mut legacy_holders: HashMap<(char, String), String> = HashMap::new();
@@ -368,6 +438,27 @@ impl Incident {
                     }
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
+                Body::Opened { title, severity: opened_as, commander, services: opened_with, .. } => {
+                    incident.opened_twice.push(OtherOpening {
+                        event: event.id.clone(),
+                        author: event.author.clone(),
+                        ts,
+                        title: title.clone(),
+                        severity: *opened_as,
+                        commander: commander.clone(),
+                        services: opened_with.clone(),
+                    });
+                    // Both sides' facts: the worse severity until someone changes it, all services.
+                    if *opened_as < severity.value && severity.ts.is_none() {
+                        severity.value = *opened_as;
+                    }
+                    for service in opened_with {
+                        if !services.value.contains(service) {
+                            services.value.push(service.clone());
+                        }
+                    }
+                }
+                Body::OpeningsMerged { openings } => merged_openings.extend(openings.iter().cloned()),
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
                 Body::IncidentChanged { services: new_services, runbook: new_runbook } => {
                     if let Some(list) = new_services {
@@ -448,6 +539,8 @@ impl Incident {
         }
 
         number_items(&mut incident);
+        incident.opened_twice.retain(|o| !merged_openings.contains(&o.event));
+        incident.conflicts = conflicts(rest);
         incident.severity = severity.value;
         incident.status = status.value;
         incident.services = services.value;

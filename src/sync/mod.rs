@@ -49,6 +49,11 @@ pub struct SyncReport {
     pub pulled_events: BTreeMap<String, usize>,
     /// The remote holds everything this clone has.
     pub pushed: bool,
+    /// Incidents the pulled events left with something to settle: opened on two machines,
+    /// status or severity changed at once (`show` says what).
+    pub clashes: Vec<String>,
+    /// Pulled events dated ahead of this clock, by author.
+    pub future_dated: Vec<FutureDated>,
     /// Pushes that lost a race to a teammate's and were retried.
     pub lost_races: usize,
     /// What this sync repaired in the store's repository before it could go on: a stale
@@ -163,9 +168,11 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
                 let after = event_ids(store)?;
                 for (id, events) in after {
                     let known = before.get(&id);
-                    let new = events.iter().filter(|e| known.is_none_or(|k| !k.contains(*e))).count();
-                    if new > 0 {
-                        *report.pulled_events.entry(id.to_string()).or_default() += new;
+                    let new: HashSet<&String> =
+                        events.iter().filter(|e| known.is_none_or(|k| !k.contains(*e))).collect();
+                    if !new.is_empty() {
+                        *report.pulled_events.entry(id.to_string()).or_default() += new.len();
+                        check_pulled(ctx, &id, &new, report)?;
                     }
                 }
                 divergence(&git, &tracking)?.is_none_or(|(ahead, _)| ahead > 0)
@@ -206,6 +213,48 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
         std::thread::sleep(wait.mul_f64(rand::random_range(0.5..1.5)));
         wait = (wait * 2).min(MAX_RACE_WAIT);
     }
+}
+
+/// How far ahead of this clock an event may be dated before its author's clock is suspected.
+const CLOCK_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// What the events a merge brought need people to know: events dated ahead of this clock (the
+/// author's clock is fast: their status changes would outvote later ones), and clashes the
+/// fold finds (an incident opened twice, status or severity changed at once).
+fn check_pulled(ctx: &Context, id: &IncidentId, new: &HashSet<&String>, report: &mut SyncReport) -> Result<()> {
+    let events = ctx.store.dir(id.clone()).timeline().read()?.events;
+    let now = ctx.clock.now();
+    let mut ahead: BTreeMap<&str, chrono::TimeDelta> = BTreeMap::new();
+    for event in events.iter().filter(|e| new.contains(&e.id)) {
+        let by = event.recorded.unwrap_or(event.ts).max(event.ts) - now;
+        if by > CLOCK_TOLERANCE {
+            let slot = ahead.entry(event.author.as_str()).or_default();
+            *slot = (*slot).max(by);
+        }
+    }
+    for (author, by) in ahead {
+        report.future_dated.push(FutureDated {
+            incident: id.to_string(),
+            author: author.to_string(),
+            ahead_secs: by.num_seconds(),
+        });
+    }
+    let incident = crate::model::Incident::from_events(id.as_str(), &events);
+    if incident.is_some_and(|i| !i.opened_twice.is_empty() || !i.conflicts.is_empty())
+        && !report.clashes.contains(&id.to_string())
+    {
+        report.clashes.push(id.to_string());
+    }
+    Ok(())
+}
+
+/// Events from another clone dated ahead of this clock.
+#[derive(Debug, Serialize)]
+pub struct FutureDated {
+    pub incident: String,
+    pub author: String,
+    /// The furthest ahead of this clock one of their events is, in seconds.
+    pub ahead_secs: i64,
 }
 
 /// How far HEAD and the remote branch have gone apart: (commits only here, commits only

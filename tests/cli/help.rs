@@ -54,6 +54,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
                        critical, 3 unknown)
           runbook      List, show, lint and create runbooks; run one of their actions
           sync         Share the store through git: commit new events, fetch, merge timelines, push
+          unify        Keep an incident opened on two machines at once (same id, offline) as one, on purpose
           receive      Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
           notify       Show and retry the notifications waiting in the outbox
           completions  Print shell completions
@@ -160,7 +161,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, unify, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

@@ -109,3 +109,59 @@ fn old_timelines_referring_by_number_keep_their_verdicts() {
     assert_eq!(show["hypotheses"][1]["state"], "refuted");
     assert_eq!(show["hypotheses"][1]["handle"], "~00b2");
 }
+
+// What broke: two responders opened "Database failover" offline (sev3 and sev1, different
+// commanders and services); after sync it was one incident, one side's facts silently lost.
+#[test]
+fn an_incident_opened_on_two_machines_keeps_both_sides_and_says_so_until_merged_on_purpose() {
+    let env = Env::new();
+    let remote = crate::sync::bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let ana = Responder { env: &env, name: "ana" };
+    let bo = Responder { env: &env, name: "bo" };
+    let open = ["open", "Database failover", "--no-walk", "-s"];
+    let id = ana.ok(&[&open[..], &["sev3", "--commander", "ana", "--service", "db"]].concat()).trim().to_string();
+    assert_eq!(bo.ok(&[&open[..], &["sev1", "--commander", "bo", "--service", "api"]].concat()).trim(), id);
+    ana.ok(&["sync", "--init", remote]);
+    let out = bo.cmd().args(["sync", "--init", remote]).output().expect("ran");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("opened twice: also by"), "{}", text(&out.stderr));
+
+    let show: Value = serde_json::from_str(&bo.ok(&["show", "--json"])).expect("JSON");
+    assert_eq!(show["severity"], "sev1", "the worse of the two stands until someone changes it");
+    assert_eq!(show["services"], serde_json::json!(["db", "api"]));
+    assert_eq!(show["opened_twice"].as_array().map(Vec::len), Some(1));
+    assert!(bo.ok(&["show"]).contains("opened twice"));
+    let verify = bo.run(&["timeline", "--verify"]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(text(&verify.stdout).contains("opened twice"), "{}", text(&verify.stdout));
+
+    bo.ok(&["unify"]);
+    bo.ok(&["timeline", "--verify"]);
+    assert!(!bo.ok(&["show"]).contains("opened twice"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&bo.ok(&["show", "--json"])).expect("JSON")["services"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+// What broke: a responder whose clock was 10 minutes fast set "mitigated" and outvoted the
+// team's later "investigating -> identified" everywhere, and nobody was told.
+#[test]
+fn a_fast_clock_and_concurrent_status_changes_are_reported_not_silently_outvoted() {
+    let env = Env::new();
+    let (ana, bo, _) = two_responders(&env);
+    let fast =
+        bo.cmd().env("INCIDENT_NOW", "2026-11-22T14:15:00Z").args(["status", "mitigated"]).output().expect("ran");
+    assert!(fast.status.success(), "{}", text(&fast.stderr));
+    bo.ok(&["sync"]);
+    ana.ok(&["status", "identified"]);
+    let out = ana.cmd().args(["sync"]).output().expect("ran");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(said.contains("events by bo are dated up to 10m"), "{said}");
+    assert!(said.contains("status changed at once from investigating: "), "{said}");
+    let show: Value = serde_json::from_str(&ana.ok(&["show", "--json"])).expect("JSON");
+    assert_eq!(show["conflicts"][0]["field"], "status");
+    assert!(ana.ok(&["show"]).contains("status changed at once"));
+}
