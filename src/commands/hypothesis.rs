@@ -1,6 +1,6 @@
 //! `incident hypothesis add|confirm|refute|list`: the Orient half of the loop.
 
-use crate::cli::{HypothesisAddArgs, HypothesisCommand, VerdictArgs};
+use crate::cli::{ClaimArgs, HypothesisAddArgs, HypothesisCommand, VerdictArgs};
 use crate::context::{Context, required_text};
 use crate::error::Result;
 use crate::model::{HANDLE_LEN, HypothesisState, handle};
@@ -14,6 +14,7 @@ pub fn run(ctx: &Context, command: &HypothesisCommand) -> Result<u8> {
         HypothesisCommand::Confirm(args) => verdict(ctx, args, HypothesisState::Confirmed),
         HypothesisCommand::Refute(args) => verdict(ctx, args, HypothesisState::Refuted),
         HypothesisCommand::List => list(ctx),
+        HypothesisCommand::Claim(args) => claim(ctx, args),
     }
 }
 
@@ -71,5 +72,16 @@ fn list(ctx: &Context) -> Result<u8> {
             &format!("{open} open: verify each, then `incident hypothesis confirm|refute ID --evidence TEXT`"),
         ));
     }
+    Ok(0)
+}
+
+/// `hypothesis claim ID [--release]`: "bo is verifying H3", for the team's live view.
+fn claim(ctx: &Context, args: &ClaimArgs) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let h = ops::existing_hypothesis(&loaded.incident, &args.id)?;
+    let body =
+        crate::model::Body::Claimed { hypothesis: h.id.clone(), about: Some(h.event.clone()), released: args.release };
+    let event = ops::record(ctx, &loaded.dir, body, None)?;
+    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
     Ok(0)
 }

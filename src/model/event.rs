@@ -295,6 +295,16 @@ pub enum Body {
         /// `typed`, `alert` or `service`.
         source: String,
     },
+    /// A responder says they are verifying a hypothesis ("bo is verifying H3"), or lets it go.
+    #[serde(rename = "hypothesis.claimed")]
+    Claimed {
+        hypothesis: String,
+        /// The event id of the hypothesis (see `Body::HypothesisConfirmed::about`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        released: bool,
+    },
     /// Openings of the same incident id made on two clones are one incident, on purpose
     /// (`incident unify`): the clash is settled and no longer reported.
     #[serde(rename = "openings.merged")]
@@ -348,6 +358,7 @@ impl Body {
         "incident.resolved",
         "event.amended",
         "openings.merged",
+        "hypothesis.claimed",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -379,6 +390,7 @@ impl Body {
             Body::Resolved { .. } => "incident.resolved",
             Body::Amended { .. } => "event.amended",
             Body::OpeningsMerged { .. } => "openings.merged",
+            Body::Claimed { .. } => "hypothesis.claimed",
             Body::AlertReceived { .. } => "alert.received",
             Body::VarsSet { .. } => "vars.set",
             Body::IncidentChanged { .. } => "incident.changed",
@@ -550,6 +562,10 @@ impl Body {
                     None => what,
                 }
             }
+            Body::Claimed { hypothesis, about, released: false } => {
+                format!("Verifying {}", labelled(hypothesis, about))
+            }
+            Body::Claimed { hypothesis, about, released: true } => format!("Let go of {}", labelled(hypothesis, about)),
             Body::OpeningsMerged { openings } => {
                 format!("Openings on two machines kept as one incident ({} more)", openings.len())
             }

@@ -158,6 +158,11 @@ pub struct Hypothesis {
     pub from_check: Option<String>,
     /// Every confirmation and refutation, in order: a hypothesis can be reconsidered.
     pub evidence: Vec<Evidence>,
+    /// Who said they are verifying it (`incident hypothesis claim`), unless they let it go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<String>,
+    #[serde(skip)]
+    claimed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -380,6 +385,8 @@ impl Incident {
                     raised_by: event.author.clone(),
                     from_check: from_check.clone(),
                     evidence: Vec::new(),
+                    claimed_by: None,
+                    claimed_at: None,
                 }),
                 Body::FollowUpAdded { text, owner, due, priority, .. } => incident.followups.push(FollowUp {
                     id: String::new(),
@@ -525,6 +532,15 @@ impl Incident {
                         let latest =
                             h.evidence.iter().enumerate().max_by_key(|(i, e)| (e.ts, *i)).map(|(_, e)| e.verdict);
                         h.state = latest.unwrap_or(HypothesisState::Open);
+                    }
+                }
+                Body::Claimed { released, .. } => {
+                    let target = target_of(event);
+                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| Some(&h.event) == target.as_ref())
+                        && h.claimed_at.is_none_or(|at| ts >= at)
+                    {
+                        h.claimed_at = Some(ts);
+                        h.claimed_by = (!released).then(|| event.author.clone());
                     }
                 }
                 Body::FollowUpDone { .. } => {

@@ -34,7 +34,8 @@ pub fn item_ref(body: &Body) -> Option<(ItemKind, &str)> {
         | Body::HypothesisRefuted { hypothesis, .. } => Some((ItemKind::Hypothesis, hypothesis)),
         Body::Decision { hypothesis: Some(hypothesis), .. }
         | Body::Action { hypothesis: Some(hypothesis), .. }
-        | Body::CommandFinished { hypothesis: Some(hypothesis), .. } => Some((ItemKind::Hypothesis, hypothesis)),
+        | Body::CommandFinished { hypothesis: Some(hypothesis), .. }
+        | Body::Claimed { hypothesis, .. } => Some((ItemKind::Hypothesis, hypothesis)),
         Body::FollowUpAdded { followup, .. } | Body::FollowUpDone { followup, .. } => {
             Some((ItemKind::FollowUp, followup))
         }
@@ -150,9 +151,8 @@ pub fn reference_mut(body: &mut Body) -> Option<(ItemKind, &mut String, &mut Opt
         | Body::HypothesisRefuted { hypothesis, about, .. }
         | Body::Decision { hypothesis: Some(hypothesis), about, .. }
         | Body::Action { hypothesis: Some(hypothesis), about, .. }
-        | Body::CommandFinished { hypothesis: Some(hypothesis), about, .. } => {
-            Some((ItemKind::Hypothesis, hypothesis, about))
-        }
+        | Body::CommandFinished { hypothesis: Some(hypothesis), about, .. }
+        | Body::Claimed { hypothesis, about, .. } => Some((ItemKind::Hypothesis, hypothesis, about)),
         Body::FollowUpDone { followup, about } => Some((ItemKind::FollowUp, followup, about)),
         _ => None,
     }
@@ -166,6 +166,7 @@ pub fn about(body: &Body) -> Option<&str> {
         | Body::Decision { about, .. }
         | Body::Action { about, .. }
         | Body::CommandFinished { about, .. }
+        | Body::Claimed { about, .. }
         | Body::FollowUpDone { about, .. } => about.as_deref(),
         _ => None,
     }

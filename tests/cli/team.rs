@@ -165,3 +165,34 @@ fn a_fast_clock_and_concurrent_status_changes_are_reported_not_silently_outvoted
     assert_eq!(show["conflicts"][0]["field"], "status");
     assert!(ana.ok(&["show"]).contains("status changed at once"));
 }
+
+#[test]
+fn following_the_timeline_shows_teammates_events_as_they_land_and_who_is_on_what() {
+    let env = Env::new();
+    let (ana, bo, _) = two_responders(&env);
+    bo.ok(&["hypothesis", "add", "the database"]);
+    bo.ok(&["sync"]);
+    let watching = ana
+        .cmd()
+        .args(["timeline", "--follow", "--sync-every", "1", "--for", "6s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    bo.ok(&["hypothesis", "claim", "H1"]);
+    bo.ok(&["observe", "bo: p99 is 4s on the primary"]);
+    bo.ok(&["sync"]);
+    let out = watching.wait_with_output().expect("finished");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (shown, said) = (text(&out.stdout), text(&out.stderr));
+    assert!(shown.contains("Incident opened") && shown.contains("H1 raised"), "{shown}");
+    assert!(shown.contains("bo: p99 is 4s on the primary"), "bo's event arrived through the background sync:\n{shown}");
+    assert!(shown.contains("Verifying H1 ~"), "{shown}");
+    assert!(said.contains("last: bo at") && said.contains("verifying: bo H1 ~"), "{said}");
+    let show: Value = serde_json::from_str(&ana.ok(&["show", "--json"])).expect("JSON");
+    assert_eq!(show["hypotheses"][0]["claimed_by"], "bo");
+    bo.ok(&["hypothesis", "claim", "H1", "--release"]);
+    let show: Value = serde_json::from_str(&bo.ok(&["show", "--json"])).expect("JSON");
+    assert!(show["hypotheses"][0].get("claimed_by").is_none(), "{show}");
+}
