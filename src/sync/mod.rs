@@ -147,6 +147,13 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     loop {
         let fetched = git.output(&["fetch", "--quiet", "--no-tags", REMOTE], network_timeout).map_err(safe)?;
         if !fetched.success {
+            // Another fetch in this clone moved the tracking ref under ours (a sync killed with
+            // SIGKILL leaves its git running): the ref is fine, try again shortly.
+            if fetched.stderr.contains("cannot lock ref") && Instant::now() + wait < deadline {
+                std::thread::sleep(wait.mul_f64(rand::random_range(0.5..1.5)));
+                wait = (wait * 2).min(MAX_RACE_WAIT);
+                continue;
+            }
             return Err(unreachable(&remote, "fetch from", &fetched));
         }
         let ahead = match divergence(&git, &tracking)? {
