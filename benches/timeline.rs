@@ -66,7 +66,7 @@ fn main() {
                 from_check: None,
                 on_event: None,
             }),
-            2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None, why: None }),
+            2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None, why: None, about: None }),
             _ => event(Body::Note { text: format!("note {n} with a little more text to be realistic") }),
         })
         .collect();

@@ -151,6 +151,8 @@ pub enum Command {
     Service(ServiceCommand),
     /// Share the store through git: commit new events, fetch, merge timelines, push
     Sync(SyncArgs),
+    /// Keep an incident opened on two machines at once (same id, offline) as one, on purpose
+    Unify,
     /// Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
     #[command(after_help = RECEIVE_AFTER_HELP)]
     Receive(ReceiveArgs),
@@ -350,6 +352,17 @@ pub enum HypothesisCommand {
     Refute(VerdictArgs),
     /// List hypotheses with their state
     List,
+    /// Say you are verifying a hypothesis, so teammates see it (`--release` to let it go)
+    Claim(ClaimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
+    /// H1, ~a1b2, ...
+    pub id: String,
+    /// Let go of it instead
+    #[arg(long)]
+    pub release: bool,
 }
 
 #[derive(Debug, Args)]
@@ -439,6 +452,16 @@ pub struct TimelineArgs {
     /// Check the file: list damaged lines and torn tails; exit 1 if there are any
     #[arg(long)]
     pub verify: bool,
+    /// Keep printing events as they land, teammates' too (syncing every few seconds when the
+    /// store has a remote), with who recorded last and who is verifying what
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// With --follow: sync every this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 5, requires = "follow")]
+    pub sync_every: u64,
+    /// With --follow: stop after this long (e.g. 30s, 10m) instead of at Ctrl-C
+    #[arg(long = "for", value_name = "DURATION", requires = "follow")]
+    pub follow_for: Option<String>,
 }
 
 const GREP_AFTER_HELP: &str = "\

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use crate::cli::{FollowupAddArgs, FollowupCommand, FollowupDoneArgs};
 use crate::context::{Context, required_text};
 use crate::error::{Error, Result};
-use crate::model::{Body, FollowUp, Incident, ItemId, ItemKind};
+use crate::model::{Body, HANDLE_LEN, handle};
 use crate::ops;
 use crate::output::table;
 
@@ -38,7 +38,7 @@ fn add(ctx: &Context, args: &FollowupAddArgs) -> Result<u8> {
     if ctx.out.json {
         ctx.out.json_line(&event)?;
     } else {
-        ctx.out.data(&id.to_string())?;
+        ctx.out.data(&format!("{id} {}", handle(&event.id, HANDLE_LEN)))?;
         ctx.report_recorded(&event, Some(opened))?;
     }
     Ok(0)
@@ -46,28 +46,15 @@ fn add(ctx: &Context, args: &FollowupAddArgs) -> Result<u8> {
 
 fn done(ctx: &Context, args: &FollowupDoneArgs) -> Result<u8> {
     let loaded = ctx.load()?;
-    let followup = existing_followup(&loaded.incident, &args.id)?;
+    let followup = ops::existing_followup(&loaded.incident, &args.id)?;
     if followup.done {
         ctx.out.info(&format!("{} is already done; nothing recorded.", followup.id));
         return Ok(0);
     }
-    let event = ctx.new_event(Body::FollowUpDone { followup: followup.id.clone() }, None);
-    ctx.append(&loaded.dir, std::slice::from_ref(&event))?;
+    let about = Some(followup.event.clone());
+    let event = ops::record(ctx, &loaded.dir, Body::FollowUpDone { followup: followup.id.clone(), about }, None)?;
     ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
     Ok(0)
-}
-
-fn existing_followup<'a>(incident: &'a Incident, text: &str) -> Result<&'a FollowUp> {
-    let id = ItemId::parse(ItemKind::FollowUp, text).map_err(|e| Error::usage(e.to_string()))?.to_string();
-    incident.followups.iter().find(|f| f.id == id).ok_or_else(|| {
-        let known: Vec<&str> = incident.followups.iter().map(|f| f.id.as_str()).collect();
-        let hint = if known.is_empty() {
-            "this incident has no follow-ups yet: add one with `incident followup add TEXT --owner NAME`".to_string()
-        } else {
-            format!("known follow-ups: {}", known.join(", "))
-        };
-        Error::not_found(format!("no follow-up {id} in {}", incident.id)).with_hint(hint)
-    })
 }
 
 fn list(ctx: &Context) -> Result<u8> {
@@ -87,7 +74,8 @@ fn list(ctx: &Context) -> Result<u8> {
     for f in followups {
         let priority = f.priority.map(|p| p.as_str().to_ascii_uppercase()).unwrap_or_default();
         let due = f.due.map(|d| d.to_string()).unwrap_or_default();
-        t.add_row(vec![f.id.as_str(), if f.done { "yes" } else { "no" }, &priority, &f.owner, &due, &f.text]);
+        let id = format!("{} {}", f.id, f.handle);
+        t.add_row(vec![id.as_str(), if f.done { "yes" } else { "no" }, &priority, &f.owner, &due, &f.text]);
     }
     ctx.out.data(&crate::output::render_table(&t))?;
     Ok(0)

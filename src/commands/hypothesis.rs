@@ -1,11 +1,11 @@
 //! `incident hypothesis add|confirm|refute|list`: the Orient half of the loop.
 
-use crate::cli::{HypothesisAddArgs, HypothesisCommand, VerdictArgs};
+use crate::cli::{ClaimArgs, HypothesisAddArgs, HypothesisCommand, VerdictArgs};
 use crate::context::{Context, required_text};
 use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
-use crate::model::{Body, Event, HypothesisState};
+use crate::model::{Body, Event, HANDLE_LEN, HypothesisState, handle};
 use crate::ops;
 use crate::output::{Style, table};
 use crate::time;
@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, command: &HypothesisCommand) -> Result<u8> {
         HypothesisCommand::Confirm(args) => verdict(ctx, args, HypothesisState::Confirmed),
         HypothesisCommand::Refute(args) => verdict(ctx, args, HypothesisState::Refuted),
         HypothesisCommand::List => list(ctx),
+        HypothesisCommand::Claim(args) => claim(ctx, args),
     }
 }
 
@@ -38,7 +39,7 @@ fn add(ctx: &Context, args: &HypothesisAddArgs) -> Result<u8> {
     if ctx.out.json {
         ctx.out.json_line(&event)?;
     } else {
-        ctx.out.data(&id.to_string())?;
+        ctx.out.data(&format!("{id} {}", handle(&event.id, HANDLE_LEN)))?;
         ctx.report_recorded(&event, Some(opened))?;
     }
     Ok(0)
@@ -110,14 +111,10 @@ fn list(ctx: &Context) -> Result<u8> {
     for h in hypotheses {
         let state = h.state.as_str();
         let evidence = h.evidence.last().map(|e| e.text.as_str()).unwrap_or("");
-        t.add_row(vec![h.id.as_str(), state, &time::format_table_ts(&h.raised_at), &h.raised_by, &h.text, evidence]);
+        let id = format!("{} {}", h.id, h.handle);
+        t.add_row(vec![id.as_str(), state, &time::format_table_ts(&h.raised_at), &h.raised_by, &h.text, evidence]);
     }
     ctx.out.data(&crate::output::render_table(&t))?;
-    for id in loaded.incident.clashing_hypotheses() {
-        ctx.out.warn(&format!(
-            "{id} was raised on two machines at once; `incident sync` gives the later one a new number"
-        ));
-    }
     let open = loaded.incident.open_hypotheses().count();
     if open > 0 {
         ctx.out.info(&ctx.out.paint_err(
@@ -125,5 +122,16 @@ fn list(ctx: &Context) -> Result<u8> {
             &format!("{open} open: verify each, then `incident hypothesis confirm|refute ID --evidence TEXT`"),
         ));
     }
+    Ok(0)
+}
+
+/// `hypothesis claim ID [--release]`: "bo is verifying H3", for the team's live view.
+fn claim(ctx: &Context, args: &ClaimArgs) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let h = ops::existing_hypothesis(&loaded.incident, &args.id)?;
+    let body =
+        crate::model::Body::Claimed { hypothesis: h.id.clone(), about: Some(h.event.clone()), released: args.release };
+    let event = ops::record(ctx, &loaded.dir, body, None)?;
+    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
     Ok(0)
 }

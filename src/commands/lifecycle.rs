@@ -128,3 +128,17 @@ pub fn resolve(ctx: &Context, args: &ResolveArgs) -> Result<u8> {
     }
     Ok(0)
 }
+
+/// `incident unify`: the incident was opened on two clones under one id; keep it as
+/// one. Both openings' facts stay (the fold joins them); the clash is no longer reported.
+pub fn merge_openings(ctx: &Context) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let openings: Vec<String> = loaded.incident.opened_twice.iter().map(|o| o.event.clone()).collect();
+    if openings.is_empty() {
+        ctx.out.info(&format!("{} was opened once; nothing to merge.", loaded.incident.id));
+        return Ok(0);
+    }
+    let event = crate::ops::record(ctx, &loaded.dir, crate::model::Body::OpeningsMerged { openings }, None)?;
+    ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
+    Ok(0)
+}

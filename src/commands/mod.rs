@@ -85,6 +85,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
             ServiceCommand::Lint(args) => service::lint(ctx, args),
         },
         Command::Sync(args) => sync::run(ctx, args),
+        Command::Unify => lifecycle::merge_openings(ctx),
         Command::Receive(args) => receive::run(ctx, args),
         Command::Notify(command) => notify::run(ctx, command),
         Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),

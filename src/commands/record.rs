@@ -19,12 +19,12 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<u8> {
 pub fn decide(ctx: &Context, args: &DecisionArgs) -> Result<u8> {
     let text = required_text("the decision", &args.text)?;
     let why = args.why.as_deref().map(|w| required_text("--why", w)).transpose()?;
-    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Decision { text, hypothesis, why })
+    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Decision { text, hypothesis, why, about: None })
 }
 
 pub fn act(ctx: &Context, args: &DecideArgs) -> Result<u8> {
     let text = required_text("the action", &args.text)?;
-    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Action { text, hypothesis })
+    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Action { text, hypothesis, about: None })
 }
 
 fn record(ctx: &Context, body: Body, phase: Option<Phase>) -> Result<u8> {
@@ -38,7 +38,8 @@ fn record(ctx: &Context, body: Body, phase: Option<Phase>) -> Result<u8> {
 fn record_about(ctx: &Context, hypothesis: Option<&str>, body: impl FnOnce(Option<String>) -> Body) -> Result<u8> {
     let Some(hypothesis) = hypothesis else { return record(ctx, body(None), None) };
     let loaded = ctx.load()?;
-    let hypothesis = existing_hypothesis(&loaded.incident, hypothesis)?.id.clone();
+    let found = existing_hypothesis(&loaded.incident, hypothesis)?;
+    let hypothesis = ops::item_reference(&found.id, &found.event);
     let event = ops::record(ctx, &loaded.dir, body(Some(hypothesis)), None)?;
     ctx.report_recorded(&event, loaded.incident.clocks.opened)?;
     Ok(0)

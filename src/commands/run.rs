@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: &RunArgs) -> Result<u8> {
     let hypothesis = args
         .hypothesis
         .as_deref()
-        .map(|h| ops::existing_hypothesis(&loaded.incident, h).map(|h| h.id.clone()))
+        .map(|h| ops::existing_hypothesis(&loaded.incident, h).map(|h| ops::item_reference(&h.id, &h.event)))
         .transpose()?;
     let options =
         RunOptions { timeout, hypothesis, secrets: args.secrets.clone(), phase: None, echo: ops::Echo::Passthrough };

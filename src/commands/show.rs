@@ -37,6 +37,9 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
     if let Some(phase) = i.phase {
         let _ = writeln!(s, "  phase      {phase}");
     }
+    for line in clashes(i) {
+        let _ = writeln!(s, "  {}", out.paint(Style::Yellow, &format!("! {line}")));
+    }
     if let Some(opened) = i.clocks.opened {
         let age = if i.is_open() { format!(" ({} ago)", time::format_duration(now - opened)) } else { String::new() };
         let _ = writeln!(s, "  opened     {} UTC{age}", time::format_table_ts(&opened));
@@ -88,7 +91,7 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
             HypothesisState::Confirmed => out.paint(Style::Green, "confirmed"),
             HypothesisState::Refuted => out.paint(Style::Dim, "refuted"),
         };
-        let _ = writeln!(s, "  {} [{state}] {}", h.id, h.text);
+        let _ = writeln!(s, "  {} {} [{state}] {}", h.id, out.paint(Style::Dim, &h.handle), h.text);
         for e in &h.evidence {
             let _ = writeln!(s, "      {} {} by {}: {}", e.verdict.as_str(), e.ts.format("%H:%M:%S"), e.author, e.text);
         }
@@ -98,7 +101,8 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
         let _ = writeln!(s, "\n{}", out.paint(Style::Bold, "Follow-ups"));
         for f in &i.followups {
             let mark = if f.done { "x" } else { " " };
-            let _ = writeln!(s, "  [{mark}] {} {} (owner {})", f.id, f.text, f.owner);
+            let _ =
+                writeln!(s, "  [{mark}] {} {} {} (owner {})", f.id, out.paint(Style::Dim, &f.handle), f.text, f.owner);
         }
     }
     if let Some(summary) = &i.summary {
@@ -106,4 +110,40 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
     }
     let _ = write!(s, "\n{} events", i.events);
     s
+}
+
+/// What the team must settle, in a line each: an incident opened on two machines, status or
+/// severity changed at once to different values. `show`, `timeline --verify` and `sync` say it.
+pub fn clashes(i: &Incident) -> Vec<String> {
+    let mut lines = Vec::new();
+    for o in &i.opened_twice {
+        let mut facts = vec![o.severity.to_string()];
+        if let Some(commander) = &o.commander {
+            facts.push(format!("commander {commander}"));
+        }
+        if !o.services.is_empty() {
+            facts.push(format!("services {}", o.services.join(", ")));
+        }
+        lines.push(format!(
+            "opened twice: also by {} at {} UTC as \"{}\" ({}); both kept: `incident unify` to keep them as one",
+            o.author,
+            time::format_table_ts(&o.ts),
+            o.title,
+            facts.join(", ")
+        ));
+    }
+    for c in &i.conflicts {
+        let changes: Vec<String> = c
+            .changes
+            .iter()
+            .map(|ch| format!("{} -> {} at {} UTC", ch.author, ch.to, time::format_table_ts(&ch.ts)))
+            .collect();
+        lines.push(format!(
+            "{} changed at once from {}: {}; the latest by time stands (check the clocks, set it again if wrong)",
+            c.field,
+            c.from,
+            changes.join(", ")
+        ));
+    }
+    lines
 }

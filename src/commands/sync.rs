@@ -50,11 +50,22 @@ fn tell(ctx: &Context, report: &SyncReport) {
         let by: Vec<String> = report.pulled_events.iter().map(|(id, n)| format!("{id} ({n})")).collect();
         ctx.out.info(&format!("Pulled {} from {remote}: {}.", plural(pulled, "event"), by.join(", ")));
     }
-    for r in &report.renumbered {
+    for d in &report.future_dated {
         ctx.out.warn(&format!(
-            "{}: {} was numbered on two machines at once; the later one is now {} (an event.amended records it)",
-            r.incident, r.from, r.to
+            "{}: events by {} are dated up to {} ahead of this clock: check their clock (a fast one outvotes later changes)",
+            d.incident,
+            d.author,
+            crate::time::format_duration(chrono::TimeDelta::seconds(d.ahead_secs))
         ));
+    }
+    for id in &report.clashes {
+        let Ok(dir) = ctx.store.find(id) else { continue };
+        let Ok(read) = dir.timeline().read() else { continue };
+        if let Some(incident) = crate::model::Incident::from_events(id, &read.events) {
+            for clash in super::show::clashes(&incident) {
+                ctx.out.warn(&format!("{id}: {clash}"));
+            }
+        }
     }
     if report.pushed {
         ctx.out.info(&format!("In sync with {remote} (branch {}).", report.branch));

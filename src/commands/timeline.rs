@@ -18,6 +18,9 @@ pub fn run(ctx: &Context, args: &TimelineArgs) -> Result<u8> {
     if args.verify {
         return verify(ctx, &dir, &read);
     }
+    if args.follow {
+        return follow(ctx, &dir, args);
+    }
     ctx.warn_about_damage(&dir, &read);
     let opened = read.events.iter().find(|e| matches!(e.body, Body::Opened { .. })).map(|e| e.ts);
     let kind = args.kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
@@ -109,6 +112,11 @@ fn verify(ctx: &Context, dir: &IncidentDir, read: &TimelineRead) -> Result<u8> {
             });
         }
     }
+    if let Some(incident) = crate::model::Incident::from_events(dir.id.as_str(), &read.events) {
+        for clash in super::show::clashes(&incident).into_iter().filter(|c| c.starts_with("opened twice")) {
+            problems.push(Problem { line: 0, problem: clash, snippet: String::new() });
+        }
+    }
     problems.sort_by_key(|p| p.line);
     let report = Verification {
         path: dir.timeline().path().display().to_string(),
@@ -135,4 +143,81 @@ fn verify(ctx: &Context, dir: &IncidentDir, read: &TimelineRead) -> Result<u8> {
         ctx.out.data(&text)?;
     }
     Ok(if report.ok { 0 } else { 1 })
+}
+
+/// `timeline --follow`: the events as they land, in time order, teammates' included (a sync
+/// every `--sync-every` seconds when the store is a repository), and a line of presence when it
+/// changes: who recorded last and when, and who is verifying which hypothesis.
+fn follow(ctx: &Context, dir: &IncidentDir, args: &TimelineArgs) -> Result<u8> {
+    let stop_after = args
+        .follow_for
+        .as_deref()
+        .map(|d| time::parse_duration(d).map_err(|e| crate::error::Error::usage(format!("--for: {e}"))))
+        .transpose()?;
+    let started = std::time::Instant::now();
+    let every = std::time::Duration::from_secs(args.sync_every.max(1));
+    let shared = ctx.store.root().join(".git").exists();
+    let mut last_sync: Option<std::time::Instant> = None;
+    let mut last_sync_error: Option<String> = None;
+    let mut shown: HashSet<String> = HashSet::new();
+    let mut last_presence = String::new();
+    loop {
+        if shared && last_sync.is_none_or(|at| at.elapsed() >= every) {
+            last_sync = Some(std::time::Instant::now());
+            let (report, result) = crate::sync::sync(ctx, &crate::sync::SyncRequest::default());
+            // Say a failure once, not every few seconds; say when it works again.
+            match (result, &last_sync_error) {
+                (Err(e), _) if report.error != last_sync_error => {
+                    ctx.out.warn(&format!("sync: {e}"));
+                    last_sync_error = report.error;
+                }
+                (Ok(()), Some(_)) => {
+                    ctx.out.info("sync works again");
+                    last_sync_error = None;
+                }
+                _ => {}
+            }
+        }
+        let read = dir.timeline().read()?;
+        let mut new: Vec<&Event> = read.events.iter().filter(|e| !shown.contains(&e.id)).collect();
+        new.sort_by(|a, b| (a.ts, &a.id).cmp(&(b.ts, &b.id)));
+        for event in new {
+            shown.insert(event.id.clone());
+            ctx.out.data(&format!(
+                "{}  {:<10} {}",
+                time::format_table_ts(&event.ts),
+                event.author,
+                event.body.describe()
+            ))?;
+        }
+        let presence = presence(dir, &read.events);
+        if presence != last_presence {
+            ctx.out.info(&presence);
+            last_presence = presence;
+        }
+        if stop_after.is_some_and(|d| started.elapsed() >= d) {
+            return Ok(0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+/// `last: bo at 14:05:03 UTC; verifying: bo H3 ~a1b2`.
+fn presence(dir: &IncidentDir, events: &[Event]) -> String {
+    let last = events.iter().max_by_key(|e| (e.recorded.unwrap_or(e.ts), e.id.clone()));
+    let mut text = match last {
+        Some(e) => format!("last: {} at {} UTC", e.author, time::format_table_ts(&e.recorded.unwrap_or(e.ts))),
+        None => "no events yet".to_string(),
+    };
+    if let Some(incident) = crate::model::Incident::from_events(dir.id.as_str(), events) {
+        let claims: Vec<String> = incident
+            .hypotheses
+            .iter()
+            .filter_map(|h| h.claimed_by.as_ref().map(|who| format!("{who} {} {}", h.id, h.handle)))
+            .collect();
+        if !claims.is_empty() {
+            text.push_str(&format!("; verifying: {}", claims.join(", ")));
+        }
+    }
+    text
 }

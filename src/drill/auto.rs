@@ -92,13 +92,14 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     };
 
     // What the walk's Decide records: the hypothesis to test first, and why.
-    let decide = |id: &crate::model::ItemId, why: &str| {
+    let decide = |reference: &str, why: &str| {
         let loaded = ctx.load_dir(dir.clone())?;
-        let hypothesis = ops::existing_hypothesis(&loaded.incident, &id.to_string())?;
+        let hypothesis = ops::existing_hypothesis(&loaded.incident, reference)?;
         let body = Body::Decision {
             text: ops::test_first(hypothesis),
             hypothesis: Some(hypothesis.id.clone()),
             why: Some(why.into()),
+            about: Some(hypothesis.event.clone()),
         };
         ops::record(ctx, dir, body, None)
     };
@@ -127,8 +128,10 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     let answer = format!("What changed most recently? {}", tail_of(&changes.event.body));
     ops::record(ctx, dir, Body::Observation { text: answer }, Some(Phase::Orient))?;
     let [tempting, right] = suggested(&runbook, &observed.suggestions)?;
-    let (wrong, _) = ops::add_hypothesis(ctx, dir, tempting, Some("health".into()))?;
-    let (right, _) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
+    let (wrong, wrong_event) = ops::add_hypothesis(ctx, dir, tempting, Some("health".into()))?;
+    let wrong = ops::item_reference(&wrong.to_string(), &wrong_event.id);
+    let (right, right_event) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
+    let right = ops::item_reference(&right.to_string(), &right_event.id);
 
     pause(2);
     ops::enter_phase(ctx, dir, Phase::Decide)?;
@@ -142,7 +145,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         None => return Err(Error::runtime("the drill's database check did not run")),
     };
     let loaded = ctx.load_dir(dir.clone())?;
-    ops::verdict(ctx, &loaded, &wrong.to_string(), HypothesisState::Refuted, evidence)?;
+    ops::verdict(ctx, &loaded, &wrong, HypothesisState::Refuted, evidence)?;
 
     pause(5);
     ops::enter_phase(ctx, dir, Phase::Observe)?;
@@ -153,10 +156,10 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     decide(&right, &s.right_why)?;
     pause(4);
     ops::enter_phase(ctx, dir, Phase::Act)?;
-    let verify = run(&s.verify_command, Some(&right.to_string()), Phase::Act)?;
+    let verify = run(&s.verify_command, Some(&right), Phase::Act)?;
     let loaded = ctx.load_dir(dir.clone())?;
     let evidence = format!("{} ({})", s.verify_evidence, tail_of(&verify.event.body));
-    ops::verdict(ctx, &loaded, &right.to_string(), HypothesisState::Confirmed, evidence)?;
+    ops::verdict(ctx, &loaded, &right, HypothesisState::Confirmed, evidence)?;
 
     // The runbook's action: preview, run, verify (rollback if it does not verify).
     let request = ActionRequest {

@@ -132,9 +132,23 @@ pub enum Body {
         on_event: Option<String>,
     },
     #[serde(rename = "hypothesis.confirmed")]
-    HypothesisConfirmed { hypothesis: String, evidence: String },
+    HypothesisConfirmed {
+        hypothesis: String,
+        evidence: String,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "hypothesis.refuted")]
-    HypothesisRefuted { hypothesis: String, evidence: String },
+    HypothesisRefuted {
+        hypothesis: String,
+        evidence: String,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "decision")]
     Decision {
         /// What was decided.
@@ -144,12 +158,20 @@ pub enum Body {
         /// Why: what pointed to it. (Walks before this field wrote the reason as `text`.)
         #[serde(default, skip_serializing_if = "Option::is_none")]
         why: Option<String>,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     #[serde(rename = "action")]
     Action {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     #[serde(rename = "command.finished")]
     CommandFinished {
@@ -175,6 +197,10 @@ pub enum Body {
         artifact: Option<ArtifactRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
     },
     #[serde(rename = "log.search")]
     LogSearch {
@@ -241,7 +267,13 @@ pub enum Body {
     #[serde(rename = "followup.linked")]
     FollowUpLinked { followup: String, url: String },
     #[serde(rename = "followup.done")]
-    FollowUpDone { followup: String },
+    FollowUpDone {
+        followup: String,
+        /// The event id of the item it is about (its `hypothesis.added` or `followup.added`):
+        /// the reference that survives renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "phase.entered")]
     PhaseEntered { to: Phase },
     /// A responder took the incident on: the end of "time to acknowledge" (`incident ack`, or
@@ -346,6 +378,23 @@ pub enum Body {
         /// `typed`, `alert` or `service`.
         source: String,
     },
+    /// A responder says they are verifying a hypothesis ("bo is verifying H3"), or lets it go.
+    #[serde(rename = "hypothesis.claimed")]
+    Claimed {
+        hypothesis: String,
+        /// The event id of the hypothesis (see `Body::HypothesisConfirmed::about`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        released: bool,
+    },
+    /// Openings of the same incident id made on two clones are one incident, on purpose
+    /// (`incident unify`): the clash is settled and no longer reported.
+    #[serde(rename = "openings.merged")]
+    OpeningsMerged {
+        /// The event ids of the other `incident.opened` events.
+        openings: Vec<String>,
+    },
     #[serde(rename = "event.amended")]
     Amended {
         target: String,
@@ -398,6 +447,8 @@ impl Body {
         "link.added",
         "followup.linked",
         "data_loss.recorded",
+        "openings.merged",
+        "hypothesis.claimed",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -433,6 +484,8 @@ impl Body {
             Body::FollowUpLinked { .. } => "followup.linked",
             Body::DataLossRecorded { .. } => "data_loss.recorded",
             Body::Amended { .. } => "event.amended",
+            Body::OpeningsMerged { .. } => "openings.merged",
+            Body::Claimed { .. } => "hypothesis.claimed",
             Body::AlertReceived { .. } => "alert.received",
             Body::AlertChecked { .. } => "alert.checked",
             Body::MitigationOffered { .. } => "mitigation.offered",
@@ -517,16 +570,20 @@ impl Body {
                 Some(check) => format!("{hypothesis} raised: {text} (from check {check})"),
                 None => format!("{hypothesis} raised: {text}"),
             },
-            Body::HypothesisConfirmed { hypothesis, evidence } => format!("{hypothesis} confirmed: {evidence}"),
-            Body::HypothesisRefuted { hypothesis, evidence } => format!("{hypothesis} refuted: {evidence}"),
-            Body::Decision { text, hypothesis, why } => {
-                let decided = about(format!("Decided: {text}"), hypothesis);
+            Body::HypothesisConfirmed { hypothesis, evidence, about } => {
+                format!("{} confirmed: {evidence}", labelled(hypothesis, about))
+            }
+            Body::HypothesisRefuted { hypothesis, evidence, about } => {
+                format!("{} refuted: {evidence}", labelled(hypothesis, about))
+            }
+            Body::Decision { text, hypothesis, why, about } => {
+                let decided = concerning(format!("Decided: {text}"), hypothesis, about);
                 match why {
                     Some(why) => format!("{decided}, because {why}"),
                     None => decided,
                 }
             }
-            Body::Action { text, hypothesis } => about(format!("Did: {text}"), hypothesis),
+            Body::Action { text, hypothesis, about } => concerning(format!("Did: {text}"), hypothesis, about),
             Body::CommandFinished {
                 command, exit_code, signal, timed_out, interrupted, error, duration_ms, ..
             } => {
@@ -593,7 +650,7 @@ impl Body {
                 text.push(')');
                 text
             }
-            Body::FollowUpDone { followup } => format!("{followup} done"),
+            Body::FollowUpDone { followup, about } => format!("{} done", labelled(followup, about)),
             Body::FollowUpLinked { followup, url } => format!("{followup} tracked at {url}"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
             Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
@@ -668,6 +725,13 @@ impl Body {
             Body::MitigationOffered { alert_name, checks, .. } => format!(
                 "Alert {alert_name} resolved and the runbook's checks pass ({checks} ok): mark mitigated? `incident status mitigated`"
             ),
+            Body::Claimed { hypothesis, about, released: false } => {
+                format!("Verifying {}", labelled(hypothesis, about))
+            }
+            Body::Claimed { hypothesis, about, released: true } => format!("Let go of {}", labelled(hypothesis, about)),
+            Body::OpeningsMerged { openings } => {
+                format!("Openings on two machines kept as one incident ({} more)", openings.len())
+            }
             Body::Other { kind, fields } => {
                 let text = ["text", "summary", "title"].iter().find_map(|k| fields.get(*k).and_then(Value::as_str));
                 match text {
@@ -686,10 +750,18 @@ fn with_note(text: String, note: &Option<String>) -> String {
     }
 }
 
-fn about(text: String, hypothesis: &Option<String>) -> String {
+fn concerning(text: String, hypothesis: &Option<String>, about: &Option<String>) -> String {
     match hypothesis {
-        Some(h) => format!("{text} ({h})"),
+        Some(h) => format!("{text} ({})", labelled(h, about)),
         None => text,
+    }
+}
+
+/// `H3 ~a1b2`: the number as written, and the handle of what it meant when it was written.
+fn labelled(number: &str, about: &Option<String>) -> String {
+    match about {
+        Some(id) => format!("{number} {}", super::items::handle(id, super::items::HANDLE_LEN)),
+        None => number.to_string(),
     }
 }
 

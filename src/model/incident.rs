@@ -1,12 +1,13 @@
 //! The incident as the fold of its events: the only way state is ever derived.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::event::{Body, Event};
-use super::items::{effective_item, renumberings};
+use super::ids::{ItemId, ItemKind};
+use super::items::{about, effective_item, handles, renumberings};
 use super::vocab::{Phase, Priority, Severity, Status};
 use crate::time::serde_ts;
 
@@ -50,6 +51,14 @@ pub struct Incident {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mitigation_offer: Option<String>,
     pub events: usize,
+    /// Other `incident.opened` events of this id: two clones opened it offline (see
+    /// `other_openings`). Their facts are kept: services joined, the worse severity taken.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub opened_twice: Vec<OtherOpening>,
+    /// Status or severity changes made concurrently (from the same value, by different people,
+    /// to different values): the latest by time stands, but nobody's is silently outvoted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
     /// The first line (`incident.opened`) could not be read: title, severity and the opening
     /// time are stand-ins (see `from_events`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -81,6 +90,38 @@ pub struct Link {
     pub title: Option<String>,
     #[serde(with = "serde_ts")]
     pub ts: DateTime<Utc>,
+}
+
+/// Another opening of the same incident id, from another clone.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherOpening {
+    pub event: String,
+    pub author: String,
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    pub title: String,
+    pub severity: Severity,
+    pub commander: Option<String>,
+    pub services: Vec<String>,
+}
+
+/// Concurrent changes of one value (`status` or `severity`) that disagree.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    /// `status` or `severity`.
+    pub field: &'static str,
+    /// The value each change started from (the same for all: none saw the others).
+    pub from: String,
+    pub changes: Vec<ConflictingChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictingChange {
+    pub event: String,
+    pub author: String,
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    pub to: String,
 }
 
 /// What the alerting last said of one alert group.
@@ -141,7 +182,13 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Hypothesis {
+    /// The display number (`H3`), in (time, id) order: it may change when a sync brings an
+    /// earlier hypothesis from another clone.
     pub id: String,
+    /// `~a1b2`: never changes (see `model::items`).
+    pub handle: String,
+    /// The id of the `hypothesis.added` event: what references name.
+    pub event: String,
     pub text: String,
     pub state: HypothesisState,
     #[serde(with = "serde_ts")]
@@ -153,11 +200,23 @@ pub struct Hypothesis {
     pub on_event: Option<String>,
     /// Every confirmation and refutation, in order: a hypothesis can be reconsidered.
     pub evidence: Vec<Evidence>,
+    /// Who said they are verifying it (`incident hypothesis claim`), unless they let it go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<String>,
+    #[serde(skip)]
+    claimed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowUp {
+    /// The display number (`F2`), in (time, id) order.
     pub id: String,
+    /// `~a1b2`: never changes (see `model::items`).
+    pub handle: String,
+    /// The id of the `followup.added` event: what references name.
+    pub event: String,
+    #[serde(skip)]
+    pub added_at: DateTime<Utc>,
     pub text: String,
     pub owner: String,
     pub due: Option<NaiveDate>,
@@ -221,6 +280,51 @@ impl<T> Latest<T> {
 fn earliest(slot: &mut Option<DateTime<Utc>>, ts: DateTime<Utc>) {
     if slot.is_none_or(|current| ts < current) {
         *slot = Some(ts);
+    }
+}
+
+/// Changes of status or severity that started from the same value, by different people, to
+/// different values: made at once on clones that had not seen each other's.
+fn conflicts(events: &[Event]) -> Vec<Conflict> {
+    let mut groups: BTreeMap<(&'static str, String), Vec<ConflictingChange>> = BTreeMap::new();
+    for event in events {
+        let (field, from, to) = match &event.body {
+            Body::StatusChanged { from, to, .. } => ("status", from.as_str().to_string(), to.as_str().to_string()),
+            Body::SeverityChanged { from, to, .. } => ("severity", from.to_string(), to.to_string()),
+            _ => continue,
+        };
+        groups.entry((field, from)).or_default().push(ConflictingChange {
+            event: event.id.clone(),
+            author: event.author.clone(),
+            ts: event.ts,
+            to,
+        });
+    }
+    groups
+        .into_iter()
+        .filter(|(_, changes)| changes.iter().any(|a| changes.iter().any(|b| a.author != b.author && a.to != b.to)))
+        .map(|((field, from), mut changes)| {
+            changes.sort_by(|a, b| (a.ts, &a.event).cmp(&(b.ts, &b.event)));
+            Conflict { field, from, changes }
+        })
+        .collect()
+}
+
+/// Display numbers in (time, id) order, and handles: the same on every clone with the same events.
+fn number_items(incident: &mut Incident) {
+    incident.hypotheses.sort_by(|a, b| (a.raised_at, &a.event).cmp(&(b.raised_at, &b.event)));
+    let ids: Vec<&str> = incident.hypotheses.iter().map(|h| h.event.as_str()).collect();
+    let shown = handles(&ids);
+    for (i, (h, handle)) in incident.hypotheses.iter_mut().zip(shown).enumerate() {
+        h.id = ItemId { kind: ItemKind::Hypothesis, number: u32::try_from(i + 1).unwrap_or(u32::MAX) }.to_string();
+        h.handle = handle;
+    }
+    incident.followups.sort_by(|a, b| (a.added_at, &a.event).cmp(&(b.added_at, &b.event)));
+    let ids: Vec<&str> = incident.followups.iter().map(|f| f.event.as_str()).collect();
+    let shown = handles(&ids);
+    for (i, (f, handle)) in incident.followups.iter_mut().zip(shown).enumerate() {
+        f.id = ItemId { kind: ItemKind::FollowUp, number: u32::try_from(i + 1).unwrap_or(u32::MAX) }.to_string();
+        f.handle = handle;
     }
 }
 
@@ -298,6 +402,8 @@ impl Incident {
             alerts: BTreeMap::new(),
             mitigation_offer: None,
             events: events.len(),
+            opened_twice: Vec::new(),
+            conflicts: Vec::new(),
             opening_damaged: false,
         };
         let mut severity = Latest::new(*severity);
@@ -329,10 +435,55 @@ impl Incident {
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
         let mut explicit_ack = None;
         let mut responder_times = Vec::new();
-        // Item numbers as amended: two clones may have taken the same one (see `model::items`).
-        let renumbered = renumberings(events);
-        let number = |event: &Event, written: &String| {
-            effective_item(event, &renumbered).map_or_else(|| written.clone(), |(_, n)| n.to_string())
+        let mut merged_openings: BTreeSet<String> = BTreeSet::new();
+        // Items first, so a reference finds its item whatever the line order (see `model::items`).
+        let legacy_numbers = renumberings(events);
+        let mut legacy_holders: HashMap<(char, String), String> = HashMap::new();
+        for event in rest {
+            let legacy = effective_item(event, &legacy_numbers).map(|(kind, n)| (kind.prefix(), n.to_string()));
+            match &event.body {
+                Body::HypothesisAdded { text, from_check, on_event, .. } => incident.hypotheses.push(Hypothesis {
+                    id: String::new(),
+                    handle: String::new(),
+                    event: event.id.clone(),
+                    text: text.clone(),
+                    state: HypothesisState::Open,
+                    raised_at: event.ts,
+                    raised_by: event.author.clone(),
+                    from_check: from_check.clone(),
+                    on_event: on_event.clone(),
+                    evidence: Vec::new(),
+                    claimed_by: None,
+                    claimed_at: None,
+                }),
+                Body::FollowUpAdded { text, owner, due, priority, item_type, tracker, .. } => {
+                    incident.followups.push(FollowUp {
+                        id: String::new(),
+                        handle: String::new(),
+                        event: event.id.clone(),
+                        added_at: event.ts,
+                        text: text.clone(),
+                        owner: owner.clone(),
+                        due: *due,
+                        priority: *priority,
+                        item_type: item_type.clone(),
+                        tracker: tracker.clone(),
+                        done: false,
+                        done_at: None,
+                    })
+                }
+                _ => continue,
+            }
+            if let Some(key) = legacy {
+                legacy_holders.entry(key).or_insert_with(|| event.id.clone());
+            }
+        }
+        // The raising event an event is about: by id, or (written before ids) by number.
+        let target_of = |event: &Event| -> Option<String> {
+            about(&event.body).map(str::to_string).or_else(|| {
+                let (kind, number) = effective_item(event, &legacy_numbers)?;
+                legacy_holders.get(&(kind.prefix(), number.to_string())).cloned()
+            })
         };
 
         for event in rest {
@@ -403,6 +554,27 @@ impl Incident {
                 Body::LinkAdded { url, title } => {
                     incident.links.push(Link { url: url.clone(), title: title.clone(), ts });
                 }
+                Body::Opened { title, severity: opened_as, commander, services: opened_with, .. } => {
+                    incident.opened_twice.push(OtherOpening {
+                        event: event.id.clone(),
+                        author: event.author.clone(),
+                        ts,
+                        title: title.clone(),
+                        severity: *opened_as,
+                        commander: commander.clone(),
+                        services: opened_with.clone(),
+                    });
+                    // Both sides' facts: the worse severity until someone changes it, all services.
+                    if *opened_as < severity.value && severity.ts.is_none() {
+                        severity.value = *opened_as;
+                    }
+                    for service in opened_with {
+                        if !services.value.contains(service) {
+                            services.value.push(service.clone());
+                        }
+                    }
+                }
+                Body::OpeningsMerged { openings } => merged_openings.extend(openings.iter().cloned()),
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
                 Body::IncidentChanged { services: new_services, runbook: new_runbook } => {
                     if let Some(list) = new_services {
@@ -457,27 +629,14 @@ impl Incident {
                     }
                     incident.impact.details.extend(details.clone());
                 }
-                Body::HypothesisAdded { hypothesis, text, from_check, on_event } => {
-                    incident.hypotheses.push(Hypothesis {
-                        id: number(event, hypothesis),
-                        text: text.clone(),
-                        state: HypothesisState::Open,
-                        raised_at: ts,
-                        raised_by: event.author.clone(),
-                        from_check: from_check.clone(),
-                        on_event: on_event.clone(),
-                        evidence: Vec::new(),
-                    })
-                }
-                Body::HypothesisConfirmed { hypothesis, evidence }
-                | Body::HypothesisRefuted { hypothesis, evidence } => {
-                    let hypothesis = &number(event, hypothesis);
+                Body::HypothesisConfirmed { evidence, .. } | Body::HypothesisRefuted { evidence, .. } => {
                     let verdict = if matches!(event.body, Body::HypothesisConfirmed { .. }) {
                         HypothesisState::Confirmed
                     } else {
                         HypothesisState::Refuted
                     };
-                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| &h.id == hypothesis) {
+                    let target = target_of(event);
+                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| Some(&h.event) == target.as_ref()) {
                         h.evidence.push(Evidence { ts, author: event.author.clone(), verdict, text: evidence.clone() });
                         // The verdict with the latest time stands.
                         let latest =
@@ -485,28 +644,24 @@ impl Incident {
                         h.state = latest.unwrap_or(HypothesisState::Open);
                     }
                 }
-                Body::FollowUpAdded { followup, text, owner, due, priority, item_type, tracker } => {
-                    incident.followups.push(FollowUp {
-                        id: number(event, followup),
-                        text: text.clone(),
-                        owner: owner.clone(),
-                        due: *due,
-                        priority: *priority,
-                        item_type: item_type.clone(),
-                        tracker: tracker.clone(),
-                        done: false,
-                        done_at: None,
-                    })
+                Body::Claimed { released, .. } => {
+                    let target = target_of(event);
+                    if let Some(h) = incident.hypotheses.iter_mut().find(|h| Some(&h.event) == target.as_ref())
+                        && h.claimed_at.is_none_or(|at| ts >= at)
+                    {
+                        h.claimed_at = Some(ts);
+                        h.claimed_by = (!released).then(|| event.author.clone());
+                    }
                 }
-                Body::FollowUpLinked { followup, url } => {
-                    let followup = &number(event, followup);
-                    if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
+                Body::FollowUpLinked { url, .. } => {
+                    let target = target_of(event);
+                    if let Some(f) = incident.followups.iter_mut().find(|f| Some(&f.event) == target.as_ref()) {
                         f.tracker = Some(url.clone());
                     }
                 }
-                Body::FollowUpDone { followup } => {
-                    let followup = &number(event, followup);
-                    if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
+                Body::FollowUpDone { .. } => {
+                    let target = target_of(event);
+                    if let Some(f) = incident.followups.iter_mut().find(|f| Some(&f.event) == target.as_ref()) {
                         f.done = true;
                         f.done_at = Some(ts);
                     }
@@ -515,6 +670,9 @@ impl Incident {
             }
         }
 
+        number_items(&mut incident);
+        incident.opened_twice.retain(|o| !merged_openings.contains(&o.event));
+        incident.conflicts = conflicts(rest);
         incident.severity = severity.value;
         if data_loss_recorded {
             incident.impact.data_loss = Some(DataLoss {
@@ -558,21 +716,6 @@ impl Incident {
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Resolved
-    }
-
-    /// Hypothesis numbers held by more than one hypothesis: two clones took the same one
-    /// offline and no `incident sync` has renumbered it yet (see `model::items`).
-    pub fn clashing_hypotheses(&self) -> Vec<&str> {
-        let mut clashing: Vec<&str> = self
-            .hypotheses
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| self.hypotheses[..*i].iter().any(|earlier| earlier.id == h.id))
-            .map(|(_, h)| h.id.as_str())
-            .collect();
-        clashing.sort_unstable();
-        clashing.dedup();
-        clashing
     }
 
     pub fn open_hypotheses(&self) -> impl Iterator<Item = &Hypothesis> {
@@ -667,12 +810,16 @@ mod tests {
             event(
                 "2026-11-22T14:02:00Z",
                 "ana",
-                Body::HypothesisRefuted { hypothesis: "H1".into(), evidence: "no deploy today".into() },
+                Body::HypothesisRefuted { hypothesis: "H1".into(), evidence: "no deploy today".into(), about: None },
             ),
             event(
                 "2026-11-22T14:03:00Z",
                 "bo",
-                Body::HypothesisConfirmed { hypothesis: "H1".into(), evidence: "config deploy at 13:58".into() },
+                Body::HypothesisConfirmed {
+                    hypothesis: "H1".into(),
+                    evidence: "config deploy at 13:58".into(),
+                    about: None,
+                },
             ),
         ];
         let incident = Incident::from_events("x", &events).expect("an incident");
@@ -751,5 +898,37 @@ mod tests {
         let incident = Incident::from_events("x", &events).expect("an incident");
         assert_eq!(incident.clocks.acknowledged, Some(ts("2026-11-22T14:03:00Z")));
         assert!(incident.clocks.acknowledged_explicitly);
+    }
+
+    #[test]
+    fn references_by_id_hold_whatever_the_numbers_and_line_order() {
+        let added = |at: &str, id: &str, text: &str| Event {
+            id: id.into(),
+            ..event(
+                at,
+                "ana",
+                Body::HypothesisAdded { hypothesis: "H1".into(), text: text.into(), from_check: None, on_event: None },
+            )
+        };
+        let confirmed = Event {
+            id: "01V".into(),
+            ..event(
+                "2026-11-22T14:01:00Z",
+                "cy",
+                Body::HypothesisConfirmed { hypothesis: "H1".into(), evidence: "e".into(), about: Some("01A".into()) },
+            )
+        };
+        // The verdict comes first in the file, and both hypotheses were written as H1.
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            confirmed,
+            added("2026-11-22T14:03:00Z", "01A", "ana's"),
+            added("2026-11-22T14:02:00Z", "01B", "bo's"),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        let shown: Vec<(&str, &str, HypothesisState)> =
+            incident.hypotheses.iter().map(|h| (h.id.as_str(), h.text.as_str(), h.state)).collect();
+        assert_eq!(shown, [("H1", "bo's", HypothesisState::Open), ("H2", "ana's", HypothesisState::Confirmed)]);
+        assert_eq!(incident.hypotheses[1].handle, "~01a");
     }
 }

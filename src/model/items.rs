@@ -1,17 +1,22 @@
-//! Item numbers (`H3`, `F2`) as amended.
+//! Items (`H3`, `F2`): how events refer to them, and their numbers.
 //!
-//! Numbers are taken under the timeline's lock, so one machine never hands out one twice; but
-//! two clones of a synced store that each raise a hypothesis offline both take the next free
-//! number. The timeline is append-only, so the fix is an `event.amended` event whose `changes`
-//! carry the new number (`{"hypothesis": "H4"}`), targeting the `hypothesis.added` event and the
-//! events that referred to it under its old number. The fold reads numbers through here.
+//! An item is its raising event (`hypothesis.added`, `followup.added`); what is about it (a
+//! verdict, a decision, an action, a command, a completion) names that event's id in `about`.
+//! Numbers are for people: the fold gives them in (time, id) order, so a hypothesis raised
+//! offline on another clone may move the numbers after a sync, but never what a verdict is
+//! about. The handle (`~a1b2`, the end of the event id) never moves, so it is what to quote.
+//!
+//! Timelines written before `about` refer by number. The migration rule, in the fold and never
+//! a rewrite: such a reference means the first item (in file order) that held the number as
+//! written, or as renumbered by an `event.amended` (`{"hypothesis": "H4"}`), which is how
+//! earlier versions fixed numbers two clones had both taken.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use super::event::{Body, Event};
-use super::ids::ItemKind;
+use super::ids::{IdError, ItemId, ItemKind};
 
 /// The field of `changes` that renumbers an item of this kind.
 pub fn change_field(kind: ItemKind) -> &'static str {
@@ -29,9 +34,10 @@ pub fn item_ref(body: &Body) -> Option<(ItemKind, &str)> {
         | Body::HypothesisRefuted { hypothesis, .. } => Some((ItemKind::Hypothesis, hypothesis)),
         Body::Decision { hypothesis: Some(hypothesis), .. }
         | Body::Action { hypothesis: Some(hypothesis), .. }
-        | Body::CommandFinished { hypothesis: Some(hypothesis), .. } => Some((ItemKind::Hypothesis, hypothesis)),
+        | Body::CommandFinished { hypothesis: Some(hypothesis), .. }
+        | Body::Claimed { hypothesis, .. } => Some((ItemKind::Hypothesis, hypothesis)),
         Body::FollowUpAdded { followup, .. }
-        | Body::FollowUpDone { followup }
+        | Body::FollowUpDone { followup, .. }
         | Body::FollowUpLinked { followup, .. } => Some((ItemKind::FollowUp, followup)),
         _ => None,
     }
@@ -63,6 +69,107 @@ pub fn renumberings(events: &[Event]) -> HashMap<String, String> {
 pub fn effective_item<'a>(event: &'a Event, renumbered: &'a HashMap<String, String>) -> Option<(ItemKind, &'a str)> {
     let (kind, number) = item_ref(&event.body)?;
     Some((kind, renumbered.get(&event.id).map_or(number, String::as_str)))
+}
+
+/// The fewest characters of an event id a handle shows.
+pub const HANDLE_LEN: usize = 4;
+
+/// `~a1b2`: the last `len` characters of an event id, lowercased. A ULID ends in random
+/// characters (one process's ids in a counter), so the end tells items apart; it never changes.
+pub fn handle(event_id: &str, len: usize) -> String {
+    let start = event_id.char_indices().rev().nth(len.saturating_sub(1)).map_or(0, |(i, _)| i);
+    format!("~{}", event_id[start..].to_ascii_lowercase())
+}
+
+/// Handles for these event ids: `HANDLE_LEN` characters, more where two would share one.
+pub fn handles(event_ids: &[&str]) -> Vec<String> {
+    event_ids
+        .iter()
+        .map(|id| {
+            let mut len = HANDLE_LEN;
+            while len < id.len() && event_ids.iter().any(|other| other != id && handle(other, len) == handle(id, len)) {
+                len += 1;
+            }
+            handle(id, len)
+        })
+        .collect()
+}
+
+/// An item as a user names it. Both are accepted: `H3`, `h3`, `3`, `~a1b2`, a whole event id,
+/// and `H3 ~a1b2` as printed (where the handle decides: it is the one that cannot move).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRef {
+    Number(u32),
+    /// The end of an event id, lowercased, without the `~`.
+    Handle(String),
+}
+
+impl ItemRef {
+    pub fn parse(kind: ItemKind, text: &str) -> Result<ItemRef, IdError> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let handle = words.iter().find_map(|w| w.strip_prefix('~'));
+        if let Some(handle) = handle {
+            if handle.is_empty() || !handle.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(IdError::Item { text: text.to_string(), kind });
+            }
+            return Ok(ItemRef::Handle(handle.to_ascii_lowercase()));
+        }
+        // A whole event id (26 characters of a ULID) is a handle at its longest.
+        if let [word] = words.as_slice()
+            && word.len() == 26
+            && word.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Ok(ItemRef::Handle(word.to_ascii_lowercase()));
+        }
+        ItemId::parse(kind, text).map(|id| ItemRef::Number(id.number))
+    }
+
+    /// Whether an item with this display number and raising event id is the one named.
+    pub fn names(&self, number: &str, event_id: &str) -> bool {
+        match self {
+            ItemRef::Number(n) => number.get(1..).and_then(|d| d.parse::<u32>().ok()) == Some(*n),
+            ItemRef::Handle(h) => event_id.to_ascii_lowercase().ends_with(h.as_str()),
+        }
+    }
+}
+
+impl std::fmt::Display for ItemRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemRef::Number(n) => write!(f, "#{n}"),
+            ItemRef::Handle(h) => write!(f, "~{h}"),
+        }
+    }
+}
+
+/// The reference an event makes to an item, to fill in when recording: the kind, the number
+/// as typed (made the display number) and the `about` slot. `None` for events about no item
+/// and for the raising events themselves.
+pub fn reference_mut(body: &mut Body) -> Option<(ItemKind, &mut String, &mut Option<String>)> {
+    match body {
+        Body::HypothesisConfirmed { hypothesis, about, .. }
+        | Body::HypothesisRefuted { hypothesis, about, .. }
+        | Body::Decision { hypothesis: Some(hypothesis), about, .. }
+        | Body::Action { hypothesis: Some(hypothesis), about, .. }
+        | Body::CommandFinished { hypothesis: Some(hypothesis), about, .. }
+        | Body::Claimed { hypothesis, about, .. } => Some((ItemKind::Hypothesis, hypothesis, about)),
+        Body::FollowUpDone { followup, about } => Some((ItemKind::FollowUp, followup, about)),
+        _ => None,
+    }
+}
+
+/// The `about` an event carries, if it refers to an item by id.
+pub fn about(body: &Body) -> Option<&str> {
+    match body {
+        Body::HypothesisConfirmed { about, .. }
+        | Body::HypothesisRefuted { about, .. }
+        | Body::Decision { about, .. }
+        | Body::Action { about, .. }
+        | Body::CommandFinished { about, .. }
+        | Body::Claimed { about, .. }
+        | Body::FollowUpDone { about, .. } => about.as_deref(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,11 @@ pub use check::{Assertion, Attempt, CheckBrief, CheckRecord, CheckStatus};
 pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
 pub use ids::{IdError, IncidentId, IncidentIdProblem, ItemId, ItemKind, new_event_id, slugify};
 pub use incident::{
-    AlertGroup, Clocks, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, RoleAssignment,
+    AlertGroup, Clocks, Conflict, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, OtherOpening,
+    RoleAssignment,
 };
-pub use items::{change_field, effective_item, item_ref, renumberings};
+pub use items::{
+    HANDLE_LEN, ItemRef, about, change_field, effective_item, handle, item_ref, reference_mut, renumberings,
+};
 pub use probe_kind::{ProbeKind, kind_names};
 pub use vocab::{Phase, Priority, Severity, Status};

@@ -143,6 +143,12 @@ pub enum DeliveryError {
     NotSent,
     /// An answer other than 2xx.
     Status(u16),
+    /// The receiver asked us to wait (429 or 503 with `Retry-After`): the next try waits that
+    /// long (up to the longest backoff), not our own backoff.
+    RetryAfter { status: u16, secs: i64 },
+    /// Not tried: an earlier notification of the same incident to the same webhook was not
+    /// delivered, and they go out in order.
+    Waiting,
     /// The connection or the request failed (the message has the causes, never the URL).
     Transport(String),
 }
@@ -155,6 +161,8 @@ impl std::fmt::Display for DeliveryError {
             DeliveryError::Setup(why) | DeliveryError::Transport(why) => f.write_str(why),
             DeliveryError::NoAnswer => write!(f, "no answer within {}s", BUDGET.as_secs()),
             DeliveryError::Status(code) => write!(f, "HTTP {code}"),
+            DeliveryError::RetryAfter { status, secs } => write!(f, "HTTP {status}, asked to retry after {secs}s"),
+            DeliveryError::Waiting => write!(f, "waiting for an earlier notification of this incident"),
             DeliveryError::NotSent => write!(f, "not sent"),
         }
     }
@@ -316,28 +324,44 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     // Re-read under the lock: the command that held it may have delivered some.
     let (queued, _) = outbox.list::<Delivery>()?;
     let now = notifier.clock.now();
-    let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| all || d.next_try <= now);
+    // One not yet due holds back the later ones of its incident and webhook: they go in order.
+    let mut held: Vec<(String, String)> = Vec::new();
+    let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| {
+        let key = (d.incident.clone(), d.webhook.clone());
+        let ready = !held.contains(&key) && (all || d.next_try <= now);
+        if !ready {
+            held.push(key);
+        }
+        ready
+    });
     report.waiting = waiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
     due.truncate(MAX_PER_FLUSH);
 
     let masker = masker(notifier);
-    let mut requests = Vec::new();
+    // Per incident and webhook, in the order recorded: "Status..." never overtakes "Incident
+    // opened". Each chain is posted one after another, stopping at its first failure.
+    let mut chains: Vec<((String, String), Vec<send::Request>)> = Vec::new();
     let mut outcomes: Vec<Option<std::result::Result<(), DeliveryError>>> = Vec::with_capacity(due.len());
     for delivery in &due {
         match url_for(notifier, &delivery.webhook) {
             Ok(url) => {
                 outcomes.push(None);
-                requests.push(send::Request {
+                let request = send::Request {
                     index: outcomes.len() - 1,
                     url,
                     body: delivery.payload.to_string().into_bytes(),
                     idempotency_key: delivery.id.clone(),
-                });
+                };
+                let key = (delivery.incident.clone(), delivery.webhook.clone());
+                match chains.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, chain)) => chain.push(request),
+                    None => chains.push((key, vec![request])),
+                }
             }
             Err(why) => outcomes.push(Some(Err(why))),
         }
     }
-    for (index, result) in send::post_all(requests, deadline) {
+    for (index, result) in send::post_all(chains.into_iter().map(|(_, chain)| chain).collect(), deadline) {
         outcomes[index] = Some(result);
     }
 
@@ -347,10 +371,16 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
                 outbox.remove(&delivery.id)?;
                 report.delivered.push(delivery);
             }
+            // Not tried: it keeps its place and its count, and goes right after the one before it.
+            Err(DeliveryError::Waiting) => report.waiting += 1,
             Err(why) => {
                 delivery.attempts += 1;
                 delivery.last_error = Some(masker.mask(&why.to_string()));
-                delivery.next_try = now + chrono::Duration::seconds(backoff_secs(delivery.attempts));
+                let wait = match why {
+                    DeliveryError::RetryAfter { secs, .. } => secs.clamp(0, MAX_BACKOFF_SECS),
+                    _ => backoff_secs(delivery.attempts),
+                };
+                delivery.next_try = now + chrono::Duration::seconds(wait);
                 outbox.put(&delivery.id, &delivery)?;
                 report.failed.push(delivery);
             }

@@ -15,13 +15,14 @@ pub(super) struct Request {
     pub idempotency_key: String,
 }
 
-/// Posts every request concurrently and returns `(index, outcome)` for each by `deadline`:
-/// `Ok` for a 2xx, else why not. Requests not answered by then fail as timed out.
-pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize, Result<(), DeliveryError>)> {
-    if requests.is_empty() {
+/// Posts the chains concurrently, each chain's requests one after another (stopping at the
+/// first that fails: the rest are `Waiting`), and returns `(index, outcome)` for each by
+/// `deadline`: `Ok` for a 2xx, else why not. Requests not answered by then fail as timed out.
+pub(super) fn post_all(chains: Vec<Vec<Request>>, deadline: Instant) -> Vec<(usize, Result<(), DeliveryError>)> {
+    if chains.iter().all(Vec::is_empty) {
         return Vec::new();
     }
-    let indexes: Vec<usize> = requests.iter().map(|r| r.index).collect();
+    let indexes: Vec<usize> = chains.iter().flatten().map(|r| r.index).collect();
     let fail_all = |why: String| indexes.iter().map(|&i| (i, Err(DeliveryError::Setup(why.clone())))).collect();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -40,16 +41,26 @@ pub(super) fn post_all(requests: Vec<Request>, deadline: Instant) -> Vec<(usize,
     };
     runtime.block_on(async move {
         let mut set = tokio::task::JoinSet::new();
-        for request in requests {
+        for chain in chains {
             let client = client.clone();
-            set.spawn(async move { (request.index, post(&client, request).await) });
+            set.spawn(async move {
+                let mut outcomes = Vec::new();
+                let mut failed = false;
+                for request in chain {
+                    let index = request.index;
+                    let outcome = if failed { Err(DeliveryError::Waiting) } else { post(&client, request).await };
+                    failed |= outcome.is_err();
+                    outcomes.push((index, outcome));
+                }
+                outcomes
+            });
         }
         let mut results = Vec::new();
         // Each request has its own timeout of the remaining budget; this bounds the whole.
         let _ = tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), async {
             while let Some(joined) = set.join_next().await {
-                if let Ok(result) = joined {
-                    results.push(result);
+                if let Ok(outcomes) = joined {
+                    results.extend(outcomes);
                 }
             }
         })
@@ -73,7 +84,24 @@ async fn post(client: &reqwest::Client, request: Request) -> Result<(), Delivery
         .await
         .map_err(describe)?;
     let status = response.status();
-    if status.is_success() { Ok(()) } else { Err(DeliveryError::Status(status.as_u16())) }
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+    match retry_after.and_then(retry_after_secs) {
+        Some(secs) => Err(DeliveryError::RetryAfter { status: status.as_u16(), secs }),
+        None => Err(DeliveryError::Status(status.as_u16())),
+    }
+}
+
+/// `Retry-After` as seconds to wait: a number of seconds, or an HTTP date.
+fn retry_after_secs(value: &str) -> Option<i64> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<i64>() {
+        return Some(secs.max(0));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds().max(0))
 }
 
 /// An error with its causes, without the URL (the caller masks what is left).

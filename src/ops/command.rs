@@ -80,6 +80,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
                 tail,
                 artifact,
                 hypothesis,
+                about: None,
             },
             outcome.shell_status(),
         ),
@@ -98,6 +99,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
                     tail,
                     artifact,
                     hypothesis,
+                    about: None,
                 },
                 spawn.shell_status,
             )

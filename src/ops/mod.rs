@@ -25,8 +25,8 @@ pub use service::{catalog_service, record_service_vars};
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
 use crate::model::{
-    Body, Event, FORMAT_VERSION, Hypothesis, HypothesisState, Incident, ItemId, ItemKind, Phase, Priority, Severity,
-    Status,
+    Body, Event, FORMAT_VERSION, FollowUp, Hypothesis, HypothesisState, Incident, ItemId, ItemKind, ItemRef, Phase,
+    Priority, Severity, Status,
 };
 use crate::runbook::{Catalog, did_you_mean, parse_var_args};
 use crate::store::{IncidentDir, TimelineRead};
@@ -72,11 +72,36 @@ pub fn open(ctx: &Context, spec: OpenSpec) -> Result<(IncidentDir, Event)> {
     Ok((dir, event))
 }
 
-/// Records one event.
-pub fn record(ctx: &Context, dir: &IncidentDir, body: Body, phase: Option<Phase>) -> Result<Event> {
-    let event = ctx.new_event(body, phase);
-    ctx.append(dir, std::slice::from_ref(&event))?;
-    Ok(event)
+/// Records one event. An event about an item (a verdict, a decision or action on a hypothesis,
+/// a follow-up done) names it as typed (`H3`, `~a1b2`, `H3 ~a1b2`): under the timeline's lock
+/// that is resolved to the item's event id (`about`) and its number as it stands now.
+pub fn record(ctx: &Context, dir: &IncidentDir, mut body: Body, phase: Option<Phase>) -> Result<Event> {
+    let unresolved = crate::model::reference_mut(&mut body).is_some_and(|(_, _, about)| about.is_none());
+    if !unresolved {
+        let event = ctx.new_event(body, phase);
+        ctx.append(dir, std::slice::from_ref(&event))?;
+        return Ok(event);
+    }
+    let mut recorded = None;
+    ctx.append_with(dir, |current| {
+        let mut body = body;
+        let incident = Incident::from_events(dir.id.as_str(), &current.events)
+            .ok_or_else(|| Error::not_found(format!("{} has no events", dir.id)))?;
+        if let Some((kind, typed, about)) = crate::model::reference_mut(&mut body) {
+            let (number, event) = match kind {
+                ItemKind::Hypothesis => {
+                    existing_hypothesis(&incident, typed).map(|h| (h.id.clone(), h.event.clone()))?
+                }
+                ItemKind::FollowUp => existing_followup(&incident, typed).map(|f| (f.id.clone(), f.event.clone()))?,
+            };
+            *typed = number;
+            *about = Some(event);
+        }
+        let event = ctx.new_event(body, phase);
+        recorded = Some(event.clone());
+        Ok(vec![event])
+    })?;
+    recorded.ok_or_else(|| Error::internal("internal: no event built"))
 }
 
 /// Raises a hypothesis; its number is taken under the timeline's lock.
@@ -152,47 +177,98 @@ fn numbered(
 ) -> Result<(ItemId, Event)> {
     let mut recorded = None;
     ctx.append_with(dir, |current| {
-        let id = next_item_id(current, kind);
-        let event = ctx.new_event(body(id), None);
+        // The event's time and id come first: the number follows from where they put it.
+        let mut event = ctx.new_event(body(ItemId { kind, number: 0 }), None);
+        let id = next_item_id(current, kind, &event);
+        if let Body::HypothesisAdded { hypothesis: number, .. } | Body::FollowUpAdded { followup: number, .. } =
+            &mut event.body
+        {
+            *number = id.to_string();
+        }
         recorded = Some((id, event.clone()));
         Ok(vec![event])
     })?;
     recorded.ok_or_else(|| Error::internal("internal: no event built"))
 }
 
-/// The next free number for an item kind, from the timeline as it stands under the lock.
-pub fn next_item_id(current: &TimelineRead, kind: ItemKind) -> ItemId {
-    // Numbers as amended: a number given by a renumbering (after a clash between clones) is taken.
-    let renumbered = crate::model::renumberings(&current.events);
-    let taken = current
+/// The number a new item of this kind takes: its place in (time, id) order, as the fold
+/// numbers it, from the timeline as it stands under the lock.
+pub fn next_item_id(current: &TimelineRead, kind: ItemKind, new: &Event) -> ItemId {
+    let before = current
         .events
         .iter()
-        .filter(|e| matches!(e.body, Body::HypothesisAdded { .. } | Body::FollowUpAdded { .. }))
-        .filter_map(|e| crate::model::effective_item(e, &renumbered))
-        .filter_map(|(k, number)| (k == kind).then_some(number));
-    let highest = taken.filter_map(|id| ItemId::parse(kind, id).ok()).map(|id| id.number).max().unwrap_or(0);
-    ItemId { kind, number: highest + 1 }
+        .filter(|e| match kind {
+            ItemKind::Hypothesis => matches!(e.body, Body::HypothesisAdded { .. }),
+            ItemKind::FollowUp => matches!(e.body, Body::FollowUpAdded { .. }),
+        })
+        .filter(|e| (e.ts, &e.id) < (new.ts, &new.id))
+        .count();
+    ItemId { kind, number: u32::try_from(before + 1).unwrap_or(u32::MAX) }
+}
+
+/// `H3 ~<event id>`: a reference to an item that stays right if its number moves before it
+/// is recorded (a command that runs for minutes while a sync lands).
+pub fn item_reference(number: &str, event: &str) -> String {
+    format!("{number} ~{event}")
+}
+
+/// The item a user named (`H3`, `3`, `~a1b2`, `H3 ~a1b2`) among an incident's items, given
+/// each one's display number, handle and event id; unknown or ambiguous fails with the known ones.
+fn find_item<'a, T>(
+    incident: &Incident,
+    kind: ItemKind,
+    text: &str,
+    items: &'a [T],
+    key: impl Fn(&T) -> (&str, &str, &str),
+) -> Result<&'a T> {
+    let reference = ItemRef::parse(kind, text).map_err(|e| Error::usage(e.to_string()))?;
+    let matching: Vec<&T> = items
+        .iter()
+        .filter(|item| {
+            let (number, _, event) = key(item);
+            reference.names(number, event)
+        })
+        .collect();
+    let known = || items.iter().map(|i| format!("{} {}", key(i).0, key(i).1)).collect::<Vec<_>>().join(", ");
+    let shown = text.trim();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let hint = if items.is_empty() {
+                match kind {
+                    ItemKind::Hypothesis => {
+                        "this incident has no hypotheses yet: raise one with `incident hypothesis add TEXT`".to_string()
+                    }
+                    ItemKind::FollowUp => {
+                        "this incident has no follow-ups yet: add one with `incident followup add TEXT --owner NAME`"
+                            .to_string()
+                    }
+                }
+            } else {
+                format!("known {}: {}", plural_noun(kind), known())
+            };
+            Err(Error::not_found(format!("no {} {shown} in {}", kind.noun(), incident.id)).with_hint(hint))
+        }
+        _ => Err(Error::usage(format!("{shown} names more than one {} in {}", kind.noun(), incident.id))
+            .with_hint(format!("give more of the handle; known {}: {}", plural_noun(kind), known()))),
+    }
+}
+
+fn plural_noun(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Hypothesis => "hypotheses",
+        ItemKind::FollowUp => "follow-ups",
+    }
 }
 
 /// The hypothesis a user named; an unknown id fails with the known ones.
 pub fn existing_hypothesis<'a>(incident: &'a Incident, text: &str) -> Result<&'a Hypothesis> {
-    let id = ItemId::parse(ItemKind::Hypothesis, text).map_err(|e| Error::usage(e.to_string()))?.to_string();
-    if incident.clashing_hypotheses().contains(&id.as_str()) {
-        return Err(Error::runtime(format!(
-            "{id} names two hypotheses in {}: two machines raised one at once",
-            incident.id
-        ))
-        .with_hint("run `incident sync` to give the later one a new number, then use that"));
-    }
-    incident.hypotheses.iter().find(|h| h.id == id).ok_or_else(|| {
-        let known: Vec<&str> = incident.hypotheses.iter().map(|h| h.id.as_str()).collect();
-        let hint = if known.is_empty() {
-            "this incident has no hypotheses yet: raise one with `incident hypothesis add TEXT`".to_string()
-        } else {
-            format!("known hypotheses: {}", known.join(", "))
-        };
-        Error::not_found(format!("no hypothesis {id} in {}", incident.id)).with_hint(hint)
-    })
+    find_item(incident, ItemKind::Hypothesis, text, &incident.hypotheses, |h| (&h.id, &h.handle, &h.event))
+}
+
+/// The follow-up a user named; an unknown id fails with the known ones.
+pub fn existing_followup<'a>(incident: &'a Incident, text: &str) -> Result<&'a FollowUp> {
+    find_item(incident, ItemKind::FollowUp, text, &incident.followups, |f| (&f.id, &f.handle, &f.event))
 }
 
 /// Records that a hypothesis was confirmed or refuted, and by what.
@@ -206,9 +282,10 @@ pub fn verdict(ctx: &Context, loaded: &Loaded, id: &str, verdict: HypothesisStat
         ));
     }
     let id = hypothesis.id.clone();
+    let about = Some(hypothesis.event.clone());
     let body = match verdict {
-        HypothesisState::Confirmed => Body::HypothesisConfirmed { hypothesis: id, evidence },
-        HypothesisState::Refuted | HypothesisState::Open => Body::HypothesisRefuted { hypothesis: id, evidence },
+        HypothesisState::Confirmed => Body::HypothesisConfirmed { hypothesis: id, evidence, about },
+        HypothesisState::Refuted | HypothesisState::Open => Body::HypothesisRefuted { hypothesis: id, evidence, about },
     };
     record(ctx, &loaded.dir, body, None)
 }
@@ -317,21 +394,27 @@ pub fn runbook_overrides(
 mod tests {
     use super::*;
 
-    fn added(id: &str) -> Event {
+    fn added(id: &str, ts: &str) -> Event {
+        let ts = DateTime::parse_from_rfc3339(ts).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
         Event {
             id: id.into(),
-            ts: Utc::now(),
+            ts,
             recorded: None,
             author: "a".into(),
             phase: None,
-            body: Body::HypothesisAdded { hypothesis: id.into(), text: "x".into(), from_check: None, on_event: None },
+            body: Body::HypothesisAdded { hypothesis: "H1".into(), text: "x".into(), from_check: None, on_event: None },
         }
     }
 
     #[test]
-    fn next_number_follows_the_highest_even_with_gaps() {
-        let read = TimelineRead { events: vec![added("H1"), added("H3")], ..TimelineRead::default() };
-        assert_eq!(next_item_id(&read, ItemKind::Hypothesis).to_string(), "H4");
-        assert_eq!(next_item_id(&read, ItemKind::FollowUp).to_string(), "F1");
+    fn a_new_item_is_numbered_by_its_place_in_time_not_by_the_highest_number_written() {
+        // Two clones both wrote H1; a back-dated third goes between them.
+        let read = TimelineRead {
+            events: vec![added("01A", "2026-11-22T14:00:00Z"), added("01C", "2026-11-22T14:10:00Z")],
+            ..TimelineRead::default()
+        };
+        assert_eq!(next_item_id(&read, ItemKind::Hypothesis, &added("01D", "2026-11-22T14:20:00Z")).to_string(), "H3");
+        assert_eq!(next_item_id(&read, ItemKind::Hypothesis, &added("01B", "2026-11-22T14:05:00Z")).to_string(), "H2");
+        assert_eq!(next_item_id(&read, ItemKind::FollowUp, &added("01D", "2026-11-22T14:20:00Z")).to_string(), "F1");
     }
 }

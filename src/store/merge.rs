@@ -125,6 +125,14 @@ pub fn merge_timeline_files(_base: &Path, ours: &Path, theirs: &Path) -> Result<
     Ok(report)
 }
 
+/// Replaces a timeline git left conflicted with the union of its two sides (stages 2 and 3 of
+/// the index), atomically: the conflict markers git wrote are never kept as lines.
+pub fn write_union(path: &Path, ours: &[u8], theirs: &[u8]) -> Result<MergeReport> {
+    let (merged, report) = merge_timelines(ours, theirs);
+    super::atomic::write_atomically(path, &merged)?;
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,9 +18,9 @@ use chrono::{DateTime, Utc};
 pub use artifacts::ArtifactWriter;
 pub(crate) use atomic::sync_dir;
 pub use atomic::write_atomically;
-pub use merge::{MergeReport, merge_timeline_files, merge_timelines};
+pub use merge::{MergeReport, merge_timeline_files, merge_timelines, write_union};
 pub use outbox::{DamagedEntry, INBOX_DIR, OUTBOX_DIR, Outbox, OutboxLock};
-pub use repo::{MERGE_DRIVER, write_git_files};
+pub use repo::{MERGE_DRIVER, clear_stale_index_lock, remove_merge_leftovers, write_git_files};
 pub use timeline::{
     Appended, DamagedLine, Repair, Timeline, TimelineLock, TimelineRead, TornTail, parse as parse_timeline,
 };

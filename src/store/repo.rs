@@ -31,6 +31,8 @@ const IGNORED: &[&str] = &[
     "/outbox/",
     // Alerts this machine's receiver acknowledged and has not recorded yet.
     "/inbox/",
+    // The temporary files of a merge that was killed: never anyone's data.
+    ".merge_file_*",
 ];
 
 /// Makes sure `.gitattributes` and `.gitignore` at the store's root hold our lines, adding any
@@ -61,4 +63,65 @@ pub fn write_git_files(root: &Path) -> Result<Vec<&'static str>> {
         changed.push(name);
     }
     Ok(changed)
+}
+
+/// Removes the temporary files a killed merge left in the work tree (`.merge_file_XXXXXX`, git's
+/// copies of a file's three versions for a merge driver). Returns their names.
+pub fn remove_merge_leftovers(root: &Path) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let entries = match fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(Error::io("cannot list", root, &e)),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".merge_file_") && entry.file_type().is_ok_and(|t| t.is_file()) {
+            fs::remove_file(entry.path()).map_err(|e| Error::io("cannot remove", &entry.path(), &e))?;
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// Removes `.git/index.lock` when no process holds it: a git killed mid-command leaves it, and
+/// every later git command that writes the index refuses to run while it is there. Held means
+/// a process has it open, or a `git` process works in this repository (it may be about to
+/// write it). Returns whether a lock was removed.
+pub fn clear_stale_index_lock(root: &Path) -> Result<bool> {
+    let lock = root.join(".git").join("index.lock");
+    if !lock.exists() || index_lock_in_use(root, &lock) {
+        return Ok(false);
+    }
+    match fs::remove_file(&lock) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io("cannot remove a stale lock", &lock, &e)),
+    }
+}
+
+/// Whether any process we can see has `lock` open or is a `git` working in `root` (Linux's
+/// `/proc`; where there is none, a lock younger than a minute counts as held).
+fn index_lock_in_use(root: &Path, lock: &Path) -> bool {
+    let Ok(processes) = fs::read_dir("/proc") else {
+        let age = fs::metadata(lock).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        return age.is_none_or(|age| age < std::time::Duration::from_secs(60));
+    };
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let lock = lock.canonicalize().unwrap_or_else(|_| lock.to_path_buf());
+    let own = std::process::id().to_string();
+    processes.flatten().any(|process| {
+        let pid = process.file_name();
+        if !pid.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) || pid.to_string_lossy() == own {
+            return false;
+        }
+        let dir = process.path();
+        let is_git = fs::read_to_string(dir.join("comm")).is_ok_and(|c| c.trim().starts_with("git"));
+        if is_git && fs::read_link(dir.join("cwd")).is_ok_and(|cwd| cwd.starts_with(&root)) {
+            return true;
+        }
+        fs::read_dir(dir.join("fd"))
+            .is_ok_and(|fds| fds.flatten().any(|fd| fs::read_link(fd.path()).is_ok_and(|t| t == lock)))
+    })
 }

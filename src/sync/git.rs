@@ -20,14 +20,20 @@ pub struct GitOutput {
 
 impl GitOutput {
     /// Why git failed: its first `fatal:` or `error:` line (the rest is usually advice), else
-    /// the last line it wrote.
+    /// the last line it wrote. When that line only says the remote could not be read, the
+    /// transport's own words come first (ssh's "Connection refused", "Permission denied
+    /// (publickey)", "Could not resolve hostname"...): they are the cause.
     pub fn reason(&self) -> String {
         let lines = || self.stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+        let is_git =
+            |l: &str| ["fatal: ", "error: ", "hint: ", "remote: ", "warning: "].iter().any(|p| l.starts_with(p));
         let line = lines()
             .find(|l| l.starts_with("fatal: ") || l.starts_with("error: "))
             .or_else(|| lines().next_back())
             .unwrap_or("no reason given");
-        line.trim_start_matches("fatal: ").trim_start_matches("error: ").to_string()
+        let git_says = line.trim_start_matches("fatal: ").trim_start_matches("error: ").to_string();
+        let transport: Vec<&str> = lines().take_while(|l| *l != line).filter(|l| !is_git(l)).collect();
+        if transport.is_empty() { git_says } else { format!("{} ({git_says})", transport.join("; ")) }
     }
 }
 
@@ -119,7 +125,65 @@ impl Git {
         let output = self.output(&["config", "--get", key], LOCAL_TIMEOUT)?;
         Ok(output.success.then(|| output.stdout.trim().to_string()).filter(|v| !v.is_empty()))
     }
+
+    /// Every config value git sees here, read by one process (keys as git prints them:
+    /// sections and names lowercased). The last value of a key wins, as for `--get`.
+    pub fn config_all(&self) -> Result<Config> {
+        let output = self.output(&["config", "--list", "-z"], LOCAL_TIMEOUT)?;
+        let mut values = std::collections::HashMap::new();
+        for entry in output.stdout.split('\0').filter(|e| !e.is_empty()) {
+            let (key, value) = entry.split_once('\n').unwrap_or((entry, ""));
+            values.insert(key.to_string(), value.to_string());
+        }
+        Ok(Config(values))
+    }
+}
+
+/// Git's config as read once by `Git::config_all`.
+pub struct Config(std::collections::HashMap<String, String>);
+
+impl Config {
+    /// A value, if set and not empty. `key` as git prints it (`remote.origin.url`).
+    pub fn get(&self, key: &str) -> Option<String> {
+        let lower = match key.split_once('.') {
+            // Section and variable names are case-insensitive, a subsection is not.
+            Some((section, rest)) => match rest.rsplit_once('.') {
+                Some((sub, name)) => format!("{}.{sub}.{}", section.to_ascii_lowercase(), name.to_ascii_lowercase()),
+                None => key.to_ascii_lowercase(),
+            },
+            None => key.to_ascii_lowercase(),
+        };
+        self.0.get(&lower).filter(|v| !v.is_empty()).cloned()
+    }
 }
 
 /// Git's output kept per stream: far more than sync's commands print (names, counts, ids).
 const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(stderr: &str) -> GitOutput {
+        GitOutput { success: false, stdout: String::new(), stderr: stderr.to_string() }
+    }
+
+    #[test]
+    fn an_unreachable_remote_is_explained_in_the_transports_own_words() {
+        let refused = failed(
+            "ssh: connect to host git.example.org port 22: Connection refused\r\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n",
+        );
+        assert_eq!(
+            refused.reason(),
+            "ssh: connect to host git.example.org port 22: Connection refused (Could not read from remote repository.)"
+        );
+        let key =
+            failed("git@example.org: Permission denied (publickey).\nfatal: Could not read from remote repository.\n");
+        assert!(key.reason().starts_with("git@example.org: Permission denied (publickey)."), "{}", key.reason());
+        // Git's own reason alone when nothing came before it.
+        assert_eq!(
+            failed("fatal: 'nowhere' does not appear to be a git repository\n").reason(),
+            "'nowhere' does not appear to be a git repository"
+        );
+    }
+}

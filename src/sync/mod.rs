@@ -10,16 +10,14 @@
 //! the file if it was replaced meanwhile (`Timeline::lock`).
 
 mod git;
-mod renumber;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-pub use git::{Git, GitOutput};
-pub use renumber::{Renumbered, renumber_duplicates};
+pub use git::{Config, Git, GitOutput};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -31,8 +29,9 @@ pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(60);
 const REMOTE: &str = "origin";
 /// The branch a store made by `sync --init` starts on (a cloned store keeps its own).
 const DEFAULT_BRANCH: &str = "main";
-/// A push rejected because someone pushed first is retried after merging their work.
-const PUSH_ATTEMPTS: usize = 3;
+/// The first wait after a lost push race; it doubles (with jitter) up to `MAX_RACE_WAIT`.
+const FIRST_RACE_WAIT: Duration = Duration::from_millis(100);
+const MAX_RACE_WAIT: Duration = Duration::from_secs(2);
 
 /// What a sync did, for people and for `--json`.
 #[derive(Debug, Default, Serialize)]
@@ -42,16 +41,24 @@ pub struct SyncReport {
     pub branch: String,
     /// This sync made the store a git repository.
     pub initialized: bool,
-    /// Commits this sync made (its own events, merges, renumberings), oldest first.
+    /// Commits this sync made (its own events, merges), oldest first.
     pub commits: Vec<String>,
     /// Events recorded here since the last sync, now committed.
     pub committed_events: usize,
     /// Events that came from the remote, by incident.
     pub pulled_events: BTreeMap<String, usize>,
-    /// Hypotheses and follow-ups that two clones numbered alike, renumbered by an amendment.
-    pub renumbered: Vec<Renumbered>,
     /// The remote holds everything this clone has.
     pub pushed: bool,
+    /// Incidents the pulled events left with something to settle: opened on two machines,
+    /// status or severity changed at once (`show` says what).
+    pub clashes: Vec<String>,
+    /// Pulled events dated ahead of this clock, by author.
+    pub future_dated: Vec<FutureDated>,
+    /// Pushes that lost a race to a teammate's and were retried.
+    pub lost_races: usize,
+    /// What this sync repaired in the store's repository before it could go on: a stale
+    /// `index.lock`, a killed merge's temporary files, a merge left unfinished.
+    pub repaired: Vec<String>,
     /// Why the sync stopped short, when it did.
     pub error: Option<String>,
 }
@@ -102,10 +109,12 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
         }
     }
     write_git_files(root)?;
-    register_merge_driver(&git)?;
-    set_identity(ctx, &mut git)?;
+    // One read of git's config for everything below: a sync runs few git processes.
+    let config = git.config_all()?;
+    register_merge_driver(&git, &config)?;
+    set_identity(ctx, &mut git, &config);
 
-    report.remote = git.config(&format!("remote.{REMOTE}.url"))?;
+    report.remote = config.get(&format!("remote.{REMOTE}.url"));
     report.branch =
         git.output(&["symbolic-ref", "--quiet", "--short", "HEAD"], git::LOCAL_TIMEOUT)?.stdout.trim().to_string();
     if report.branch.is_empty() {
@@ -114,7 +123,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     }
 
     // So that a plain `git pull` in the store knows where to pull from.
-    if git.config(&format!("branch.{}.remote", report.branch))?.is_none() {
+    if config.get(&format!("branch.{}.remote", report.branch)).is_none() {
         git.run(&["config", &format!("branch.{}.remote", report.branch), REMOTE])?;
         git.run(&["config", &format!("branch.{}.merge", report.branch), &format!("refs/heads/{}", report.branch)])?;
     }
@@ -122,6 +131,7 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     // Local work first: once committed, nothing the network does can lose it.
     {
         let _locks = lock_all(store)?;
+        heal(ctx, &git, report)?;
         commit_local(ctx, &git, report)?;
     }
     let Some(remote) = report.remote.clone() else {
@@ -130,40 +140,51 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     };
     let tracking = format!("refs/remotes/{REMOTE}/{}", report.branch);
 
-    for attempt in 1..=PUSH_ATTEMPTS {
+    // A push that lost a race (a teammate pushed between our fetch and our push) is retried,
+    // after merging theirs, until the deadline: with a busy team, three tries were not enough.
+    let deadline = Instant::now() + network_timeout;
+    let mut wait = FIRST_RACE_WAIT;
+    loop {
         let fetched = git.output(&["fetch", "--quiet", "--no-tags", REMOTE], network_timeout).map_err(safe)?;
         if !fetched.success {
+            // Another fetch in this clone moved the tracking ref under ours (a sync killed with
+            // SIGKILL leaves its git running): the ref is fine, try again shortly.
+            if fetched.stderr.contains("cannot lock ref") && Instant::now() + wait < deadline {
+                std::thread::sleep(wait.mul_f64(rand::random_range(0.5..1.5)));
+                wait = (wait * 2).min(MAX_RACE_WAIT);
+                continue;
+            }
             return Err(unreachable(&remote, "fetch from", &fetched));
         }
-        if git.check(&["rev-parse", "--verify", "--quiet", &tracking])? {
-            let before = {
-                let locks = lock_all(store)?;
-                // Events recorded while we fetched go in before the merge.
-                commit_local(ctx, &git, report)?;
-                let mut before: HashMap<IncidentId, HashSet<String>> = HashMap::new();
-                for (id, lock) in &locks {
-                    before.insert(id.clone(), lock.read()?.events.into_iter().map(|e| e.id).collect());
+        let ahead = match divergence(&git, &tracking)? {
+            // The remote branch does not exist yet: ours makes it.
+            None => true,
+            Some((ahead, 0)) => ahead > 0,
+            Some((_, _behind)) => {
+                let before = {
+                    let locks = lock_all(store)?;
+                    // Events recorded while we fetched go in before the merge.
+                    commit_local(ctx, &git, report)?;
+                    let mut before: HashMap<IncidentId, HashSet<String>> = HashMap::new();
+                    for (id, lock) in &locks {
+                        before.insert(id.clone(), lock.read()?.events.into_iter().map(|e| e.id).collect());
+                    }
+                    merge(&git, &tracking, &remote, report)?;
+                    before
+                };
+                let after = event_ids(store)?;
+                for (id, events) in after {
+                    let known = before.get(&id);
+                    let new: HashSet<&String> =
+                        events.iter().filter(|e| known.is_none_or(|k| !k.contains(*e))).collect();
+                    if !new.is_empty() {
+                        *report.pulled_events.entry(id.to_string()).or_default() += new.len();
+                        check_pulled(ctx, &id, &new, report)?;
+                    }
                 }
-                merge(&git, &tracking, &remote, report)?;
-                before
-            };
-            let after = event_ids(store)?;
-            for (id, events) in after {
-                let known = before.get(&id);
-                let new = events.iter().filter(|e| known.is_none_or(|k| !k.contains(*e))).count();
-                if new > 0 {
-                    *report.pulled_events.entry(id.to_string()).or_default() += new;
-                }
+                divergence(&git, &tracking)?.is_none_or(|(ahead, _)| ahead > 0)
             }
-            let renumbered = renumber_duplicates(ctx, &before)?;
-            if !renumbered.is_empty() {
-                report.renumbered.extend(renumbered);
-                let _locks = lock_all(store)?;
-                commit_local(ctx, &git, report)?;
-            }
-        }
-        let ahead = !git.check(&["rev-parse", "--verify", "--quiet", &tracking])?
-            || git.run(&["rev-list", "--count", &format!("{tracking}..HEAD")])?.trim() != "0";
+        };
         if !ahead {
             report.pushed = true;
             return Ok(());
@@ -180,13 +201,79 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
         let rejected = ["[rejected]", "fetch first", "non-fast-forward", "cannot lock ref", "failed to update ref"]
             .iter()
             .any(|s| pushed.stderr.contains(s));
-        if !rejected || attempt == PUSH_ATTEMPTS {
+        report.lost_races += usize::from(rejected);
+        if !rejected || Instant::now() + wait >= deadline {
             ctx.out.detail(pushed.stderr.trim_end());
-            return Err(unreachable(&remote, "push to", &pushed));
+            let error = unreachable(&remote, "push to", &pushed);
+            return Err(if rejected {
+                Error::runtime(format!(
+                    "could not push to {remote}: teammates pushed first {} within {}s",
+                    plural(report.lost_races, "time"),
+                    network_timeout.as_secs()
+                ))
+                .with_hint(SAFE)
+            } else {
+                error
+            });
         }
-        // Someone pushed between our fetch and our push: merge theirs too and try again.
+        // Apart, so that clones that lost together do not collide again together.
+        std::thread::sleep(wait.mul_f64(rand::random_range(0.5..1.5)));
+        wait = (wait * 2).min(MAX_RACE_WAIT);
+    }
+}
+
+/// How far ahead of this clock an event may be dated before its author's clock is suspected.
+const CLOCK_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// What the events a merge brought need people to know: events dated ahead of this clock (the
+/// author's clock is fast: their status changes would outvote later ones), and clashes the
+/// fold finds (an incident opened twice, status or severity changed at once).
+fn check_pulled(ctx: &Context, id: &IncidentId, new: &HashSet<&String>, report: &mut SyncReport) -> Result<()> {
+    let events = ctx.store.dir(id.clone()).timeline().read()?.events;
+    let now = ctx.clock.now();
+    let mut ahead: BTreeMap<&str, chrono::TimeDelta> = BTreeMap::new();
+    for event in events.iter().filter(|e| new.contains(&e.id)) {
+        let by = event.recorded.unwrap_or(event.ts).max(event.ts) - now;
+        if by > CLOCK_TOLERANCE {
+            let slot = ahead.entry(event.author.as_str()).or_default();
+            *slot = (*slot).max(by);
+        }
+    }
+    for (author, by) in ahead {
+        report.future_dated.push(FutureDated {
+            incident: id.to_string(),
+            author: author.to_string(),
+            ahead_secs: by.num_seconds(),
+        });
+    }
+    let incident = crate::model::Incident::from_events(id.as_str(), &events);
+    if incident.is_some_and(|i| !i.opened_twice.is_empty() || !i.conflicts.is_empty())
+        && !report.clashes.contains(&id.to_string())
+    {
+        report.clashes.push(id.to_string());
     }
     Ok(())
+}
+
+/// Events from another clone dated ahead of this clock.
+#[derive(Debug, Serialize)]
+pub struct FutureDated {
+    pub incident: String,
+    pub author: String,
+    /// The furthest ahead of this clock one of their events is, in seconds.
+    pub ahead_secs: i64,
+}
+
+/// How far HEAD and the remote branch have gone apart: (commits only here, commits only
+/// there), from one git process; `None` when either does not exist yet.
+fn divergence(git: &Git, tracking: &str) -> Result<Option<(usize, usize)>> {
+    let output =
+        git.output(&["rev-list", "--left-right", "--count", &format!("HEAD...{tracking}")], git::LOCAL_TIMEOUT)?;
+    if !output.success {
+        return Ok(None);
+    }
+    let mut counts = output.stdout.split_whitespace().map(|n| n.parse::<usize>().unwrap_or(0));
+    Ok(Some((counts.next().unwrap_or(0), counts.next().unwrap_or(0))))
 }
 
 const SAFE: &str = "your events are safe: they are committed in the store's repository; run `incident sync` again once the remote is reachable";
@@ -221,7 +308,7 @@ fn is_own_repository(git: &Git, root: &std::path::Path) -> Result<bool> {
 /// Registers the timeline merge driver in the repository's own config (git never takes merge
 /// drivers from the repository's content, so every clone registers its own; each sync does it
 /// again, which also follows the binary when it moves).
-fn register_merge_driver(git: &Git) -> Result<()> {
+fn register_merge_driver(git: &Git, config: &Config) -> Result<()> {
     // The absolute path of this binary, not the bare name `incident`: git runs the driver
     // through `sh` with the PATH of whoever runs `git pull` (an IDE, cron, a shell without
     // ~/.cargo/bin), where `incident` may be missing or be another, older build. The path
@@ -237,7 +324,7 @@ fn register_merge_driver(git: &Git) -> Result<()> {
     let driver = format!("{} merge-timeline %O %A %B --path %P", crate::process::shell_quote(exe));
     let name_key = format!("merge.{MERGE_DRIVER}.name");
     let driver_key = format!("merge.{MERGE_DRIVER}.driver");
-    if git.config(&driver_key)?.as_deref() != Some(driver.as_str()) {
+    if config.get(&driver_key).as_deref() != Some(driver.as_str()) {
         git.run(&["config", &name_key, "incident timelines: the union of their events"])?;
         git.run(&["config", &driver_key, &driver])?;
     }
@@ -246,13 +333,13 @@ fn register_merge_driver(git: &Git) -> Result<()> {
 
 /// Commits are authored by the responder (`INCIDENT_AUTHOR`, else git's `user.name`); git
 /// needs an email too, which a responder may never have configured.
-fn set_identity(ctx: &Context, git: &mut Git) -> Result<()> {
+fn set_identity(ctx: &Context, git: &mut Git, config: &Config) {
     let author = ctx.author().to_string();
     git.set_env("GIT_AUTHOR_NAME", &author);
-    if std::env::var_os("GIT_COMMITTER_NAME").is_none() && git.config("user.name")?.is_none() {
+    if std::env::var_os("GIT_COMMITTER_NAME").is_none() && config.get("user.name").is_none() {
         git.set_env("GIT_COMMITTER_NAME", &author);
     }
-    if git.config("user.email")?.is_none() {
+    if config.get("user.email").is_none() {
         // `.invalid` is reserved: it says plainly that this is no one's address.
         let email = format!("{}@incident.invalid", crate::model::slugify(&author, 40));
         for var in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] {
@@ -261,15 +348,73 @@ fn set_identity(ctx: &Context, git: &mut Git) -> Result<()> {
             }
         }
     }
+}
+
+/// Repairs what a killed git or a plain `git pull` left behind, so that this sync (and every
+/// later one) can go on without anyone repairing by hand: a stale `index.lock`, the temporary
+/// files of a killed merge, and timelines left conflicted, which get the union of their two
+/// sides (committing git's conflict markers would put them on every clone for good). Anything
+/// else left unmerged stops the sync with its paths named. Run under every timeline's lock.
+fn heal(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()> {
+    let root = ctx.store.root();
+    if crate::store::clear_stale_index_lock(root)? {
+        report.repaired.push("removed a stale .git/index.lock (a git that was killed left it)".to_string());
+    }
+    for name in crate::store::remove_merge_leftovers(root)? {
+        report.repaired.push(format!("removed {name} (left by a merge that was killed)"));
+    }
+    let git_dir = root.join(".git");
+    if ["rebase-merge", "rebase-apply"].iter().any(|d| git_dir.join(d).exists()) {
+        return Err(Error::runtime(format!("a git rebase is in progress in the store {}", root.display())).with_hint(
+            "finish it (`git rebase --continue`) or abort it (`git rebase --abort`) there, then sync again",
+        ));
+    }
+    let merging = git_dir.join("MERGE_HEAD").exists();
+    let unmerged = if merging || git_dir.join("CHERRY_PICK_HEAD").exists() || git_dir.join("AUTO_MERGE").exists() {
+        git.run(&["diff", "--name-only", "-z", "--diff-filter=U"])?
+    } else {
+        String::new()
+    };
+    let unmerged: Vec<&str> = unmerged.split('\0').filter(|p| !p.is_empty()).collect();
+    let timeline_of = |path: &str| {
+        path.strip_suffix(&format!("/{}", crate::store::TIMELINE_FILE)).and_then(|id| IncidentId::parse(id).ok())
+    };
+    let others: Vec<&str> = unmerged.iter().copied().filter(|p| timeline_of(p).is_none()).collect();
+    if !others.is_empty() {
+        return Err(Error::runtime(format!(
+            "the store's repository has unmerged paths that are not timelines: {}",
+            others.join(", ")
+        ))
+        .with_hint(format!(
+            "nothing was committed; resolve them with git in {} (or `git merge --abort`), then sync again",
+            root.display()
+        )));
+    }
+    for path in unmerged {
+        let Some(id) = timeline_of(path) else { continue };
+        let side = |stage: u8| {
+            git.output(&["show", &format!(":{stage}:{path}")], git::LOCAL_TIMEOUT)
+                .map(|o| if o.success { o.stdout.into_bytes() } else { Vec::new() })
+        };
+        let (ours, theirs) = (side(2)?, side(3)?);
+        crate::store::write_union(ctx.store.dir(id).timeline().path(), &ours, &theirs)?;
+        report.repaired.push(format!("{path}: a conflicted merge resolved as the union of both sides"));
+    }
+    if merging {
+        report.repaired.push("finished a merge git had left unfinished".to_string());
+    }
     Ok(())
 }
 
-/// Commits whatever changed in the store (new events, artifacts, new incidents).
+/// Commits whatever changed in the store (new events, artifacts, new incidents), and finishes
+/// a merge `heal` resolved. A store with nothing new costs one git process.
 fn commit_local(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()> {
-    git.run(&["add", "--all"])?;
-    if git.check(&["diff", "--cached", "--quiet"])? {
+    let merging = ctx.store.root().join(".git").join("MERGE_HEAD").exists();
+    let status = git.run(&["status", "--porcelain", "-z", "--untracked-files=all"])?;
+    if status.is_empty() && !merging {
         return Ok(());
     }
+    git.run(&["add", "--all"])?;
     let mut events = 0;
     let mut incidents = Vec::new();
     for line in git.run(&["diff", "--cached", "--numstat"])?.lines() {
@@ -280,7 +425,16 @@ fn commit_local(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()>
             incidents.push(id.to_string());
         }
     }
-    let message = if incidents.is_empty() {
+    if incidents.is_empty() && events == 0 && !merging && git.check(&["diff", "--cached", "--quiet"])? {
+        return Ok(());
+    }
+    if merging {
+        // What the index adds to HEAD is the other side's events, not ours.
+        events = 0;
+    }
+    let message = if merging {
+        format!("incident sync: {}: finish a merge left unfinished", ctx.author())
+    } else if incidents.is_empty() {
         format!("incident sync: {}: store settings", ctx.author())
     } else {
         format!("incident sync: {} recorded {} in {}", ctx.author(), plural(events, "event"), incidents.join(", "))

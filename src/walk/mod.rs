@@ -12,7 +12,7 @@ use std::io::IsTerminal;
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
-use crate::model::{Body, HypothesisState, Phase, Status};
+use crate::model::{Body, Event, HypothesisState, Phase, Status};
 use crate::ops::{self, Echo, RunOptions};
 use crate::output::Style;
 use crate::process;
@@ -129,18 +129,21 @@ fn resume_step(loaded: &Loaded) -> Step {
         Some(Phase::Orient) => Step::Orient,
         Some(Phase::Decide) => Step::Decide,
         Some(Phase::Act) => {
-            let decided = loaded.read.events.iter().rev().find_map(|e| match &e.body {
-                Body::Decision { hypothesis: Some(h), .. } => Some(h.clone()),
-                _ => None,
-            });
-            let state = |id: &str| loaded.incident.hypotheses.iter().find(|h| h.id == id).map(|h| h.state);
+            let decided = loaded.read.events.iter().rev().find(|e| matches!(e.body, Body::Decision { .. }));
+            let decided = decided.and_then(|e| ops::existing_hypothesis(&loaded.incident, &decided_about(e)?).ok());
             match decided {
-                Some(h) if state(&h) == Some(HypothesisState::Confirmed) => Step::Remedy(h),
-                Some(h) if loaded.incident.open_hypotheses().any(|open| open.id == h) => Step::Act(h),
+                Some(h) if h.state == HypothesisState::Confirmed => Step::Remedy(h.id.clone()),
+                Some(h) if h.state == HypothesisState::Open => Step::Act(h.id.clone()),
                 _ => Step::Decide,
             }
         }
     }
+}
+
+/// What a decision was about, as a reference: by id, or by number when written before ids.
+fn decided_about(event: &Event) -> Option<String> {
+    let Body::Decision { hypothesis: Some(number), about, .. } = &event.body else { return None };
+    Some(about.as_ref().map_or_else(|| number.clone(), |id| ops::item_reference(number, id.as_str())))
 }
 
 fn status_line(ctx: &Context, loaded: &Loaded, phase: Phase) {
@@ -378,7 +381,8 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
     };
     let id = chosen.id.clone();
     let text = ops::test_first(chosen);
-    ops::record(ctx, &loaded.dir, Body::Decision { text, hypothesis: Some(id.clone()), why: Some(why) }, None)?;
+    let about = Some(chosen.event.clone());
+    ops::record(ctx, &loaded.dir, Body::Decision { text, hypothesis: Some(id.clone()), why: Some(why), about }, None)?;
     Ok(Step::Act(id))
 }
 
@@ -533,7 +537,12 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
                 if let Some(guide) = guide {
                     guide.acting();
                 }
-                ops::record(ctx, dir, Body::Action { text, hypothesis: Some(hypothesis.to_string()) }, None)?;
+                ops::record(
+                    ctx,
+                    dir,
+                    Body::Action { text, hypothesis: Some(hypothesis.to_string()), about: None },
+                    None,
+                )?;
                 return Ok(Step::Recovery(Some(hypothesis.to_string())));
             }
             _ => {

@@ -113,7 +113,10 @@ fn concurrent_hypotheses_never_share_a_number() {
         .collect();
     let mut printed: Vec<String> = children
         .into_iter()
-        .map(|c| text(&c.wait_with_output().expect("finished").stdout).trim().to_string())
+        .map(|c| {
+            let printed = text(&c.wait_with_output().expect("finished").stdout);
+            printed.split_whitespace().next().unwrap_or_default().to_string()
+        })
         .collect();
     printed.sort_by_key(|h| h[1..].parse::<u32>().unwrap_or(0));
     assert_eq!(printed, (1..=8).map(|n| format!("H{n}")).collect::<Vec<_>>());

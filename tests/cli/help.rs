@@ -57,6 +57,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           runbook      List, show, lint and create runbooks; run one of their actions
           service      The service catalog (services/*.yaml): list, show and lint the services
           sync         Share the store through git: commit new events, fetch, merge timelines, push
+          unify        Keep an incident opened on two machines at once (same id, offline) as one, on purpose
           receive      Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
           notify       Show and retry the notifications waiting in the outbox
           completions  Print shell completions
@@ -164,7 +165,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

@@ -40,6 +40,8 @@ mod secret_corpus;
 mod services;
 mod sre_book_replay;
 mod sync;
+mod sync_healing;
+mod team;
 mod vars;
 mod walk;
 mod walk_prompts;

@@ -208,3 +208,35 @@ fn every_command_that_changes_how_the_incident_stands_notifies_and_plain_records
     );
     assert_eq!(receiver.requests().last().map(|r| r.json()["incident"]["severity"].clone()), Some("sev1".into()));
 }
+
+// What broke: after a backlog, "Status..." arrived before "Incident opened"; and a receiver's
+// `Retry-After` was ignored, so a throttled webhook was hammered on our own schedule.
+#[test]
+fn notifications_of_an_incident_go_out_in_order_and_wait_as_long_as_the_receiver_asks() {
+    let receiver =
+        Server::start(
+            |_, n| if n == 0 { Reply::new(429, "").header("Retry-After", "600") } else { Reply::new(200, "") },
+        );
+    let url = webhook_url(&receiver);
+    let env = Notifying::new(
+        "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
+        &[("SLACK_WEBHOOK_URL", &url)],
+    );
+    let opened = env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    assert!(opened.contains("asked to retry after 600s"), "{opened}");
+    // The status change is due now, but the opening is not: it waits behind it.
+    env.ok(NOW, &["status", "identified"]);
+    assert_eq!(receiver.requests().len(), 1);
+    // Past our own backoff (30 s), inside the receiver's 10 minutes: still nothing.
+    env.ok("2026-11-22T14:09:00Z", &["note", "x"]);
+    assert_eq!(receiver.requests().len(), 1);
+    env.ok("2026-11-22T14:16:00Z", &["note", "y"]);
+    let texts: Vec<String> =
+        receiver.requests().iter().map(|r| r.json()["text"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts[1].contains("Incident opened") && texts[2].contains("Status investigating -&gt; identified"),
+        "{texts:?}"
+    );
+    assert!(env.queue("2026-11-22T14:16:00Z").is_empty());
+}

@@ -143,7 +143,8 @@ fn the_timeline_shows_key_moments_in_place_and_what_was_written_afterwards_apart
     let env = replay();
     let out = env.cmd_at("2015-10-22T11:00:00Z").args(["postmortem"]).output().expect("ran");
     let markdown = text(&out.stdout);
-    insta::assert_snapshot!("sre_book_timeline", section(&markdown, "## Timeline", "## How our understanding evolved"));
+    let timeline = section(&markdown, "## Timeline", "## How our understanding evolved");
+    crate::harness::snapshot::settings(&env).bind(|| insta::assert_snapshot!("sre_book_timeline", timeline));
     let full = section(&markdown, "### Full timeline", "### Artifacts");
     assert_eq!(full.matches("Check cmd OK").count(), 2, "the appendix keeps every result: {full}");
 }

@@ -16,6 +16,8 @@ pub fn settings(env: &Env) -> insta::Settings {
     settings.add_filter(&regex::escape(folder), "[TMP]");
     // A ULID (event ids, artifact names): 26 characters of Crockford's base32.
     settings.add_filter(r"\b[0-9A-HJKMNP-TV-Z]{26}\b", "[ULID]");
+    // An item's handle (`H3 ~a1b2`): the end of its event's ULID, lowercased.
+    settings.add_filter(r"~[0-9a-hjkmnp-tv-z]{4,26}\b", "~[HANDLE]");
     // A measured duration: "0.0s" (a command's run), "in 12ms" and "(12ms)" (a probe's); fixed
     // ones in the text, like "7m 0s" or "e.g. 500ms", are kept.
     settings.add_filter(r"\b\d+\.\d+s\b", "[DURATION]");
