@@ -608,6 +608,16 @@ pub struct CheckArgs {
     /// A deadline for the whole run: checks not finished by then are `unknown`
     #[arg(long, value_name = "DUR", default_value = "2m")]
     pub deadline: String,
+    /// Run the checks again every INTERVAL, showing each one's history and recording only
+    /// changes of state, until all pass for --until-ok (or Ctrl-C)
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "10s")]
+    pub watch: Option<String>,
+    /// With --watch: stop once every check has passed for this long
+    #[arg(long, value_name = "DUR", default_value = "1m", requires = "watch")]
+    pub until_ok: String,
+    /// With --watch: log checks count only records since the incident's last action (a fix)
+    #[arg(long, requires = "watch")]
+    pub since_action: bool,
     #[command(flatten)]
     pub dirs: RunbookDirArgs,
 }

@@ -24,6 +24,7 @@ mod stats;
 mod sync;
 mod timeline;
 mod vars;
+mod watch;
 
 use crate::cli::{Command, RunbookCommand};
 use crate::context::Context;

@@ -7,6 +7,7 @@ mod checks;
 mod command;
 mod logs;
 mod prepare;
+mod watch;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,7 @@ pub use checks::{run_checks, run_prepared_checks};
 pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
+pub use watch::{WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -35,3 +35,4 @@ mod secret_corpus;
 mod sync;
 mod vars;
 mod walk;
+mod watch;
