@@ -150,6 +150,12 @@ pub enum Command {
     /// Show and retry the notifications waiting in the outbox
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Open your shell (bash or zsh) with every command typed recorded; `exit` comes back
+    #[command(after_help = SHELL_AFTER_HELP)]
+    Shell(ShellArgs),
+    /// Record a command a shell ran (called by `incident shell`'s hooks)
+    #[command(hide = true)]
+    ShellRecord(ShellRecordArgs),
     /// Merge two versions of a timeline into OURS (git's merge driver, registered by `sync`)
     #[command(hide = true)]
     MergeTimeline(MergeTimelineArgs),
@@ -586,6 +592,33 @@ pub struct RunbookDirArgs {
     /// A folder of runbooks (*.yaml), searched first
     #[arg(long = "runbooks", value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+const SHELL_AFTER_HELP: &str = "\
+Each command is recorded when it finishes, as typed (secrets masked as `run` masks them), with
+its exit status, duration and directory; its output goes to the terminal, not the record.
+The prompt starts with the incident's id and phase. $SHELL is used when it is bash or zsh;
+any other shell is replaced by bash. Your own rc file is read first.";
+
+#[derive(Debug, Args)]
+pub struct ShellArgs {}
+
+#[derive(Debug, Args)]
+pub struct ShellRecordArgs {
+    /// The command's exit status
+    #[arg(long)]
+    pub status: i32,
+    /// When it started and finished, as the shell's $EPOCHREALTIME
+    #[arg(long)]
+    pub started: String,
+    #[arg(long)]
+    pub finished: String,
+    /// The directory it ran in
+    #[arg(long)]
+    pub cwd: String,
+    /// The line as typed
+    #[arg(allow_hyphen_values = true)]
+    pub line: String,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ mod receive;
 mod record;
 mod run;
 mod runbook;
+mod shell;
 mod show;
 mod stats;
 mod sync;
@@ -79,6 +80,8 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Sync(args) => sync::run(ctx, args),
         Command::Receive(args) => receive::run(ctx, args),
         Command::Notify(command) => notify::run(ctx, command),
+        Command::Shell(args) => shell::run(ctx, args),
+        Command::ShellRecord(args) => shell::record(ctx, args),
         Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),

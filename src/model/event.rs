@@ -151,6 +151,9 @@ pub enum Body {
         artifact: Option<ArtifactRef>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// The directory it ran in, when known (commands typed in `incident shell`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
     },
     #[serde(rename = "log.search")]
     LogSearch {

@@ -56,6 +56,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           sync         Share the store through git: commit new events, fetch, merge timelines, push
           receive      Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
           notify       Show and retry the notifications waiting in the outbox
+          shell        Open your shell (bash or zsh) with every command typed recorded; `exit` comes back
           completions  Print shell completions
           man          Print the man page (roff)
           help         Print this message or the help of the given subcommand(s)
@@ -168,7 +169,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, shell, shell-record, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

@@ -32,6 +32,7 @@ mod remote;
 mod run;
 mod runbook;
 mod secret_corpus;
+mod shell;
 mod sync;
 mod vars;
 mod walk;
