@@ -601,7 +601,11 @@ The prompt starts with the incident's id and phase. $SHELL is used when it is ba
 any other shell is replaced by bash. Your own rc file is read first.";
 
 #[derive(Debug, Args)]
-pub struct ShellArgs {}
+pub struct ShellArgs {
+    /// Keep the whole terminal session, masked, as an asciicast v2 artifact (asciinema play)
+    #[arg(long)]
+    pub capture: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct ShellRecordArgs {

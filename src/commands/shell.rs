@@ -7,9 +7,9 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ops::{self, TypedCommand};
 
-pub fn run(ctx: &Context, _args: &ShellArgs) -> Result<u8> {
+pub fn run(ctx: &Context, args: &ShellArgs) -> Result<u8> {
     let loaded = ctx.load()?;
-    let end = crate::shell::open_shell(ctx, &loaded)?;
+    let end = crate::shell::open_shell(ctx, &loaded, crate::shell::ShellOptions { capture: args.capture })?;
     Ok(end.status)
 }
 

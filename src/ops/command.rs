@@ -125,10 +125,24 @@ pub struct TypedCommand {
 /// the environment it ran in) and its words as a shell would split them, its status, duration
 /// and directory. Its output went to the terminal, not through us, so there is no tail.
 pub fn record_typed_command(ctx: &Context, dir: &IncidentDir, typed: &TypedCommand) -> Result<Event> {
+    super::record(ctx, dir, typed_command_body(typed, None), None)
+}
+
+/// The same, for a command whose output was kept (a captured shell session).
+pub fn record_typed_command_with_artifact(
+    ctx: &Context,
+    dir: &IncidentDir,
+    typed: &TypedCommand,
+    artifact: crate::model::ArtifactRef,
+) -> Result<Event> {
+    super::record(ctx, dir, typed_command_body(typed, Some(artifact)), None)
+}
+
+fn typed_command_body(typed: &TypedCommand, artifact: Option<crate::model::ArtifactRef>) -> Body {
     let masker = Masker::from_env(std::env::vars(), []);
     // A line that does not split (an open quote, a here-document) is kept as one word.
     let argv = process::split_command_line(&typed.line).unwrap_or_else(|_| vec![typed.line.clone()]);
-    let body = Body::CommandFinished {
+    Body::CommandFinished {
         command: masker.mask(&typed.line),
         argv: masker.mask_argv(&argv),
         exit_code: Some(typed.exit_code),
@@ -138,11 +152,10 @@ pub fn record_typed_command(ctx: &Context, dir: &IncidentDir, typed: &TypedComma
         error: None,
         duration_ms: u64::try_from(typed.duration.as_millis()).unwrap_or(u64::MAX),
         tail: String::new(),
-        artifact: None,
+        artifact,
         hypothesis: None,
         cwd: Some(masker.mask(&typed.cwd)),
-    };
-    super::record(ctx, dir, body, None)
+    }
 }
 
 /// Keeps the whole output (masked) as an artifact and its last lines for the event.

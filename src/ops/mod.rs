@@ -16,7 +16,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use action::{ActionRequest, run_action};
 pub use alert::{AlertOverrides, handle_alert};
 pub use checks::{run_checks, run_prepared_checks};
-pub use command::{Echo, RunOptions, TypedCommand, record_typed_command, run_command};
+pub use command::{
+    Echo, RunOptions, TypedCommand, record_typed_command, record_typed_command_with_artifact, run_command,
+};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
 pub use watch::{WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};

@@ -2,6 +2,7 @@
 //! command typed (`hooks`), the incident and its phase in the prompt; `exit` comes back. The
 //! walk calls [`open_shell`] to drop into one and return to the same step.
 
+mod capture;
 mod hooks;
 
 use std::io::IsTerminal;
@@ -11,7 +12,10 @@ use std::process::Command;
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
+use crate::ops::{self, TypedCommand};
 use crate::process;
+use crate::secrets::Masker;
+use std::os::unix::process::ExitStatusExt;
 
 use hooks::Hooks;
 
@@ -36,6 +40,13 @@ impl ShellKind {
     }
 }
 
+/// How to open the shell.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShellOptions {
+    /// Keep the whole terminal session, masked, as an asciicast v2 artifact.
+    pub capture: bool,
+}
+
 /// How the shell ended.
 pub struct ShellEnd {
     /// Its exit status, as a shell reports one (128 + a signal).
@@ -45,7 +56,7 @@ pub struct ShellEnd {
 /// Starts the responder's shell (`$SHELL` when it is bash or zsh, else bash) on the terminal,
 /// recording each command typed on `loaded`'s incident, and waits until it exits. Fails
 /// without a terminal, inside another incident shell, or when no shell can start.
-pub fn open_shell(ctx: &Context, loaded: &Loaded) -> Result<ShellEnd> {
+pub fn open_shell(ctx: &Context, loaded: &Loaded, options: ShellOptions) -> Result<ShellEnd> {
     if let Ok(inside) = std::env::var(INSIDE_VAR) {
         return Err(Error::usage(format!("already in the incident shell of {inside}"))
             .with_hint("type `exit` to go back to it; commands typed here are recorded already"));
@@ -68,7 +79,12 @@ pub fn open_shell(ctx: &Context, loaded: &Loaded) -> Result<ShellEnd> {
     let prompt = format!("[{id} {phase}] ");
     let hooks = Hooks { program: &program, home: &home, incident: &id, prompt: &prompt };
     let rc = RcDir::create()?;
-    let mut command = Command::new(&shell);
+    // Captured, the shell leads a session of its own on our pseudo-terminal (setsid -c makes it
+    // the controlling terminal); else it runs on ours.
+    let mut command = if options.capture { Command::new("setsid") } else { Command::new(&shell) };
+    if options.capture {
+        command.arg("--ctty").arg("--wait").arg(&shell);
+    }
     match kind {
         ShellKind::Bash => {
             let file = rc.write("bashrc", &hooks.bash())?;
@@ -84,9 +100,26 @@ pub fn open_shell(ctx: &Context, loaded: &Loaded) -> Result<ShellEnd> {
     }
     command.env("INCIDENT_ID", &id).env(INSIDE_VAR, &id);
     ctx.out.info(&format!("Recording every command typed in {id}; `exit` comes back."));
-    let outcome = process::run_interactive(&mut command).map_err(|e| Error::runtime(e.message))?;
+    let status = if options.capture {
+        let started = std::time::Instant::now();
+        let masker = Masker::from_env(std::env::vars(), []);
+        let (status, artifact) = capture::run_captured(command, loaded.dir.new_artifact()?, masker, &shell)?;
+        let session = TypedCommand {
+            line: format!("{shell} (incident shell --capture)"),
+            exit_code: status.code().unwrap_or(128 + status.signal().unwrap_or(0)),
+            duration: started.elapsed(),
+            cwd: home.clone(),
+        };
+        let event = ops::record_typed_command_with_artifact(ctx, &loaded.dir, &session, artifact)?;
+        if let crate::model::Body::CommandFinished { artifact: Some(a), .. } = &event.body {
+            ctx.out.info(&format!("The session is kept in {} (asciicast v2: asciinema play FILE).", a.path));
+        }
+        u8::try_from(session.exit_code & 0xff).unwrap_or(1)
+    } else {
+        process::run_interactive(&mut command).map_err(|e| Error::runtime(e.message))?.shell_status()
+    };
     ctx.out.info(&format!("Back from the shell of {id}."));
-    Ok(ShellEnd { status: outcome.shell_status() })
+    Ok(ShellEnd { status })
 }
 
 /// `$SHELL` when we know its hooks; otherwise bash, saying so.

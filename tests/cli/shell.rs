@@ -3,6 +3,7 @@
 use crate::harness::{Env, Terminal};
 
 const TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+const PASSWORD: &str = "hunter2-correct-horse";
 
 /// Types three commands (the second fails, the third in another directory) and `exit`, in
 /// `shell` on a real terminal; returns the terminal.
@@ -68,4 +69,54 @@ fn a_shell_needs_a_terminal() {
     env.open_incident();
     let err = env.fails(&["shell"]);
     assert!(err.contains("needs a terminal"), "{err}");
+}
+
+fn captured_session_is_an_asciicast_v2_with_the_secret_masked(shell: &str) {
+    let env = Env::new();
+    env.open_incident();
+    let mut cmd = env.std_cmd();
+    cmd.env("SHELL", shell).env("DB_PASSWORD", PASSWORD).args(["shell", "--capture"]);
+    let mut term = Terminal::spawn(cmd);
+    // Secrets in the output: a variable's value, and a token's shape.
+    term.expect("observe] ").send("echo $DB_PASSWORD\r");
+    term.expect(PASSWORD).expect("observe] ").send("printf 'ghp_%s\\n' abcdefghijklmnopqrstuvwxyz0123456789\r");
+    term.expect(TOKEN).expect("observe] ").send("exit\r");
+    assert_eq!(term.finish(), Some(0), "{}", term.screen);
+    assert!(term.screen.contains("asciicast v2"), "says where the session is kept\n{}", term.screen);
+
+    let commands = commands(&env);
+    let session = commands.last().expect("the session is recorded");
+    let path = session["artifact"]["path"].as_str().expect("with the recording as its artifact");
+    assert!(path.ends_with("-shell.cast"), "{path}");
+    let incident = env.show()["id"].as_str().unwrap_or_default().to_string();
+    let cast = std::fs::read_to_string(env.store().join(incident).join(path)).expect("the recording");
+    let mut lines = cast.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap_or_default()).expect("a JSON header");
+    assert_eq!(header["version"], 2);
+    assert!(header["width"].as_u64().is_some_and(|w| w > 0) && header["height"].as_u64().is_some_and(|h| h > 0));
+    let mut shown = String::new();
+    let mut last = 0.0;
+    for line in lines {
+        let event: serde_json::Value = serde_json::from_str(line).expect("each event is JSON");
+        let at = event[0].as_f64().expect("a time in seconds");
+        assert!(at >= last, "times never go back: {line}");
+        last = at;
+        assert_eq!(event[1], "o");
+        shown.push_str(event[2].as_str().expect("output text"));
+    }
+    assert!(shown.contains("[masked:github-token]"), "{shown}");
+    assert!(shown.contains("****") && shown.contains("[masked:github-token]"), "masked where printed\n{shown}");
+    assert!(!cast.contains(TOKEN) && !cast.contains(PASSWORD), "no secret in the recording\n{cast}");
+    assert!(shown.contains("echo $DB_PASSWORD"), "what was typed is in it\n{shown}");
+    assert!(!env.timeline().contains(TOKEN));
+}
+
+#[test]
+fn bash_capture_keeps_the_session_as_a_masked_asciicast() {
+    captured_session_is_an_asciicast_v2_with_the_secret_masked("/bin/bash");
+}
+
+#[test]
+fn zsh_capture_keeps_the_session_as_a_masked_asciicast() {
+    captured_session_is_an_asciicast_v2_with_the_secret_masked("/usr/bin/zsh");
 }
