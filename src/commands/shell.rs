@@ -23,6 +23,7 @@ pub fn record(ctx: &Context, args: &ShellRecordArgs) -> Result<u8> {
         exit_code: args.status,
         duration: Duration::try_from_secs_f64((finished - started).max(0.0)).unwrap_or_default(),
         cwd: args.cwd.clone(),
+        phase: loaded.incident.phase_entered().or(loaded.incident.phase),
     };
     ops::record_typed_command(ctx, &loaded.dir, &typed)?;
     Ok(0)

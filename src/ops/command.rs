@@ -119,13 +119,15 @@ pub struct TypedCommand {
     pub exit_code: i32,
     pub duration: std::time::Duration,
     pub cwd: String,
+    /// The phase the response is in (a command typed while observing observes); Act if none.
+    pub phase: Option<crate::model::Phase>,
 }
 
 /// Records a command a shell ran: the line as typed (masked like `run`'s, with the secrets of
 /// the environment it ran in) and its words as a shell would split them, its status, duration
 /// and directory. Its output went to the terminal, not through us, so there is no tail.
 pub fn record_typed_command(ctx: &Context, dir: &IncidentDir, typed: &TypedCommand) -> Result<Event> {
-    super::record(ctx, dir, typed_command_body(typed, None), None)
+    super::record(ctx, dir, typed_command_body(typed, None), typed.phase)
 }
 
 /// The same, for a command whose output was kept (a captured shell session).
@@ -135,7 +137,7 @@ pub fn record_typed_command_with_artifact(
     typed: &TypedCommand,
     artifact: crate::model::ArtifactRef,
 ) -> Result<Event> {
-    super::record(ctx, dir, typed_command_body(typed, Some(artifact)), None)
+    super::record(ctx, dir, typed_command_body(typed, Some(artifact)), typed.phase)
 }
 
 fn typed_command_body(typed: &TypedCommand, artifact: Option<crate::model::ArtifactRef>) -> Body {

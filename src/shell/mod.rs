@@ -67,7 +67,8 @@ pub fn open_shell(ctx: &Context, loaded: &Loaded, options: ShellOptions) -> Resu
     }
     let (shell, kind) = choose_shell(ctx, std::env::var("SHELL").ok());
     let id = loaded.dir.id.as_str().to_string();
-    let phase = loaded.incident.phase.map_or_else(|| "observe".to_string(), |p| p.as_str().to_string());
+    let phase = loaded.incident.phase_entered().or(loaded.incident.phase);
+    let phase_name = phase.map_or("observe", |p| p.as_str());
     let program = std::env::current_exe()
         .map_err(|e| Error::runtime(format!("cannot find this program to call back: {e}")))?
         .to_string_lossy()
@@ -76,7 +77,7 @@ pub fn open_shell(ctx: &Context, loaded: &Loaded, options: ShellOptions) -> Resu
         .map_err(|e| Error::runtime(format!("cannot tell the current directory: {e}")))?
         .to_string_lossy()
         .into_owned();
-    let prompt = format!("[{id} {phase}] ");
+    let prompt = format!("[{id} {phase_name}] ");
     let hooks = Hooks { program: &program, home: &home, incident: &id, prompt: &prompt };
     let rc = RcDir::create()?;
     // Captured, the shell leads a session of its own on our pseudo-terminal (setsid -c makes it
@@ -109,6 +110,7 @@ pub fn open_shell(ctx: &Context, loaded: &Loaded, options: ShellOptions) -> Resu
             exit_code: status.code().unwrap_or(128 + status.signal().unwrap_or(0)),
             duration: started.elapsed(),
             cwd: home.clone(),
+            phase,
         };
         let event = ops::record_typed_command_with_artifact(ctx, &loaded.dir, &session, artifact)?;
         if let crate::model::Body::CommandFinished { artifact: Some(a), .. } = &event.body {

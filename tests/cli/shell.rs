@@ -120,3 +120,28 @@ fn bash_capture_keeps_the_session_as_a_masked_asciicast() {
 fn zsh_capture_keeps_the_session_as_a_masked_asciicast() {
     captured_session_is_an_asciicast_v2_with_the_secret_masked("/usr/bin/zsh");
 }
+
+#[test]
+fn a_walk_question_answered_with_a_bang_runs_a_command_or_a_shell_and_asks_again() {
+    let env = Env::new();
+    env.ok(&["open", "Disk full", "-s", "sev3"]);
+    let mut cmd = env.std_cmd();
+    cmd.env("SHELL", "/bin/bash").arg("walk");
+    let mut t = Terminal::spawn(cmd);
+    t.expect("!CMD runs a command").answer("Search the logs", "");
+    t.answer("What do you see?", "!echo from-the-walk").expect("from-the-walk");
+    // `!` alone: a recording shell, and `exit` comes back to the same question.
+    t.answer("What do you see?", "!").expect("observe] ").send("df -h /\r");
+    t.expect("observe] ").send("exit\r");
+    t.answer("What do you see?", "/var at 100%").answer("What do you see?", "");
+    t.expect("ORIENT").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let recorded = commands(&env);
+    let lines: Vec<&str> = recorded.iter().map(|c| c["command"].as_str().unwrap_or_default()).collect();
+    assert_eq!(lines, ["echo from-the-walk", "df -h /"]);
+    assert!(recorded.iter().all(|c| c["phase"] == "observe"), "recorded in the walk's phase");
+    let events = env.events();
+    let observations: Vec<&str> =
+        events.iter().filter(|e| e["kind"] == "observation").map(|e| e["text"].as_str().unwrap_or_default()).collect();
+    assert_eq!(observations, ["/var at 100%"], "an escape is never an answer");
+}
