@@ -652,6 +652,10 @@ pub struct CheckArgs {
     /// With --watch: stop once every check has passed for this long
     #[arg(long, value_name = "DUR", default_value = "1m", requires = "watch")]
     pub until_ok: String,
+    /// With --watch: stop after this long even if the checks never held (exit with the last
+    /// run's worst state)
+    #[arg(long, value_name = "DUR", requires = "watch")]
+    pub give_up_after: Option<String>,
     /// With --watch: log checks count only records since the incident's last action (a fix)
     #[arg(long, requires = "watch")]
     pub since_action: bool,

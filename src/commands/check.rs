@@ -51,6 +51,7 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
         let watch = super::watch::WatchArgs {
             interval,
             until_ok: &args.until_ok,
+            give_up_after: args.give_up_after.as_deref(),
             since_action: args.since_action,
             only: &args.only,
             run: RunOptions { concurrency, deadline },

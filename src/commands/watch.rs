@@ -7,7 +7,7 @@ use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
 use crate::expr::show_duration;
 use crate::model::{CheckRecord, CheckStatus};
-use crate::ops::{self, WatchOptions, WatchRound, WatchedCheck};
+use crate::ops::{self, WatchEnd, WatchOptions, WatchRound, WatchedCheck};
 use crate::output::{Style, render_table, table};
 use crate::probe::RunOptions;
 use crate::runbook::{Runbook, Vars};
@@ -17,6 +17,7 @@ use crate::time::parse_duration;
 pub struct WatchArgs<'a> {
     pub interval: &'a str,
     pub until_ok: &'a str,
+    pub give_up_after: Option<&'a str>,
     pub since_action: bool,
     pub only: &'a [String],
     pub run: RunOptions,
@@ -25,6 +26,7 @@ pub struct WatchArgs<'a> {
 pub fn watch(ctx: &Context, incident: Option<&Loaded>, runbook: &Runbook, vars: &Vars, args: &WatchArgs) -> Result<u8> {
     let interval = positive("--watch", args.interval)?;
     let until_ok = parse_duration(args.until_ok).map_err(|e| Error::usage(format!("--until-ok: {e}")))?;
+    let give_up_after = args.give_up_after.map(|d| positive("--give-up-after", d)).transpose()?;
     let logs_since = if args.since_action {
         let loaded = incident.ok_or_else(|| {
             Error::usage("--since-action: no incident to take the last action from")
@@ -38,7 +40,7 @@ pub fn watch(ctx: &Context, incident: Option<&Loaded>, runbook: &Runbook, vars: 
     } else {
         None
     };
-    let options = WatchOptions { interval, until_ok, run: args.run, logs_since };
+    let options = WatchOptions { interval, until_ok, run: args.run, give_up_after, logs_since };
     let live = ctx.out.stdout_is_terminal && !ctx.out.json;
     ctx.out.info(&ctx.out.paint_err(
         Style::Dim,
@@ -63,9 +65,16 @@ pub fn watch(ctx: &Context, incident: Option<&Loaded>, runbook: &Runbook, vars: 
     if live {
         ctx.out.end_live()?;
     }
-    result?;
-    ctx.out.info(&format!("Every check has passed for {}: holding.", show_duration(until_ok)));
-    Ok(0)
+    match result? {
+        WatchEnd::Held => {
+            ctx.out.info(&format!("Every check has passed for {}: holding.", show_duration(until_ok)));
+            Ok(0)
+        }
+        WatchEnd::GaveUp(worst) => {
+            ctx.out.info(&format!("Gave up watching: not all checks passed for {}.", show_duration(until_ok)));
+            Ok(worst.exit_code())
+        }
+    }
 }
 
 fn positive(flag: &str, text: &str) -> Result<Duration> {

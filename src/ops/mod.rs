@@ -21,7 +21,7 @@ pub use command::{
 };
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
-pub use watch::{WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
+pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -28,6 +28,8 @@ pub struct WatchOptions {
     /// How long every check must keep passing before the watch ends.
     pub until_ok: Duration,
     pub run: RunOptions,
+    /// Stop watching after this long even if the checks never held.
+    pub give_up_after: Option<Duration>,
     /// Log checks count only records from this moment (the last action), so errors logged
     /// before a fix do not keep them failing after it.
     pub logs_since: Option<DateTime<Utc>>,
@@ -50,9 +52,19 @@ pub struct WatchRound<'a> {
     pub all_ok_for: Option<Duration>,
 }
 
-/// Runs `runbook`'s checks every `interval` until all of them have passed for `until_ok`,
-/// recording each change of state on `incident` (nothing without one) and handing each round
-/// to `show`. Fails only when a run or a record fails; Ctrl-C ends the program as usual.
+/// How a watch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchEnd {
+    /// Every check passed for the whole `until_ok` (or there were none to run).
+    Held,
+    /// `give_up_after` passed first; the worst state of the last run.
+    GaveUp(CheckStatus),
+}
+
+/// Runs `runbook`'s checks every `interval` until all of them have passed for `until_ok` (or
+/// `give_up_after` passed), recording each change of state on `incident` (nothing without
+/// one) and handing each round to `show`. Fails only when a run or a record fails; Ctrl-C ends
+/// the program as usual.
 pub fn watch_checks(
     ctx: &Context,
     incident: Option<&Loaded>,
@@ -61,7 +73,8 @@ pub fn watch_checks(
     only: &[String],
     options: WatchOptions,
     show: &mut dyn FnMut(&WatchRound) -> Result<()>,
-) -> Result<()> {
+) -> Result<WatchEnd> {
+    let watching = Instant::now();
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
     let mut watched: Vec<WatchedCheck> = Vec::new();
@@ -97,16 +110,22 @@ pub fn watch_checks(
         let all_ok_for = all_ok_since.map(|since| since.elapsed());
         show(&WatchRound { number, checks: &watched, changes: &changes, all_ok_for })?;
         if all_ok_for.is_some_and(|held| held >= options.until_ok) || watched.is_empty() {
-            return Ok(());
+            return Ok(WatchEnd::Held);
+        }
+        let left = options.give_up_after.map(|limit| limit.saturating_sub(watching.elapsed()));
+        if left.is_some_and(|left| left.is_zero()) {
+            let worst = latest_run.iter().min_by_key(|s| s.urgency()).copied().unwrap_or(CheckStatus::Unknown);
+            return Ok(WatchEnd::GaveUp(worst));
         }
         // The next run would see the hold through: wait only as long as needed.
         let wait = match all_ok_since {
             Some(since) => options.interval.min(options.until_ok.saturating_sub(since.elapsed())),
             None => options.interval,
         };
+        let wait = left.map_or(wait, |left| wait.min(left + started.elapsed()));
         std::thread::sleep(wait.saturating_sub(started.elapsed()));
     }
-    Ok(())
+    Ok(WatchEnd::Held)
 }
 
 /// Updates each row with this run's result (changed ones replace the latest, unchanged ones

@@ -133,32 +133,34 @@ fn check_help_states_the_exit_code_contract_and_its_flags() {
           [RUNBOOK]  A runbook name or path [default: the incident's runbook]
 
         Options:
-              --store <DIR>         Where incidents live [default: nearest incident.toml's `store`, else
-                                    $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
-              --var <KEY=VALUE>     Set a runbook variable (repeatable)
-          -i, --incident <ID>       The incident to act on: an id or an unambiguous prefix [default: the
-                                    current one] [env: INCIDENT_ID=]
-              --only <CHECK_ID>     Run only this check (repeatable)
-              --json                Machine-readable output on stdout
-              --no-record           Do not record the results in the incident
-              --color <WHEN>        When to use colour [default: auto] [possible values: auto, always,
-                                    never]
-              --concurrency <N>     How many checks run at once [default: the runbook's, else 8]
-              --at <TIME>           When the recorded event happened, if not now: 14:05,
-                                    2026-11-22T14:05:00Z, -10m
-              --deadline <DUR>      A deadline for the whole run: checks not finished by then are `unknown`
-                                    [default: 2m]
-          -q, --quiet               Print less on stderr
-              --watch [<INTERVAL>]  Run the checks again every INTERVAL, showing each one's history and
-                                    recording only changes of state, until all pass for --until-ok (or
-                                    Ctrl-C)
-              --until-ok <DUR>      With --watch: stop once every check has passed for this long [default:
-                                    1m]
-          -v, --verbose             Print more on stderr
-              --since-action        With --watch: log checks count only records since the incident's last
-                                    action (a fix)
-              --runbooks <DIR>      A folder of runbooks (*.yaml), searched first
-          -h, --help                Print help
+              --store <DIR>          Where incidents live [default: nearest incident.toml's `store`, else
+                                     $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+              --var <KEY=VALUE>      Set a runbook variable (repeatable)
+          -i, --incident <ID>        The incident to act on: an id or an unambiguous prefix [default: the
+                                     current one] [env: INCIDENT_ID=]
+              --only <CHECK_ID>      Run only this check (repeatable)
+              --json                 Machine-readable output on stdout
+              --no-record            Do not record the results in the incident
+              --color <WHEN>         When to use colour [default: auto] [possible values: auto, always,
+                                     never]
+              --concurrency <N>      How many checks run at once [default: the runbook's, else 8]
+              --at <TIME>            When the recorded event happened, if not now: 14:05,
+                                     2026-11-22T14:05:00Z, -10m
+              --deadline <DUR>       A deadline for the whole run: checks not finished by then are `unknown`
+                                     [default: 2m]
+          -q, --quiet                Print less on stderr
+              --watch [<INTERVAL>]   Run the checks again every INTERVAL, showing each one's history and
+                                     recording only changes of state, until all pass for --until-ok (or
+                                     Ctrl-C)
+              --until-ok <DUR>       With --watch: stop once every check has passed for this long [default:
+                                     1m]
+          -v, --verbose              Print more on stderr
+              --give-up-after <DUR>  With --watch: stop after this long even if the checks never held (exit
+                                     with the last run's worst state)
+              --since-action         With --watch: log checks count only records since the incident's last
+                                     action (a fix)
+              --runbooks <DIR>       A folder of runbooks (*.yaml), searched first
+          -h, --help                 Print help
         "#);
 }
 

@@ -91,3 +91,18 @@ fn since_action_without_an_incident_says_why() {
     let err = env.fails(&["check", "web", "--watch", "--since-action"]);
     assert!(err.contains("--since-action: no incident"), "{err}");
 }
+
+#[test]
+fn a_watch_that_never_holds_gives_up_when_told_with_the_worst_state_as_exit_code() {
+    let env = Env::new();
+    let server = recovering_service(usize::MAX);
+    runbook(&env, &server);
+    env.ok(&["open", "Web down", "-s", "sev2", "--runbook", "web"]);
+    let started = std::time::Instant::now();
+    let out = env.run(&["check", "--watch", "100ms", "--give-up-after", "500ms"]);
+    assert_eq!(out.status.code(), Some(2), "critical: {}", text(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "it gave up in time");
+    assert!(server.hits() >= 3, "it kept watching until then: {} runs", server.hits());
+    assert_eq!(check_results(&env).len(), 2, "nothing changed after the first run, so nothing more was recorded");
+    assert!(text(&out.stderr).contains("Gave up watching"), "{}", text(&out.stderr));
+}
