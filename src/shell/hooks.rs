@@ -17,13 +17,13 @@ pub struct Hooks<'a> {
 }
 
 impl Hooks<'_> {
-    /// The call back into this program, given shell expressions for the status, the times and
-    /// the directory, and the line. Its input is not the terminal's: it must not read keys
-    /// meant for the shell.
-    fn report(&self, exit: &str, start: &str, end: &str, cwd: &str, line: &str) -> String {
+    /// The call back into this program, from the variables both shells' hooks set. Its input
+    /// is not the terminal's: it must not read keys meant for the shell.
+    fn report(&self) -> String {
         format!(
-            "( cd {home} 2>/dev/null; exec {program} -i {id} shell-record --status \"{exit}\" --started \"{start}\" \
-             --finished \"{end}\" --cwd \"{cwd}\" -- \"{line}\" ) </dev/null",
+            "( cd {home} 2>/dev/null; exec {program} -i {id} shell-record --status \"$__incident_exit\" \
+             --started \"$__incident_start\" --finished \"$__incident_end\" --cwd \"$__incident_cwd\" \
+             -- \"$__incident_line\" ) </dev/null",
             home = shell_quote(self.home),
             program = shell_quote(self.program),
             id = shell_quote(self.incident),
@@ -68,13 +68,7 @@ trap '__incident_preexec' DEBUG
 PROMPT_COMMAND="__incident_status${{PROMPT_COMMAND:+; $PROMPT_COMMAND}}; __incident_precmd"
 PS1={prompt}"$PS1"
 "#,
-            report = self.report(
-                "$__incident_exit",
-                "$__incident_start",
-                "$__incident_end",
-                "$__incident_cwd",
-                "$__incident_line"
-            ),
+            report = self.report(),
             prompt = shell_quote(self.prompt),
         )
     }
@@ -118,13 +112,7 @@ preexec_functions+=(__incident_preexec)
 precmd_functions=(__incident_precmd $precmd_functions)
 PROMPT={prompt}"$PROMPT"
 "#,
-            report = self.report(
-                "$__incident_exit",
-                "$__incident_start",
-                "$__incident_end",
-                "$__incident_cwd",
-                "$__incident_line"
-            ),
+            report = self.report(),
             prompt = shell_quote(self.prompt.replace('%', "%%").as_str()),
         )
     }

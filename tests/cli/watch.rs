@@ -17,6 +17,14 @@ fn runbook(env: &Env, server: &Server) {
     );
 }
 
+/// An incident whose runbook checks `server` (and a check that always passes).
+fn incident_on(server: Server) -> (Env, Server) {
+    let env = Env::new();
+    runbook(&env, &server);
+    env.ok(&["open", "Web down", "-s", "sev2", "--runbook", "web"]);
+    (env, server)
+}
+
 fn check_results(env: &Env) -> Vec<(String, String)> {
     env.events()
         .iter()
@@ -29,10 +37,7 @@ fn check_results(env: &Env) -> Vec<(String, String)> {
 
 #[test]
 fn watching_records_only_changes_of_state_and_stops_once_recovery_holds() {
-    let env = Env::new();
-    let server = recovering_service(3);
-    runbook(&env, &server);
-    env.ok(&["open", "Web down", "-s", "sev2", "--runbook", "web"]);
+    let (env, server) = incident_on(recovering_service(3));
     let out = env.run(&["check", "--watch", "100ms", "--until-ok", "300ms"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(server.hits() >= 6, "it ran again after recovering, until the hold: {} runs", server.hits());
@@ -52,10 +57,7 @@ fn watching_records_only_changes_of_state_and_stops_once_recovery_holds() {
 
 #[test]
 fn a_watch_on_a_terminal_redraws_one_row_per_check_with_its_history_and_shows_the_cursor_after() {
-    let env = Env::new();
-    let server = recovering_service(2);
-    runbook(&env, &server);
-    env.ok(&["open", "Web down", "-s", "sev2", "--runbook", "web"]);
+    let (env, _server) = incident_on(recovering_service(2));
     let mut cmd = env.std_cmd();
     cmd.args(["check", "--watch", "100ms", "--until-ok", "300ms"]);
     let mut term = Terminal::spawn(cmd);
@@ -70,10 +72,7 @@ fn a_watch_on_a_terminal_redraws_one_row_per_check_with_its_history_and_shows_th
 
 #[test]
 fn ctrl_c_during_a_watch_shows_the_cursor_again() {
-    let env = Env::new();
-    let server = recovering_service(usize::MAX);
-    runbook(&env, &server);
-    env.ok(&["open", "Web down", "-s", "sev2", "--runbook", "web"]);
+    let (env, _server) = incident_on(recovering_service(usize::MAX));
     let mut cmd = env.std_cmd();
     cmd.args(["check", "--watch", "100ms"]);
     let mut term = Terminal::spawn(cmd);
@@ -94,10 +93,7 @@ fn since_action_without_an_incident_says_why() {
 
 #[test]
 fn a_watch_that_never_holds_gives_up_when_told_with_the_worst_state_as_exit_code() {
-    let env = Env::new();
-    let server = recovering_service(usize::MAX);
-    runbook(&env, &server);
-    env.ok(&["open", "Web down", "-s", "sev2", "--runbook", "web"]);
+    let (env, server) = incident_on(recovering_service(usize::MAX));
     let started = std::time::Instant::now();
     let out = env.run(&["check", "--watch", "100ms", "--give-up-after", "500ms"]);
     assert_eq!(out.status.code(), Some(2), "critical: {}", text(&out.stderr));
