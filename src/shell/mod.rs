@@ -136,14 +136,36 @@ fn choose_shell(ctx: &Context, shell: Option<String>) -> (String, ShellKind) {
     }
 }
 
-/// A private folder for the generated rc files, removed when the shell is done with them.
+/// The rc folders' names: this prefix, the pid of the `incident` that made one, and an id.
+const RC_PREFIX: &str = "incident-shell-";
+
+/// Removes the rc folders of `incident` processes that are gone (killed before they could).
+fn remove_abandoned(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.strip_prefix(RC_PREFIX)).and_then(|rest| rest.split('-').next());
+        let Some(pid) = pid.and_then(|p| p.parse::<i32>().ok()).and_then(rustix::process::Pid::from_raw) else {
+            continue;
+        };
+        if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A private folder for the generated rc files, removed when the shell is done with them (or,
+/// if we were killed first, by the next `incident shell`).
 struct RcDir {
     path: PathBuf,
 }
 
 impl RcDir {
     fn create() -> Result<RcDir> {
-        let path = std::env::temp_dir().join(format!("incident-shell-{}", crate::model::new_event_id()));
+        let temp = std::env::temp_dir();
+        remove_abandoned(&temp);
+        let name = format!("{RC_PREFIX}{}-{}", std::process::id(), crate::model::new_event_id());
+        let path = temp.join(name);
         std::fs::DirBuilder::new().mode(0o700).create(&path).map_err(|e| Error::io("create", &path, &e))?;
         Ok(RcDir { path })
     }

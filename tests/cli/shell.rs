@@ -64,6 +64,22 @@ fn an_unknown_shell_is_replaced_by_bash_with_a_word_why() {
 }
 
 #[test]
+fn the_rc_files_are_removed_after_the_shell_and_those_a_killed_incident_left_by_the_next() {
+    let env = Env::new();
+    env.open_incident();
+    let temp = env.path().join("tmp");
+    let abandoned = temp.join("incident-shell-999999999-01OLD");
+    std::fs::create_dir_all(&abandoned).expect("a folder left by a killed incident");
+    let mut cmd = env.std_cmd();
+    cmd.env("SHELL", "/bin/bash").env("TMPDIR", &temp).arg("shell");
+    let mut term = Terminal::spawn(cmd);
+    term.expect("observe] ").send("exit\r");
+    assert_eq!(term.finish(), Some(0), "{}", term.screen);
+    let left: Vec<_> = std::fs::read_dir(&temp).expect("the temp folder").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
+#[test]
 fn a_shell_needs_a_terminal() {
     let env = Env::new();
     env.open_incident();
