@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
 pub use alert::{AlertOverrides, handle_alert};
-pub use checks::{run_checks, run_prepared_checks};
+pub use checks::{run_checks, run_checks_within, run_prepared_checks};
 pub use command::{
     Echo, RunOptions, TypedCommand, record_typed_command, record_typed_command_with_artifact, run_command,
 };

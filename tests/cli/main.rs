@@ -38,4 +38,5 @@ mod shell;
 mod sync;
 mod vars;
 mod walk;
+mod walk_prompts;
 mod watch;

@@ -144,7 +144,7 @@ fn a_walk_question_answered_with_a_bang_runs_a_command_or_a_shell_and_asks_again
     let mut cmd = env.std_cmd();
     cmd.env("SHELL", "/bin/bash").arg("walk");
     let mut t = Terminal::spawn(cmd);
-    t.expect("!CMD runs a command").answer("Search the logs", "");
+    t.expect("!CMD runs a command").answer("When did the impact start?", "");
     t.answer("What do you see?", "!echo from-the-walk").expect("from-the-walk");
     // `!` alone: a recording shell, and `exit` comes back to the same question.
     t.answer("What do you see?", "!").expect("observe] ").send("df -h /\r");
