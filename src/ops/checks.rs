@@ -49,15 +49,20 @@ pub fn run_checks_within(
     let mut checks = prepare_checks(runbook, vars, only);
     if let Some(window) = log_window {
         for check in &mut checks {
-            if let crate::probe::Probe::Log { since, .. } = &mut check.probe {
-                *since = Some(since.map_or(window, |own| own.min(window)));
-            }
+            narrow_log_window(&mut check.probe, window);
         }
     }
     let options = RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
     let records = run_prepared_checks(ctx, incident, checks, masker, options)?;
     let suggestions = suggested_hypotheses(runbook, &records, vars);
     Ok(CheckRun { records, suggestions })
+}
+
+/// A log check counts at most the records of the last `window` (its own window when shorter).
+pub(super) fn narrow_log_window(probe: &mut crate::probe::Probe, window: std::time::Duration) {
+    if let crate::probe::Probe::Log { since, .. } = probe {
+        *since = Some(since.map_or(window, |own| own.min(window)));
+    }
 }
 
 /// Runs checks already prepared (an ad-hoc `incident probe`, say) and records their results.

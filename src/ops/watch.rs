@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::checks::{Progress, record, run_engine};
+use super::checks::{Progress, narrow_log_window, record, run_engine};
 use super::prepare_checks;
 use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{Body, CheckRecord, CheckStatus, Event};
-use crate::probe::{Probe, RunOptions};
+use crate::probe::RunOptions;
 use crate::runbook::{Runbook, Vars};
 use crate::secrets::Masker;
 
@@ -83,7 +83,8 @@ pub fn watch_checks(
         let started = Instant::now();
         let mut checks = prepare_checks(runbook, vars, only);
         if let Some(since) = options.logs_since {
-            let elapsed = (Utc::now() - since).to_std().unwrap_or_default();
+            // Never zero: the search window would be empty even for a record logged just now.
+            let elapsed = (Utc::now() - since).to_std().unwrap_or_default().max(Duration::from_secs(1));
             for check in &mut checks {
                 narrow_log_window(&mut check.probe, elapsed);
             }
@@ -146,15 +147,6 @@ fn latest_statuses(watched: &mut [WatchedCheck], changes: &[CheckRecord]) -> Vec
         .collect()
 }
 
-/// A log check counts at most the records since `elapsed` ago.
-fn narrow_log_window(probe: &mut Probe, elapsed: Duration) {
-    if let Probe::Log { since, .. } = probe {
-        // Never zero: the search window would be empty even for a record logged just now.
-        let elapsed = elapsed.max(Duration::from_secs(1));
-        *since = Some(since.map_or(elapsed, |s| s.min(elapsed)));
-    }
-}
-
 /// When the last action was taken on the incident (a `Did:` or a command run), if any.
 pub fn last_action_at(events: &[Event]) -> Option<DateTime<Utc>> {
     events.iter().filter(|e| matches!(e.body, Body::Action { .. } | Body::CommandFinished { .. })).map(|e| e.ts).max()
@@ -163,6 +155,7 @@ pub fn last_action_at(events: &[Event]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::Probe;
 
     fn log_probe(since: Option<Duration>) -> Probe {
         Probe::Log { paths: vec!["app.log".into()], pattern: "ERROR".into(), ignore_case: false, since, remote: None }
