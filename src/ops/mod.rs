@@ -8,6 +8,7 @@ mod command;
 mod live;
 mod logs;
 mod prepare;
+mod service;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ pub use command::{
 };
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
+pub use service::{catalog_service, record_service_vars};
 pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
