@@ -159,6 +159,12 @@ pub enum Command {
     /// Show and retry the notifications waiting in the outbox
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Open your shell (bash or zsh) with every command typed recorded; `exit` comes back
+    #[command(after_help = SHELL_AFTER_HELP)]
+    Shell(ShellArgs),
+    /// Record a command a shell ran (called by `incident shell`'s hooks)
+    #[command(hide = true)]
+    ShellRecord(ShellRecordArgs),
     /// Merge two versions of a timeline into OURS (git's merge driver, registered by `sync`)
     #[command(hide = true)]
     MergeTimeline(MergeTimelineArgs),
@@ -684,6 +690,37 @@ pub struct RunbookDirArgs {
     pub dir: Option<PathBuf>,
 }
 
+const SHELL_AFTER_HELP: &str = "\
+Each command is recorded when it finishes, as typed (secrets masked as `run` masks them), with
+its exit status, duration and directory; its output goes to the terminal, not the record.
+The prompt starts with the incident's id and phase. $SHELL is used when it is bash or zsh;
+any other shell is replaced by bash. Your own rc file is read first.";
+
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// Keep the whole terminal session, masked, as an asciicast v2 artifact (asciinema play)
+    #[arg(long)]
+    pub capture: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShellRecordArgs {
+    /// The command's exit status
+    #[arg(long)]
+    pub status: i32,
+    /// When it started and finished, as the shell's $EPOCHREALTIME
+    #[arg(long)]
+    pub started: String,
+    #[arg(long)]
+    pub finished: String,
+    /// The directory it ran in
+    #[arg(long)]
+    pub cwd: String,
+    /// The line as typed
+    #[arg(allow_hyphen_values = true)]
+    pub line: String,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// A runbook name or path [default: the incident's runbook]
@@ -704,6 +741,20 @@ pub struct CheckArgs {
     /// A deadline for the whole run: checks not finished by then are `unknown`
     #[arg(long, value_name = "DUR", default_value = "2m")]
     pub deadline: String,
+    /// Run the checks again every INTERVAL, showing each one's history and recording only
+    /// changes of state, until all pass for --until-ok (or Ctrl-C)
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "10s")]
+    pub watch: Option<String>,
+    /// With --watch: stop once every check has passed for this long
+    #[arg(long, value_name = "DUR", default_value = "1m", requires = "watch")]
+    pub until_ok: String,
+    /// With --watch: stop after this long even if the checks never held (exit with the last
+    /// run's worst state)
+    #[arg(long, value_name = "DUR", requires = "watch")]
+    pub give_up_after: Option<String>,
+    /// With --watch: log checks count only records since the incident's last action (a fix)
+    #[arg(long, requires = "watch")]
+    pub since_action: bool,
     #[command(flatten)]
     pub dirs: RunbookDirArgs,
 }

@@ -22,6 +22,7 @@ pub(crate) mod receive;
 pub mod runbook;
 pub mod secrets;
 pub(crate) mod service;
+pub(crate) mod shell;
 pub(crate) mod signals;
 pub(crate) mod ssh;
 pub mod store;

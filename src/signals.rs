@@ -134,6 +134,10 @@ fn leave(policy: MutexGuard<'static, Policy>, signal: i32) -> ! {
         // A prompt may have hidden the cursor.
         let _ = stderr.write_all(b"\x1b[?25h");
     }
+    if std::io::stdout().is_terminal() {
+        // A live display (`check --watch`) hides it on stdout, which may be the only terminal.
+        let _ = std::io::stdout().lock().write_all(b"\x1b[?25h");
+    }
     if let Some(farewell) = policy.farewell
         && signal != SIGQUIT
     {

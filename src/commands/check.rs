@@ -47,6 +47,17 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
     let vars = Vars::resolve(&runbook, &overrides, &|name| std::env::var(name).ok())?;
     let concurrency = args.concurrency.or(runbook.file.defaults.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
     let incident = if args.no_record { None } else { incident.as_ref() };
+    if let Some(interval) = &args.watch {
+        let watch = super::watch::WatchArgs {
+            interval,
+            until_ok: &args.until_ok,
+            give_up_after: args.give_up_after.as_deref(),
+            since_action: args.since_action,
+            only: &args.only,
+            run: RunOptions { concurrency, deadline },
+        };
+        return super::watch::watch(ctx, incident, &runbook, &vars, &watch);
+    }
     let run = ops::run_checks(ctx, incident, &runbook, &vars, &args.only, RunOptions { concurrency, deadline })?;
     let (records, suggestions) = (run.records, run.suggestions);
     let worst = probe::worst(&records);

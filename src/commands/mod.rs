@@ -20,11 +20,13 @@ mod record;
 mod run;
 mod runbook;
 mod service;
+mod shell;
 mod show;
 mod stats;
 mod sync;
 mod timeline;
 mod vars;
+mod watch;
 
 use crate::cli::{Command, RunbookCommand, ServiceCommand};
 use crate::context::Context;
@@ -88,6 +90,8 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Unify => lifecycle::merge_openings(ctx),
         Command::Receive(args) => receive::run(ctx, args),
         Command::Notify(command) => notify::run(ctx, command),
+        Command::Shell(args) => shell::run(ctx, args),
+        Command::ShellRecord(args) => shell::record(ctx, args),
         Command::MergeTimeline(args) => sync::merge_timeline(ctx, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),

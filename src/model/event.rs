@@ -201,6 +201,9 @@ pub enum Body {
         /// the reference that survives renumbering. Absent in timelines written before it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         about: Option<String>,
+        /// The directory it ran in, when known (commands typed in `incident shell`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cwd: Option<String>,
     },
     #[serde(rename = "log.search")]
     LogSearch {

@@ -49,15 +49,20 @@ pub fn run_checks_within(
     let mut checks = prepare_checks(runbook, vars, only);
     if let Some(window) = log_window {
         for check in &mut checks {
-            if let crate::probe::Probe::Log { since, .. } = &mut check.probe {
-                *since = Some(since.map_or(window, |own| own.min(window)));
-            }
+            narrow_log_window(&mut check.probe, window);
         }
     }
     let options = RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
     let records = run_prepared_checks(ctx, incident, checks, masker, options)?;
     let suggestions = suggested_hypotheses(runbook, &records, vars);
     Ok(CheckRun { records, suggestions })
+}
+
+/// A log check counts at most the records of the last `window` (its own window when shorter).
+pub(super) fn narrow_log_window(probe: &mut crate::probe::Probe, window: std::time::Duration) {
+    if let crate::probe::Probe::Log { since, .. } = probe {
+        *since = Some(since.map_or(window, |own| own.min(window)));
+    }
 }
 
 /// Runs checks already prepared (an ad-hoc `incident probe`, say) and records their results.
@@ -68,30 +73,44 @@ pub fn run_prepared_checks(
     masker: Masker,
     options: RunOptions,
 ) -> Result<Vec<CheckRecord>> {
-    let outcomes = run_engine(ctx, masker, checks, options)?;
-    record(ctx, incident, outcomes)
+    let outcomes = run_engine(ctx, masker, checks, options, Progress::Shown)?;
+    record(ctx, incident, outcomes, Progress::Shown)
 }
 
-fn run_engine(
+/// Whether a run reports its progress on stderr: not under a live display of its own (a watch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Progress {
+    Shown,
+    Silent,
+}
+
+/// Runs checks and returns each result with its whole evidence, recording nothing.
+pub(super) fn run_engine(
     ctx: &Context,
     masker: Masker,
     checks: Vec<Check>,
     options: RunOptions,
+    progress: Progress,
 ) -> Result<Vec<(CheckRecord, Option<String>)>> {
     let engine: Arc<Engine> = Engine::new(masker)?;
     let records = engine.run_with_evidence(checks, options, &mut |record, done, total| {
-        let mark = ctx.out.status_mark(record.status, true);
-        ctx.out.progress(&format!("[{done}/{total}] {mark} {}", record.check));
+        if progress == Progress::Shown {
+            let mark = ctx.out.status_mark(record.status, true);
+            ctx.out.progress(&format!("[{done}/{total}] {mark} {}", record.check));
+        }
     });
-    ctx.out.progress_done();
+    if progress == Progress::Shown {
+        ctx.out.progress_done();
+    }
     Ok(records)
 }
 
 /// Records each result, keeping whole evidence as an artifact; returns the records as recorded.
-fn record(
+pub(super) fn record(
     ctx: &Context,
     incident: Option<&Loaded>,
     outcomes: Vec<(CheckRecord, Option<String>)>,
+    progress: Progress,
 ) -> Result<Vec<CheckRecord>> {
     let Some(loaded) = incident.filter(|_| !outcomes.is_empty()) else {
         return Ok(outcomes.into_iter().map(|(r, _)| r).collect());
@@ -108,6 +127,9 @@ fn record(
     }
     let events: Vec<_> = records.iter().map(|r| ctx.new_event(Body::CheckResult(r.clone()), None)).collect();
     ctx.append(&loaded.dir, &events)?;
+    if progress == Progress::Silent {
+        return Ok(records);
+    }
     ctx.out.info(&format!(
         "Recorded {} check result{} in {}",
         events.len(),

@@ -81,6 +81,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
                 artifact,
                 hypothesis,
                 about: None,
+                cwd: None,
             },
             outcome.shell_status(),
         ),
@@ -100,6 +101,7 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
                     artifact,
                     hypothesis,
                     about: None,
+                    cwd: None,
                 },
                 spawn.shell_status,
             )
@@ -107,6 +109,56 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
     };
     let event = super::record(ctx, dir, body, options.phase)?;
     Ok(CommandRun { event, status })
+}
+
+/// A command a responder typed and a shell ran (`incident shell`'s hooks report each one).
+#[derive(Debug, Clone)]
+pub struct TypedCommand {
+    /// The line as typed.
+    pub line: String,
+    pub exit_code: i32,
+    pub duration: std::time::Duration,
+    pub cwd: String,
+    /// The phase the response is in (a command typed while observing observes); Act if none.
+    pub phase: Option<crate::model::Phase>,
+}
+
+/// Records a command a shell ran: the line as typed (masked like `run`'s, with the secrets of
+/// the environment it ran in) and its words as a shell would split them, its status, duration
+/// and directory. Its output went to the terminal, not through us, so there is no tail.
+pub fn record_typed_command(ctx: &Context, dir: &IncidentDir, typed: &TypedCommand) -> Result<Event> {
+    super::record(ctx, dir, typed_command_body(typed, None), typed.phase)
+}
+
+/// The same, for a command whose output was kept (a captured shell session).
+pub fn record_typed_command_with_artifact(
+    ctx: &Context,
+    dir: &IncidentDir,
+    typed: &TypedCommand,
+    artifact: crate::model::ArtifactRef,
+) -> Result<Event> {
+    super::record(ctx, dir, typed_command_body(typed, Some(artifact)), typed.phase)
+}
+
+fn typed_command_body(typed: &TypedCommand, artifact: Option<crate::model::ArtifactRef>) -> Body {
+    let masker = Masker::from_env(std::env::vars(), []);
+    // A line that does not split (an open quote, a here-document) is kept as one word.
+    let argv = process::split_command_line(&typed.line).unwrap_or_else(|_| vec![typed.line.clone()]);
+    Body::CommandFinished {
+        command: masker.mask(&typed.line),
+        argv: masker.mask_argv(&argv),
+        exit_code: Some(typed.exit_code),
+        signal: None,
+        timed_out: false,
+        interrupted: false,
+        error: None,
+        duration_ms: u64::try_from(typed.duration.as_millis()).unwrap_or(u64::MAX),
+        tail: String::new(),
+        artifact,
+        hypothesis: None,
+        about: None,
+        cwd: Some(masker.mask(&typed.cwd)),
+    }
 }
 
 /// Keeps the whole output (masked) as an artifact and its last lines for the event.

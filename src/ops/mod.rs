@@ -9,6 +9,7 @@ mod live;
 mod logs;
 mod prepare;
 mod service;
+mod watch;
 
 use std::collections::BTreeMap;
 
@@ -17,10 +18,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use action::{ActionRequest, run_action};
 pub use alert::{AlertOverrides, handle_alert};
 pub use checks::{run_checks, run_checks_within, run_prepared_checks};
-pub use command::{Echo, RunOptions, run_command};
+pub use command::{
+    Echo, RunOptions, TypedCommand, record_typed_command, record_typed_command_with_artifact, run_command,
+};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
 pub use service::{catalog_service, record_service_vars};
+pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -116,6 +116,24 @@ impl Output {
         out.write_all(bytes).and_then(|()| out.flush()).map_err(stdout_error)
     }
 
+    /// Replaces the `previous_lines` lines last drawn on the stdout terminal with `text` (a
+    /// live display); the cursor stays hidden while it lives, and [`Output::end_live`] (or an
+    /// interrupt, in `signals`) shows it again.
+    pub fn redraw(&self, previous_lines: usize, text: &str) -> Result<()> {
+        let mut frame = String::from("\x1b[?25l");
+        if previous_lines > 0 {
+            frame.push_str(&format!("\x1b[{previous_lines}F"));
+        }
+        frame.push_str("\x1b[J");
+        frame.push_str(&sanitize::terminal_safe(text, self.color_stdout));
+        Output::raw(frame.as_bytes())
+    }
+
+    /// Ends a live display: the cursor is shown again.
+    pub fn end_live(&self) -> Result<()> {
+        Output::raw(b"\x1b[?25h")
+    }
+
     /// Writes one JSON document to stdout.
     pub fn json_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let text =

@@ -12,5 +12,5 @@ pub mod groups;
 pub mod spawn;
 pub mod words;
 
-pub use spawn::{Captured, Options, Stream, capture, command, run};
+pub use spawn::{Captured, Options, Stream, capture, command, run, run_interactive};
 pub use words::{shell_join, shell_quote, split_command_line};

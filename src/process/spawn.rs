@@ -230,6 +230,40 @@ fn run_prepared(
     Ok(Outcome { exit_code: status.code(), signal, timed_out, interrupted, duration })
 }
 
+/// Runs an interactive program (a shell) on our terminal: its own process group, the terminal's
+/// foreground handed to it (and taken back when it ends), interrupts its own. Waits as long as
+/// it lives: the person at the terminal decides when it ends.
+pub fn run_interactive(command: &mut Command) -> Result<Outcome, SpawnError> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let foreground_command = ForegroundCommand::begin();
+    let started = Instant::now();
+    let mut child = command.process_group(0).spawn().map_err(|e| {
+        let not_found = e.kind() == io::ErrorKind::NotFound;
+        SpawnError { shell_status: if not_found { 127 } else { 126 }, message: format!("{program}: {e}"), not_found }
+    })?;
+    let group = i32::try_from(child.id()).unwrap_or(0);
+    foreground_command.started(group);
+    let terminal = TerminalForeground::hand_to(group);
+    // A job-control shell that found itself in the background before the hand-over stopped
+    // itself (SIGTTIN); it checks again once continued.
+    groups::signal_group(group, rustix::process::Signal::CONT.as_raw());
+    let status = child.wait();
+    drop(terminal);
+    foreground_command.finish();
+    let status = status.map_err(|e| SpawnError {
+        message: format!("lost track of {program}: {e}"),
+        shell_status: 1,
+        not_found: false,
+    })?;
+    Ok(Outcome {
+        exit_code: status.code(),
+        signal: status.signal(),
+        timed_out: false,
+        interrupted: false,
+        duration: started.elapsed(),
+    })
+}
+
 /// Tells the loop when the command exited, without reaping it: until `run_prepared` reaps it,
 /// its pid (the group's id) stays ours and no other process can be signalled by mistake.
 fn spawn_exit_watch(pid: i32, tx: mpsc::Sender<Message>) {

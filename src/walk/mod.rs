@@ -3,6 +3,7 @@
 //! non-interactive commands use (`crate::ops`), the moment it is given: an interrupt or a closed
 //! terminal loses nothing, and `incident walk` resumes in the phase it left.
 
+mod escape;
 mod guide;
 mod menu;
 mod prompt;
@@ -75,7 +76,10 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     let loaded = ctx.load_dir(dir.clone())?;
     let farewell = if loaded.incident.drill { DRILL_RESUME_MESSAGE } else { RESUME_MESSAGE };
     let _farewell = crate::signals::say_on_interrupt(farewell);
-    let prompter = Prompter::new(ctx.out.colors_stderr());
+    let escape_dir = dir.clone();
+    let prompter =
+        Prompter::new(ctx.out.colors_stderr()).with_escape(Box::new(move |line| escape::run(ctx, &escape_dir, line)));
+    ctx.out.info(&ctx.out.paint_err(Style::Dim, escape::HINT));
     if loaded.incident.status == Status::Resolved {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
         return Ok(0);

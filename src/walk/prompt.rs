@@ -7,24 +7,51 @@ use super::menu::{self, Menu};
 
 use crate::error::{Error, Result};
 
-pub struct Prompter {
+/// What an answer starting with `!` does instead of answering (given the rest of the line):
+/// the walk runs it as a command, recorded, and asks the question again.
+pub type Escape<'a> = Box<dyn Fn(&str) + 'a>;
+
+pub struct Prompter<'a> {
     theme: Box<dyn Theme>,
     color: bool,
+    escape: Option<Escape<'a>>,
 }
 
-impl Prompter {
+impl<'a> Prompter<'a> {
     pub fn new(color: bool) -> Self {
         let theme: Box<dyn Theme> = if color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        Prompter { theme, color }
+        Prompter { theme, color, escape: None }
+    }
+
+    /// Free-text answers starting with `!` go to `escape`, and the question is asked again.
+    pub fn with_escape(mut self, escape: Escape<'a>) -> Self {
+        self.escape = Some(escape);
+        self
+    }
+
+    /// Whether `answer` was an escape (and was handed over).
+    fn escaped(&self, answer: &str) -> bool {
+        match (answer.trim_start().strip_prefix('!'), &self.escape) {
+            (Some(rest), Some(escape)) => {
+                escape(rest);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// A line of text; `None` when the person just pressed Enter.
     pub fn text(&self, prompt: &str) -> Result<Option<String>> {
-        let answer: String = Input::with_theme(self.theme.as_ref())
-            .with_prompt(safe(prompt))
-            .allow_empty(true)
-            .interact_text()
-            .map_err(terminal_gone)?;
+        let answer = loop {
+            let answer: String = Input::with_theme(self.theme.as_ref())
+                .with_prompt(safe(prompt))
+                .allow_empty(true)
+                .interact_text()
+                .map_err(terminal_gone)?;
+            if !self.escaped(&answer) {
+                break answer;
+            }
+        };
         let answer = answer.trim().to_string();
         Ok((!answer.is_empty()).then_some(answer))
     }
@@ -32,12 +59,17 @@ impl Prompter {
     /// A line of text with `default` shown (Enter keeps it); `None` when the answer is the
     /// default or empty.
     pub fn text_or(&self, prompt: &str, default: Option<&str>) -> Result<Option<String>> {
-        let mut input = Input::<String>::with_theme(self.theme.as_ref());
-        input = input.with_prompt(safe(prompt)).allow_empty(true);
-        if let Some(default) = default {
-            input = input.default(safe(default)).show_default(true);
-        }
-        let answer = input.interact_text().map_err(terminal_gone)?;
+        let answer = loop {
+            let mut input = Input::<String>::with_theme(self.theme.as_ref());
+            input = input.with_prompt(safe(prompt)).allow_empty(true);
+            if let Some(default) = default {
+                input = input.default(safe(default)).show_default(true);
+            }
+            let answer = input.interact_text().map_err(terminal_gone)?;
+            if !self.escaped(&answer) {
+                break answer;
+            }
+        };
         let answer = answer.trim().to_string();
         let kept = default.is_some_and(|d| answer == safe(d) || answer == d);
         Ok((!answer.is_empty() && !kept).then_some(answer))
@@ -54,6 +86,9 @@ impl Prompter {
                 input = input.default(safe(default)).show_default(true);
             }
             let answer = input.interact_text().map_err(terminal_gone)?;
+            if self.escaped(&answer) {
+                continue;
+            }
             let answer = answer.trim();
             match default {
                 // The default as shown is the sanitised one: keep the original text.

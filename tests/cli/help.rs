@@ -60,6 +60,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           unify        Keep an incident opened on two machines at once (same id, offline) as one, on purpose
           receive      Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
           notify       Show and retry the notifications waiting in the outbox
+          shell        Open your shell (bash or zsh) with every command typed recorded; `exit` comes back
           completions  Print shell completions
           man          Print the man page (roff)
           help         Print this message or the help of the given subcommand(s)
@@ -137,24 +138,34 @@ fn check_help_states_the_exit_code_contract_and_its_flags() {
           [RUNBOOK]  A runbook name or path [default: the incident's runbook]
 
         Options:
-              --store <DIR>      Where incidents live [default: nearest incident.toml's `store`, else
-                                 $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
-              --var <KEY=VALUE>  Set a runbook variable (repeatable)
-          -i, --incident <ID>    The incident to act on: an id or an unambiguous prefix [default: the
-                                 current one] [env: INCIDENT_ID=]
-              --only <CHECK_ID>  Run only this check (repeatable)
-              --json             Machine-readable output on stdout
-              --no-record        Do not record the results in the incident
-              --color <WHEN>     When to use colour [default: auto] [possible values: auto, always, never]
-              --concurrency <N>  How many checks run at once [default: the runbook's, else 8]
-              --at <TIME>        When the recorded event happened, if not now: 10m ago, 14:05, yesterday
-                                 14:05, 2026-11-22 14:05
-              --deadline <DUR>   A deadline for the whole run: checks not finished by then are `unknown`
-                                 [default: 2m]
-          -q, --quiet            Print less on stderr
-              --runbooks <DIR>   A folder of runbooks (*.yaml), searched first
-          -v, --verbose          Print more on stderr
-          -h, --help             Print help
+              --store <DIR>          Where incidents live [default: nearest incident.toml's `store`, else
+                                     $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+              --var <KEY=VALUE>      Set a runbook variable (repeatable)
+          -i, --incident <ID>        The incident to act on: an id or an unambiguous prefix [default: the
+                                     current one] [env: INCIDENT_ID=]
+              --only <CHECK_ID>      Run only this check (repeatable)
+              --json                 Machine-readable output on stdout
+              --no-record            Do not record the results in the incident
+              --color <WHEN>         When to use colour [default: auto] [possible values: auto, always,
+                                     never]
+              --concurrency <N>      How many checks run at once [default: the runbook's, else 8]
+              --at <TIME>            When the recorded event happened, if not now: 10m ago, 14:05, yesterday
+                                     14:05, 2026-11-22 14:05
+              --deadline <DUR>       A deadline for the whole run: checks not finished by then are `unknown`
+                                     [default: 2m]
+          -q, --quiet                Print less on stderr
+              --watch [<INTERVAL>]   Run the checks again every INTERVAL, showing each one's history and
+                                     recording only changes of state, until all pass for --until-ok (or
+                                     Ctrl-C)
+              --until-ok <DUR>       With --watch: stop once every check has passed for this long [default:
+                                     1m]
+          -v, --verbose              Print more on stderr
+              --give-up-after <DUR>  With --watch: stop after this long even if the checks never held (exit
+                                     with the last run's worst state)
+              --since-action         With --watch: log checks count only records since the incident's last
+                                     action (a fix)
+              --runbooks <DIR>       A folder of runbooks (*.yaml), searched first
+          -h, --help                 Print help
         "#);
 }
 
@@ -165,7 +176,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, shell, shell-record, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 
