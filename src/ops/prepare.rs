@@ -8,7 +8,8 @@ use crate::model::CheckStatus;
 use crate::probe::{Check, Expectations, HttpProbe, Probe, StatusWant};
 use crate::runbook::schema::{CheckSpec, Expect, StatusSet, Text};
 use crate::runbook::{
-    RenderError, Runbook, Vars, parse_status_class, render_command, render_port, render_remote, render_text,
+    RenderError, Runbook, Vars, condition_holds, parse_status_class, render_command, render_port, render_remote,
+    render_text,
 };
 use crate::time::parse_duration;
 
@@ -23,8 +24,23 @@ pub fn prepare_checks(runbook: &Runbook, vars: &Vars, only: &[String]) -> Vec<Ch
         .observe
         .iter()
         .filter(|c| only.is_empty() || only.contains(&c.id.value))
-        .map(|c| prepare_check(runbook, c, vars))
+        .filter_map(|c| prepare_if_applies(runbook, c, vars))
         .collect()
+}
+
+/// The check ready for the engine, unless its `if:` is false (then it is not run at all). An
+/// `if:` that cannot be evaluated makes the check `unknown` with the reason, never skipped.
+pub fn prepare_if_applies(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Option<Check> {
+    let Some(condition) = &spec.condition else { return Some(prepare_check(runbook, spec, vars)) };
+    match condition_holds(condition, vars) {
+        Ok(true) => Some(prepare_check(runbook, spec, vars)),
+        Ok(false) => None,
+        Err(message) => {
+            let mut check = prepare_check(runbook, spec, vars);
+            check.probe = Probe::Invalid { kind: spec.kind(), reason: "condition", message };
+            Some(check)
+        }
+    }
 }
 
 /// One check, ready for the engine.

@@ -6,10 +6,13 @@ use std::fmt;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, Text};
+use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, StepSpec, Text};
 use crate::expr::{Comparison, Unit, template};
 use crate::model::{ProbeKind, kind_names};
 use crate::time::parse_duration;
+
+/// The longest `wait:` step: a pause past it is better asked for by hand.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A runbook's text and where it came from (a path, or `builtin:NAME.yaml`).
 #[derive(Debug, Clone)]
@@ -236,18 +239,76 @@ impl Checker<'_> {
             {
                 self.report(risk.referenced, format!("risk {:?}: use low, medium or high", risk.value));
             }
-            self.command(&action.command, &vars, action.id.referenced);
+            match (&action.command, action.steps.is_empty()) {
+                (Some(command), true) => self.command(command, &vars, action.id.referenced),
+                (Some(_), false) => self.report(
+                    action.id.referenced,
+                    format!("action `{}` has both `command` and `steps`: put the command in a step", action.id.value),
+                ),
+                (None, true) => self.report(
+                    action.id.referenced,
+                    format!("action `{}` needs `command: {{run: [...]}}` or `steps: [...]`", action.id.value),
+                ),
+                (None, false) => {}
+            }
+            self.unique_ids(action.steps.iter().map(|s| &s.id), "step");
+            for step in &action.steps {
+                self.check_step(step, &vars, &check_ids);
+            }
+            for check in &action.guard {
+                self.reference(check, &check_ids, "check");
+            }
             for spec in [&action.preview, &action.rollback].into_iter().flatten() {
                 self.command(spec, &vars, action.id.referenced);
             }
             self.duration(action.timeout.as_ref(), "timeout");
             if let Some(verify) = &action.verify {
-                for check in &verify.checks {
-                    self.reference(check, &check_ids, "check");
-                }
-                self.duration(verify.within.as_ref(), "within");
-                self.duration(verify.interval.as_ref(), "interval");
+                self.verify(verify, &check_ids);
             }
+        }
+    }
+
+    fn verify(&mut self, verify: &super::schema::Verify, check_ids: &BTreeSet<String>) {
+        for check in &verify.checks {
+            self.reference(check, check_ids, "check");
+        }
+        self.duration(verify.within.as_ref(), "within");
+        self.duration(verify.interval.as_ref(), "interval");
+    }
+
+    /// One step of a procedure: exactly one of `command`, `manual`, `wait`, and what fits it.
+    fn check_step(&mut self, step: &StepSpec, vars: &BTreeSet<&str>, check_ids: &BTreeSet<String>) {
+        match step.kinds().as_slice() {
+            [_] => {}
+            [] => {
+                self.report(step.id.referenced, format!("step `{}` needs `command`, `manual` or `wait`", step.id.value))
+            }
+            many => self.report(
+                step.id.referenced,
+                format!("step `{}` has {}: one step does one thing", step.id.value, many.join(" and ")),
+            ),
+        }
+        if let Some(command) = &step.command {
+            self.command(command, vars, step.id.referenced);
+        }
+        if let Some(manual) = &step.manual {
+            self.template(manual, vars);
+        }
+        if step.record.is_some() && step.manual.is_none() {
+            self.report(step.id.referenced, format!("step `{}`: `record` goes with `manual`", step.id.value));
+        }
+        if let Some(wait) = &step.wait {
+            self.duration(Some(wait), "wait");
+            if parse_duration(&wait.value).is_ok_and(|d| d > MAX_WAIT) {
+                self.report(wait.referenced, "wait: at most 1h (a longer pause is a manual step)");
+            }
+        }
+        if let Some(condition) = &step.condition {
+            self.expression(condition, &["vars"], vars, None);
+        }
+        self.duration(step.timeout.as_ref(), "timeout");
+        if let Some(verify) = &step.verify {
+            self.verify(verify, check_ids);
         }
     }
 
@@ -463,6 +524,9 @@ impl Checker<'_> {
         };
         self.duration(check.timeout.as_ref(), "timeout");
         self.duration(check.backoff.as_ref(), "backoff");
+        if let Some(condition) = &check.condition {
+            self.expression(condition, &["vars"], vars, None);
+        }
         if let Some(severity) = &check.severity
             && !["warning", "critical"].contains(&severity.value.as_str())
         {
@@ -690,6 +754,23 @@ mod tests {
         );
         assert_eq!(bad.len(), 1, "{bad:?}");
         assert!(bad[0].message.contains("unknown name `status`"), "{bad:?}");
+    }
+
+    #[test]
+    fn a_procedure_is_held_to_one_thing_per_step_known_checks_and_a_bounded_wait() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\nact:\n  - id: x\n    title: t\n    guard: [b]\n    steps:\n      - id: one\n        wait: 2h\n      - id: two\n        manual: m\n        command: {run: [ls]}\n      - id: three\n        if: \"vars.nope\"\n        record: r\n  - id: y\n    title: t\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let all = text.join("\n");
+        assert!(all.contains("r.yaml:8:13: unknown check `b`"), "{all}");
+        assert!(all.contains("r.yaml:11:15: wait: at most 1h"), "{all}");
+        assert!(all.contains("r.yaml:12:13: step `two` has command and manual"), "{all}");
+        assert!(all.contains("r.yaml:15:13: step `three` needs `command`, `manual` or `wait`"), "{all}");
+        assert!(all.contains("`record` goes with `manual`"), "{all}");
+        assert!(all.contains("r.yaml:16:13: unknown variable `vars.nope`"), "{all}");
+        assert!(all.contains("r.yaml:18:9: action `y` needs `command: {run: [...]}` or `steps: [...]`"), "{all}");
+        assert_eq!(text.len(), 7, "{all}");
     }
 
     #[test]

@@ -96,3 +96,10 @@ pub fn render_remote(check: &CheckSpec, vars: &Vars) -> Result<Option<Remote>, R
     let identity = check.identity.as_ref().map(|i| render_text(i, vars)).transpose()?;
     Ok(Some(Remote::new(render_text(host, vars)?, port, identity)?))
 }
+
+/// Whether an `if:` holds over the variables. An expression that cannot be evaluated is an
+/// error with the reason, never quietly false: the caller makes the check `unknown` or stops.
+pub fn condition_holds(condition: &Text, vars: &Vars) -> Result<bool, String> {
+    template::eval_bool(&template::environment(), &condition.value, &vars.context())
+        .map_err(|e| format!("if {:?} could not be evaluated: {e}", condition.value))
+}

@@ -161,6 +161,9 @@ pub struct CheckSpec {
     pub port: Option<Spanned<Scalar>>,
     /// A private key file for `host` (`ssh -i`; templated).
     pub identity: Option<Text>,
+    /// An expression over `vars`: when false the check is not run (an optional check).
+    #[serde(rename = "if")]
+    pub condition: Option<Text>,
 }
 
 impl CheckSpec {
@@ -341,13 +344,54 @@ pub struct ActionSpec {
     pub requires: Vec<Text>,
     /// `low` (default), `medium` or `high` (the responder types the action id to confirm).
     pub risk: Option<Text>,
-    pub command: CommandSpec,
+    /// What the action runs; an action has this or `steps`, not both.
+    pub command: Option<CommandSpec>,
+    /// An ordered procedure, run one step at a time, stopping at the first that fails.
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+    /// Checks (of `observe`) that must be `ok` before the action runs; one that is not refuses it.
+    #[serde(default)]
+    pub guard: Vec<Text>,
     /// A read-only command showing what the action would change; the only thing `--dry-run` runs.
     pub preview: Option<CommandSpec>,
     /// Undoes the action; run when verification fails.
     pub rollback: Option<CommandSpec>,
     pub timeout: Option<Text>,
     pub verify: Option<Verify>,
+}
+
+/// One step of an action's procedure: exactly one of `command`, `manual` or `wait`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// Unique within the action; recorded as `step:ID`, and where `--resume` picks up.
+    pub id: Text,
+    pub title: Option<String>,
+    pub command: Option<CommandSpec>,
+    /// An instruction for the responder, who does it by hand and says what they found.
+    pub manual: Option<Text>,
+    /// With `manual`: the question whose answer is recorded (default: "What did you find?").
+    pub record: Option<String>,
+    /// A pause (`30s`, at most 1h), for a change to settle before the next step.
+    pub wait: Option<Text>,
+    /// An expression over `vars`: when false the step is skipped (and recorded as skipped).
+    #[serde(rename = "if")]
+    pub condition: Option<Text>,
+    /// With `command`: how long it may run (default: the action's timeout).
+    pub timeout: Option<Text>,
+    /// Checks that must pass after this step before the next one starts.
+    pub verify: Option<Verify>,
+}
+
+impl StepSpec {
+    /// What the step does, in a word: `command`, `manual` or `wait` (the first, if it names several).
+    pub fn kinds(&self) -> Vec<&'static str> {
+        [("command", self.command.is_some()), ("manual", self.manual.is_some()), ("wait", self.wait.is_some())]
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(kind, _)| kind)
+            .collect()
+    }
 }
 
 /// Re-run these checks after the action until they pass or `within` runs out.

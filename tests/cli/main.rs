@@ -26,6 +26,7 @@ mod notify;
 mod postmortem;
 mod probe;
 mod probe_kinds;
+mod procedures;
 mod processes;
 mod recovery;
 mod remote;
