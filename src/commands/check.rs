@@ -253,6 +253,7 @@ fn adhoc_check(id: &str, probe: Probe, expect: Expectations, options: &ProbeOpti
             retries: options.retries,
             backoff: ops::DEFAULT_BACKOFF,
             severity: CheckStatus::Critical,
+            extract: Vec::new(),
         },
         options.no_record,
     ))

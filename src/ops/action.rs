@@ -123,7 +123,15 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
         return Err(Error::usage(format!("runbook {} has no action {:?}", runbook.name, args.action)).with_hint(hint));
     };
     let overrides = super::runbook_overrides(incident.as_ref().map(|l| &l.incident), &runbook, &args.vars)?;
-    let vars = Vars::resolve(&runbook, &overrides, &|n| std::env::var(n).ok())?;
+    let mut vars = Vars::resolve(&runbook, &overrides, &|n| std::env::var(n).ok())?;
+    // The values the incident's latest check results extracted, for `checks.ID.extract.NAME`.
+    for event in incident.iter().flat_map(|l| &l.read.events) {
+        if let Body::CheckResult(record) = &event.body
+            && record.runbook.as_deref() == Some(runbook.name.as_str())
+        {
+            vars.add_extracted(&record.check, &record.observed);
+        }
+    }
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
     let render = |spec: &CommandSpec, what: &str| {

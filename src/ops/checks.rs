@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
-use super::prepare_checks;
+use super::prepare_if_applies;
 use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{Body, CheckRecord};
 use crate::probe::{Check, Engine, RunOptions};
+use crate::runbook::schema::CheckSpec;
 use crate::runbook::{Runbook, Suggestion, Vars, suggested_hypotheses};
 use crate::secrets::Masker;
 
@@ -32,11 +33,34 @@ pub fn run_checks(
     vars.add_secrets(&mut masker);
     // Rendering the templates counts against the run's deadline.
     let started = std::time::Instant::now();
-    let checks = prepare_checks(runbook, vars, only);
-    let options = RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
-    let records = run_prepared_checks(ctx, incident, checks, masker, options)?;
+    // Checks whose templates read other checks' extracted values run after the rest.
+    let (first, later): (Vec<&CheckSpec>, Vec<&CheckSpec>) = runbook
+        .file
+        .observe
+        .iter()
+        .filter(|c| only.is_empty() || only.contains(&c.id.value))
+        .partition(|c| !reads_other_checks(c));
+    let checks = first.iter().filter_map(|c| prepare_if_applies(runbook, c, vars)).collect();
+    let left =
+        |options: RunOptions| RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
+    let mut records = run_prepared_checks(ctx, incident, checks, masker.clone(), left(options))?;
+    if !later.is_empty() {
+        let mut with_values = vars.clone();
+        for record in &records {
+            with_values.add_extracted(&record.check, &record.observed);
+        }
+        let checks = later.iter().filter_map(|c| prepare_if_applies(runbook, c, &with_values)).collect();
+        records.extend(run_prepared_checks(ctx, incident, checks, masker, left(options))?);
+        let order = |id: &str| runbook.file.observe.iter().position(|c| c.id.value == id);
+        records.sort_by_key(|r| order(&r.check));
+    }
     let suggestions = suggested_hypotheses(runbook, &records, vars);
     Ok(CheckRun { records, suggestions })
+}
+
+/// Whether a check's templates read `checks.` (values other checks extracted).
+fn reads_other_checks(check: &CheckSpec) -> bool {
+    check.template_texts().iter().any(|t| t.value.contains("checks."))
 }
 
 /// Runs checks already prepared (an ad-hoc `incident probe`, say) and records their results.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::expr::{Comparison, Unit};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Expectations, HttpProbe, Probe, StatusWant};
+use crate::probe::{Check, Expectations, ExtractSource, Extraction, HttpProbe, Probe, StatusWant};
 use crate::runbook::schema::{CheckSpec, Expect, StatusSet, Text};
 use crate::runbook::{
     RenderError, Runbook, Vars, condition_holds, parse_status_class, render_command, render_port, render_remote,
@@ -16,17 +16,6 @@ use crate::time::parse_duration;
 /// Used when neither the check nor the runbook's `defaults` say.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);
-
-/// Every check of the runbook (or those in `only`), ready for the engine.
-pub fn prepare_checks(runbook: &Runbook, vars: &Vars, only: &[String]) -> Vec<Check> {
-    runbook
-        .file
-        .observe
-        .iter()
-        .filter(|c| only.is_empty() || only.contains(&c.id.value))
-        .filter_map(|c| prepare_if_applies(runbook, c, vars))
-        .collect()
-}
 
 /// The check ready for the engine, unless its `if:` is false (then it is not run at all). An
 /// `if:` that cannot be evaluated makes the check `unknown` with the reason, never skipped.
@@ -68,7 +57,23 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     if let Some(thresholds) = &spec.thresholds {
         expect.warning = thresholds.warning.as_ref().and_then(|t| Comparison::parse(&t.value, Unit::Number).ok());
         expect.critical = thresholds.critical.as_ref().and_then(|t| Comparison::parse(&t.value, Unit::Number).ok());
+        expect.graded = thresholds.of.as_ref().map(|t| t.value.clone());
     }
+    let extract = spec
+        .extract
+        .iter()
+        .filter_map(|(name, e)| {
+            let source = match (&e.value.json, &e.value.regex, &e.value.label) {
+                (Some(pointer), _, _) => ExtractSource::Json(pointer.value.clone()),
+                (_, Some(pattern), _) => {
+                    ExtractSource::Regex { pattern: regex::Regex::new(&pattern.value).ok()?, all: e.value.all }
+                }
+                (_, _, Some(label)) => ExtractSource::Label(label.value.clone()),
+                _ => return None,
+            };
+            Some(Extraction { name: name.clone(), source })
+        })
+        .collect();
     Check {
         id: spec.id.value.clone(),
         runbook: Some(runbook.name.clone()),
@@ -83,6 +88,7 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
             Some("warning") => CheckStatus::Warning,
             _ => CheckStatus::Critical,
         },
+        extract,
     }
 }
 
@@ -179,5 +185,6 @@ fn convert_expect(e: &Expect) -> Expectations {
         expiry_severity: None,
         warning: None,
         critical: None,
+        graded: None,
     }
 }

@@ -8,6 +8,7 @@
 mod command;
 mod dns;
 mod evaluate;
+mod extract;
 mod http;
 mod log;
 mod prometheus;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 pub use evaluate::{Expectations, StatusWant};
+pub use extract::{Extraction, Source as ExtractSource};
 
 use crate::error::{Error, Result};
 use crate::model::{Attempt, CheckRecord, CheckStatus, ProbeKind};
@@ -139,6 +141,8 @@ pub struct Check {
     pub backoff: Duration,
     /// What a failed expectation counts as: `Critical` or `Warning`.
     pub severity: CheckStatus,
+    /// Named values taken from what the probe saw, before it is judged.
+    pub extract: Vec<Extraction>,
 }
 
 /// How a probe attempt ended before any expectation was looked at.
@@ -290,13 +294,18 @@ impl Engine {
         loop {
             n += 1;
             let attempt_started = Instant::now();
-            let observation = match tokio::time::timeout(check.timeout, self.probe(&check)).await {
+            let mut observation = match tokio::time::timeout(check.timeout, self.probe(&check)).await {
                 Ok(observation) => observation,
                 Err(_) => Observation::failed(Failure::critical(
                     "timeout",
                     format!("no answer within {}", show_duration(check.timeout)),
                 )),
             };
+            if observation.failure.is_none()
+                && let Err(failure) = extract::apply(&check.extract, &mut observation.observed)
+            {
+                observation.failure = Some(failure);
+            }
             let (status, reason, summary, assertions) = evaluate::judge(&check, &observation);
             attempts.push(Attempt {
                 n,

@@ -106,7 +106,15 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
         Err(err) => return Err(vec![yaml_problem(source, &err)]),
     };
     let check_kinds = file.observe.iter().filter_map(|c| Some((c.id.value.clone(), c.kind()?))).collect();
-    let mut checker = Checker { source, problems: Vec::new(), env: template::environment(), check_kinds };
+    let extracted = file.observe.iter().map(|c| (c.id.value.clone(), c.extract.keys().cloned().collect())).collect();
+    let mut checker = Checker {
+        source,
+        problems: Vec::new(),
+        env: template::environment(),
+        check_kinds,
+        extracted,
+        own_extracts: BTreeSet::new(),
+    };
     checker.check_file(&file);
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
@@ -182,6 +190,10 @@ struct Checker<'a> {
     env: minijinja::Environment<'static>,
     /// Each check's probe, so that `checks.ID.observed.FIELD` can be held to what it observes.
     check_kinds: BTreeMap<String, ProbeKind>,
+    /// Each check's `extract:` names, read as `checks.ID.extract.NAME`.
+    extracted: BTreeMap<String, BTreeSet<String>>,
+    /// The names the check being looked at extracts, read by its `assert:` as `extract.NAME`.
+    own_extracts: BTreeSet<String>,
 }
 
 impl Checker<'_> {
@@ -379,9 +391,36 @@ impl Checker<'_> {
             Err(e) => self.report(text.referenced, format!("bad template: {e}")),
             Ok(names) => {
                 for name in names {
-                    self.name_in_scope(text.referenced, &name, &["vars"], vars, None);
+                    match name.strip_prefix("checks.").map(|rest| rest.split('.').collect::<Vec<_>>()) {
+                        Some(parts) => self.extracted_in_template(text.referenced, &parts),
+                        None => self.name_in_scope(text.referenced, &name, &["vars", "checks"], vars, None),
+                    }
                 }
             }
+        }
+    }
+
+    /// A template reads of other checks only what they extracted: `checks.ID.extract.NAME`.
+    fn extracted_in_template(&mut self, at: Location, parts: &[&str]) {
+        match parts {
+            [check, "extract", name, ..] if self.extracted.contains_key(*check) => {
+                self.extracted_name(at, check, name);
+            }
+            [check, ..] if !self.extracted.contains_key(*check) => {
+                let known: Vec<&str> = self.extracted.keys().map(String::as_str).collect();
+                let mut message = format!("unknown check `checks.{check}`");
+                if let Some(close) = did_you_mean(check, known) {
+                    message.push_str(&format!("; did you mean `checks.{close}`?"));
+                }
+                self.report(at, message);
+            }
+            _ => self.report(
+                at,
+                format!(
+                    "a template reads of other checks only `checks.ID.extract.NAME`, not `checks.{}`",
+                    parts.join(".")
+                ),
+            ),
         }
     }
 
@@ -460,13 +499,87 @@ impl Checker<'_> {
                         message.push_str(&format!("; did you mean `checks.{close}`?"));
                     }
                     self.report(at, message);
-                } else if parts.next() == Some("observed")
-                    && let Some(field) = parts.next()
-                {
-                    self.observed_field(at, check, field);
+                    return;
+                }
+                match (parts.next(), parts.next()) {
+                    (Some("extract"), Some(value)) => self.extracted_name(at, check, value),
+                    (Some("observed"), Some("extract")) if self.extracted.get(check).is_some_and(|e| !e.is_empty()) => {
+                        if let Some(value) = parts.next() {
+                            self.extracted_name(at, check, value);
+                        }
+                    }
+                    (Some("observed"), Some(field)) => self.observed_field(at, check, field),
+                    _ => {}
                 }
             }
+            ("extract", Some(value)) if roots.contains(&"extract") && !self.own_extracts.contains(value) => {
+                let mut message = format!("unknown extracted value `extract.{value}`");
+                match did_you_mean(value, self.own_extracts.iter().map(String::as_str)) {
+                    Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+                    None => message.push_str(&format!(
+                        " (this check extracts: {})",
+                        self.own_extracts.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+                    )),
+                }
+                self.report(at, message);
+            }
             _ => {}
+        }
+    }
+
+    /// `checks.ID.extract.NAME` reads only a value that check extracts.
+    fn extracted_name(&mut self, at: Location, check: &str, name: &str) {
+        let Some(known) = self.extracted.get(check) else { return };
+        if known.contains(name) {
+            return;
+        }
+        let mut message = format!("unknown extracted value `checks.{check}.extract.{name}`");
+        match did_you_mean(name, known.iter().map(String::as_str)) {
+            Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+            None if known.is_empty() => message.push_str(&format!(" (check {check} has no `extract:`)")),
+            None => message.push_str(&format!(
+                " (check {check} extracts: {})",
+                known.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            )),
+        }
+        self.report(at, message);
+    }
+
+    /// Each `extract:` entry: a name, exactly one source that fits the probe, a valid pattern.
+    fn check_extracts(&mut self, check: &CheckSpec, probe: ProbeKind) {
+        for (name, spec) in &check.extract {
+            let at = spec.referenced;
+            let e = &spec.value;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                self.report(at, format!("extract name {name:?}: use letters, digits and `_`"));
+            }
+            let sources: Vec<(&str, &Text)> = [("json", &e.json), ("regex", &e.regex), ("label", &e.label)]
+                .into_iter()
+                .filter_map(|(key, t)| t.as_ref().map(|t| (key, t)))
+                .collect();
+            let [(key, text)] = sources.as_slice() else {
+                self.report(at, format!("extract {name}: give exactly one of `json`, `regex` or `label`"));
+                continue;
+            };
+            let fits = match *key {
+                "json" => matches!(probe, ProbeKind::Command | ProbeKind::Http | ProbeKind::Prometheus),
+                "regex" => matches!(probe, ProbeKind::Command | ProbeKind::Http),
+                _ => probe == ProbeKind::Prometheus,
+            };
+            if !fits {
+                self.report(text.referenced, format!("extract {name}: `{key}` does not apply to {probe} checks"));
+            }
+            match *key {
+                "json" if !text.value.is_empty() && !text.value.starts_with('/') => self.report(
+                    text.referenced,
+                    format!("extract {name}: a JSON pointer starts with `/` (`/members/0/name`)"),
+                ),
+                "regex" => self.regex(Some(text), "regex"),
+                _ => {}
+            }
+            if e.all && *key != "regex" {
+                self.report(at, format!("extract {name}: `all` goes with `regex`"));
+            }
         }
     }
 
@@ -584,8 +697,14 @@ impl Checker<'_> {
         if let Some(expect) = &check.expect {
             self.check_expect(expect, probe);
         }
+        self.check_extracts(check, probe);
         if let Some(thresholds) = &check.thresholds {
-            if !probe.takes_thresholds() {
+            if let Some(of) = &thresholds.of
+                && !check.extract.contains_key(&of.value)
+            {
+                self.report(of.referenced, format!("thresholds.of: `{}` is not a value this check extracts", of.value));
+            }
+            if !probe.takes_thresholds() && thresholds.of.is_none() {
                 let at = thresholds
                     .warning
                     .as_ref()
@@ -599,6 +718,10 @@ impl Checker<'_> {
         }
         let mut roots: Vec<&str> = probe.observed().to_vec();
         roots.push("vars");
+        if !check.extract.is_empty() {
+            roots.push("extract");
+        }
+        self.own_extracts = check.extract.keys().cloned().collect();
         for assertion in &check.assert {
             self.expression(assertion, &roots, vars, None);
         }

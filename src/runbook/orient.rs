@@ -27,6 +27,9 @@ pub fn suggested_hypotheses(runbook: &Runbook, records: &[CheckRecord], vars: &V
             if let (Some(map), serde_json::Value::Object(observed)) =
                 (value.as_object_mut(), serde_json::Value::Object(r.observed.clone()))
             {
+                if let Some(extract) = observed.get("extract") {
+                    map.insert("extract".into(), extract.clone());
+                }
                 map.insert("observed".into(), serde_json::Value::Object(observed));
             }
             (r.check.as_str(), value)

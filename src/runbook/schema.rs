@@ -164,6 +164,27 @@ pub struct CheckSpec {
     /// An expression over `vars`: when false the check is not run (an optional check).
     #[serde(rename = "if")]
     pub condition: Option<Text>,
+    /// Named values taken from the probe's output, read as `extract.NAME` by `assert:` and as
+    /// `checks.ID.extract.NAME` by `when:`.
+    #[serde(default)]
+    pub extract: BTreeMap<String, Spanned<ExtractSpec>>,
+}
+
+/// Where one extracted value comes from: exactly one of `json`, `regex`, `label`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractSpec {
+    /// A JSON pointer (`/members/0/name`) into a command's stdout, an HTTP body or a
+    /// Prometheus vector's series.
+    pub json: Option<Text>,
+    /// A regular expression over a command's stdout or an HTTP body: the group named like the
+    /// value, else the first group, else the whole match.
+    pub regex: Option<Text>,
+    /// With `regex`: every match, as a list.
+    #[serde(default)]
+    pub all: bool,
+    /// One label of every series of a Prometheus vector, as a list.
+    pub label: Option<Text>,
 }
 
 impl CheckSpec {
@@ -179,6 +200,37 @@ impl CheckSpec {
             (ProbeKind::Log, self.log.is_some()),
         ];
         present.into_iter().filter(|(_, on)| *on).map(|(kind, _)| kind).collect()
+    }
+
+    /// Every string of the check its variables are rendered into.
+    pub fn template_texts(&self) -> Vec<&Text> {
+        let mut texts: Vec<&Text> = Vec::new();
+        if let Some(http) = &self.http {
+            texts.push(&http.url);
+            texts.extend(http.method.iter().chain(http.body.iter()).chain(http.headers.values()));
+        }
+        if let Some(tcp) = &self.tcp {
+            texts.push(&tcp.host);
+        }
+        if let Some(dns) = &self.dns {
+            texts.push(&dns.name);
+            texts.extend(dns.server.iter());
+        }
+        if let Some(tls) = &self.tls {
+            texts.push(&tls.host);
+            texts.extend(tls.server_name.iter());
+        }
+        if let Some(command) = &self.command {
+            texts.extend(command.run.iter().flatten().chain(command.shell.iter()));
+        }
+        if let Some(prom) = &self.prometheus {
+            texts.extend([&prom.url, &prom.query]);
+        }
+        if let Some(log) = &self.log {
+            texts.push(&log.path);
+        }
+        texts.extend(self.host.iter().chain(self.identity.iter()));
+        texts
     }
 
     /// The probe of a check that names one (the first, if it wrongly names several).
@@ -309,6 +361,8 @@ pub struct Expect {
 pub struct Thresholds {
     pub warning: Option<Text>,
     pub critical: Option<Text>,
+    /// The extracted value to grade (any probe), instead of the probe's own `value`.
+    pub of: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -9,6 +9,7 @@ mod blameless_corpus;
 mod blameless_postmortem;
 mod config;
 mod drill;
+mod extract;
 mod grep;
 mod grep_habits;
 mod guarantees;
