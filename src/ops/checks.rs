@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use super::prepare_if_applies;
+use super::{prepare_check, prepare_if_applies};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{Body, CheckRecord};
-use crate::probe::{Check, Engine, RunOptions};
+use crate::probe::{Check, Engine, Probe, RunOptions};
 use crate::runbook::schema::CheckSpec;
 use crate::runbook::{Runbook, Suggestion, Vars, suggested_hypotheses};
 use crate::secrets::Masker;
@@ -49,18 +49,59 @@ pub fn run_checks(
         for record in &records {
             with_values.add_extracted(&record.check, &record.observed);
         }
-        let checks = later.iter().filter_map(|c| prepare_if_applies(runbook, c, &with_values)).collect();
+        let checks = later.iter().flat_map(|c| prepare_later(ctx, runbook, c, &with_values)).collect();
         records.extend(run_prepared_checks(ctx, incident, checks, masker, left(options))?);
-        let order = |id: &str| runbook.file.observe.iter().position(|c| c.id.value == id);
+        // `for_each` results (`ID[item]`) sort with their check.
+        let order =
+            |id: &str| runbook.file.observe.iter().position(|c| c.id.value == id.split('[').next().unwrap_or(id));
         records.sort_by_key(|r| order(&r.check));
     }
     let suggestions = suggested_hypotheses(runbook, &records, vars);
     Ok(CheckRun { records, suggestions })
 }
 
+/// Default and ceiling of `for_each.max`.
+const FOR_EACH_DEFAULT: usize = 20;
+const FOR_EACH_MAX: usize = 100;
+
+/// A check of the second wave: once, or once per item of its `for_each` list (at most `max`),
+/// each result named `ID[ITEM]`.
+fn prepare_later(ctx: &Context, runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Vec<Check> {
+    let Some(for_each) = &spec.for_each else { return prepare_if_applies(runbook, spec, vars).into_iter().collect() };
+    let Some(items) = vars.extracted_list(&for_each.items.value) else {
+        let mut check = prepare_check(runbook, spec, vars);
+        check.probe = Probe::Invalid {
+            kind: spec.kind(),
+            reason: "for_each",
+            message: format!("for_each: {} has no value (its check did not extract it)", for_each.items.value),
+        };
+        return vec![check];
+    };
+    let max = for_each.max.as_ref().map_or(FOR_EACH_DEFAULT, |m| m.value as usize).min(FOR_EACH_MAX);
+    if items.len() > max {
+        ctx.out.warn(&format!(
+            "check {}: {} items, only the first {max} checked (for_each.max)",
+            spec.id.value,
+            items.len()
+        ));
+    }
+    items
+        .into_iter()
+        .take(max)
+        .filter_map(|item| {
+            let label = item.as_str().map_or_else(|| item.to_string(), str::to_string);
+            let mut one = vars.clone();
+            one.item = Some(item);
+            let mut check = prepare_if_applies(runbook, spec, &one)?;
+            check.id = format!("{}[{label}]", spec.id.value);
+            Some(check)
+        })
+        .collect()
+}
+
 /// Whether a check's templates read `checks.` (values other checks extracted).
 fn reads_other_checks(check: &CheckSpec) -> bool {
-    check.template_texts().iter().any(|t| t.value.contains("checks."))
+    check.for_each.is_some() || check.template_texts().iter().any(|t| t.value.contains("checks."))
 }
 
 /// Runs checks already prepared (an ad-hoc `incident probe`, say) and records their results.

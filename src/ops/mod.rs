@@ -18,7 +18,7 @@ pub use alert::{AlertOverrides, handle_alert};
 pub use checks::{run_checks, run_prepared_checks};
 pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
-pub use prepare::{DEFAULT_BACKOFF, prepare_if_applies};
+pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -114,6 +114,7 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
         check_kinds,
         extracted,
         own_extracts: BTreeSet::new(),
+        in_for_each: false,
     };
     checker.check_file(&file);
     if !checker.problems.is_empty() {
@@ -194,6 +195,8 @@ struct Checker<'a> {
     extracted: BTreeMap<String, BTreeSet<String>>,
     /// The names the check being looked at extracts, read by its `assert:` as `extract.NAME`.
     own_extracts: BTreeSet<String>,
+    /// Whether the check being looked at has `for_each:` (its templates may read `item`).
+    in_for_each: bool,
 }
 
 impl Checker<'_> {
@@ -393,7 +396,12 @@ impl Checker<'_> {
                 for name in names {
                     match name.strip_prefix("checks.").map(|rest| rest.split('.').collect::<Vec<_>>()) {
                         Some(parts) => self.extracted_in_template(text.referenced, &parts),
-                        None => self.name_in_scope(text.referenced, &name, &["vars", "checks"], vars, None),
+                        None if name == "item" || name.starts_with("item.") => {
+                            if !self.in_for_each {
+                                self.report(text.referenced, "`item` is read only in a check with `for_each:`");
+                            }
+                        }
+                        None => self.name_in_scope(text.referenced, &name, &["vars", "checks", "item"], vars, None),
                     }
                 }
             }
@@ -612,6 +620,12 @@ impl Checker<'_> {
     }
 
     fn check_check(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
+        self.in_for_each = check.for_each.is_some();
+        self.check_probe(check, vars);
+        self.in_for_each = false;
+    }
+
+    fn check_probe(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
         let present = check.kinds();
         let probe = match present.as_slice() {
             [one] => *one,
@@ -698,6 +712,20 @@ impl Checker<'_> {
             self.check_expect(expect, probe);
         }
         self.check_extracts(check, probe);
+        if let Some(for_each) = &check.for_each {
+            let parts: Vec<&str> =
+                for_each.items.value.trim().strip_prefix("checks.").map(|r| r.split('.').collect()).unwrap_or_default();
+            if parts.len() == 3 && parts[1] == "extract" {
+                self.extracted_in_template(for_each.items.referenced, &parts);
+            } else {
+                self.report(for_each.items.referenced, "for_each.items: name a list as `checks.ID.extract.NAME`");
+            }
+            if let Some(max) = &for_each.max
+                && !(1..=100).contains(&max.value)
+            {
+                self.report(max.referenced, "for_each.max: from 1 to 100");
+            }
+        }
         if let Some(thresholds) = &check.thresholds {
             if let Some(of) = &thresholds.of
                 && !check.extract.contains_key(&of.value)
@@ -894,6 +922,22 @@ mod tests {
         assert!(all.contains("r.yaml:16:13: unknown variable `vars.nope`"), "{all}");
         assert!(all.contains("r.yaml:18:9: action `y` needs `command: {run: [...]}` or `steps: [...]`"), "{all}");
         assert_eq!(text.len(), 7, "{all}");
+    }
+
+    #[test]
+    fn for_each_names_an_extracted_list_and_only_its_check_reads_item() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    command: {run: [ls]}\n    extract: {names: {regex: x, all: true}}\n  - id: b\n    for_each: {items: checks.a.extract.nams, max: 500}\n    command: {run: [echo, \"{{ item }}\"]}\n  - id: c\n    command: {run: [echo, \"{{ item }}\"]}\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let all = text.join("\n");
+        assert!(
+            all.contains("r.yaml:7:23: unknown extracted value `checks.a.extract.nams`; did you mean `names`?"),
+            "{all}"
+        );
+        assert!(all.contains("r.yaml:7:51: for_each.max: from 1 to 100"), "{all}");
+        assert!(all.contains("r.yaml:10:27: `item` is read only in a check with `for_each:`"), "{all}");
+        assert_eq!(text.len(), 3, "{all}");
     }
 
     #[test]

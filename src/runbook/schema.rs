@@ -168,6 +168,18 @@ pub struct CheckSpec {
     /// `checks.ID.extract.NAME` by `when:`.
     #[serde(default)]
     pub extract: BTreeMap<String, Spanned<ExtractSpec>>,
+    /// Run the check once per item of a list another check extracted, each read as `{{ item }}`.
+    pub for_each: Option<ForEach>,
+}
+
+/// `for_each: {items: checks.ID.extract.NAME, max: 20}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForEach {
+    /// The list: `checks.ID.extract.NAME`.
+    pub items: Text,
+    /// At most this many items are checked (default 20, at most 100); the rest are reported.
+    pub max: Option<Spanned<u32>>,
 }
 
 /// Where one extracted value comes from: exactly one of `json`, `regex`, `label`.

@@ -17,6 +17,8 @@ pub struct Vars {
     pub how_to_set: BTreeMap<String, String>,
     /// Values earlier checks extracted (`checks.ID.extract.NAME`), by check id.
     pub extracted: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// The item a `for_each` check is run for, read as `{{ item }}`.
+    pub item: Option<serde_json::Value>,
 }
 
 /// A value given for a variable by a person rather than the runbook: where it came from, so
@@ -191,12 +193,23 @@ impl Vars {
     pub fn context(&self) -> minijinja::Value {
         let present: BTreeMap<String, String> =
             self.values.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone()))).collect();
+        let item = self.item.clone().map(|i| minijinja::Value::from(minijinja::value::Serde(i)));
         if self.extracted.is_empty() {
-            return minijinja::context! { vars => present };
+            return minijinja::context! { vars => present, item => item };
         }
         let checks: BTreeMap<&str, serde_json::Value> =
             self.extracted.iter().map(|(id, values)| (id.as_str(), serde_json::json!({ "extract": values }))).collect();
-        minijinja::context! { vars => present, checks => minijinja::Value::from(minijinja::value::Serde(checks)) }
+        minijinja::context! { vars => present, checks => minijinja::Value::from(minijinja::value::Serde(checks)), item => item }
+    }
+
+    /// The list `checks.ID.extract.NAME` names, if an earlier check extracted one.
+    pub fn extracted_list(&self, reference: &str) -> Option<Vec<serde_json::Value>> {
+        let rest = reference.trim().strip_prefix("checks.")?;
+        let (check, name) = rest.split_once(".extract.")?;
+        match self.extracted.get(check)?.get(name)? {
+            serde_json::Value::Array(items) => Some(items.clone()),
+            one => Some(vec![one.clone()]),
+        }
     }
 
     /// Offers the values a check extracted (its `observed.extract`) to later templates. A text

@@ -222,3 +222,39 @@ fn an_extracted_value_beginning_with_a_dash_never_reaches_a_command() {
         .collect();
     assert!(made.is_empty(), "{made:?}");
 }
+
+#[test]
+fn for_each_runs_a_check_once_per_extracted_item_up_to_its_bound() {
+    let env = Env::new();
+    env.write(
+        "runbooks/members.yaml",
+        r#"title: members
+observe:
+  - id: members
+    command: {run: [printf, "member etcd-1\nmember etcd-2\nmember etcd-3\n"]}
+    extract:
+      names: {regex: "member (\\S+)", all: true}
+  - id: member_health
+    for_each: {items: checks.members.extract.names, max: 2}
+    command: {run: [echo, "{{ item }} is healthy"]}
+    expect: {stdout_contains: "etcd-1"}
+"#,
+    );
+    let out = env.run(&["check", "members", "--no-record", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 items, only the first 2 checked"));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<(String, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["check"].as_str().unwrap().to_string(), c["status"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("members".to_string(), "ok".to_string()),
+            ("member_health[etcd-1]".to_string(), "ok".to_string()),
+            ("member_health[etcd-2]".to_string(), "critical".to_string()),
+        ]
+    );
+}
