@@ -10,13 +10,15 @@ use crate::error::Result;
 use crate::model::{Body, CheckRecord};
 use crate::probe::{Check, Engine, Probe, RunOptions};
 use crate::runbook::schema::CheckSpec;
-use crate::runbook::{Runbook, Suggestion, Vars, suggested_hypotheses};
+use crate::runbook::{Runbook, Suggestion, Undecided, Vars, suggested_hypotheses};
 use crate::secrets::Masker;
 
 /// What a run of checks found.
 pub struct CheckRun {
     pub records: Vec<CheckRecord>,
     pub suggestions: Vec<Suggestion>,
+    /// Hypotheses whose rule could not be judged, and why.
+    pub undecided: Vec<Undecided>,
 }
 
 /// Runs `runbook`'s Observe checks (only those in `only`, when given) and records each result on
@@ -56,8 +58,8 @@ pub fn run_checks(
             |id: &str| runbook.file.observe.iter().position(|c| c.id.value == id.split('[').next().unwrap_or(id));
         records.sort_by_key(|r| order(&r.check));
     }
-    let suggestions = suggested_hypotheses(runbook, &records, vars);
-    Ok(CheckRun { records, suggestions })
+    let (suggestions, undecided) = suggested_hypotheses(runbook, &records, vars);
+    Ok(CheckRun { records, suggestions, undecided })
 }
 
 /// Default and ceiling of `for_each.max`.

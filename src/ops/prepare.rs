@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::expr::{Comparison, Unit};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Expectations, ExtractSource, Extraction, HttpProbe, Probe, StatusWant};
-use crate::runbook::schema::{CheckSpec, Expect, StatusSet, Text};
+use crate::probe::{Check, Expectations, ExtractSource, Extraction, HttpProbe, OnEmpty, Probe, StatusWant, UnknownOn};
+use crate::runbook::schema::{CheckSpec, Expect, Scalar, StatusSet, Text};
 use crate::runbook::{
     RenderError, Runbook, Vars, condition_holds, parse_status_class, render_command, render_port, render_remote,
     render_text,
@@ -89,6 +89,20 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
             _ => CheckStatus::Critical,
         },
         extract,
+        unknown_on: UnknownOn {
+            exit_codes: spec.unknown_on.as_ref().map(|u| u.exit_codes.clone()).unwrap_or_default(),
+            output_matches: spec
+                .unknown_on
+                .as_ref()
+                .and_then(|u| u.output_matches.as_ref())
+                .and_then(|t| regex::Regex::new(&t.value).ok()),
+        },
+        on_empty: spec.on_empty.as_ref().and_then(|e| match &e.value {
+            Scalar::Str(word) if word == "ok" => Some(OnEmpty::Ok),
+            Scalar::Int(n) => Some(OnEmpty::Value(*n as f64)),
+            Scalar::Float(f) => Some(OnEmpty::Value(*f)),
+            _ => None,
+        }),
     }
 }
 

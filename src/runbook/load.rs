@@ -712,6 +712,24 @@ impl Checker<'_> {
             self.check_expect(expect, probe);
         }
         self.check_extracts(check, probe);
+        if let Some(unknown_on) = &check.unknown_on {
+            self.regex(unknown_on.output_matches.as_ref(), "output_matches");
+            if !unknown_on.exit_codes.is_empty() && probe != ProbeKind::Command {
+                self.report(check.id.referenced, format!("unknown_on.exit_codes: {probe} checks have no exit code"));
+            }
+        }
+        if let Some(on_empty) = &check.on_empty {
+            let fits = match &on_empty.value {
+                super::schema::Scalar::Str(word) => word == "ok",
+                super::schema::Scalar::Int(_) | super::schema::Scalar::Float(_) => true,
+                super::schema::Scalar::Bool(_) => false,
+            };
+            if !fits {
+                self.report(on_empty.referenced, "on_empty: `ok` or a number (the value an empty result stands for)");
+            } else if probe != ProbeKind::Prometheus {
+                self.report(on_empty.referenced, format!("on_empty applies to prometheus checks, not {probe}"));
+            }
+        }
         if let Some(for_each) = &check.for_each {
             let parts: Vec<&str> =
                 for_each.items.value.trim().strip_prefix("checks.").map(|r| r.split('.').collect()).unwrap_or_default();

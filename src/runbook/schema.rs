@@ -170,6 +170,20 @@ pub struct CheckSpec {
     pub extract: BTreeMap<String, Spanned<ExtractSpec>>,
     /// Run the check once per item of a list another check extracted, each read as `{{ item }}`.
     pub for_each: Option<ForEach>,
+    /// Results that mean "cannot tell" (the API unreachable), read as `unknown`, not critical.
+    pub unknown_on: Option<UnknownOn>,
+    /// What a Prometheus query with no series means: `ok`, or a number to grade (`0`).
+    pub on_empty: Option<Spanned<Scalar>>,
+}
+
+/// `unknown_on: {exit_codes: [1], output_matches: "connection refused"}`: either makes it unknown.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownOn {
+    #[serde(default)]
+    pub exit_codes: Vec<i32>,
+    /// A regular expression over stdout and stderr (a command) or the body (http).
+    pub output_matches: Option<Text>,
 }
 
 /// `for_each: {items: checks.ID.extract.NAME, max: 20}`.

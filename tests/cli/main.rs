@@ -14,6 +14,7 @@ mod grep;
 mod grep_habits;
 mod guarantees;
 mod help;
+mod honest_states;
 mod hostile_output;
 mod hostile_vars;
 mod journal;
