@@ -13,7 +13,7 @@ use crate::output::{Output, Style};
 use crate::probe::{Engine, RunOptions};
 use crate::process;
 use crate::runbook::schema::{ActionSpec, CommandSpec, Verify};
-use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, render_command};
+use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, render_command, render_host};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -122,8 +122,9 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
             .map_or_else(|| format!("its actions are: {}", ids.join(", ")), |c| format!("did you mean {c}?"));
         return Err(Error::usage(format!("runbook {} has no action {:?}", runbook.name, args.action)).with_hint(hint));
     };
-    let overrides = super::runbook_overrides(incident.as_ref().map(|l| &l.incident), &runbook, &args.vars)?;
-    let mut vars = Vars::resolve(&runbook, &overrides, &|n| std::env::var(n).ok())?;
+    let with_own_vars = runbook.for_action(action);
+    let overrides = super::runbook_overrides(incident.as_ref().map(|l| &l.incident), &with_own_vars, &args.vars)?;
+    let mut vars = Vars::resolve(&with_own_vars, &overrides, &|n| std::env::var(n).ok())?;
     // The values the incident's latest check results extracted, for `checks.ID.extract.NAME`.
     for event in incident.iter().flat_map(|l| &l.read.events) {
         if let Body::CheckResult(record) = &event.body
@@ -134,18 +135,25 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     }
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
-    let render = |spec: &CommandSpec, what: &str| {
-        render_command(spec, &vars)
-            .map_err(|e| Error::runtime(format!("{what} of action {}: {}", action.id.value, e.explained(&vars))))
-    };
-    let command = action.command.as_ref().map(|c| render(c, "the command")).transpose()?;
-    let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;
-    let rollback = action.rollback.as_ref().map(|r| render(r, "the rollback")).transpose()?;
     let timeout = action
         .timeout
         .as_ref()
         .and_then(|t| parse_duration(&t.value).ok())
         .map_or(DEFAULT_ACTION_TIMEOUT, crate::probe::capped);
+    let remote = render_host(action.host.as_ref(), action.port.as_ref(), action.identity.as_ref(), &vars)
+        .map_err(|e| Error::runtime(format!("host of action {}: {}", action.id.value, e.explained(&vars))))?;
+    // With `host:`, each command runs there through ssh, word for word.
+    let render = |spec: &CommandSpec, what: &str| {
+        render_command(spec, &vars)
+            .map(|argv| match &remote {
+                Some(remote) => remote.argv(&argv, timeout),
+                None => argv,
+            })
+            .map_err(|e| Error::runtime(format!("{what} of action {}: {}", action.id.value, e.explained(&vars))))
+    };
+    let command = action.command.as_ref().map(|c| render(c, "the command")).transpose()?;
+    let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;
+    let rollback = action.rollback.as_ref().map(|r| render(r, "the rollback")).transpose()?;
     let risk = action.risk.as_ref().map_or("low", |r| r.value.as_str());
     let recorder = Recorder {
         ctx,

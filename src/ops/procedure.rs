@@ -12,7 +12,7 @@ use crate::model::{Body, Event};
 use crate::output::Style;
 use crate::process;
 use crate::runbook::schema::{ActionSpec, StepSpec};
-use crate::runbook::{MAX_WAIT, Runbook, Vars, condition_holds, render_command, render_text};
+use crate::runbook::{MAX_WAIT, Runbook, Vars, condition_holds, render_command, render_host, render_text};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -97,7 +97,7 @@ pub(super) fn run_procedure(run: &mut ProcedureRun<'_>, from: usize) -> Result<(
         }
         run.ctx.out.info(&run.ctx.out.paint_err(Style::Bold, &format!("{label}:")));
         if let Some(command) = &step.command {
-            let argv = render_command(command, run.vars).map_err(|e| {
+            let argv = step_argv(run.action, step, command, run.vars, run.timeout).map_err(|e| {
                 Error::runtime(format!(
                     "step {} of action {}: {}",
                     step.id.value,
@@ -195,6 +195,22 @@ fn step_name_title(step: &StepSpec) -> String {
     step.title.clone().unwrap_or_else(|| step.kinds().first().copied().unwrap_or("step").to_string())
 }
 
+/// A command step's argv: on the step's `host:` (else the action's) through ssh, word for word.
+fn step_argv(
+    action: &ActionSpec,
+    step: &StepSpec,
+    command: &crate::runbook::schema::CommandSpec,
+    vars: &Vars,
+    timeout: Duration,
+) -> std::result::Result<Vec<String>, crate::runbook::RenderError> {
+    let argv = render_command(command, vars)?;
+    let host = step.host.as_ref().or(action.host.as_ref());
+    Ok(match render_host(host, action.port.as_ref(), action.identity.as_ref(), vars)? {
+        Some(remote) => remote.argv(&argv, timeout),
+        None => argv,
+    })
+}
+
 /// Each step in a line, for the plan: what it runs (the rendered argv), asks or waits, and
 /// its condition and verification.
 pub(crate) fn describe_steps(action: &ActionSpec, vars: &Vars, masker: &Masker) -> Vec<String> {
@@ -204,7 +220,7 @@ pub(crate) fn describe_steps(action: &ActionSpec, vars: &Vars, masker: &Masker) 
         .map(|step| {
             let mut line = format!("{}: ", step.id.value);
             if let Some(command) = &step.command {
-                match render_command(command, vars) {
+                match step_argv(action, step, command, vars, Duration::from_secs(300)) {
                     Ok(argv) => line.push_str(&format!("run {}", process::shell_join(&masker.mask_argv(&argv)))),
                     Err(e) => line.push_str(&format!("run (cannot render: {})", e.explained(vars))),
                 }

@@ -69,6 +69,13 @@ impl Runbook {
     pub fn action(&self, id: &str) -> Option<&super::schema::ActionSpec> {
         self.file.act.iter().find(|a| a.id.value == id)
     }
+
+    /// The runbook as one of its actions sees it: its own `vars:` declared beside the runbook's.
+    pub fn for_action(&self, action: &super::schema::ActionSpec) -> Runbook {
+        let mut runbook = self.clone();
+        runbook.file.vars.extend(action.vars.iter().map(|(name, spec)| (name.clone(), spec.clone())));
+        runbook
+    }
 }
 
 /// The expectations a check writes, each with where it is written. Which probes each applies
@@ -246,6 +253,19 @@ impl Checker<'_> {
             }
         }
         for action in &file.act {
+            let mut vars = vars.clone();
+            for (name, spec) in &action.vars {
+                if file.vars.contains_key(name) {
+                    self.report(spec.referenced, format!("variable {name} is already declared for the whole runbook"));
+                }
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    self.report(spec.referenced, format!("variable name {name:?}: use letters, digits and `_`"));
+                }
+                for (at, message) in super::var_types::check_declaration(&spec.value) {
+                    self.report(at, format!("variable {name}: {message}"));
+                }
+                vars.insert(name.as_str());
+            }
             for hypothesis in &action.requires {
                 self.reference(hypothesis, &hypothesis_ids, "hypothesis");
             }
@@ -266,6 +286,29 @@ impl Checker<'_> {
                 ),
                 (None, false) => {}
             }
+            self.action_host(action.host.as_ref(), &vars);
+            for text in action.identity.iter() {
+                self.template(text, &vars);
+            }
+            if let Some(port) = &action.port {
+                self.port(port);
+            }
+            for (key, present) in [("port", action.port.is_some()), ("identity", action.identity.is_some())] {
+                if present && action.host.is_none() && action.steps.iter().all(|s| s.host.is_none()) {
+                    self.report(
+                        action.id.referenced,
+                        format!("action `{}`: `{key}` goes with `host`", action.id.value),
+                    );
+                }
+            }
+            for step in &action.steps {
+                self.action_host(step.host.as_ref(), &vars);
+                if let Some(host) = &step.host
+                    && step.command.is_none()
+                {
+                    self.report(host.referenced, "`host` applies to a step with a `command`");
+                }
+            }
             self.unique_ids(action.steps.iter().map(|s| &s.id), "step");
             for step in &action.steps {
                 self.check_step(step, &vars, &check_ids);
@@ -280,6 +323,16 @@ impl Checker<'_> {
             if let Some(verify) = &action.verify {
                 self.verify(verify, &check_ids);
             }
+        }
+    }
+
+    /// An action's or a step's `host:`: a template of known names, or a host ssh takes.
+    fn action_host(&mut self, host: Option<&Text>, vars: &BTreeSet<&str>) {
+        let Some(host) = host else { return };
+        if template::is_template(&host.value) {
+            self.template(host, vars);
+        } else if let Err(e) = crate::ssh::Remote::new(host.value.clone(), None, None) {
+            self.report(host.referenced, e.to_string());
         }
     }
 

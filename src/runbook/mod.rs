@@ -23,6 +23,6 @@ pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 pub use matching::{Matcher, runbook_for_alert};
 pub use orient::{Suggestion, Undecided, suggested_hypotheses};
-pub use render::{RenderError, condition_holds, render_command, render_port, render_remote, render_text};
+pub use render::{RenderError, condition_holds, render_command, render_host, render_port, render_remote, render_text};
 pub use risk::risky_patterns;
 pub use vars::{SettingOrigin, VarSetting, Vars, check_setting, parse_var_args};

@@ -432,6 +432,16 @@ pub struct ActionSpec {
     /// Checks (of `observe`) that must be `ok` before the action runs; one that is not refuses it.
     #[serde(default)]
     pub guard: Vec<Text>,
+    /// Variables only this action reads (declared as under the runbook's `vars:`).
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<VarSpec>>,
+    /// Run the command, preview, rollback and steps on this host through `ssh` (`user@host`,
+    /// templated), as remote checks do.
+    pub host: Option<Text>,
+    /// The ssh port of `host`, when not 22.
+    pub port: Option<Spanned<Scalar>>,
+    /// A private key file for `host` (`ssh -i`; templated).
+    pub identity: Option<Text>,
     /// A read-only command showing what the action would change; the only thing `--dry-run` runs.
     pub preview: Option<CommandSpec>,
     /// Undoes the action; run when verification fails.
@@ -461,6 +471,9 @@ pub struct StepSpec {
     pub timeout: Option<Text>,
     /// Checks that must pass after this step before the next one starts.
     pub verify: Option<Verify>,
+    /// With `command`: run it on this host through `ssh` instead of the action's (with the
+    /// action's `port` and `identity`).
+    pub host: Option<Text>,
 }
 
 impl StepSpec {

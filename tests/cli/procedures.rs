@@ -231,3 +231,39 @@ observe:
     env.cmd().args(["check", "opt", "--no-record", "--var", "kube=yes", "--only", "cluster"]).assert().success();
     assert!(env.path().join("log").exists());
 }
+
+#[test]
+fn an_action_declares_variables_of_its_own_that_the_rest_of_the_runbook_cannot_read() {
+    let env = Env::new();
+    env.write(
+        "runbooks/scale.yaml",
+        r#"title: scale
+act:
+  - id: scale
+    title: Scale the deployment
+    vars:
+      replicas: {type: int, default: 3}
+    command: {shell: "echo {{ vars.replicas }} >> log"}
+"#,
+    );
+    env.open_incident();
+    env.cmd()
+        .args(["runbook", "act", "scale", "--runbook", "scale", "--yes", "--var", "replicas=5"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(env.path().join("log")).unwrap(), "5\n");
+    env.cmd()
+        .args(["runbook", "act", "scale", "--runbook", "scale", "--yes", "--var", "replicas=many"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("replicas"));
+    env.write(
+        "leak.yaml",
+        "title: t\nobserve:\n  - id: a\n    command: {run: [echo, \"{{ vars.replicas }}\"]}\nact:\n  - id: s\n    title: t\n    vars: {replicas: {default: 1}}\n    command: {run: [echo]}\n",
+    );
+    env.cmd()
+        .args(["runbook", "lint", "leak.yaml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("leak.yaml:4:27: unknown variable `vars.replicas`"));
+}
