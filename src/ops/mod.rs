@@ -19,6 +19,7 @@ pub use checks::{run_checks, run_prepared_checks};
 pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
+pub(crate) use procedure::describe_action;
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

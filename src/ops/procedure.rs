@@ -244,3 +244,50 @@ pub(crate) fn describe_steps(action: &ActionSpec, vars: &Vars, masker: &Masker) 
         })
         .collect()
 }
+
+/// What an action will do, a line each, as `runbook show` prints it: every command rendered
+/// with the variables' current values (as written when one has no value), its risk, guards,
+/// steps, verification and rollback.
+pub(crate) fn describe_action(action: &ActionSpec, vars: &Vars, masker: &Masker) -> Vec<String> {
+    let show = |spec: &crate::runbook::schema::CommandSpec| {
+        let argv = render_command(spec, vars).and_then(|argv| {
+            Ok(match render_host(action.host.as_ref(), action.port.as_ref(), action.identity.as_ref(), vars)? {
+                Some(remote) => remote.argv(&argv, Duration::from_secs(300)),
+                None => argv,
+            })
+        });
+        match argv {
+            Ok(argv) => process::shell_join(&masker.mask_argv(&argv)),
+            Err(_) => {
+                let written: Vec<String> =
+                    spec.run.iter().flatten().chain(spec.shell.iter()).map(|t| t.value.clone()).collect();
+                format!("{} (as written: a variable has no value)", written.join(" "))
+            }
+        }
+    };
+    let mut lines = vec![format!("risk:      {}", action.risk.as_ref().map_or("low", |r| r.value.as_str()))];
+    if let Some(host) = &action.host {
+        lines.push(format!("on:        {}", host.value));
+    }
+    if !action.guard.is_empty() {
+        let guards: Vec<&str> = action.guard.iter().map(|c| c.value.as_str()).collect();
+        lines.push(format!("guards:    {} (each must be ok)", guards.join(", ")));
+    }
+    if let Some(preview) = &action.preview {
+        lines.push(format!("preview:   {}", show(preview)));
+    }
+    if let Some(command) = &action.command {
+        lines.push(format!("runs:      {}", show(command)));
+    }
+    for (index, line) in describe_steps(action, vars, masker).iter().enumerate() {
+        lines.push(format!("step {}:    {line}", index + 1));
+    }
+    if let Some(verify) = &action.verify {
+        let checks: Vec<&str> = verify.checks.iter().map(|c| c.value.as_str()).collect();
+        lines.push(format!("verify:    {}", checks.join(", ")));
+    }
+    if let Some(rollback) = &action.rollback {
+        lines.push(format!("rollback:  {}", show(rollback)));
+    }
+    lines
+}

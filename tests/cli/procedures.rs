@@ -267,3 +267,45 @@ act:
         .code(1)
         .stdout(predicate::str::contains("leak.yaml:4:27: unknown variable `vars.replicas`"));
 }
+
+#[test]
+fn runbook_show_prints_every_command_an_action_will_run_with_the_incidents_values() {
+    let env = Env::new();
+    env.write(
+        "runbooks/show.yaml",
+        r#"title: show
+vars:
+  unit: {default: web}
+observe:
+  - id: up
+    command: {run: ["true"]}
+act:
+  - id: restart
+    title: Restart it
+    risk: medium
+    guard: [up]
+    preview: {run: [systemctl, status, "{{ vars.unit }}"]}
+    steps:
+      - id: stop
+        command: {run: [systemctl, stop, "{{ vars.unit }}"]}
+      - id: ask
+        manual: "Confirm {{ vars.unit }} is drained"
+        record: "Who confirmed?"
+    verify: {checks: [up]}
+    rollback: {run: [systemctl, start, "{{ vars.unit }}"]}
+"#,
+    );
+    env.cmd().args(["open", "api down", "-s", "sev2", "--runbook", "show", "--var", "unit=api"]).assert().success();
+    let shown = env.ok(&["runbook", "show", "show"]);
+    for line in [
+        "risk:      medium",
+        "guards:    up (each must be ok)",
+        "preview:   systemctl status api",
+        "step 1:    stop: run systemctl stop api",
+        "step 2:    ask: by hand: Confirm api is drained (records: Who confirmed?)",
+        "verify:    up",
+        "rollback:  systemctl start api",
+    ] {
+        assert!(shown.contains(line), "{line:?} missing from:\n{shown}");
+    }
+}
