@@ -443,6 +443,7 @@ impl Checker<'_> {
         if !template::is_template(&text.value) {
             return;
         }
+        self.filters_and_tests(text, true);
         match template::template_names(&self.env, &text.value) {
             Err(e) => self.report(text.referenced, format!("bad template: {e}")),
             Ok(names) => {
@@ -485,7 +486,15 @@ impl Checker<'_> {
         }
     }
 
+    /// MiniJinja finds an unknown filter or test only when the template runs: find it now.
+    fn filters_and_tests(&mut self, text: &Text, is_template: bool) {
+        for unknown in template::unknown_filters_and_tests(&self.env, &text.value, is_template) {
+            self.report(text.referenced, format!("unknown {unknown}"));
+        }
+    }
+
     fn expression(&mut self, text: &Text, roots: &[&str], vars: &BTreeSet<&str>, checks: Option<&BTreeSet<String>>) {
+        self.filters_and_tests(text, false);
         match template::expression_names(&self.env, &text.value) {
             Err(e) => self.report(text.referenced, format!("bad expression: {e}")),
             Ok(names) => {
@@ -1009,6 +1018,15 @@ mod tests {
         assert!(all.contains("r.yaml:7:51: for_each.max: from 1 to 100"), "{all}");
         assert!(all.contains("r.yaml:10:27: `item` is read only in a check with `for_each:`"), "{all}");
         assert_eq!(text.len(), 3, "{all}");
+    }
+
+    #[test]
+    fn unknown_filters_and_tests_are_reported_at_load_not_at_run() {
+        let found = problems(
+            "title: t\nvars:\n  a: {default: x}\nobserve:\n  - id: c\n    command: {run: [echo, \"{{ vars.a | uper }} | nope\"]}\n    assert: [\"stdout | last_line | numbr > 1\", \"stdout is strng\", \"'a|b' is string and stdout | trim is defined\"]\n",
+        );
+        let text: Vec<String> = found.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(text, ["unknown filter uper", "unknown filter numbr", "unknown test strng"], "{found:?}");
     }
 
     #[test]
