@@ -7,7 +7,8 @@ use crate::harness::{Env, Reply, Server};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn check_json(env: &Env, runbook: &str, extra: &[&str]) -> Value {
+/// `incident check RUNBOOK --no-record --json`, parsed (also used by `honest_states`).
+pub(crate) fn check_json(env: &Env, runbook: &str, extra: &[&str]) -> Value {
     let out = env.run(&[&["check", runbook, "--no-record", "--json"], extra].concat());
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }

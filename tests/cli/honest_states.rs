@@ -7,8 +7,7 @@ use crate::harness::Env;
 use serde_json::Value;
 
 fn check_json(env: &Env, runbook: &str) -> Value {
-    let out = env.run(&["check", runbook, "--no-record", "--json"]);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    crate::extract::check_json(env, runbook, &[])
 }
 
 fn status_of(report: &Value, check: &str) -> (String, String) {
