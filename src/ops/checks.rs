@@ -31,6 +31,20 @@ pub fn run_checks(
     only: &[String],
     options: RunOptions,
 ) -> Result<CheckRun> {
+    run_checks_within(ctx, incident, runbook, vars, only, None, options)
+}
+
+/// [`run_checks`], with log checks counting only the last `log_window` when it is shorter than
+/// their own: after an action, errors logged before it say nothing about whether it worked.
+pub fn run_checks_within(
+    ctx: &Context,
+    incident: Option<&Loaded>,
+    runbook: &Runbook,
+    vars: &Vars,
+    only: &[String],
+    log_window: Option<std::time::Duration>,
+    options: RunOptions,
+) -> Result<CheckRun> {
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
     // Rendering the templates counts against the run's deadline.
@@ -42,7 +56,18 @@ pub fn run_checks(
         .iter()
         .filter(|c| only.is_empty() || only.contains(&c.id.value))
         .partition(|c| !reads_other_checks(c));
-    let checks = first.iter().filter_map(|c| prepare_if_applies(runbook, c, vars)).collect();
+    // After an action, log checks count only from it: errors logged before say nothing of it.
+    let windowed = |mut checks: Vec<Check>| {
+        if let Some(window) = log_window {
+            for check in &mut checks {
+                if let Probe::Log { since, .. } = &mut check.probe {
+                    *since = Some(since.map_or(window, |own| own.min(window)));
+                }
+            }
+        }
+        checks
+    };
+    let checks = windowed(first.iter().filter_map(|c| prepare_if_applies(runbook, c, vars)).collect());
     let left =
         |options: RunOptions| RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
     let mut records = run_prepared_checks(ctx, incident, checks, masker.clone(), left(options))?;
@@ -51,7 +76,7 @@ pub fn run_checks(
         for record in &records {
             with_values.add_extracted(&record.check, &record.observed);
         }
-        let checks = later.iter().flat_map(|c| prepare_later(ctx, runbook, c, &with_values)).collect();
+        let checks = windowed(later.iter().flat_map(|c| prepare_later(ctx, runbook, c, &with_values)).collect());
         records.extend(run_prepared_checks(ctx, incident, checks, masker, left(options))?);
         // `for_each` results (`ID[item]`) sort with their check.
         let order =
