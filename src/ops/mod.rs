@@ -9,6 +9,7 @@ mod live;
 mod logs;
 mod prepare;
 mod procedure;
+mod service;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
 pub(crate) use procedure::describe_action;
+pub use service::{catalog_service, record_service_vars};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
