@@ -946,6 +946,12 @@ pub struct RunbookActArgs {
     /// Confirm without asking (required off a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Continue a procedure from the first step its latest attempt did not finish
+    #[arg(long)]
+    pub resume: bool,
+    /// The answer to the first manual step reached (for a run off a terminal)
+    #[arg(long, value_name = "TEXT")]
+    pub answer: Option<String>,
     #[command(flatten)]
     pub dirs: RunbookDirArgs,
 }

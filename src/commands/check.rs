@@ -64,10 +64,14 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8> {
     if ctx.out.json {
         ctx.out.json_value(&serde_json::json!({
             "runbook": runbook.name, "status": worst, "checks": records, "hypotheses": suggestions,
+            "undecided": run.undecided,
         }))?;
     } else {
         render(ctx, &records)?;
         render_suggestions(ctx, &suggestions)?;
+        for undecided in &run.undecided {
+            ctx.out.info(&format!("Hypothesis {} not judged: {}", undecided.id, undecided.reason));
+        }
     }
     Ok(worst.exit_code())
 }
@@ -264,6 +268,9 @@ fn adhoc_check(id: &str, probe: Probe, expect: Expectations, options: &ProbeOpti
             retries: options.retries,
             backoff: ops::DEFAULT_BACKOFF,
             severity: CheckStatus::Critical,
+            extract: Vec::new(),
+            unknown_on: crate::probe::UnknownOn::default(),
+            on_empty: None,
         },
         options.no_record,
     ))

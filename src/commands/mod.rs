@@ -77,6 +77,8 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
                     yes: args.yes,
                     runbooks_dir: args.dirs.dir.clone(),
                     echo: crate::ops::Echo::Passthrough,
+                    resume: args.resume,
+                    answer: args.answer.clone(),
                     low_risk_on_enter: false,
                 },
             ),

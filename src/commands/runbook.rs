@@ -6,7 +6,7 @@ use crate::cli::{RunbookDirArgs, RunbookLintArgs, RunbookNewArgs, RunbookShowArg
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::{Style, render_table, table};
-use crate::runbook::{Catalog, Origin, Problem, Source, load, risky_patterns, summary_counts};
+use crate::runbook::{Catalog, Origin, Problem, Source, Vars, load, risky_patterns, summary_counts};
 
 /// The template `runbook new` writes: a working skeleton that passes lint.
 const NEW_TEMPLATE: &str = include_str!("../../runbooks/new.yaml.tmpl");
@@ -130,9 +130,20 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
     }
     if !file.act.is_empty() {
         text.push_str("\nAct\n");
+        // The commands as they would run now: with the current incident's values, if any.
+        let incident = ctx.load().ok();
+        let mut masker = crate::secrets::Masker::from_env(std::env::vars(), []);
         for a in &file.act {
             let risk = a.risk.as_ref().map_or("low", |r| r.value.as_str());
             text.push_str(&format!("  {:<20} {:<6} {}\n", a.id.value, risk, a.title));
+            let for_action = runbook.for_action(a);
+            let overrides = crate::ops::runbook_overrides(incident.as_ref().map(|l| &l.incident), &for_action, &[])
+                .unwrap_or_default();
+            let vars = Vars::resolve_lenient(&for_action, &overrides, &|name| std::env::var(name).ok());
+            vars.add_secrets(&mut masker);
+            for line in crate::ops::describe_action(a, &vars, &masker) {
+                text.push_str(&format!("      {line}\n"));
+            }
         }
     }
     ctx.out.data(&text)?;

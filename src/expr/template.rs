@@ -146,6 +146,67 @@ pub fn expression_names(env: &Environment<'_>, source: &str) -> Result<BTreeSet<
     Ok(expr.undeclared_variables(true).into_iter().collect())
 }
 
+/// The filters (`| name`) and tests (`is name`) a template or expression names that the
+/// environment does not have, as `filter name` / `test name`. MiniJinja finds them only when
+/// the template runs; the lint wants them at load. Quoted text is skipped.
+pub fn unknown_filters_and_tests(env: &Environment<'_>, source: &str, is_template: bool) -> Vec<String> {
+    static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(pattern) = PATTERN.get_or_init(|| {
+        regex::Regex::new(r"(\|)\s*([A-Za-z_][A-Za-z0-9_]*)|\bis\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)").ok()
+    }) else {
+        return Vec::new();
+    };
+    let code = code_of(source, is_template);
+    let mut unknown = Vec::new();
+    for found in pattern.captures_iter(&code) {
+        let (what, name, probe) = match (found.get(2), found.get(3)) {
+            (Some(filter), _) => ("filter", filter.as_str(), format!("none | {}", filter.as_str())),
+            (None, Some(test)) => ("test", test.as_str(), format!("none is {}", test.as_str())),
+            _ => continue,
+        };
+        let missing = env.compile_expression(&probe).is_ok_and(|expr| {
+            expr.eval(()).err().is_some_and(|e| matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest))
+        });
+        let entry = format!("{what} {name}");
+        if missing && !unknown.contains(&entry) {
+            unknown.push(entry);
+        }
+    }
+    unknown
+}
+
+/// The code of a template (inside `{{ }}` and `{% %}`) or expression, with quoted text blanked.
+fn code_of(source: &str, is_template: bool) -> String {
+    let mut code = String::with_capacity(source.len());
+    let mut inside = !is_template;
+    let mut quote: Option<char> = None;
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        if is_template && quote.is_none() {
+            if c == '{' && matches!(chars.peek(), Some('{' | '%')) {
+                inside = true;
+            } else if matches!(c, '}' | '%') && chars.peek() == Some(&'}') {
+                inside = false;
+            }
+        }
+        if !inside {
+            code.push(' ');
+            continue;
+        }
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {
+                code.push(' ');
+                continue;
+            }
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None => {}
+        }
+        code.push(c);
+    }
+    code
+}
+
 /// A MiniJinja error in one line, without the template name it makes up for strings.
 pub fn describe_error(err: &minijinja::Error) -> String {
     let mut text = err.detail().map_or_else(|| err.kind().to_string(), str::to_string);

@@ -5,15 +5,15 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use super::prepare_check;
+use super::prepare_if_applies;
 use crate::context::{Context, Loaded};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Body, CheckRecord, CheckStatus};
 use crate::output::{Output, Style};
 use crate::probe::{Engine, RunOptions};
 use crate::process;
-use crate::runbook::schema::{ActionSpec, CommandSpec};
-use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, render_command};
+use crate::runbook::schema::{ActionSpec, CommandSpec, Verify};
+use crate::runbook::{Catalog, Runbook, Vars, did_you_mean, render_command, render_host};
 use crate::secrets::Masker;
 use crate::time::parse_duration;
 
@@ -34,6 +34,10 @@ pub struct ActionRequest {
     pub runbooks_dir: Option<std::path::PathBuf>,
     /// Where the steps' output is shown.
     pub echo: super::Echo,
+    /// Continue a procedure (`steps:`) from the first step its latest attempt did not finish.
+    pub resume: bool,
+    /// The answer to the first manual step reached, for a run off a terminal.
+    pub answer: Option<String>,
     /// Enter runs a low-risk action (`[Y/n]`): the walk, where picking it was the choice.
     pub low_risk_on_enter: bool,
 }
@@ -45,7 +49,7 @@ const DEFAULT_VERIFY_INTERVAL: Duration = Duration::from_secs(10);
 const TAIL_CHARS: usize = 1000;
 
 /// Everything needed to record a step.
-struct Recorder<'a> {
+pub(super) struct Recorder<'a> {
     ctx: &'a Context,
     incident: Option<&'a Loaded>,
     runbook: String,
@@ -54,7 +58,7 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
-    fn step(
+    pub(super) fn step(
         &self,
         step: &str,
         ok: bool,
@@ -78,7 +82,7 @@ impl Recorder<'_> {
         self.ctx.append(&loaded.dir, std::slice::from_ref(&event))
     }
 
-    fn checks(&self, records: &[CheckRecord]) -> Result<()> {
+    pub(super) fn checks(&self, records: &[CheckRecord]) -> Result<()> {
         let Some(loaded) = self.incident else { return Ok(()) };
         let events: Vec<_> = records.iter().map(|r| self.ctx.new_event(Body::CheckResult(r.clone()), None)).collect();
         self.ctx.append(&loaded.dir, &events)
@@ -120,22 +124,38 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
             .map_or_else(|| format!("its actions are: {}", ids.join(", ")), |c| format!("did you mean {c}?"));
         return Err(Error::usage(format!("runbook {} has no action {:?}", runbook.name, args.action)).with_hint(hint));
     };
-    let overrides = super::runbook_overrides(incident.as_ref().map(|l| &l.incident), &runbook, &args.vars)?;
-    let vars = Vars::resolve(&runbook, &overrides, &|n| std::env::var(n).ok())?;
+    let with_own_vars = runbook.for_action(action);
+    let overrides = super::runbook_overrides(incident.as_ref().map(|l| &l.incident), &with_own_vars, &args.vars)?;
+    let mut vars = Vars::resolve(&with_own_vars, &overrides, &|n| std::env::var(n).ok())?;
+    // The values the incident's latest check results extracted, for `checks.ID.extract.NAME`.
+    for event in incident.iter().flat_map(|l| &l.read.events) {
+        if let Body::CheckResult(record) = &event.body
+            && record.runbook.as_deref() == Some(runbook.name.as_str())
+        {
+            vars.add_extracted(&record.check, &record.observed);
+        }
+    }
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
-    let render = |spec: &CommandSpec, what: &str| {
-        render_command(spec, &vars)
-            .map_err(|e| Error::runtime(format!("{what} of action {}: {}", action.id.value, e.explained(&vars))))
-    };
-    let command = render(&action.command, "the command")?;
-    let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;
-    let rollback = action.rollback.as_ref().map(|r| render(r, "the rollback")).transpose()?;
     let timeout = action
         .timeout
         .as_ref()
         .and_then(|t| parse_duration(&t.value).ok())
         .map_or(DEFAULT_ACTION_TIMEOUT, crate::probe::capped);
+    let remote = render_host(action.host.as_ref(), action.port.as_ref(), action.identity.as_ref(), &vars)
+        .map_err(|e| Error::runtime(format!("host of action {}: {}", action.id.value, e.explained(&vars))))?;
+    // With `host:`, each command runs there through ssh, word for word.
+    let render = |spec: &CommandSpec, what: &str| {
+        render_command(spec, &vars)
+            .map(|argv| match &remote {
+                Some(remote) => remote.argv(&argv, timeout),
+                None => argv,
+            })
+            .map_err(|e| Error::runtime(format!("{what} of action {}: {}", action.id.value, e.explained(&vars))))
+    };
+    let command = action.command.as_ref().map(|c| render(c, "the command")).transpose()?;
+    let preview = action.preview.as_ref().map(|p| render(p, "the preview")).transpose()?;
+    let rollback = action.rollback.as_ref().map(|r| render(r, "the rollback")).transpose()?;
     let risk = action.risk.as_ref().map_or("low", |r| r.value.as_str());
     let recorder = Recorder {
         ctx,
@@ -144,18 +164,46 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
         action: action.id.value.clone(),
         masker: masker.clone(),
     };
+    if args.resume && action.steps.is_empty() {
+        return Err(Error::usage(format!("action {} has no `steps:`: only a procedure resumes", action.id.value)));
+    }
+    let resume_from = match (&incident, args.resume) {
+        (Some(loaded), true) => Some(super::procedure::resume_point(&loaded.read.events, &runbook.name, action)?),
+        _ => None,
+    };
 
-    show_plan(&ctx.out, &masker, action, risk, &command, preview.as_deref(), rollback.as_deref());
+    show_plan(&ctx.out, &masker, action, risk, command.as_deref(), preview.as_deref(), rollback.as_deref(), &vars);
+    if let Some(from) = resume_from {
+        ctx.out.info(&format!(
+            "  resuming at step {}/{}: {}",
+            from + 1,
+            action.steps.len(),
+            action.steps[from].id.value
+        ));
+    }
+    let guards_pass = run_guards(ctx, &runbook, action, &vars, &masker, &recorder)?;
     if let Some(preview) = &preview {
         ctx.out.info(&ctx.out.paint_err(Style::Bold, "Preview:"));
         let (ok, code, detail, took) = run_step(preview, timeout, &masker, args.echo);
         recorder.step("preview", ok, &detail, Some(preview), code, Some(took))?;
     }
+    if let Some(refusal) = guards_pass.err() {
+        if args.dry_run {
+            ctx.out.warn(&format!("the action would be refused: {refusal}"));
+        } else {
+            return Err(Error::runtime(format!("action {} refused: {refusal}", action.id.value))
+                .with_hint("a guard says this is not the place or time for it; see the check's result above"));
+        }
+    }
     if args.dry_run {
-        let detail =
-            format!("dry run: would run `{}`; nothing was changed", process::shell_join(&masker.mask_argv(&command)));
-        recorder.step("dry_run", true, &detail, None, None, None)?;
-        ctx.out.info(&format!("Dry run: `{}` was not run.", process::shell_join(&masker.mask_argv(&command))));
+        let what = match &command {
+            Some(command) => format!("`{}`", process::shell_join(&masker.mask_argv(command))),
+            None => {
+                format!("the steps {}", action.steps.iter().map(|s| s.id.value.as_str()).collect::<Vec<_>>().join(", "))
+            }
+        };
+        recorder.step("dry_run", true, &format!("dry run: would run {what}; nothing was changed"), None, None, None)?;
+        ctx.out.info(&format!("Dry run: {what} not run."));
         return Ok(0);
     }
     if !confirm(ctx, args, &action.id.value, risk)? {
@@ -163,20 +211,58 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
         ctx.out.info("Not run.");
         return Ok(crate::error::exit::RUNTIME);
     }
-    recorder.step("confirmed", true, &format!("confirmed by {} (risk {risk})", ctx.author()), None, None, None)?;
+    match resume_from {
+        Some(from) => recorder.step(
+            "resumed",
+            true,
+            &format!("resumed at step {} by {} (risk {risk})", action.steps[from].id.value, ctx.author()),
+            None,
+            None,
+            None,
+        )?,
+        None => recorder.step(
+            "confirmed",
+            true,
+            &format!("confirmed by {} (risk {risk})", ctx.author()),
+            None,
+            None,
+            None,
+        )?,
+    }
 
-    ctx.out.info(&ctx.out.paint_err(Style::Bold, "Running:"));
-    let (ok, code, detail, took) = run_step(&command, timeout, &masker, args.echo);
-    recorder.step("run", ok, &detail, Some(&command), code, Some(took))?;
-    if !ok {
-        let hint = match &rollback {
-            Some(r) => format!(
-                "its rollback is `{}`; run it with `incident run -- ...` if the command changed anything",
-                process::shell_join(&masker.mask_argv(r))
-            ),
-            None => "look at the output above before trying again".to_string(),
+    if let Some(command) = &command {
+        ctx.out.info(&ctx.out.paint_err(Style::Bold, "Running:"));
+        let (ok, code, detail, took) = run_step(command, timeout, &masker, args.echo);
+        recorder.step("run", ok, &detail, Some(command), code, Some(took))?;
+        if !ok {
+            let hint = match &rollback {
+                Some(r) => format!(
+                    "its rollback is `{}`; run it with `incident run -- ...` if the command changed anything",
+                    process::shell_join(&masker.mask_argv(r))
+                ),
+                None => "look at the output above before trying again".to_string(),
+            };
+            return Err(Error::runtime(format!("action {} failed: {detail}", action.id.value)).with_hint(hint));
+        }
+    } else {
+        let mut resume_command =
+            format!("incident runbook act {} --runbook {} --resume --yes", action.id.value, runbook.name);
+        for setting in &args.vars {
+            resume_command.push_str(&format!(" --var {}", process::shell_join(&[masker.mask(setting)])));
+        }
+        let mut run = super::procedure::ProcedureRun {
+            ctx,
+            runbook: &runbook,
+            action,
+            vars: &vars,
+            masker: &masker,
+            recorder: &recorder,
+            timeout,
+            echo: args.echo,
+            answer: args.answer.clone(),
+            resume_command,
         };
-        return Err(Error::runtime(format!("action {} failed: {detail}", action.id.value)).with_hint(hint));
+        super::procedure::run_procedure(&mut run, resume_from.unwrap_or(0))?;
     }
 
     let Some(verify) = &action.verify else {
@@ -186,16 +272,7 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
         ));
         return Ok(0);
     };
-    let within = verify
-        .within
-        .as_ref()
-        .and_then(|t| parse_duration(&t.value).ok())
-        .map_or(DEFAULT_VERIFY_WITHIN, crate::probe::capped);
-    let interval = verify
-        .interval
-        .as_ref()
-        .and_then(|t| parse_duration(&t.value).ok())
-        .map_or(DEFAULT_VERIFY_INTERVAL, crate::probe::capped);
+    let (within, interval) = verify_window(verify);
     let names: Vec<String> = verify.checks.iter().map(|c| c.value.clone()).collect();
     let (passed, records) = verify_checks(ctx, &runbook, &vars, &names, within, interval, masker.clone())?;
     recorder.checks(&records)?;
@@ -222,18 +299,29 @@ pub fn run_action(ctx: &Context, args: &ActionRequest) -> Result<u8> {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one line per part of the plan
 fn show_plan(
     out: &Output,
     masker: &Masker,
     action: &ActionSpec,
     risk: &str,
-    command: &[String],
+    command: Option<&[String]>,
     preview: Option<&[String]>,
     rollback: Option<&[String]>,
+    vars: &Vars,
 ) {
     let show = |argv: &[String]| process::shell_join(&masker.mask_argv(argv));
     out.info(&format!("Action {} (risk {risk}): {}", out.paint_err(Style::Bold, &action.id.value), action.title));
-    out.info(&format!("  will run:  {}", show(command)));
+    if !action.guard.is_empty() {
+        let guards: Vec<&str> = action.guard.iter().map(|c| c.value.as_str()).collect();
+        out.info(&format!("  guards:    {} (each must be ok)", guards.join(", ")));
+    }
+    if let Some(command) = command {
+        out.info(&format!("  will run:  {}", show(command)));
+    }
+    for (index, line) in super::procedure::describe_steps(action, vars, masker).iter().enumerate() {
+        out.info(&format!("  step {}:    {line}", index + 1));
+    }
     if let Some(p) = preview {
         out.info(&format!("  preview:   {}", show(p)));
     }
@@ -244,6 +332,41 @@ fn show_plan(
     if let Some(r) = rollback {
         out.info(&format!("  rollback:  {}", show(r)));
     }
+}
+
+/// Runs the action's guards (recorded, as checks are); `Err` says which did not pass.
+fn run_guards(
+    ctx: &Context,
+    runbook: &Runbook,
+    action: &ActionSpec,
+    vars: &Vars,
+    masker: &Masker,
+    recorder: &Recorder<'_>,
+) -> Result<std::result::Result<(), String>> {
+    if action.guard.is_empty() {
+        return Ok(Ok(()));
+    }
+    let engine = Engine::new(masker.clone())?;
+    let checks = action
+        .guard
+        .iter()
+        .filter_map(|id| runbook.check(&id.value))
+        .filter_map(|spec| prepare_if_applies(runbook, spec, vars))
+        .collect();
+    let records = engine.run(checks, RunOptions { concurrency: 8, deadline: DEFAULT_VERIFY_WITHIN }, &mut |_, _, _| {});
+    recorder.checks(&records)?;
+    let failed: Vec<String> = records
+        .iter()
+        .filter(|r| r.status != CheckStatus::Ok)
+        .map(|r| format!("guard {} is {}: {}", r.check, r.status, r.summary))
+        .collect();
+    for record in &records {
+        let mark = ctx.out.status_mark(record.status, true);
+        ctx.out.info(&format!("  guard {mark} {}: {}", record.check, record.summary));
+    }
+    let summary = records.iter().map(|r| format!("{} {}", r.check, r.status)).collect::<Vec<_>>().join(", ");
+    recorder.step("guard", failed.is_empty(), &summary, None, None, None)?;
+    Ok(if failed.is_empty() { Ok(()) } else { Err(failed.join("; ")) })
 }
 
 /// Confirmation: `--yes`; on a terminal, `y` (or the action id typed out, for risk high).
@@ -268,7 +391,7 @@ fn confirm(ctx: &Context, args: &ActionRequest, id: &str, risk: &str) -> Result<
 }
 
 /// Runs one command, streaming its output; (ok, exit code, detail, duration).
-fn run_step(
+pub(super) fn run_step(
     argv: &[String],
     timeout: Duration,
     masker: &Masker,
@@ -317,8 +440,16 @@ fn run_step(
     }
 }
 
+/// How long verification may take, and how often it re-runs the checks.
+pub(super) fn verify_window(verify: &Verify) -> (Duration, Duration) {
+    let duration = |text: &Option<crate::runbook::schema::Text>, fallback| {
+        text.as_ref().and_then(|t| parse_duration(&t.value).ok()).map_or(fallback, crate::probe::capped)
+    };
+    (duration(&verify.within, DEFAULT_VERIFY_WITHIN), duration(&verify.interval, DEFAULT_VERIFY_INTERVAL))
+}
+
 /// Re-runs the named checks until none is critical or unknown, or `within` runs out.
-fn verify_checks(
+pub(super) fn verify_checks(
     ctx: &Context,
     runbook: &Runbook,
     vars: &Vars,
@@ -332,8 +463,11 @@ fn verify_checks(
     let mut round = 0;
     loop {
         round += 1;
-        let checks =
-            names.iter().filter_map(|n| runbook.check(n)).map(|spec| prepare_check(runbook, spec, vars)).collect();
+        let checks = names
+            .iter()
+            .filter_map(|n| runbook.check(n))
+            .filter_map(|spec| prepare_if_applies(runbook, spec, vars))
+            .collect();
         let left = within.saturating_sub(started.elapsed()).max(Duration::from_secs(1));
         let records = engine.run(checks, RunOptions { concurrency: 8, deadline: left }, &mut |_, _, _| {});
         let passed = records.iter().all(|r| matches!(r.status, CheckStatus::Ok | CheckStatus::Warning));

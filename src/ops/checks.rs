@@ -4,18 +4,21 @@
 
 use std::sync::Arc;
 
-use super::prepare_checks;
+use super::{prepare_check, prepare_if_applies};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{Body, CheckRecord};
-use crate::probe::{Check, Engine, RunOptions};
-use crate::runbook::{Runbook, Suggestion, Vars, suggested_hypotheses};
+use crate::probe::{Check, Engine, Probe, RunOptions};
+use crate::runbook::schema::CheckSpec;
+use crate::runbook::{Runbook, Suggestion, Undecided, Vars, suggested_hypotheses};
 use crate::secrets::Masker;
 
 /// What a run of checks found.
 pub struct CheckRun {
     pub records: Vec<CheckRecord>,
     pub suggestions: Vec<Suggestion>,
+    /// Hypotheses whose rule could not be judged, and why.
+    pub undecided: Vec<Undecided>,
 }
 
 /// Runs `runbook`'s Observe checks (only those in `only`, when given) and records each result on
@@ -44,18 +47,106 @@ pub fn run_checks_within(
 ) -> Result<CheckRun> {
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
-    // Rendering the templates counts against the run's deadline.
+    let outcomes = run_in_waves(ctx, runbook, vars, only, log_window, masker, options, Progress::Shown)?;
+    let records = record(ctx, incident, outcomes, Progress::Shown)?;
+    let (suggestions, undecided) = suggested_hypotheses(runbook, &records, vars);
+    Ok(CheckRun { records, suggestions, undecided })
+}
+
+/// Runs `runbook`'s Observe checks without recording them: first those that read no other
+/// check's values, then (with the values the first extracted) those that do, `for_each` ones
+/// once per item. Log checks count only the last `log_window` when it is shorter than their own.
+/// Rendering the templates counts against the run's deadline. The one home of how a runbook's
+/// checks run, for `check`, the walk and `check --watch`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_in_waves(
+    ctx: &Context,
+    runbook: &Runbook,
+    vars: &Vars,
+    only: &[String],
+    log_window: Option<std::time::Duration>,
+    masker: Masker,
+    options: RunOptions,
+    progress: Progress,
+) -> Result<Vec<(CheckRecord, Option<String>)>> {
     let started = std::time::Instant::now();
-    let mut checks = prepare_checks(runbook, vars, only);
-    if let Some(window) = log_window {
-        for check in &mut checks {
-            narrow_log_window(&mut check.probe, window);
+    // Checks whose templates read other checks' extracted values run after the rest.
+    let (first, later): (Vec<&CheckSpec>, Vec<&CheckSpec>) = runbook
+        .file
+        .observe
+        .iter()
+        .filter(|c| only.is_empty() || only.contains(&c.id.value))
+        .partition(|c| !reads_other_checks(c));
+    // After an action, log checks count only from it: errors logged before say nothing of it.
+    let windowed = |mut checks: Vec<Check>| {
+        if let Some(window) = log_window {
+            for check in &mut checks {
+                narrow_log_window(&mut check.probe, window);
+            }
         }
+        checks
+    };
+    let left =
+        |options: RunOptions| RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
+    let checks = windowed(first.iter().filter_map(|c| prepare_if_applies(runbook, c, vars)).collect());
+    let mut outcomes = run_engine(ctx, masker.clone(), checks, left(options), progress)?;
+    if !later.is_empty() {
+        let mut with_values = vars.clone();
+        for (record, _) in &outcomes {
+            with_values.add_extracted(&record.check, &record.observed);
+        }
+        let checks = windowed(later.iter().flat_map(|c| prepare_later(ctx, runbook, c, &with_values)).collect());
+        outcomes.extend(run_engine(ctx, masker, checks, left(options), progress)?);
+        // `for_each` results (`ID[item]`) sort with their check.
+        let order =
+            |id: &str| runbook.file.observe.iter().position(|c| c.id.value == id.split('[').next().unwrap_or(id));
+        outcomes.sort_by_key(|(r, _)| order(&r.check));
     }
-    let options = RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
-    let records = run_prepared_checks(ctx, incident, checks, masker, options)?;
-    let suggestions = suggested_hypotheses(runbook, &records, vars);
-    Ok(CheckRun { records, suggestions })
+    Ok(outcomes)
+}
+
+/// Default and ceiling of `for_each.max`.
+const FOR_EACH_DEFAULT: usize = 20;
+const FOR_EACH_MAX: usize = 100;
+
+/// A check of the second wave: once, or once per item of its `for_each` list (at most `max`),
+/// each result named `ID[ITEM]`.
+fn prepare_later(ctx: &Context, runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Vec<Check> {
+    let Some(for_each) = &spec.for_each else { return prepare_if_applies(runbook, spec, vars).into_iter().collect() };
+    let Some(items) = vars.extracted_list(&for_each.items.value) else {
+        let mut check = prepare_check(runbook, spec, vars);
+        check.probe = Probe::Invalid {
+            kind: spec.kind(),
+            reason: "for_each",
+            message: format!("for_each: {} has no value (its check did not extract it)", for_each.items.value),
+        };
+        return vec![check];
+    };
+    let max = for_each.max.as_ref().map_or(FOR_EACH_DEFAULT, |m| m.value as usize).min(FOR_EACH_MAX);
+    if items.len() > max {
+        ctx.out.warn(&format!(
+            "check {}: {} items, only the first {max} checked (for_each.max)",
+            spec.id.value,
+            items.len()
+        ));
+    }
+    items
+        .into_iter()
+        .take(max)
+        .filter_map(|item| {
+            let label = item.as_str().map_or_else(|| item.to_string(), str::to_string);
+            let mut one = vars.clone();
+            one.item = Some(item);
+            let mut check = prepare_if_applies(runbook, spec, &one)?;
+            check.id = format!("{}[{label}]", spec.id.value);
+            Some(check)
+        })
+        .collect()
+}
+
+/// Whether a check's templates read `checks.` (values other checks extracted).
+fn reads_other_checks(check: &CheckSpec) -> bool {
+    check.for_each.is_some() || check.template_texts().iter().any(|t| t.value.contains("checks."))
 }
 
 /// A log check counts at most the records of the last `window` (its own window when shorter).

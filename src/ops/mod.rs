@@ -8,6 +8,7 @@ mod command;
 mod live;
 mod logs;
 mod prepare;
+mod procedure;
 mod service;
 mod watch;
 
@@ -22,7 +23,8 @@ pub use command::{
     Echo, RunOptions, TypedCommand, record_typed_command, record_typed_command_with_artifact, run_command,
 };
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
-pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
+pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
+pub(crate) use procedure::describe_action;
 pub use service::{catalog_service, record_service_vars};
 pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
 

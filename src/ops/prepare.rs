@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use crate::expr::{Comparison, Unit};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Expectations, HttpProbe, Probe, StatusWant};
-use crate::runbook::schema::{CheckSpec, Expect, StatusSet, Text};
+use crate::probe::{Check, Expectations, ExtractSource, Extraction, HttpProbe, OnEmpty, Probe, StatusWant, UnknownOn};
+use crate::runbook::schema::{CheckSpec, Expect, Scalar, StatusSet, Text};
 use crate::runbook::{
-    RenderError, Runbook, Vars, parse_status_class, render_command, render_port, render_remote, render_text,
+    RenderError, Runbook, Vars, condition_holds, parse_status_class, render_command, render_port, render_remote,
+    render_text,
 };
 use crate::time::parse_duration;
 
@@ -16,15 +17,19 @@ use crate::time::parse_duration;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);
 
-/// Every check of the runbook (or those in `only`), ready for the engine.
-pub fn prepare_checks(runbook: &Runbook, vars: &Vars, only: &[String]) -> Vec<Check> {
-    runbook
-        .file
-        .observe
-        .iter()
-        .filter(|c| only.is_empty() || only.contains(&c.id.value))
-        .map(|c| prepare_check(runbook, c, vars))
-        .collect()
+/// The check ready for the engine, unless its `if:` is false (then it is not run at all). An
+/// `if:` that cannot be evaluated makes the check `unknown` with the reason, never skipped.
+pub fn prepare_if_applies(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Option<Check> {
+    let Some(condition) = &spec.condition else { return Some(prepare_check(runbook, spec, vars)) };
+    match condition_holds(condition, vars) {
+        Ok(true) => Some(prepare_check(runbook, spec, vars)),
+        Ok(false) => None,
+        Err(message) => {
+            let mut check = prepare_check(runbook, spec, vars);
+            check.probe = Probe::Invalid { kind: spec.kind(), reason: "condition", message };
+            Some(check)
+        }
+    }
 }
 
 /// One check, ready for the engine.
@@ -52,7 +57,23 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
     if let Some(thresholds) = &spec.thresholds {
         expect.warning = thresholds.warning.as_ref().and_then(|t| Comparison::parse(&t.value, Unit::Number).ok());
         expect.critical = thresholds.critical.as_ref().and_then(|t| Comparison::parse(&t.value, Unit::Number).ok());
+        expect.graded = thresholds.of.as_ref().map(|t| t.value.clone());
     }
+    let extract = spec
+        .extract
+        .iter()
+        .filter_map(|(name, e)| {
+            let source = match (&e.value.json, &e.value.regex, &e.value.label) {
+                (Some(pointer), _, _) => ExtractSource::Json(pointer.value.clone()),
+                (_, Some(pattern), _) => {
+                    ExtractSource::Regex { pattern: regex::Regex::new(&pattern.value).ok()?, all: e.value.all }
+                }
+                (_, _, Some(label)) => ExtractSource::Label(label.value.clone()),
+                _ => return None,
+            };
+            Some(Extraction { name: name.clone(), source })
+        })
+        .collect();
     Check {
         id: spec.id.value.clone(),
         runbook: Some(runbook.name.clone()),
@@ -67,6 +88,21 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
             Some("warning") => CheckStatus::Warning,
             _ => CheckStatus::Critical,
         },
+        extract,
+        unknown_on: UnknownOn {
+            exit_codes: spec.unknown_on.as_ref().map(|u| u.exit_codes.clone()).unwrap_or_default(),
+            output_matches: spec
+                .unknown_on
+                .as_ref()
+                .and_then(|u| u.output_matches.as_ref())
+                .and_then(|t| regex::Regex::new(&t.value).ok()),
+        },
+        on_empty: spec.on_empty.as_ref().and_then(|e| match &e.value {
+            Scalar::Str(word) if word == "ok" => Some(OnEmpty::Ok),
+            Scalar::Int(n) => Some(OnEmpty::Value(*n as f64)),
+            Scalar::Float(f) => Some(OnEmpty::Value(*f)),
+            _ => None,
+        }),
     }
 }
 
@@ -163,5 +199,6 @@ fn convert_expect(e: &Expect) -> Expectations {
         expiry_severity: None,
         warning: None,
         critical: None,
+        graded: None,
     }
 }

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::checks::{Progress, narrow_log_window, record, run_engine};
-use super::prepare_checks;
+use super::checks::{Progress, record, run_in_waves};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
 use crate::model::{Body, CheckRecord, CheckStatus, Event};
@@ -81,16 +80,12 @@ pub fn watch_checks(
     let mut all_ok_since: Option<Instant> = None;
     for number in 1.. {
         let started = Instant::now();
-        let mut checks = prepare_checks(runbook, vars, only);
-        if let Some(since) = options.logs_since {
-            // Never zero: the search window would be empty even for a record logged just now.
-            let elapsed = (Utc::now() - since).to_std().unwrap_or_default().max(Duration::from_secs(1));
-            for check in &mut checks {
-                narrow_log_window(&mut check.probe, elapsed);
-            }
-        }
+        // Never zero: the search window would be empty even for a record logged just now.
+        let log_window = options
+            .logs_since
+            .map(|since| (Utc::now() - since).to_std().unwrap_or_default().max(Duration::from_secs(1)));
         let run = RunOptions { deadline: options.run.deadline.saturating_sub(started.elapsed()), ..options.run };
-        let outcomes = run_engine(ctx, masker.clone(), checks, run, Progress::Silent)?;
+        let outcomes = run_in_waves(ctx, runbook, vars, only, log_window, masker.clone(), run, Progress::Silent)?;
         let changed: Vec<_> = outcomes
             .into_iter()
             .filter(|(record, _)| {
@@ -155,6 +150,7 @@ pub fn last_action_at(events: &[Event]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::checks::narrow_log_window;
     use crate::probe::Probe;
 
     fn log_probe(since: Option<Duration>) -> Probe {

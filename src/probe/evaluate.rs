@@ -62,6 +62,8 @@ pub struct Expectations {
     pub expiry_severity: Option<CheckStatus>,
     pub warning: Option<Comparison>,
     pub critical: Option<Comparison>,
+    /// The extracted value `warning` and `critical` grade, instead of the probe's `value`.
+    pub graded: Option<String>,
 }
 
 /// Status, reason code, one-line summary and the assertions of one attempt.
@@ -108,23 +110,28 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
     // Thresholds grade a number (prometheus value) into warning or critical.
     let mut threshold_status = CheckStatus::Ok;
     let mut threshold_summary = None;
-    if let Some(value) = number(seen, "value") {
+    let graded = match &e.graded {
+        Some(name) => seen.get("extract").and_then(|x| x.get(name)).and_then(Value::as_f64).map(|v| (name.as_str(), v)),
+        None => number(seen, "value").map(|v| ("value", v)),
+    };
+    if let Some((subject, value)) = graded {
         for (want, status) in [(&e.critical, CheckStatus::Critical), (&e.warning, CheckStatus::Warning)] {
             if let Some(want) = want {
                 let hit = want.holds(value);
-                out.push(format!("value not {want} ({})", status.as_str()), show_number(value), !hit, "threshold");
+                out.push(format!("{subject} not {want} ({})", status.as_str()), show_number(value), !hit, "threshold");
                 if hit && threshold_status == CheckStatus::Ok {
                     threshold_status = status;
-                    threshold_summary = Some(format!("value ({}) {want}: {}", show_number(value), status.as_str()));
+                    threshold_summary = Some(format!("{subject} ({}) {want}: {}", show_number(value), status.as_str()));
                 }
             }
         }
     }
 
     let out = out.0;
-    let first_failed = out.iter().find(|(a, _)| !a.ok && !a.expect.starts_with("value not "));
+    let failing = |(a, reason): &&(Assertion, &'static str)| !a.ok && *reason != "threshold";
+    let first_failed = out.iter().find(failing);
     if let Some((assertion, reason)) = first_failed {
-        let failed = out.iter().filter(|(a, _)| !a.ok && !a.expect.starts_with("value not ")).count();
+        let failed = out.iter().filter(failing).count();
         let more = if failed > 1 { format!(" (+{} more)", failed - 1) } else { String::new() };
         let mut status = check.severity;
         if *reason == "cert_expired" {

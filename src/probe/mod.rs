@@ -8,6 +8,7 @@
 mod command;
 mod dns;
 mod evaluate;
+mod extract;
 mod http;
 mod log;
 mod prometheus;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 pub use evaluate::{Expectations, StatusWant};
+pub use extract::{Extraction, Source as ExtractSource};
 
 use crate::error::{Error, Result};
 use crate::model::{Attempt, CheckRecord, CheckStatus, ProbeKind};
@@ -139,6 +141,26 @@ pub struct Check {
     pub backoff: Duration,
     /// What a failed expectation counts as: `Critical` or `Warning`.
     pub severity: CheckStatus,
+    /// Named values taken from what the probe saw, before it is judged.
+    pub extract: Vec<Extraction>,
+    /// Results that mean the check cannot tell.
+    pub unknown_on: UnknownOn,
+    /// What a Prometheus query without series means.
+    pub on_empty: Option<OnEmpty>,
+}
+
+/// Exit codes and an output pattern that mean "cannot tell" (`unknown`, reason `cannot_tell`).
+#[derive(Debug, Clone, Default)]
+pub struct UnknownOn {
+    pub exit_codes: Vec<i32>,
+    pub output_matches: Option<regex::Regex>,
+}
+
+/// `on_empty:` of a Prometheus check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OnEmpty {
+    Ok,
+    Value(f64),
 }
 
 /// How a probe attempt ended before any expectation was looked at.
@@ -171,6 +193,49 @@ impl Failure {
 impl Observation {
     fn failed(failure: Failure) -> Observation {
         Observation { observed: Map::new(), failure: Some(failure) }
+    }
+}
+
+/// Applies `unknown_on:` (an exit code or output meaning "cannot tell") and `on_empty:` (a
+/// query without series that is fine, or a value) to an observation before it is judged.
+fn honest_states(check: &Check, observation: &mut Observation) {
+    if observation.failure.as_ref().is_some_and(|f| f.reason == "no_data")
+        && let Some(on_empty) = check.on_empty
+    {
+        observation.failure = match on_empty {
+            OnEmpty::Ok => {
+                Some(Failure { reason: "no_data", status: CheckStatus::Ok, message: "no series (on_empty: ok)".into() })
+            }
+            OnEmpty::Value(value) => {
+                observation
+                    .observed
+                    .insert("value".into(), serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number));
+                None
+            }
+        };
+        return;
+    }
+    if observation.failure.is_some() {
+        return;
+    }
+    let seen = &observation.observed;
+    let code = seen.get("exit_code").and_then(Value::as_i64);
+    if let Some(code) = code.filter(|c| check.unknown_on.exit_codes.iter().any(|u| i64::from(*u) == *c)) {
+        let said = evaluate::excerpt(&format!("{} {}", evaluate::text(seen, "stderr"), evaluate::text(seen, "stdout")));
+        observation.failure =
+            Some(Failure::unknown("cannot_tell", format!("exit {code} means it cannot tell (unknown_on): {said}")));
+        return;
+    }
+    if let Some(pattern) = &check.unknown_on.output_matches {
+        let found = ["stdout", "stderr", "body"].iter().find_map(|key| {
+            seen.get(*key).and_then(Value::as_str).and_then(|t| pattern.find(t)).map(|m| m.as_str().to_string())
+        });
+        if let Some(found) = found {
+            observation.failure = Some(Failure::unknown(
+                "cannot_tell",
+                format!("the output says it cannot tell (unknown_on): {}", evaluate::excerpt(&found)),
+            ));
+        }
     }
 }
 
@@ -290,13 +355,19 @@ impl Engine {
         loop {
             n += 1;
             let attempt_started = Instant::now();
-            let observation = match tokio::time::timeout(check.timeout, self.probe(&check)).await {
+            let mut observation = match tokio::time::timeout(check.timeout, self.probe(&check)).await {
                 Ok(observation) => observation,
                 Err(_) => Observation::failed(Failure::critical(
                     "timeout",
                     format!("no answer within {}", show_duration(check.timeout)),
                 )),
             };
+            honest_states(&check, &mut observation);
+            if observation.failure.is_none()
+                && let Err(failure) = extract::apply(&check.extract, &mut observation.observed)
+            {
+                observation.failure = Some(failure);
+            }
             let (status, reason, summary, assertions) = evaluate::judge(&check, &observation);
             attempts.push(Attempt {
                 n,

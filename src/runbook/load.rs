@@ -6,10 +6,13 @@ use std::fmt;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, Text};
+use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, StepSpec, Text};
 use crate::expr::{Comparison, Unit, template};
 use crate::model::{ProbeKind, kind_names};
 use crate::time::parse_duration;
+
+/// The longest `wait:` step: a pause past it is better asked for by hand.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// A runbook's text and where it came from (a path, or `builtin:NAME.yaml`).
 #[derive(Debug, Clone)]
@@ -66,6 +69,13 @@ impl Runbook {
     pub fn action(&self, id: &str) -> Option<&super::schema::ActionSpec> {
         self.file.act.iter().find(|a| a.id.value == id)
     }
+
+    /// The runbook as one of its actions sees it: its own `vars:` declared beside the runbook's.
+    pub fn for_action(&self, action: &super::schema::ActionSpec) -> Runbook {
+        let mut runbook = self.clone();
+        runbook.file.vars.extend(action.vars.iter().map(|(name, spec)| (name.clone(), spec.clone())));
+        runbook
+    }
 }
 
 /// The expectations a check writes, each with where it is written. Which probes each applies
@@ -103,7 +113,16 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
         Err(err) => return Err(vec![yaml_problem(source, &err)]),
     };
     let check_kinds = file.observe.iter().filter_map(|c| Some((c.id.value.clone(), c.kind()?))).collect();
-    let mut checker = Checker { source, problems: Vec::new(), env: template::environment(), check_kinds };
+    let extracted = file.observe.iter().map(|c| (c.id.value.clone(), c.extract.keys().cloned().collect())).collect();
+    let mut checker = Checker {
+        source,
+        problems: Vec::new(),
+        env: template::environment(),
+        check_kinds,
+        extracted,
+        own_extracts: BTreeSet::new(),
+        in_for_each: false,
+    };
     checker.check_file(&file);
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
@@ -180,6 +199,12 @@ struct Checker<'a> {
     env: minijinja::Environment<'static>,
     /// Each check's probe, so that `checks.ID.observed.FIELD` can be held to what it observes.
     check_kinds: BTreeMap<String, ProbeKind>,
+    /// Each check's `extract:` names, read as `checks.ID.extract.NAME`.
+    extracted: BTreeMap<String, BTreeSet<String>>,
+    /// The names the check being looked at extracts, read by its `assert:` as `extract.NAME`.
+    own_extracts: BTreeSet<String>,
+    /// Whether the check being looked at has `for_each:` (its templates may read `item`).
+    in_for_each: bool,
 }
 
 impl Checker<'_> {
@@ -229,6 +254,19 @@ impl Checker<'_> {
             }
         }
         for action in &file.act {
+            let mut vars = vars.clone();
+            for (name, spec) in &action.vars {
+                if file.vars.contains_key(name) {
+                    self.report(spec.referenced, format!("variable {name} is already declared for the whole runbook"));
+                }
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    self.report(spec.referenced, format!("variable name {name:?}: use letters, digits and `_`"));
+                }
+                for (at, message) in super::var_types::check_declaration(&spec.value) {
+                    self.report(at, format!("variable {name}: {message}"));
+                }
+                vars.insert(name.as_str());
+            }
             for hypothesis in &action.requires {
                 self.reference(hypothesis, &hypothesis_ids, "hypothesis");
             }
@@ -237,18 +275,109 @@ impl Checker<'_> {
             {
                 self.report(risk.referenced, format!("risk {:?}: use low, medium or high", risk.value));
             }
-            self.command(&action.command, &vars, action.id.referenced);
+            match (&action.command, action.steps.is_empty()) {
+                (Some(command), true) => self.command(command, &vars, action.id.referenced),
+                (Some(_), false) => self.report(
+                    action.id.referenced,
+                    format!("action `{}` has both `command` and `steps`: put the command in a step", action.id.value),
+                ),
+                (None, true) => self.report(
+                    action.id.referenced,
+                    format!("action `{}` needs `command: {{run: [...]}}` or `steps: [...]`", action.id.value),
+                ),
+                (None, false) => {}
+            }
+            self.action_host(action.host.as_ref(), &vars);
+            for text in action.identity.iter() {
+                self.template(text, &vars);
+            }
+            if let Some(port) = &action.port {
+                self.port(port);
+            }
+            for (key, present) in [("port", action.port.is_some()), ("identity", action.identity.is_some())] {
+                if present && action.host.is_none() && action.steps.iter().all(|s| s.host.is_none()) {
+                    self.report(
+                        action.id.referenced,
+                        format!("action `{}`: `{key}` goes with `host`", action.id.value),
+                    );
+                }
+            }
+            for step in &action.steps {
+                self.action_host(step.host.as_ref(), &vars);
+                if let Some(host) = &step.host
+                    && step.command.is_none()
+                {
+                    self.report(host.referenced, "`host` applies to a step with a `command`");
+                }
+            }
+            self.unique_ids(action.steps.iter().map(|s| &s.id), "step");
+            for step in &action.steps {
+                self.check_step(step, &vars, &check_ids);
+            }
+            for check in &action.guard {
+                self.reference(check, &check_ids, "check");
+            }
             for spec in [&action.preview, &action.rollback].into_iter().flatten() {
                 self.command(spec, &vars, action.id.referenced);
             }
             self.duration(action.timeout.as_ref(), "timeout");
             if let Some(verify) = &action.verify {
-                for check in &verify.checks {
-                    self.reference(check, &check_ids, "check");
-                }
-                self.duration(verify.within.as_ref(), "within");
-                self.duration(verify.interval.as_ref(), "interval");
+                self.verify(verify, &check_ids);
             }
+        }
+    }
+
+    /// An action's or a step's `host:`: a template of known names, or a host ssh takes.
+    fn action_host(&mut self, host: Option<&Text>, vars: &BTreeSet<&str>) {
+        let Some(host) = host else { return };
+        if template::is_template(&host.value) {
+            self.template(host, vars);
+        } else if let Err(e) = crate::ssh::Remote::new(host.value.clone(), None, None) {
+            self.report(host.referenced, e.to_string());
+        }
+    }
+
+    fn verify(&mut self, verify: &super::schema::Verify, check_ids: &BTreeSet<String>) {
+        for check in &verify.checks {
+            self.reference(check, check_ids, "check");
+        }
+        self.duration(verify.within.as_ref(), "within");
+        self.duration(verify.interval.as_ref(), "interval");
+    }
+
+    /// One step of a procedure: exactly one of `command`, `manual`, `wait`, and what fits it.
+    fn check_step(&mut self, step: &StepSpec, vars: &BTreeSet<&str>, check_ids: &BTreeSet<String>) {
+        match step.kinds().as_slice() {
+            [_] => {}
+            [] => {
+                self.report(step.id.referenced, format!("step `{}` needs `command`, `manual` or `wait`", step.id.value))
+            }
+            many => self.report(
+                step.id.referenced,
+                format!("step `{}` has {}: one step does one thing", step.id.value, many.join(" and ")),
+            ),
+        }
+        if let Some(command) = &step.command {
+            self.command(command, vars, step.id.referenced);
+        }
+        if let Some(manual) = &step.manual {
+            self.template(manual, vars);
+        }
+        if step.record.is_some() && step.manual.is_none() {
+            self.report(step.id.referenced, format!("step `{}`: `record` goes with `manual`", step.id.value));
+        }
+        if let Some(wait) = &step.wait {
+            self.duration(Some(wait), "wait");
+            if parse_duration(&wait.value).is_ok_and(|d| d > MAX_WAIT) {
+                self.report(wait.referenced, "wait: at most 1h (a longer pause is a manual step)");
+            }
+        }
+        if let Some(condition) = &step.condition {
+            self.expression(condition, &["vars"], vars, None);
+        }
+        self.duration(step.timeout.as_ref(), "timeout");
+        if let Some(verify) = &step.verify {
+            self.verify(verify, check_ids);
         }
     }
 
@@ -315,17 +444,58 @@ impl Checker<'_> {
         if !template::is_template(&text.value) {
             return;
         }
+        self.filters_and_tests(text, true);
         match template::template_names(&self.env, &text.value) {
             Err(e) => self.report(text.referenced, format!("bad template: {e}")),
             Ok(names) => {
                 for name in names {
-                    self.name_in_scope(text.referenced, &name, &["vars"], vars, None);
+                    match name.strip_prefix("checks.").map(|rest| rest.split('.').collect::<Vec<_>>()) {
+                        Some(parts) => self.extracted_in_template(text.referenced, &parts),
+                        None if name == "item" || name.starts_with("item.") => {
+                            if !self.in_for_each {
+                                self.report(text.referenced, "`item` is read only in a check with `for_each:`");
+                            }
+                        }
+                        None => self.name_in_scope(text.referenced, &name, &["vars", "checks", "item"], vars, None),
+                    }
                 }
             }
         }
     }
 
+    /// A template reads of other checks only what they extracted: `checks.ID.extract.NAME`.
+    fn extracted_in_template(&mut self, at: Location, parts: &[&str]) {
+        match parts {
+            [check, "extract", name, ..] if self.extracted.contains_key(*check) => {
+                self.extracted_name(at, check, name);
+            }
+            [check, ..] if !self.extracted.contains_key(*check) => {
+                let known: Vec<&str> = self.extracted.keys().map(String::as_str).collect();
+                let mut message = format!("unknown check `checks.{check}`");
+                if let Some(close) = did_you_mean(check, known) {
+                    message.push_str(&format!("; did you mean `checks.{close}`?"));
+                }
+                self.report(at, message);
+            }
+            _ => self.report(
+                at,
+                format!(
+                    "a template reads of other checks only `checks.ID.extract.NAME`, not `checks.{}`",
+                    parts.join(".")
+                ),
+            ),
+        }
+    }
+
+    /// MiniJinja finds an unknown filter or test only when the template runs: find it now.
+    fn filters_and_tests(&mut self, text: &Text, is_template: bool) {
+        for unknown in template::unknown_filters_and_tests(&self.env, &text.value, is_template) {
+            self.report(text.referenced, format!("unknown {unknown}"));
+        }
+    }
+
     fn expression(&mut self, text: &Text, roots: &[&str], vars: &BTreeSet<&str>, checks: Option<&BTreeSet<String>>) {
+        self.filters_and_tests(text, false);
         match template::expression_names(&self.env, &text.value) {
             Err(e) => self.report(text.referenced, format!("bad expression: {e}")),
             Ok(names) => {
@@ -400,13 +570,87 @@ impl Checker<'_> {
                         message.push_str(&format!("; did you mean `checks.{close}`?"));
                     }
                     self.report(at, message);
-                } else if parts.next() == Some("observed")
-                    && let Some(field) = parts.next()
-                {
-                    self.observed_field(at, check, field);
+                    return;
+                }
+                match (parts.next(), parts.next()) {
+                    (Some("extract"), Some(value)) => self.extracted_name(at, check, value),
+                    (Some("observed"), Some("extract")) if self.extracted.get(check).is_some_and(|e| !e.is_empty()) => {
+                        if let Some(value) = parts.next() {
+                            self.extracted_name(at, check, value);
+                        }
+                    }
+                    (Some("observed"), Some(field)) => self.observed_field(at, check, field),
+                    _ => {}
                 }
             }
+            ("extract", Some(value)) if roots.contains(&"extract") && !self.own_extracts.contains(value) => {
+                let mut message = format!("unknown extracted value `extract.{value}`");
+                match did_you_mean(value, self.own_extracts.iter().map(String::as_str)) {
+                    Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+                    None => message.push_str(&format!(
+                        " (this check extracts: {})",
+                        self.own_extracts.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+                    )),
+                }
+                self.report(at, message);
+            }
             _ => {}
+        }
+    }
+
+    /// `checks.ID.extract.NAME` reads only a value that check extracts.
+    fn extracted_name(&mut self, at: Location, check: &str, name: &str) {
+        let Some(known) = self.extracted.get(check) else { return };
+        if known.contains(name) {
+            return;
+        }
+        let mut message = format!("unknown extracted value `checks.{check}.extract.{name}`");
+        match did_you_mean(name, known.iter().map(String::as_str)) {
+            Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+            None if known.is_empty() => message.push_str(&format!(" (check {check} has no `extract:`)")),
+            None => message.push_str(&format!(
+                " (check {check} extracts: {})",
+                known.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            )),
+        }
+        self.report(at, message);
+    }
+
+    /// Each `extract:` entry: a name, exactly one source that fits the probe, a valid pattern.
+    fn check_extracts(&mut self, check: &CheckSpec, probe: ProbeKind) {
+        for (name, spec) in &check.extract {
+            let at = spec.referenced;
+            let e = &spec.value;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                self.report(at, format!("extract name {name:?}: use letters, digits and `_`"));
+            }
+            let sources: Vec<(&str, &Text)> = [("json", &e.json), ("regex", &e.regex), ("label", &e.label)]
+                .into_iter()
+                .filter_map(|(key, t)| t.as_ref().map(|t| (key, t)))
+                .collect();
+            let [(key, text)] = sources.as_slice() else {
+                self.report(at, format!("extract {name}: give exactly one of `json`, `regex` or `label`"));
+                continue;
+            };
+            let fits = match *key {
+                "json" => matches!(probe, ProbeKind::Command | ProbeKind::Http | ProbeKind::Prometheus),
+                "regex" => matches!(probe, ProbeKind::Command | ProbeKind::Http),
+                _ => probe == ProbeKind::Prometheus,
+            };
+            if !fits {
+                self.report(text.referenced, format!("extract {name}: `{key}` does not apply to {probe} checks"));
+            }
+            match *key {
+                "json" if !text.value.is_empty() && !text.value.starts_with('/') => self.report(
+                    text.referenced,
+                    format!("extract {name}: a JSON pointer starts with `/` (`/members/0/name`)"),
+                ),
+                "regex" => self.regex(Some(text), "regex"),
+                _ => {}
+            }
+            if e.all && *key != "regex" {
+                self.report(at, format!("extract {name}: `all` goes with `regex`"));
+            }
         }
     }
 
@@ -439,6 +683,12 @@ impl Checker<'_> {
     }
 
     fn check_check(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
+        self.in_for_each = check.for_each.is_some();
+        self.check_probe(check, vars);
+        self.in_for_each = false;
+    }
+
+    fn check_probe(&mut self, check: &CheckSpec, vars: &BTreeSet<&str>) {
         let present = check.kinds();
         let probe = match present.as_slice() {
             [one] => *one,
@@ -464,6 +714,9 @@ impl Checker<'_> {
         };
         self.duration(check.timeout.as_ref(), "timeout");
         self.duration(check.backoff.as_ref(), "backoff");
+        if let Some(condition) = &check.condition {
+            self.expression(condition, &["vars"], vars, None);
+        }
         if let Some(severity) = &check.severity
             && !["warning", "critical"].contains(&severity.value.as_str())
         {
@@ -521,8 +774,46 @@ impl Checker<'_> {
         if let Some(expect) = &check.expect {
             self.check_expect(expect, probe);
         }
+        self.check_extracts(check, probe);
+        if let Some(unknown_on) = &check.unknown_on {
+            self.regex(unknown_on.output_matches.as_ref(), "output_matches");
+            if !unknown_on.exit_codes.is_empty() && probe != ProbeKind::Command {
+                self.report(check.id.referenced, format!("unknown_on.exit_codes: {probe} checks have no exit code"));
+            }
+        }
+        if let Some(on_empty) = &check.on_empty {
+            let fits = match &on_empty.value {
+                super::schema::Scalar::Str(word) => word == "ok",
+                super::schema::Scalar::Int(_) | super::schema::Scalar::Float(_) => true,
+                super::schema::Scalar::Bool(_) => false,
+            };
+            if !fits {
+                self.report(on_empty.referenced, "on_empty: `ok` or a number (the value an empty result stands for)");
+            } else if probe != ProbeKind::Prometheus {
+                self.report(on_empty.referenced, format!("on_empty applies to prometheus checks, not {probe}"));
+            }
+        }
+        if let Some(for_each) = &check.for_each {
+            let parts: Vec<&str> =
+                for_each.items.value.trim().strip_prefix("checks.").map(|r| r.split('.').collect()).unwrap_or_default();
+            if parts.len() == 3 && parts[1] == "extract" {
+                self.extracted_in_template(for_each.items.referenced, &parts);
+            } else {
+                self.report(for_each.items.referenced, "for_each.items: name a list as `checks.ID.extract.NAME`");
+            }
+            if let Some(max) = &for_each.max
+                && !(1..=100).contains(&max.value)
+            {
+                self.report(max.referenced, "for_each.max: from 1 to 100");
+            }
+        }
         if let Some(thresholds) = &check.thresholds {
-            if !probe.takes_thresholds() {
+            if let Some(of) = &thresholds.of
+                && !check.extract.contains_key(&of.value)
+            {
+                self.report(of.referenced, format!("thresholds.of: `{}` is not a value this check extracts", of.value));
+            }
+            if !probe.takes_thresholds() && thresholds.of.is_none() {
                 let at = thresholds
                     .warning
                     .as_ref()
@@ -536,6 +827,10 @@ impl Checker<'_> {
         }
         let mut roots: Vec<&str> = probe.observed().to_vec();
         roots.push("vars");
+        if !check.extract.is_empty() {
+            roots.push("extract");
+        }
+        self.own_extracts = check.extract.keys().cloned().collect();
         for assertion in &check.assert {
             self.expression(assertion, &roots, vars, None);
         }
@@ -691,6 +986,48 @@ mod tests {
         );
         assert_eq!(bad.len(), 1, "{bad:?}");
         assert!(bad[0].message.contains("unknown name `status`"), "{bad:?}");
+    }
+
+    #[test]
+    fn a_procedure_is_held_to_one_thing_per_step_known_checks_and_a_bounded_wait() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    tcp: {host: h, port: 1}\nact:\n  - id: x\n    title: t\n    guard: [b]\n    steps:\n      - id: one\n        wait: 2h\n      - id: two\n        manual: m\n        command: {run: [ls]}\n      - id: three\n        if: \"vars.nope\"\n        record: r\n  - id: y\n    title: t\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let all = text.join("\n");
+        assert!(all.contains("r.yaml:8:13: unknown check `b`"), "{all}");
+        assert!(all.contains("r.yaml:11:15: wait: at most 1h"), "{all}");
+        assert!(all.contains("r.yaml:12:13: step `two` has command and manual"), "{all}");
+        assert!(all.contains("r.yaml:15:13: step `three` needs `command`, `manual` or `wait`"), "{all}");
+        assert!(all.contains("`record` goes with `manual`"), "{all}");
+        assert!(all.contains("r.yaml:16:13: unknown variable `vars.nope`"), "{all}");
+        assert!(all.contains("r.yaml:18:9: action `y` needs `command: {run: [...]}` or `steps: [...]`"), "{all}");
+        assert_eq!(text.len(), 7, "{all}");
+    }
+
+    #[test]
+    fn for_each_names_an_extracted_list_and_only_its_check_reads_item() {
+        let found = problems(
+            "title: t\nobserve:\n  - id: a\n    command: {run: [ls]}\n    extract: {names: {regex: x, all: true}}\n  - id: b\n    for_each: {items: checks.a.extract.nams, max: 500}\n    command: {run: [echo, \"{{ item }}\"]}\n  - id: c\n    command: {run: [echo, \"{{ item }}\"]}\n",
+        );
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let all = text.join("\n");
+        assert!(
+            all.contains("r.yaml:7:23: unknown extracted value `checks.a.extract.nams`; did you mean `names`?"),
+            "{all}"
+        );
+        assert!(all.contains("r.yaml:7:51: for_each.max: from 1 to 100"), "{all}");
+        assert!(all.contains("r.yaml:10:27: `item` is read only in a check with `for_each:`"), "{all}");
+        assert_eq!(text.len(), 3, "{all}");
+    }
+
+    #[test]
+    fn unknown_filters_and_tests_are_reported_at_load_not_at_run() {
+        let found = problems(
+            "title: t\nvars:\n  a: {default: x}\nobserve:\n  - id: c\n    command: {run: [echo, \"{{ vars.a | uper }} | nope\"]}\n    assert: [\"stdout | last_line | numbr > 1\", \"stdout is strng\", \"'a|b' is string and stdout | trim is defined\"]\n",
+        );
+        let text: Vec<String> = found.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(text, ["unknown filter uper", "unknown filter numbr", "unknown test strng"], "{found:?}");
     }
 
     #[test]

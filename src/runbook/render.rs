@@ -91,8 +91,25 @@ pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, Re
 
 /// The host a check runs on through ssh, if it names one (`host:`, `port:`, `identity:`).
 pub fn render_remote(check: &CheckSpec, vars: &Vars) -> Result<Option<Remote>, RenderError> {
-    let Some(host) = &check.host else { return Ok(None) };
-    let port = check.port.as_ref().map(|p| render_port(p, vars)).transpose()?;
-    let identity = check.identity.as_ref().map(|i| render_text(i, vars)).transpose()?;
+    render_host(check.host.as_ref(), check.port.as_ref(), check.identity.as_ref(), vars)
+}
+
+/// A `host:` with its `port:` and `identity:` (of a check, an action or a step), rendered.
+pub fn render_host(
+    host: Option<&Text>,
+    port: Option<&Spanned<Scalar>>,
+    identity: Option<&Text>,
+    vars: &Vars,
+) -> Result<Option<Remote>, RenderError> {
+    let Some(host) = host else { return Ok(None) };
+    let port = port.map(|p| render_port(p, vars)).transpose()?;
+    let identity = identity.map(|i| render_text(i, vars)).transpose()?;
     Ok(Some(Remote::new(render_text(host, vars)?, port, identity)?))
+}
+
+/// Whether an `if:` holds over the variables. An expression that cannot be evaluated is an
+/// error with the reason, never quietly false: the caller makes the check `unknown` or stops.
+pub fn condition_holds(condition: &Text, vars: &Vars) -> Result<bool, String> {
+    template::eval_bool(&template::environment(), &condition.value, &vars.context())
+        .map_err(|e| format!("if {:?} could not be evaluated: {e}", condition.value))
 }

@@ -23,7 +23,8 @@ const SSH_OPTIONS_WITH_VALUE: &[&str] = &[
 pub fn risky_patterns(source: &Source, file: &RunbookFile) -> Vec<Problem> {
     let mut commands: Vec<&CommandSpec> = file.observe.iter().filter_map(|c| c.command.as_ref()).collect();
     for action in &file.act {
-        commands.push(&action.command);
+        commands.extend(action.command.iter());
+        commands.extend(action.steps.iter().filter_map(|s| s.command.as_ref()));
         commands.extend(action.preview.iter().chain(action.rollback.iter()));
     }
     let mut found: Vec<Problem> = Vec::new();

@@ -161,6 +161,56 @@ pub struct CheckSpec {
     pub port: Option<Spanned<Scalar>>,
     /// A private key file for `host` (`ssh -i`; templated).
     pub identity: Option<Text>,
+    /// An expression over `vars`: when false the check is not run (an optional check).
+    #[serde(rename = "if")]
+    pub condition: Option<Text>,
+    /// Named values taken from the probe's output, read as `extract.NAME` by `assert:` and as
+    /// `checks.ID.extract.NAME` by `when:`.
+    #[serde(default)]
+    pub extract: BTreeMap<String, Spanned<ExtractSpec>>,
+    /// Run the check once per item of a list another check extracted, each read as `{{ item }}`.
+    pub for_each: Option<ForEach>,
+    /// Results that mean "cannot tell" (the API unreachable), read as `unknown`, not critical.
+    pub unknown_on: Option<UnknownOn>,
+    /// What a Prometheus query with no series means: `ok`, or a number to grade (`0`).
+    pub on_empty: Option<Spanned<Scalar>>,
+}
+
+/// `unknown_on: {exit_codes: [1], output_matches: "connection refused"}`: either makes it unknown.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownOn {
+    #[serde(default)]
+    pub exit_codes: Vec<i32>,
+    /// A regular expression over stdout and stderr (a command) or the body (http).
+    pub output_matches: Option<Text>,
+}
+
+/// `for_each: {items: checks.ID.extract.NAME, max: 20}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForEach {
+    /// The list: `checks.ID.extract.NAME`.
+    pub items: Text,
+    /// At most this many items are checked (default 20, at most 100); the rest are reported.
+    pub max: Option<Spanned<u32>>,
+}
+
+/// Where one extracted value comes from: exactly one of `json`, `regex`, `label`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractSpec {
+    /// A JSON pointer (`/members/0/name`) into a command's stdout, an HTTP body or a
+    /// Prometheus vector's series.
+    pub json: Option<Text>,
+    /// A regular expression over a command's stdout or an HTTP body: the group named like the
+    /// value, else the first group, else the whole match.
+    pub regex: Option<Text>,
+    /// With `regex`: every match, as a list.
+    #[serde(default)]
+    pub all: bool,
+    /// One label of every series of a Prometheus vector, as a list.
+    pub label: Option<Text>,
 }
 
 impl CheckSpec {
@@ -176,6 +226,37 @@ impl CheckSpec {
             (ProbeKind::Log, self.log.is_some()),
         ];
         present.into_iter().filter(|(_, on)| *on).map(|(kind, _)| kind).collect()
+    }
+
+    /// Every string of the check its variables are rendered into.
+    pub fn template_texts(&self) -> Vec<&Text> {
+        let mut texts: Vec<&Text> = Vec::new();
+        if let Some(http) = &self.http {
+            texts.push(&http.url);
+            texts.extend(http.method.iter().chain(http.body.iter()).chain(http.headers.values()));
+        }
+        if let Some(tcp) = &self.tcp {
+            texts.push(&tcp.host);
+        }
+        if let Some(dns) = &self.dns {
+            texts.push(&dns.name);
+            texts.extend(dns.server.iter());
+        }
+        if let Some(tls) = &self.tls {
+            texts.push(&tls.host);
+            texts.extend(tls.server_name.iter());
+        }
+        if let Some(command) = &self.command {
+            texts.extend(command.run.iter().flatten().chain(command.shell.iter()));
+        }
+        if let Some(prom) = &self.prometheus {
+            texts.extend([&prom.url, &prom.query]);
+        }
+        if let Some(log) = &self.log {
+            texts.push(&log.path);
+        }
+        texts.extend(self.host.iter().chain(self.identity.iter()));
+        texts
     }
 
     /// The probe of a check that names one (the first, if it wrongly names several).
@@ -306,6 +387,8 @@ pub struct Expect {
 pub struct Thresholds {
     pub warning: Option<Text>,
     pub critical: Option<Text>,
+    /// The extracted value to grade (any probe), instead of the probe's own `value`.
+    pub of: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -341,13 +424,67 @@ pub struct ActionSpec {
     pub requires: Vec<Text>,
     /// `low` (default), `medium` or `high` (the responder types the action id to confirm).
     pub risk: Option<Text>,
-    pub command: CommandSpec,
+    /// What the action runs; an action has this or `steps`, not both.
+    pub command: Option<CommandSpec>,
+    /// An ordered procedure, run one step at a time, stopping at the first that fails.
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+    /// Checks (of `observe`) that must be `ok` before the action runs; one that is not refuses it.
+    #[serde(default)]
+    pub guard: Vec<Text>,
+    /// Variables only this action reads (declared as under the runbook's `vars:`).
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<VarSpec>>,
+    /// Run the command, preview, rollback and steps on this host through `ssh` (`user@host`,
+    /// templated), as remote checks do.
+    pub host: Option<Text>,
+    /// The ssh port of `host`, when not 22.
+    pub port: Option<Spanned<Scalar>>,
+    /// A private key file for `host` (`ssh -i`; templated).
+    pub identity: Option<Text>,
     /// A read-only command showing what the action would change; the only thing `--dry-run` runs.
     pub preview: Option<CommandSpec>,
     /// Undoes the action; run when verification fails.
     pub rollback: Option<CommandSpec>,
     pub timeout: Option<Text>,
     pub verify: Option<Verify>,
+}
+
+/// One step of an action's procedure: exactly one of `command`, `manual` or `wait`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// Unique within the action; recorded as `step:ID`, and where `--resume` picks up.
+    pub id: Text,
+    pub title: Option<String>,
+    pub command: Option<CommandSpec>,
+    /// An instruction for the responder, who does it by hand and says what they found.
+    pub manual: Option<Text>,
+    /// With `manual`: the question whose answer is recorded (default: "What did you find?").
+    pub record: Option<String>,
+    /// A pause (`30s`, at most 1h), for a change to settle before the next step.
+    pub wait: Option<Text>,
+    /// An expression over `vars`: when false the step is skipped (and recorded as skipped).
+    #[serde(rename = "if")]
+    pub condition: Option<Text>,
+    /// With `command`: how long it may run (default: the action's timeout).
+    pub timeout: Option<Text>,
+    /// Checks that must pass after this step before the next one starts.
+    pub verify: Option<Verify>,
+    /// With `command`: run it on this host through `ssh` instead of the action's (with the
+    /// action's `port` and `identity`).
+    pub host: Option<Text>,
+}
+
+impl StepSpec {
+    /// What the step does, in a word: `command`, `manual` or `wait` (the first, if it names several).
+    pub fn kinds(&self) -> Vec<&'static str> {
+        [("command", self.command.is_some()), ("manual", self.manual.is_some()), ("wait", self.wait.is_some())]
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(kind, _)| kind)
+            .collect()
+    }
 }
 
 /// Re-run these checks after the action until they pass or `within` runs out.

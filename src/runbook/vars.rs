@@ -15,6 +15,10 @@ pub struct Vars {
     pub secret: Vec<String>,
     /// For variables without a value: how to give one.
     pub how_to_set: BTreeMap<String, String>,
+    /// Values earlier checks extracted (`checks.ID.extract.NAME`), by check id.
+    pub extracted: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// The item a `for_each` check is run for, read as `{{ item }}`.
+    pub item: Option<serde_json::Value>,
 }
 
 /// A value given for a variable by a person rather than the runbook: where it came from, so
@@ -184,11 +188,45 @@ impl Vars {
     }
 
     /// The template context: `{vars: {...}}` with only variables that have values, so that
-    /// reading one without a value is an error naming it.
+    /// reading one without a value is an error naming it; and `checks.ID.extract` for the
+    /// values earlier checks extracted.
     pub fn context(&self) -> minijinja::Value {
         let present: BTreeMap<String, String> =
             self.values.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone()))).collect();
-        minijinja::context! { vars => present }
+        let item = self.item.clone().map(|i| minijinja::Value::from(minijinja::value::Serde(i)));
+        if self.extracted.is_empty() {
+            return minijinja::context! { vars => present, item => item };
+        }
+        let checks: BTreeMap<&str, serde_json::Value> =
+            self.extracted.iter().map(|(id, values)| (id.as_str(), serde_json::json!({ "extract": values }))).collect();
+        minijinja::context! { vars => present, checks => minijinja::Value::from(minijinja::value::Serde(checks)), item => item }
+    }
+
+    /// The list `checks.ID.extract.NAME` names, if an earlier check extracted one.
+    pub fn extracted_list(&self, reference: &str) -> Option<Vec<serde_json::Value>> {
+        let rest = reference.trim().strip_prefix("checks.")?;
+        let (check, name) = rest.split_once(".extract.")?;
+        match self.extracted.get(check)?.get(name)? {
+            serde_json::Value::Array(items) => Some(items.clone()),
+            one => Some(vec![one.clone()]),
+        }
+    }
+
+    /// Offers the values a check extracted (its `observed.extract`) to later templates. A text
+    /// beginning with `-` is left out: read from output, it must never become an option.
+    pub fn add_extracted(&mut self, check: &str, observed: &serde_json::Map<String, serde_json::Value>) {
+        let Some(serde_json::Value::Object(values)) = observed.get("extract") else { return };
+        let safe = values.iter().filter(|(_, v)| !starts_with_dash(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        self.extracted.insert(check.to_string(), safe);
+    }
+}
+
+/// Whether a value, or any text in a list of them, begins with `-`.
+fn starts_with_dash(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.starts_with('-'),
+        serde_json::Value::Array(items) => items.iter().any(starts_with_dash),
+        _ => false,
     }
 }
 

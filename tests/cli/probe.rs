@@ -145,9 +145,9 @@ fn dns_probe_answers_from_the_system_resolver() {
 }
 
 /// A real Prometheus (Debian's package) on loopback, stopped when dropped.
-struct Prometheus {
+pub(crate) struct Prometheus {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -158,7 +158,7 @@ impl Drop for Prometheus {
     }
 }
 
-fn start_prometheus() -> Option<Prometheus> {
+pub(crate) fn start_prometheus() -> Option<Prometheus> {
     let binary =
         ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].into_iter().find(|p| std::path::Path::new(p).exists())?;
     let dir = tempfile::tempdir().unwrap();

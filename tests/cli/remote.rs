@@ -403,3 +403,53 @@ observe:
     assert_eq!(record(&json, "uptime")["reason"], "ssh_error", "{json}");
     drop(silent);
 }
+
+#[test]
+fn an_action_and_a_step_with_host_run_their_commands_over_ssh_word_for_word() {
+    let env = Env::new();
+    let Some(sshd) = Sshd::start(env.path(), "/usr/bin:/bin") else { return };
+    let marker = env.path().join("remote-marker");
+    env.write(
+        "runbooks/remote_act.yaml",
+        format!(
+            r#"title: remote actions
+vars:
+  host: {{}}
+  port: {{}}
+  key: {{}}
+act:
+  - id: touch
+    title: Touch a file on the host
+    host: "{{{{ vars.host }}}}"
+    port: "{{{{ vars.port }}}}"
+    identity: "{{{{ vars.key }}}}"
+    command: {{run: [touch, "{marker}; echo injected"]}}
+  - id: steps
+    title: A step on the host
+    port: "{{{{ vars.port }}}}"
+    identity: "{{{{ vars.key }}}}"
+    steps:
+      - id: local
+        command: {{run: ["true"]}}
+      - id: there
+        host: "{{{{ vars.host }}}}"
+        command: {{run: [touch, "{marker}-step"]}}
+"#,
+            marker = marker.display()
+        ),
+    );
+    env.open_incident();
+    sshd.incident(&env)
+        .args(args(&sshd, &["runbook", "act", "touch", "--runbook", "remote_act", "--yes"]))
+        .assert()
+        .success();
+    // One word, as written: the `;` did not reach a shell.
+    assert!(env.path().join("remote-marker; echo injected").exists());
+    sshd.incident(&env)
+        .args(args(&sshd, &["runbook", "act", "steps", "--runbook", "remote_act", "--yes"]))
+        .assert()
+        .success();
+    assert!(env.path().join("remote-marker-step").exists());
+    let timeline = env.timeline();
+    assert!(timeline.contains("BatchMode=yes"), "the recorded command shows it went through ssh: {timeline}");
+}

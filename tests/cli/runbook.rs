@@ -142,7 +142,13 @@ fn show_lists_variables_checks_hypotheses_and_actions() {
 
         Act
           promote_replica      high   Promote the replica to primary
+              risk:      high
+              preview:   psql -h {{ vars.replica_host }} -p {{ vars.port }} -Atc select pg_is_in_recovery() (as written: a variable has no value)
+              runs:      psql -h {{ vars.replica_host }} -p {{ vars.port }} -Atc select pg_promote() (as written: a variable has no value)
+              verify:    replica_ready
           fence_old_primary    high   Stop the old primary so it cannot accept writes
+              risk:      high
+              runs:      ssh {{ vars.primary_host }} sudo systemctl stop postgresql (as written: a variable has no value)
         "#);
 }
 
