@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 use crate::cli::GrepArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::logsearch::container::layout::Roots;
 use crate::logsearch::fields::{self, FieldFilter};
 use crate::logsearch::journal::Journal;
-use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
+use crate::logsearch::sources::Sources;
+use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone};
 use crate::output::grep::{RecordPrinter, format_micros, histogram};
 use crate::secrets::Masker;
 
@@ -139,11 +141,14 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let mut samples: Vec<String> = Vec::new();
     let masker = Masker::from_env(std::env::vars(), []);
 
-    let expanded = files::expand(&config.inputs);
-    for (arg, why) in &expanded.missing {
+    let mut sources = Sources::resolve(&config.inputs, &Roots::from_env(), config.options.window);
+    if let Some(journal) = &config.journal {
+        sources.commands.push(journal.source(config.options.window));
+    }
+    for (arg, why) in &sources.missing {
         out.warn(&format!("{arg}: {why}"));
     }
-    let show_path = expanded.files.len() > 1;
+    let show_path = sources.len() > 1;
     let with_context = config.options.before > 0 || config.options.after > 0;
     let mut printer = RecordPrinter::new(out, &config.matcher, show_path, with_context);
     printer.only_matching = config.only_matching;
@@ -174,9 +179,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         }
         Flow::Continue
     };
-    let summary = if let Some(journal) = &config.journal {
-        logsearch::journal::search(journal, &config.matcher, &config.options, &mut sink)
-    } else if config.inputs.is_empty() {
+    let summary = if config.inputs.is_empty() && sources.is_empty() {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(Error::usage("no files to search, and standard input is a terminal")
@@ -190,7 +193,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
             &mut sink,
         )
     } else {
-        logsearch::search(&expanded.files, &config.matcher, &config.options, &mut sink)
+        sources.search(&config.matcher, &config.options, &mut sink)
     };
     if let Some(err) = write_error {
         return Err(err);
@@ -208,7 +211,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let recorded = if config.record { Some(record(ctx, &config, &summary, samples)?) } else { None };
     report(ctx, &config, &summary, &by_value, recorded.as_deref())?;
 
-    let failed = !expanded.missing.is_empty() || summary.has_errors();
+    let failed = !sources.missing.is_empty() || summary.has_errors();
     Ok(if failed {
         EXIT_ERROR
     } else if summary.matched > 0 {

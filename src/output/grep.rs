@@ -94,7 +94,13 @@ impl<'a> RecordPrinter<'a> {
             self.buf.push(b'\n');
         }
         self.last_end = Some((hit.path.to_path_buf(), hit.offset + hit.text.len() as u64 + 1));
-        let rendered = if self.readable { readable(hit) } else { None };
+        let mut rendered = if self.readable { readable(hit) } else { None };
+        if rendered.is_none()
+            && hit.unwrapped
+            && let Some(time) = hit.time
+        {
+            rendered = Some(format!("{} {}", format_micros(time), String::from_utf8_lossy(hit.text)));
+        }
         let text = rendered.as_deref().map_or(hit.text, str::as_bytes);
         // Log lines are external text: made safe on a terminal and off it (a pipe to `less -R`
         // or a file someone will `cat` is a terminal later).

@@ -8,6 +8,7 @@ mod alerts;
 mod blameless_corpus;
 mod blameless_postmortem;
 mod config;
+mod containers;
 mod drill;
 mod grep;
 mod grep_habits;
