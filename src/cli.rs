@@ -481,6 +481,10 @@ pub struct GrepArgs {
     /// Record the search (counts, first and last match, samples) on the current incident
     #[arg(long)]
     pub record: bool,
+    /// After searching, keep watching the files for new lines (rotation and truncation
+    /// followed, as tail -F); with --record, at most one event per 10 s, each counting its matches
+    #[arg(long, conflicts_with_all = ["count", "files_with_matches", "histogram", "by", "journal"])]
+    pub follow: bool,
 }
 
 /// `-i` is the global `--incident` and `-v` the global `--verbose`, but grep's contract gives them

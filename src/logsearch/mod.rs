@@ -12,6 +12,7 @@
 //! - [`journal`]: the systemd journal through `journalctl -o json`
 //! - [`keyed`]: the time of JSON-lines and logfmt records, found by key
 //! - [`sources`]: what the names given come to: files, journal units, containers, pods
+//! - [`follow`]: files watched for new lines, rotation and truncation (`--follow`)
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
 //! - `scan`: reading, record splitting, binary search to the window, early stop
@@ -21,6 +22,7 @@ pub mod command;
 pub mod container;
 pub mod fields;
 pub mod files;
+pub mod follow;
 pub mod journal;
 pub mod keyed;
 mod mapped;

@@ -10,6 +10,7 @@ mod blameless_postmortem;
 mod config;
 mod containers;
 mod drill;
+mod follow;
 mod grep;
 mod grep_habits;
 mod guarantees;
