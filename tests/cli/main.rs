@@ -23,6 +23,7 @@ mod layers;
 mod layout;
 mod lifecycle;
 mod limits;
+mod log_checks;
 mod logformats;
 mod notify;
 mod postmortem;
