@@ -51,7 +51,9 @@ impl ConfigFile {
             return Ok(found.as_ref());
         }
         let found = match std::env::current_dir() {
-            Ok(cwd) => match cwd.ancestors().map(|dir| dir.join(CONFIG_FILE)).find(|path| path.is_file()) {
+            // Not only regular files: a FIFO or directory by that name is refused by name, not
+            // passed over in silence.
+            Ok(cwd) => match cwd.ancestors().map(|dir| dir.join(CONFIG_FILE)).find(|path| path.exists()) {
                 Some(path) => Some(ConfigFile::read(&path)?),
                 None => None,
             },

@@ -49,6 +49,9 @@ impl Context {
             None => None,
             Some(text) => {
                 let at = time::parse_event_time(text, now).map_err(|e| Error::usage(format!("--at: {e}")))?;
+                if let Some(note) = time::zone_note("--at", text, &at) {
+                    out.info(&note);
+                }
                 if (at - now).num_seconds() > FUTURE_TOLERANCE_SECS {
                     return Err(Error::usage(format!("--at {text} is in the future ({})", time::format_ts(&at)))
                         .with_hint(
@@ -213,7 +216,8 @@ impl Context {
             return self.out.json_line(event);
         }
         let offset = incident_opened.map(|o| format!(" T{}", time::format_offset(event.ts - o))).unwrap_or_default();
-        self.out.info(&format!("Recorded at {} UTC{offset}: {}", event.ts.format("%H:%M:%S"), event.body.describe()));
+        let when = time::format_confirmed(&event.ts, self.clock.now());
+        self.out.info(&format!("Recorded at {when} UTC{offset}: {}", event.body.describe()));
         Ok(())
     }
 }
@@ -247,8 +251,13 @@ fn default_store_dir() -> Result<(PathBuf, SyncConfig, Vec<crate::notify::Webhoo
 
 impl Context {
     /// Parses a time given to `flag`, relative to now; a usage error names the flag.
+    /// A time read in the local zone is said to be (on stderr), with what it is in UTC.
     pub fn parse_time_arg(&self, flag: &str, text: &str) -> Result<DateTime<Utc>> {
-        time::parse_event_time(text, self.clock.now()).map_err(|e| Error::usage(format!("{flag}: {e}")))
+        let t = time::parse_event_time(text, self.clock.now()).map_err(|e| Error::usage(format!("{flag}: {e}")))?;
+        if let Some(note) = time::zone_note(flag, text, &t) {
+            self.out.info(&note);
+        }
+        Ok(t)
     }
 }
 

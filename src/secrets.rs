@@ -238,6 +238,26 @@ impl StreamMasker {
         self.masker.mask(text)
     }
 
+    /// How much of `pending`, a line still being written, can be shown now (a prompt, a
+    /// progress bar) without showing part of a secret whose rest has not arrived: what could
+    /// begin a known value is held, and so is a last word that could be a token or a
+    /// `key=value` still growing. Short words (`45%`, `[y/N]`) are shown.
+    pub fn shown_before_line_ends(&self, pending: &[u8]) -> usize {
+        let mut keep = pending.len();
+        for value in &self.masker.values {
+            let value = value.as_bytes();
+            if let Some(k) = (1..value.len().min(pending.len() + 1)).rev().find(|&k| pending.ends_with(&value[..k])) {
+                keep = keep.min(pending.len() - k);
+            }
+        }
+        let word_start = pending.iter().rposition(|b| b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+        let word = &pending[word_start..];
+        if word.len() >= 8 || word.iter().any(|b| matches!(b, b'=' | b':' | b'@')) {
+            keep = keep.min(word_start);
+        }
+        keep
+    }
+
     /// Where to cut `pending`, a line too long to hold, so that no secret is split: before
     /// any known value that spans `at`, and at a blank before `at` if there is one near it
     /// (token shapes hold no blanks).

@@ -75,14 +75,30 @@ pub enum TimeError {
     NotADuration(String),
     NumberTooLarge(String),
     NoUnit(String),
-    UnknownUnit { text: String, unit: String },
+    UnknownUnit {
+        text: String,
+        unit: String,
+    },
     DurationTooLarge(String),
     TooFarBack(String),
-    FarFromNow { text: String, now: String },
+    FarFromNow {
+        text: String,
+        now: String,
+    },
     Before1970(String),
     NotATime(String),
     LocalGap(String),
+    /// A bare time of day that would land more than [`BARE_TIME_REACH`] back: both readings.
+    AmbiguousBareTime {
+        text: String,
+        yesterday: String,
+        today_in: String,
+    },
 }
+
+/// How far back a bare time of day (`14:05`) may land: past it, `22:00` typed at 09:00 is as
+/// likely a slip for `02:00` or for tomorrow's plan as yesterday evening, so it is refused.
+pub const BARE_TIME_REACH_HOURS: i64 = 12;
 
 impl std::fmt::Display for TimeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -101,9 +117,18 @@ impl std::fmt::Display for TimeError {
             TimeError::FarFromNow { text, now } => write!(f, "{text:?} is more than 10 years from now ({now})"),
             TimeError::Before1970(text) => write!(f, "{text:?} is before 1970"),
             TimeError::NotATime(text) => {
-                write!(f, "{text:?} is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)")
+                write!(
+                    f,
+                    "{text:?} is not a time (expected 14:05, yesterday 14:05, 2026-11-22 14:05, \
+                     2026-11-22T14:05:00Z, 10m ago or -10m)"
+                )
             }
             TimeError::LocalGap(text) => write!(f, "{text:?} does not exist in the local time zone (a DST gap)"),
+            TimeError::AmbiguousBareTime { text, yesterday, today_in } => write!(
+                f,
+                "{text:?} would be yesterday, {yesterday}, more than {BARE_TIME_REACH_HOURS} hours ago \
+                 (today's {text} is {today_in} from now): say `yesterday {text}` or give the date"
+            ),
         }
     }
 }
@@ -150,7 +175,9 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
 /// Parses a point in time as users type it, relative to `now`:
 /// - RFC 3339 (`2026-11-22T14:05:00Z`, `2026-11-22T14:05Z`, with an offset, or without a zone = local)
 /// - `2026-11-22 14:05[:SS]` (local)
-/// - `14:05[:SS]` (local): the most recent such time at or before now
+/// - `14:05[:SS]` (local): the most recent such time at or before now, if that is no more than
+///   12 hours back (else refused, showing both readings)
+/// - `yesterday 14:05` or `today 14:05` (local)
 /// - `-10m` or `10m ago`: that long before now
 ///
 /// A time before 1970 is refused (no log or incident is from then; year 0 is a typo).
@@ -198,14 +225,83 @@ fn parse_time_unchecked(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>,
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return local_to_utc(date.and_time(NaiveTime::MIN), text);
     }
-    for fmt in ["%H:%M:%S%.f", "%H:%M"] {
-        if let Ok(time) = NaiveTime::parse_from_str(text, fmt) {
-            let today = now.with_timezone(&Local).date_naive();
-            let candidate = local_to_utc(today.and_time(time), text)?;
-            return Ok(if candidate > now { candidate - Duration::days(1) } else { candidate });
+    let today = now.with_timezone(&Local).date_naive();
+    if let Some(time) = time_of_day(text) {
+        let candidate = local_to_utc(today.and_time(time), text)?;
+        if candidate <= now {
+            return Ok(candidate);
+        }
+        let yesterday = local_to_utc(today.pred_opt().unwrap_or(today).and_time(time), text)?;
+        if now - yesterday > Duration::hours(BARE_TIME_REACH_HOURS) {
+            return Err(TimeError::AmbiguousBareTime {
+                text: text.to_string(),
+                yesterday: format!("{} ({} ago)", local_date_time(&yesterday), format_duration(now - yesterday)),
+                today_in: format_duration(candidate - now),
+            });
+        }
+        return Ok(yesterday);
+    }
+    let lower = text.to_ascii_lowercase();
+    for (word, days_back) in [("yesterday ", 1), ("today ", 0)] {
+        if let Some(time) = lower.strip_prefix(word).and_then(|rest| time_of_day(rest.trim())) {
+            let day = today.checked_sub_days(chrono::Days::new(days_back)).unwrap_or(today);
+            return local_to_utc(day.and_time(time), text);
         }
     }
     Err(TimeError::NotATime(text.to_string()))
+}
+
+/// `14:05` or `14:05:30[.5]`.
+fn time_of_day(text: &str) -> Option<NaiveTime> {
+    ["%H:%M:%S%.f", "%H:%M"].into_iter().find_map(|fmt| NaiveTime::parse_from_str(text, fmt).ok())
+}
+
+/// Whether `text` names no zone, so that it was read in the local one: a bare time, `yesterday
+/// 14:05`, or a date and time without `Z` or an offset. Durations (`10m ago`) name none either,
+/// but need none.
+pub fn read_in_local_zone(text: &str) -> bool {
+    let text = text.trim();
+    if text.starts_with('-') || text.ends_with(" ago") || parse_duration(text).is_ok() {
+        return false;
+    }
+    let upper = text.to_ascii_uppercase();
+    let after_date = upper.get(10..).unwrap_or(&upper);
+    let zoned = after_date.ends_with('Z') || after_date.contains('+') || after_date.rfind('-').is_some();
+    !zoned
+}
+
+/// The local zone as people know it: `$TZ` when set (`Europe/Berlin`), and its offset at `t`.
+pub fn local_zone_at(t: &DateTime<Utc>) -> String {
+    let offset = t.with_timezone(&Local).format("UTC%:z").to_string();
+    match std::env::var("TZ").ok().map(|tz| tz.trim_start_matches(':').to_string()).filter(|tz| !tz.is_empty()) {
+        Some(name) if name != "UTC" => format!("{name}, {offset}"),
+        _ => offset,
+    }
+}
+
+/// What to tell the person who gave `flag` the time `text`, read as `t`, when `text` named no
+/// zone: which zone it was read in and what that means in UTC, the timeline's zone.
+pub fn zone_note(flag: &str, text: &str, t: &DateTime<Utc>) -> Option<String> {
+    read_in_local_zone(text).then(|| {
+        format!(
+            "{flag} {}: read in the local time zone ({}) as {}, which is {} UTC",
+            text.trim(),
+            local_zone_at(t),
+            local_date_time(t),
+            format_table_ts(t)
+        )
+    })
+}
+
+/// `2026-11-23 14:05` in the local zone.
+pub fn local_date_time(t: &DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A time for a confirmation: `14:05:00` today (in UTC, as the timeline), with its date on any
+/// other day, so a backdated entry cannot pass for today's.
+pub fn format_confirmed(t: &DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if t.date_naive() == now.date_naive() { t.format("%H:%M:%S").to_string() } else { format_table_ts(t) }
 }
 
 /// Parses the start or end of a search window: a bare duration (`15m`, `1h30m`) means that long
@@ -270,6 +366,52 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
+    }
+
+    // These run with the local zone of the test process; the CLI tests pin TZ for the rest.
+    fn local(text: &str) -> DateTime<Utc> {
+        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap_or_default();
+        local_to_utc(naive, text).unwrap_or_default()
+    }
+
+    /// What could mislead: `22:00` typed at 09:00 silently became yesterday evening.
+    #[test]
+    fn a_bare_time_more_than_twelve_hours_back_is_refused_with_both_readings() {
+        let now = local("2026-11-24 09:00");
+        assert_eq!(parse_time("08:30", now), Ok(local("2026-11-24 08:30")));
+        assert_eq!(parse_time("23:00", now), Ok(local("2026-11-23 23:00")), "10 hours back: yesterday");
+        let err = parse_time("20:00", now).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("yesterday, 2026-11-23 20:00 (13h 0m ago)"), "{err}");
+        assert!(err.contains("today's 20:00 is 11h 0m from now") && err.contains("`yesterday 20:00`"), "{err}");
+    }
+
+    #[test]
+    fn yesterday_today_ago_local_dates_and_rfc3339_are_all_read() {
+        let now = local("2026-11-24 09:00");
+        assert_eq!(parse_time("yesterday 20:00", now), Ok(local("2026-11-23 20:00")));
+        assert_eq!(parse_time("Yesterday 14:05:00", now), Ok(local("2026-11-23 14:05")));
+        assert_eq!(parse_time("today 08:00", now), Ok(local("2026-11-24 08:00")));
+        assert_eq!(parse_time("5m ago", now), Ok(now - Duration::minutes(5)));
+        assert_eq!(parse_time("2h ago", now), Ok(now - Duration::hours(2)));
+        assert_eq!(parse_time("2026-11-24 07:05", now), Ok(local("2026-11-24 07:05")));
+        assert_eq!(parse_time("2026-11-22T14:05:00Z", now), Ok(at("2026-11-22T14:05:00Z")));
+    }
+
+    #[test]
+    fn only_times_without_a_zone_are_said_to_be_read_in_the_local_one() {
+        for local in ["14:05", "yesterday 14:05", "2026-11-24 14:05", "2026-11-24T14:05:00"] {
+            assert!(read_in_local_zone(local), "{local}");
+        }
+        for zoned in ["2026-11-24T14:05:00Z", "2026-11-24T14:05:00+01:00", "2026-11-24T14:05-05:00", "5m ago", "-10m"] {
+            assert!(!read_in_local_zone(zoned), "{zoned}");
+        }
+    }
+
+    #[test]
+    fn a_confirmation_shows_the_date_unless_it_is_today() {
+        let now = at("2026-11-24T09:00:00Z");
+        assert_eq!(format_confirmed(&at("2026-11-24T08:00:00Z"), now), "08:00:00");
+        assert_eq!(format_confirmed(&at("2026-11-23T20:00:00Z"), now), "2026-11-23 20:00:00");
     }
 
     /// What broke: sums of huge durations overflowed when added up, and `--at

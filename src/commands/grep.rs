@@ -75,9 +75,11 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
     let edge = |flag: &str, text: &Option<String>| -> Result<Option<i64>> {
         text.as_deref()
             .map(|t| {
-                crate::time::parse_window_edge(t, now)
-                    .map(|t| t.timestamp_micros())
-                    .map_err(|e| Error::usage(format!("{flag}: {e}")))
+                let edge = crate::time::parse_window_edge(t, now).map_err(|e| Error::usage(format!("{flag}: {e}")))?;
+                if let Some(note) = crate::time::zone_note(flag, t, &edge) {
+                    ctx.out.info(&note);
+                }
+                Ok(edge.timestamp_micros())
             })
             .transpose()
     };

@@ -198,7 +198,7 @@ fn read_alert(source: &Path) -> Result<Vec<u8>> {
     let read = if source == Path::new("-") {
         std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(source).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+        crate::text_file::open_regular(source).and_then(|f| f.take(limit).read_to_end(&mut bytes))
     };
     read.map_err(|e| Error::io("cannot read", source, &e))?;
     Ok(bytes)

@@ -270,25 +270,18 @@ fn run_step(
     echo: super::Echo,
 ) -> (bool, Option<i32>, String, Duration) {
     let mut tail = String::new();
-    let options = process::Options { timeout: Some(timeout), foreground: true, ..Default::default() };
+    let options = process::Options {
+        timeout: Some(timeout),
+        foreground: true,
+        idle: Some(super::live::IDLE),
+        ..Default::default()
+    };
     let started = Instant::now();
-    // Shown line by line with secrets masked: a secret variable echoed by the command must not
-    // reach the screen (or a screen share) either.
-    let mut pending: Vec<u8> = Vec::new();
-    let result = process::run(argv, &options, &mut |_, bytes| {
-        pending.extend_from_slice(bytes);
-        if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
-            let lines: Vec<u8> = pending.drain(..=end).collect();
-            let shown = masker.mask(&String::from_utf8_lossy(&lines));
-            // A closed stdout or stderr must not stop the action: ignore write errors here.
-            match echo {
-                super::Echo::Passthrough => drop(Output::external(shown.as_bytes())),
-                super::Echo::Stderr => drop(std::io::Write::write_all(
-                    &mut std::io::stderr(),
-                    crate::output::sanitize::terminal_safe(&shown, false).as_bytes(),
-                )),
-            }
-        }
+    // Shown masked: a secret variable echoed by the command must not reach the screen (or a
+    // screen share) either.
+    let mut shown = super::live::LiveEcho::new(echo, masker, super::live::WhenPiped::Safe);
+    let result = process::run(argv, &options, &mut |stream, bytes| {
+        shown.feed(stream, bytes);
         tail.push_str(&String::from_utf8_lossy(bytes));
         if tail.len() > 4 * TAIL_CHARS {
             let cut = tail.len() - TAIL_CHARS;
@@ -296,9 +289,7 @@ fn run_step(
             tail.drain(..cut);
         }
     });
-    if !pending.is_empty() {
-        let _ = Output::external(format!("{}\n", masker.mask(&String::from_utf8_lossy(&pending))).as_bytes());
-    }
+    shown.finish();
     let tail = masker.mask(tail.trim());
     let tail: String = {
         let chars: Vec<char> = tail.chars().collect();

@@ -1,8 +1,8 @@
 //! Running a command on an incident: streamed, masked, recorded, its output kept.
 
 use std::collections::VecDeque;
-use std::io::Write;
 
+use super::live::{self, LiveEcho, WhenPiped};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{Body, Event, new_event_id};
@@ -14,7 +14,7 @@ use crate::store::{ArtifactWriter, IncidentDir};
 const TAIL_LINES: usize = 20;
 const TAIL_LINE_CHARS: usize = 300;
 /// A line longer than this is recorded in pieces rather than held in memory whole.
-const MAX_LINE_BYTES: usize = 64 * 1024;
+pub(super) const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// Where a command's output is shown while it runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,17 +55,15 @@ pub fn run_command(ctx: &Context, dir: &IncidentDir, argv: &[String], options: &
     let mut recorder = OutputRecorder::new(dir.new_artifact()?, &masker);
     ctx.out.info(&ctx.out.paint_err(crate::output::Style::Dim, &format!("$ {command}")));
 
-    let exec_options = process::Options { timeout: options.timeout, foreground: true, ..Default::default() };
+    let exec_options =
+        process::Options { timeout: options.timeout, foreground: true, idle: Some(live::IDLE), ..Default::default() };
+    let mut echo = LiveEcho::new(options.echo, &masker, WhenPiped::Data);
     let result = process::run(argv, &exec_options, &mut |stream, bytes| {
-        // The person sees the output live; the record gets it masked.
-        let _ = match (stream, options.echo) {
-            (Stream::Stdout, Echo::Passthrough) => {
-                std::io::stdout().lock().write_all(bytes).and_then(|()| std::io::stdout().flush())
-            }
-            _ => std::io::stderr().lock().write_all(bytes),
-        };
+        // The person sees the output live, the record keeps all of it: both masked.
+        echo.feed(stream, bytes);
         recorder.feed(stream, bytes);
     });
+    echo.finish();
     let (tail, artifact) = recorder.finish()?;
     let hypothesis = options.hypothesis.clone();
     let (body, status) = match result {

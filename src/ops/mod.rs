@@ -5,6 +5,7 @@ mod action;
 mod alert;
 mod checks;
 mod command;
+mod live;
 mod logs;
 mod prepare;
 

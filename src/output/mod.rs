@@ -109,11 +109,6 @@ impl Output {
         write_stdout(&sanitize::terminal_safe(text, self.color_stdout))
     }
 
-    /// Writes a command's output (external bytes) to stdout as it streams, made safe.
-    pub fn external(bytes: &[u8]) -> Result<()> {
-        Output::raw(sanitize::terminal_safe_bytes(bytes).as_bytes())
-    }
-
     /// Writes bytes to stdout as they are: only text this program generated (scripts, man
     /// pages) or already made safe.
     pub fn raw(bytes: &[u8]) -> Result<()> {

@@ -16,6 +16,21 @@ const OWN_COLOURS: [&str; 7] = ["\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x
 /// Text safe for a terminal. With `keep_own_colours`, the colour sequences `Output::paint`
 /// writes pass through; every other control character and escape is made visible.
 pub fn terminal_safe(text: &str, keep_own_colours: bool) -> Cow<'_, str> {
+    let own_colour = |rest: &str| OWN_COLOURS.iter().find(|own| rest.starts_with(**own)).map(|own| own.len());
+    neutralise(text, &|rest| if keep_own_colours { own_colour(rest) } else { None }, false)
+}
+
+/// A running command's output as it is shown live: like [`terminal_safe`], but what makes
+/// interactive output readable passes through: colour (SGR, `ESC [ digits m`) and a lone
+/// carriage return (a progress bar redrawing its line). Nothing that moves the cursor
+/// elsewhere, clears the screen, sets a title or writes the clipboard does.
+pub fn terminal_safe_live(text: &str) -> Cow<'_, str> {
+    neutralise(text, &|rest| colour_sequence(rest).map(str::len), true)
+}
+
+/// Every character a terminal acts on made visible, but the escape sequences `kept` measures
+/// at their start, and a carriage return ending a line (or any, with `any_cr`).
+fn neutralise<'a>(text: &'a str, kept: &dyn Fn(&str) -> Option<usize>, any_cr: bool) -> Cow<'a, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
@@ -23,15 +38,14 @@ pub fn terminal_safe(text: &str, keep_own_colours: bool) -> Cow<'_, str> {
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         if c == '\x1b'
-            && keep_own_colours
-            && let Some(own) = OWN_COLOURS.iter().find(|own| rest.starts_with(**own))
+            && let Some(len) = kept(rest)
         {
-            out.push_str(own);
-            rest = &rest[own.len()..];
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
             continue;
         }
         // A CR that ends a line (CRLF) moves nothing a reader would miss.
-        if c == '\r' && rest[1..].starts_with('\n') {
+        if c == '\r' && (any_cr || rest[1..].starts_with('\n')) {
             out.push('\r');
         } else {
             push_visible(&mut out, c);
@@ -39,6 +53,13 @@ pub fn terminal_safe(text: &str, keep_own_colours: bool) -> Cow<'_, str> {
         rest = &rest[c.len_utf8()..];
     }
     Cow::Owned(out)
+}
+
+/// The colour sequence `text` starts with (`ESC [ 1;31 m`, `ESC [ 38;5;208 m`), if it does.
+fn colour_sequence(text: &str) -> Option<&str> {
+    let params = text.strip_prefix("\x1b[")?;
+    let len = params.bytes().take(64).take_while(|b| b.is_ascii_digit() || *b == b';' || *b == b':').count();
+    (params.as_bytes().get(len) == Some(&b'm')).then(|| &text[..2 + len + 1])
 }
 
 /// Bytes (possibly not UTF-8) safe for a terminal: [`terminal_safe`] without colours, and every
@@ -131,6 +152,16 @@ mod tests {
         let painted = "\x1b[31mCRITICAL\x1b[0m \x1b[2J\x1b[38;5;1m";
         assert_eq!(terminal_safe(painted, true), "\x1b[31mCRITICAL\x1b[0m \\e[2J\\e[38;5;1m");
         assert_eq!(terminal_safe(painted, false), "\\e[31mCRITICAL\\e[0m \\e[2J\\e[38;5;1m");
+    }
+
+    #[test]
+    fn live_output_keeps_colours_and_progress_redraws_but_nothing_that_drives_the_screen() {
+        let live = "\x1b[1;31mFAIL\x1b[0m 50%\r60%\x1b[2J\x1b]52;c;aGk=\x07\x1b[38;5;208mx\x1b[5A";
+        assert_eq!(
+            terminal_safe_live(live),
+            "\x1b[1;31mFAIL\x1b[0m 50%\r60%\\e[2J\\e]52;c;aGk=\\a\x1b[38;5;208mx\\e[5A"
+        );
+        assert_eq!(terminal_safe_live("\x1b["), "\\e[");
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct Options {
     /// not forwarded to it (its group is ended when we are), and whatever it left running in
     /// its group is killed as soon as it exited.
     pub background: bool,
+    /// Once output has been quiet this long, `sink` is called with an empty chunk (for stdout),
+    /// so whoever holds back partial lines can show a prompt or a progress bar promptly.
+    pub idle: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,11 +157,13 @@ fn run_prepared(
     let mut killed = false;
     let mut exited = false;
     let mut drain_until = None;
+    // When output arrived and the idle tick for it is still owed.
+    let mut idle_due: Option<Instant> = None;
     loop {
         if exited && open_pipes == 0 {
             break;
         }
-        let wait_until = [deadline, drain_until].into_iter().flatten().min();
+        let wait_until = [deadline, drain_until, idle_due].into_iter().flatten().min();
         let message = match wait_until {
             Some(until) => match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(m) => Some(m),
@@ -171,7 +176,10 @@ fn run_prepared(
             },
         };
         match message {
-            Some(Message::Output(stream, bytes)) => sink(stream, &bytes),
+            Some(Message::Output(stream, bytes)) => {
+                sink(stream, &bytes);
+                idle_due = options.idle.map(|idle| Instant::now() + idle);
+            }
             Some(Message::Closed) => open_pipes -= 1,
             Some(Message::Exited) => {
                 exited = true;
@@ -182,6 +190,10 @@ fn run_prepared(
                     // pipes and outlive the check. Not reaped yet, the group id is still ours.
                     groups::signal_group(group, SIGKILL);
                 }
+            }
+            None if idle_due.is_some_and(|d| Instant::now() >= d) => {
+                idle_due = None;
+                sink(Stream::Stdout, &[]);
             }
             None if drain_until.is_some_and(|d| Instant::now() >= d) => break,
             None => {

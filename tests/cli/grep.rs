@@ -393,7 +393,7 @@ fn exit_codes_follow_grep_and_a_missing_file_does_not_stop_the_others() {
         "#);
     let vague = env.run(&["grep", "ERROR", "app.log", "--since", "yesterday-ish"]);
     assert_eq!(vague.status.code(), Some(2));
-    snapshot!(&env, text(&vague.stderr), @r#"error (usage): --since: "yesterday-ish" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)"#);
+    snapshot!(&env, text(&vague.stderr), @r#"error (usage): --since: "yesterday-ish" is not a time (expected 14:05, yesterday 14:05, 2026-11-22 14:05, 2026-11-22T14:05:00Z, 10m ago or -10m)"#);
     let output = env.cmd().args(["grep", "ERROR", "missing.log", "app.log"]).output().expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stdout).contains("request 2 failed"));

@@ -46,10 +46,21 @@ fn recorded_escapes_never_reach_the_terminal_from_any_printing_command() {
     run_inert(&env, &["hypothesis", "add", HOSTILE]);
     run_inert(&env, &["followup", "add", "--owner", HOSTILE, HOSTILE]);
     run_inert(&env, &["status", "mitigated", "--note", HOSTILE]);
-    // `run` passes its own command's output through live, as the command wrote it; what it
-    // records is printed safely afterwards.
-    env.run(&["run", "--", "printf", HOSTILE]);
+    // `run`'s stderr is messages, made safe; its stdout to a pipe is data, kept as written
+    // (on a terminal it is made safe: tests/cli/live_stream.rs).
+    run_inert(&env, &["run", "--", "sh", "-c", "printf \"$1\" >&2", "sh", HOSTILE]);
+    run_inert(&env, &["vars", "set", &format!("x={HOSTILE}")]);
+    run_inert(&env, &["vars"]);
     run_inert(&env, &["check", runbook.to_str().unwrap_or_default()]);
+    // An alert's labels are external text: what `open --from-alert` (and `receive`, which
+    // handles each alert the same way and logs through the same messages) says about it.
+    let alert = env.path().join("alert.json");
+    let labels = serde_json::json!({"alertname": HOSTILE, "severity": "warning", "service": HOSTILE});
+    let payload = serde_json::json!({"status": "firing", "labels": labels, "annotations": {"summary": HOSTILE},
+        "startsAt": "2026-11-22T14:00:00Z"});
+    std::fs::write(&alert, payload.to_string()).expect("alert");
+    let opened = run_inert(&env, &["open", "--from-alert", alert.to_str().unwrap_or_default()]);
+    assert!(opened.status.success(), "{}", text(&opened.stderr));
 
     for args in [
         &["timeline"][..],
@@ -69,6 +80,16 @@ fn recorded_escapes_never_reach_the_terminal_from_any_printing_command() {
         &["grep", "ERROR", log.to_str().unwrap_or_default()],
         &["grep", "--json", "ERROR", log.to_str().unwrap_or_default()],
         &["use", HOSTILE],
+        // Error messages that quote what was given.
+        &["hypothesis", "verdict", HOSTILE, "confirmed"],
+        &["followup", "done", HOSTILE],
+        &["--at", HOSTILE, "note", "x"],
+        &["grep", "--since", HOSTILE, "ERROR", log.to_str().unwrap_or_default()],
+        &["runbook", "show", HOSTILE],
+        &["check", HOSTILE],
+        &["--incident", HOSTILE, "show"],
+        &["vars", "set", HOSTILE],
+        &["sync"],
     ] {
         run_inert(&env, args);
     }

@@ -213,12 +213,12 @@ fn bad_times_and_values_are_usage_errors_naming_the_flag() {
     errors.push_str(&format!("INCIDENT_NOW=noon [\"show\"]\n{}", text(&out.stderr)));
     snapshot!(&env, errors, @r#"
         ["--at", "tomorrow", "observe", "x"]
-        error (usage): --at: "tomorrow" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)
+        error (usage): --at: "tomorrow" is not a time (expected 14:05, yesterday 14:05, 2026-11-22 14:05, 2026-11-22T14:05:00Z, 10m ago or -10m)
         ["--at", "2026-11-23T00:00:00Z", "observe", "x"]
         error (usage): --at 2026-11-23T00:00:00Z is in the future (2026-11-23T00:00:00.000Z)
         hint: --at says when something already happened; use a past time such as -10m or 14:05
         ["impact", "--start", "whenever"]
-        error (usage): --start: "whenever" is not a time (expected 14:05, 2026-11-22T14:05:00Z, 2026-11-22 14:05, or -10m)
+        error (usage): --start: "whenever" is not a time (expected 14:05, yesterday 14:05, 2026-11-22 14:05, 2026-11-22T14:05:00Z, 10m ago or -10m)
         ["impact"]
         error (usage): nothing to record
         hint: give at least one of --start, --end, --detected-at, --users, --summary or KEY=VALUE

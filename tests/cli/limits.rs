@@ -6,23 +6,29 @@ use std::time::{Duration, Instant};
 use crate::harness::{Env, text};
 
 /// What broke: `/dev/zero` given as a runbook, a Markdown file or a template was read until
-/// memory ran out.
+/// memory ran out, and a FIFO given as any file blocked forever.
 #[test]
-fn an_endless_file_given_as_a_runbook_template_or_markdown_ends_quickly_with_a_clear_message() {
+fn a_device_or_fifo_given_as_any_file_read_whole_ends_at_once_naming_it() {
     let env = Env::new();
     env.open("Checkout 502s");
-    for args in [
-        &["runbook", "lint", "/dev/zero"][..],
-        &["check", "/dev/zero", "--no-record"],
-        &["lint", "/dev/zero"],
-        &["postmortem", "--template", "/dev/zero"],
-    ] {
-        let started = Instant::now();
-        let out = env.run(args);
-        assert!(started.elapsed() < Duration::from_secs(10), "{args:?} took {:?}", started.elapsed());
-        assert!(!out.status.success(), "{args:?}");
-        let stderr = text(&out.stderr);
-        assert!(stderr.contains("/dev/zero") && stderr.contains("larger than 8 MiB"), "{args:?}: {stderr}");
+    let fifo = env.path().join("fifo.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()), "mkfifo");
+    let fifo = fifo.to_str().unwrap_or_default();
+    for source in ["/dev/zero", fifo] {
+        for args in [
+            &["runbook", "lint", source][..],
+            &["check", source, "--no-record"],
+            &["lint", source],
+            &["postmortem", "--template", source],
+            &["open", "Alerted", "--from-alert", source],
+        ] {
+            let started = Instant::now();
+            let out = env.run(args);
+            assert!(started.elapsed() < Duration::from_secs(10), "{args:?} took {:?}", started.elapsed());
+            assert!(!out.status.success(), "{args:?}");
+            let stderr = text(&out.stderr);
+            assert!(stderr.contains(source) && stderr.contains("not a regular file"), "{args:?}: {stderr}");
+        }
     }
 }
 
@@ -34,6 +40,19 @@ fn an_oversized_incident_toml_is_refused_by_name() {
     let out = env.cmd().env_remove("INCIDENT_STORE").args(["list"]).output().expect("ran");
     let stderr = text(&out.stderr);
     assert!(!out.status.success() && stderr.contains("incident.toml") && stderr.contains("larger than"), "{stderr}");
+}
+
+/// What broke: an `incident.toml` that is a FIFO blocked every command.
+#[test]
+fn an_incident_toml_that_is_a_fifo_is_refused_without_blocking() {
+    let env = Env::new();
+    let config = env.path().join("incident.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&config).status().is_ok_and(|s| s.success()), "mkfifo");
+    let started = Instant::now();
+    let out = env.cmd().env_remove("INCIDENT_STORE").args(["list"]).output().expect("ran");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("incident.toml") && stderr.contains("a FIFO"), "{stderr}");
 }
 
 /// What broke: `--at 0000-01-01T00:00:00Z` was accepted, and huge durations overflowed.

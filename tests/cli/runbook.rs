@@ -65,6 +65,29 @@ fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("12 runbooks OK"));
 }
 
+/// What broke: `config-not-reloaded` and `tls-cert-expired` passed a variable to `sh -c`, so
+/// the shipped runbooks carried the very pattern the lint warns about.
+#[test]
+fn the_shipped_runbooks_carry_no_risky_pattern() {
+    let env = Env::new();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    let out = env.run(&["runbook", "lint", shipped.to_str().unwrap_or_default()]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("warning") && !stderr.contains("risky"), "{stderr}");
+}
+
+#[test]
+fn a_command_variable_chooses_the_program_and_arguments_but_never_becomes_shell_code() {
+    let env = Env::new();
+    let planted = env.path().join("planted");
+    let command = format!("true; touch {} $(touch {})", planted.display(), planted.display());
+    let out = env.run(&["check", "config-not-reloaded", "--no-record", "--var", &format!("test_command={command}")]);
+    assert!(!planted.exists(), "the value ran as shell code: {}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("config_valid"), "{}", text(&out.stdout));
+    let out = env.run(&["check", "config-not-reloaded", "--no-record", "--var", "test_command=test -d /"]);
+    assert!(regex::Regex::new(r"OK\s+config_valid").unwrap().is_match(&text(&out.stdout)), "split into words");
+}
+
 #[test]
 fn a_runbook_on_disk_overrides_the_shipped_one_of_the_same_name() {
     let env = Env::new();

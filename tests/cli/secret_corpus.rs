@@ -1,7 +1,7 @@
 //! The secret corpus: secrets planted in every path a command takes in (environment, argv,
 //! command output, a line cut at 64 KiB, logs, typed notes, titles and hypotheses, headers and
 //! URLs), then every byte written (store, artifacts, the git remote synced to, stdout and
-//! stderr of every command but `run`'s live passthrough) searched for them: none may be found.
+//! stderr of every command, `run`'s streamed output included) searched for them: none may be found.
 
 use std::path::Path;
 use std::process::Output;
@@ -124,7 +124,7 @@ fn no_planted_secret_reaches_any_byte_written() {
         "echo \"$API_TOKEN $GH {AWS}\"; echo \"$DEPLOY_KEY\"; echo 'Authorization: Bearer {BEARER}'; \
          echo 'https://bob:{URL_PASSWORD}@db.example/x'; printf '%65530s' ' '; echo \"$API_TOKEN tail\""
     );
-    run(&["run", "--", "sh", "-c", &script, "--password", ARGV_PASSWORD, &format!("-p{GLUED_PASSWORD}")], false);
+    run(&["run", "--", "sh", "-c", &script, "--password", ARGV_PASSWORD, &format!("-p{GLUED_PASSWORD}")], true);
     // Logs searched and recorded.
     run(&["grep", "--record", "ERROR", log.to_str().unwrap_or_default()], false);
     // Every printing command.

@@ -389,3 +389,25 @@ fn a_clash_pulled_with_plain_git_blocks_verdicts_on_it_until_sync_renumbers_it()
     assert_eq!(list[1]["id"], "H2");
     assert_eq!(list[1]["state"], "confirmed");
 }
+
+/// What broke: notes from other clones arrive through sync, and printed raw they could clear
+/// a teammate's screen or write their clipboard (issue 11).
+#[test]
+fn escapes_in_a_teammates_synced_note_never_reach_the_other_terminal_raw() {
+    let env = Env::new();
+    let (ana, bo, _) = two_responders(&env);
+    let hostile = "pwn\x1b[2J\x1b]52;c;aGVsbG8=\x07\u{9b}31m\u{202e}gnp.exe";
+    bo.ok(&["note", hostile]);
+    bo.ok(&["hypothesis", "add", hostile]);
+    bo.ok(&["sync"]);
+    let acts = |c: char| matches!(c, '\x1b' | '\x07' | '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}');
+    for args in [&["sync"][..], &["timeline"], &["show"], &["hypothesis", "list"], &["postmortem"], &["sync", "--json"]]
+    {
+        let out = ana.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        for shown in [text(&out.stdout), text(&out.stderr)] {
+            assert!(!shown.chars().any(acts), "ana's {args:?} carries escapes: {shown:?}");
+        }
+    }
+    assert!(ana.timeline().contains("pwn\\u001b[2J"), "the note arrived, bytes kept in the record");
+}
