@@ -16,16 +16,9 @@ RUNS=${RUNS:-5}
 ENTRIES=${ENTRIES:-1000000}
 mkdir -p "$WORK"
 cd "$ROOT"
-if [ -z "${INCIDENT:-}" ]; then
-  nice -n 10 cargo build --release --quiet
-  INCIDENT="$ROOT/target/release/incident"
-fi
-RG=${RG:-$(command -v rg || true)}
-[ -n "$RG" ] || { echo "ripgrep not found: cargo install ripgrep --locked" >&2; exit 2; }
+. "$ROOT/bench/binaries.sh"
 REMOTE=/lib/systemd/systemd-journal-remote
 [ -x "$REMOTE" ] || { echo "needs $REMOTE: apt-get install systemd-journal-remote" >&2; exit 2; }
-echo "incident: $INCIDENT"
-echo "ripgrep:  $($RG --version | head -1)"
 echo "journalctl: $(journalctl --version | head -1)"
 
 JOURNAL="$WORK/journal-$ENTRIES"

@@ -16,16 +16,7 @@ RUNS=${RUNS:-5}
 SIZE=${SIZE:-$((1 << 30))}
 mkdir -p "$WORK"
 cd "$ROOT"
-# INCIDENT and RG name the binaries to compare (default: a release build made here, and the rg
-# on PATH); e.g. RG=~/.cargo/bin/rg for ripgrep 15 where the distribution ships 13.
-if [ -z "${INCIDENT:-}" ]; then
-  nice -n 10 cargo build --release --quiet
-  INCIDENT="$ROOT/target/release/incident"
-fi
-RG=${RG:-$(command -v rg || true)}
-[ -n "$RG" ] || { echo "ripgrep not found: cargo install ripgrep --locked (or apt-get install ripgrep)" >&2; exit 2; }
-echo "incident: $INCIDENT"
-echo "ripgrep:  $($RG --version | head -1)"
+. "$ROOT/bench/binaries.sh"
 
 JSONL="$WORK/big-$SIZE.jsonl"
 EMPTY="$WORK/empty.log"
