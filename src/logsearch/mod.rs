@@ -126,9 +126,9 @@ pub struct Hit<'a> {
     pub text: &'a [u8],
     /// A context record (`-A`, `-B`, `-C`), not a match.
     pub context: bool,
-    /// Taken out of a container runtime's wrapper: its time is not in `text`, so whoever shows
-    /// the record shows the time too.
-    pub unwrapped: bool,
+    /// Taken out of a container runtime's wrapper: the record's length in the file (wrappers
+    /// and newlines included). Its time is not in `text`, so whoever shows it shows the time too.
+    pub unwrapped: Option<u64>,
 }
 
 /// How a file was read.

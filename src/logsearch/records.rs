@@ -351,7 +351,7 @@ impl<'a> Scanner<'a> {
                 time,
                 text,
                 context: false,
-                unwrapped: false,
+                unwrapped: None,
             });
         }
         if let Some(l) = self.line {
@@ -388,22 +388,14 @@ impl<'a> Scanner<'a> {
                     break;
                 }
                 for (line, offset, time, text) in std::mem::take(&mut self.before) {
-                    run.emit(&Hit {
-                        path: self.path,
-                        line,
-                        offset,
-                        time,
-                        text: &text,
-                        context: true,
-                        unwrapped: false,
-                    });
+                    run.emit(&Hit { path: self.path, line, offset, time, text: &text, context: true, unwrapped: None });
                 }
                 report.matched += 1;
-                run.emit(&Hit { path: self.path, line, offset, time, text, context: false, unwrapped: false });
+                run.emit(&Hit { path: self.path, line, offset, time, text, context: false, unwrapped: None });
                 self.after_left = after;
             } else if self.after_left > 0 {
                 self.after_left -= 1;
-                run.emit(&Hit { path: self.path, line, offset, time, text, context: true, unwrapped: false });
+                run.emit(&Hit { path: self.path, line, offset, time, text, context: true, unwrapped: None });
                 if self.after_left == 0 && run.summary.hit_max {
                     run.stopped = true;
                 }

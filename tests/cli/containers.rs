@@ -208,3 +208,28 @@ fn without_files_the_docker_cli_is_asked_with_the_window_and_both_streams_are_se
             .contains("docker failed (exit status: 1): Error response from daemon: No such container: gone")
     );
 }
+
+#[test]
+fn context_around_a_container_match_is_not_cut_by_separators_between_neighbours() {
+    let env = Env::new();
+    let log = env.write(
+        "0.log",
+        "2026-11-24T06:00:00Z stdout F connecting\n\
+         2026-11-24T06:00:01Z stdout P refused: \n\
+         2026-11-24T06:00:01Z stdout F retry later\n\
+         2026-11-24T06:00:02Z stdout F giving up\n\
+         2026-11-24T06:00:03Z stdout F idle\n\
+         2026-11-24T06:00:04Z stdout F refused again\n",
+    );
+    let root = env.path().join("containers");
+    let (out, _, code) = grep(&env, &root, &["-C", "1", "refused", &log.display().to_string()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "2026-11-24T06:00:00Z connecting\n\
+         2026-11-24T06:00:01Z refused: retry later\n\
+         2026-11-24T06:00:02Z giving up\n\
+         2026-11-24T06:00:03Z idle\n\
+         2026-11-24T06:00:04Z refused again\n"
+    );
+}

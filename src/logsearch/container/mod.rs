@@ -51,7 +51,7 @@ pub(in crate::logsearch) fn search(
             }
         };
         report.bytes_read += read as u64;
-        let here = Start { line: options.line_numbers.then_some(line_number + 1), offset, time: 0 };
+        let here = Start { line: options.line_numbers.then_some(line_number + 1), offset, end: 0, time: 0 };
         line_number += 1;
         offset += read as u64;
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
@@ -71,7 +71,7 @@ pub(in crate::logsearch) fn search(
         }
         if !entry.partial
             && let Some(start) = started.take()
-            && !records.take(start, std::mem::take(&mut message), run, report)
+            && !records.take(Start { end: offset, ..start }, std::mem::take(&mut message), run, report)
         {
             break;
         }
@@ -80,7 +80,7 @@ pub(in crate::logsearch) fn search(
     if let Some(start) = started
         && !run.stopped
     {
-        records.take(start, message, run, report);
+        records.take(Start { end: offset, ..start }, message, run, report);
     }
     if skipped > 0 {
         report.warnings.push(format!("{skipped} line(s) not in the {} format were skipped", wrapper.name()));
@@ -91,6 +91,8 @@ pub(in crate::logsearch) fn search(
 struct Start {
     line: Option<u64>,
     offset: u64,
+    /// Where the record's last line ends in the file.
+    end: u64,
     time: i64,
 }
 
@@ -142,5 +144,13 @@ impl Records<'_> {
 }
 
 fn hit<'t>(path: &'t Path, start: Start, text: &'t [u8], context: bool) -> Hit<'t> {
-    Hit { path, line: start.line, offset: start.offset, time: Some(start.time), text, context, unwrapped: true }
+    Hit {
+        path,
+        line: start.line,
+        offset: start.offset,
+        time: Some(start.time),
+        text,
+        context,
+        unwrapped: Some(start.end - start.offset),
+    }
 }
