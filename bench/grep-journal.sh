@@ -28,7 +28,7 @@ if [ ! -s "$JOURNAL/remote.journal" ]; then
   python3 - "$ENTRIES" <<'PY' | "$REMOTE" --output="$JOURNAL/remote.journal" - >/dev/null
 import sys
 n = int(sys.argv[1])
-start = 1795392000_000000  # 2026-11-22T00:00:00Z
+start = 1795392000_000000  # 2026-11-23T00:00:00Z
 step = 86_400_000_000 // n
 out = sys.stdout
 for i in range(n):
@@ -57,8 +57,8 @@ def timed(shell):
     return best, out
 
 
-for name, window in [("whole journal", ""), ("15-minute window", "--since '2026-11-22 12:00:00' --until '2026-11-22 12:15:00'")]:
-    iw = window.replace("'2026-11-22 12:00:00'", "2026-11-22T12:00:00Z").replace("'2026-11-22 12:15:00'", "2026-11-22T12:15:00Z")
+for name, window in [("whole journal", ""), ("15-minute window", "--since '2026-11-23 12:00:00' --until '2026-11-23 12:15:00'")]:
+    iw = window.replace("'2026-11-23 12:00:00'", "2026-11-23T12:00:00Z").replace("'2026-11-23 12:15:00'", "2026-11-23T12:15:00Z")
     inc = f"{I} grep -q -c ERROR --journal --journal-directory {J} {iw}"
     ref = f"journalctl --directory {J} --no-pager -q {window} | {RG} -c ERROR"
     ti, ci = timed(inc)
