@@ -19,13 +19,14 @@ mod receive;
 mod record;
 mod run;
 mod runbook;
+mod service;
 mod show;
 mod stats;
 mod sync;
 mod timeline;
 mod vars;
 
-use crate::cli::{Command, RunbookCommand};
+use crate::cli::{Command, RunbookCommand, ServiceCommand};
 use crate::context::Context;
 use crate::error::Result;
 
@@ -37,6 +38,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Show => show::run(ctx),
         Command::Vars(args) => vars::run(ctx, args),
         Command::Status(args) => lifecycle::status(ctx, args),
+        Command::Ack(args) => lifecycle::ack(ctx, args),
         Command::Severity(args) => lifecycle::severity(ctx, args),
         Command::Role(args) => lifecycle::role(ctx, args),
         Command::Impact(args) => lifecycle::impact(ctx, args),
@@ -52,6 +54,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Walk => drill::walk(ctx, ctx.incident_dir()?),
         Command::Drill(args) => drill::run(ctx, args),
         Command::Postmortem(args) => postmortem::run(ctx, args),
+        Command::Link(args) => postmortem::link(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),
         Command::Stats(args) => stats::run(ctx, args),
         Command::Grep(args) => grep::run(ctx, args),
@@ -75,6 +78,11 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
                     low_risk_on_enter: false,
                 },
             ),
+        },
+        Command::Service(command) => match command {
+            ServiceCommand::List(args) => service::list(ctx, args),
+            ServiceCommand::Show(args) => service::show(ctx, args),
+            ServiceCommand::Lint(args) => service::lint(ctx, args),
         },
         Command::Sync(args) => sync::run(ctx, args),
         Command::Receive(args) => receive::run(ctx, args),

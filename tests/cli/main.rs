@@ -4,9 +4,11 @@
 
 mod harness;
 
+mod alert_outcomes;
 mod alerts;
 mod blameless_corpus;
 mod blameless_postmortem;
+mod clocks;
 mod config;
 mod containers;
 mod dates;
@@ -29,6 +31,7 @@ mod log_checks;
 mod logformats;
 mod notify;
 mod postmortem;
+mod postmortem_sections;
 mod probe;
 mod probe_kinds;
 mod processes;
@@ -37,6 +40,8 @@ mod remote;
 mod run;
 mod runbook;
 mod secret_corpus;
+mod services;
+mod sre_book_replay;
 mod sync;
 mod vars;
 mod walk;
