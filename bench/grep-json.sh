@@ -16,12 +16,7 @@ RUNS=${RUNS:-5}
 SIZE=${SIZE:-$((1 << 30))}
 mkdir -p "$WORK"
 cd "$ROOT"
-nice -n 10 cargo build --release --quiet
-INCIDENT="$ROOT/target/release/incident"
-RG=$(command -v rg || true)
-[ -n "$RG" ] || { echo "ripgrep not found: cargo install ripgrep --locked (or apt-get install ripgrep)" >&2; exit 2; }
-echo "incident: $INCIDENT"
-echo "ripgrep:  $($RG --version | head -1)"
+. "$ROOT/bench/binaries.sh"
 
 JSONL="$WORK/big-$SIZE.jsonl"
 EMPTY="$WORK/empty.log"

@@ -18,12 +18,7 @@ WORK=${1:-/tmp/incident-grep-bench}
 RUNS=${RUNS:-5}
 mkdir -p "$WORK"
 cd "$ROOT"
-nice -n 10 cargo build --release --quiet
-INCIDENT="$ROOT/target/release/incident"
-RG=$(command -v rg || true)
-[ -n "$RG" ] || { echo "ripgrep not found: cargo install ripgrep --locked" >&2; exit 2; }
-echo "incident: $INCIDENT"
-echo "ripgrep:  $($RG --version | head -1)"
+. "$ROOT/bench/binaries.sh"
 
 BIG="$WORK/big.log"
 SMALL="$WORK/small.log"

@@ -480,6 +480,7 @@ Examples:
   incident grep ERROR /var/log/app/ --since 15m
   incident grep -i 'timeout|refused' 'app.log*' --since 14:05 --until 14:20 --histogram
   incident grep OutOfMemory app.log --since 1h --context 2 --record
+  incident grep panic container:web pod:prod/api-7d9f --since 30m
 
 Exit codes: 0 matches found, 1 no match, 2 error (grep's convention).";
 
@@ -488,7 +489,8 @@ pub struct GrepArgs {
     /// A regex (Rust regex syntax), or a literal string with -F; one starting with `-` goes
     /// after `--` (`incident grep -- -v app.log`)
     pub pattern: String,
-    /// Files, directories or globs; rotated sets are read oldest first [default: standard input]
+    /// Files, directories or globs (rotated sets oldest first), or journal:UNIT, container:NAME,
+    /// pod:NAMESPACE/POD[/CONTAINER] [default: standard input]
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
     /// Start of the window: 15m (ago), 14:05, 2026-11-22T14:05Z
@@ -557,6 +559,10 @@ pub struct GrepArgs {
     /// Record the search (counts, first and last match, samples) on the current incident
     #[arg(long)]
     pub record: bool,
+    /// After searching, keep watching the files for new lines (rotation and truncation
+    /// followed, as tail -F); with --record, at most one event per 10 s, each counting its matches
+    #[arg(long, conflicts_with_all = ["count", "files_with_matches", "histogram", "by", "journal"])]
+    pub follow: bool,
 }
 
 /// `-i` is the global `--incident` and `-v` the global `--verbose`, but grep's contract gives them

@@ -15,7 +15,7 @@
 //! rolls back and reports) instead of killing us.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,8 @@ struct Policy {
     pending: Option<i32>,
     /// What to say when an interrupt ends the program (and exit with 130).
     farewell: Option<&'static str>,
+    /// A loop that ends itself when asked ([`StopOnInterrupt`]): the interrupt is its signal.
+    stoppable: bool,
 }
 
 #[derive(Default)]
@@ -54,7 +56,9 @@ static ARRIVED: AtomicUsize = AtomicUsize::new(0);
 static HANDLED: AtomicUsize = AtomicUsize::new(0);
 
 static POLICY: Mutex<Policy> =
-    Mutex::new(Policy { foreground: None, critical_depth: 0, pending: None, farewell: None });
+    Mutex::new(Policy { foreground: None, critical_depth: 0, pending: None, farewell: None, stoppable: false });
+/// An interrupt came while a [`StopOnInterrupt`] was held.
+static STOP_ASKED: AtomicBool = AtomicBool::new(false);
 
 fn policy() -> MutexGuard<'static, Policy> {
     POLICY.lock().unwrap_or_else(PoisonError::into_inner)
@@ -122,6 +126,10 @@ fn on_interrupt(signal: i32) {
         policy.pending.get_or_insert(signal);
         return;
     }
+    if policy.stoppable && signal != SIGQUIT {
+        STOP_ASKED.store(true, Ordering::SeqCst);
+        return;
+    }
     leave(policy, signal);
 }
 
@@ -182,6 +190,30 @@ impl Drop for Farewell {
         // An interrupt on its way (the Ctrl-C that ended a prompt) still gets the farewell.
         settle();
         policy().farewell = None;
+    }
+}
+
+/// Until this is dropped, an interrupt (other than SIGQUIT) does not end the program: it asks
+/// the loop holding this to stop ([`StopOnInterrupt::asked`]), so that it can finish its
+/// records first (`grep --follow --record`).
+pub struct StopOnInterrupt(());
+
+impl StopOnInterrupt {
+    pub fn begin() -> Self {
+        STOP_ASKED.store(false, Ordering::SeqCst);
+        policy().stoppable = true;
+        StopOnInterrupt(())
+    }
+
+    /// Whether an interrupt came.
+    pub fn asked(&self) -> bool {
+        STOP_ASKED.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for StopOnInterrupt {
+    fn drop(&mut self) {
+        policy().stoppable = false;
     }
 }
 

@@ -4,22 +4,29 @@
 //! Exit codes follow grep: 0 matches, 1 none, 2 an error (including a file that could not be read,
 //! even when others matched).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::cli::GrepArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::logsearch::container::layout::Roots;
 use crate::logsearch::fields::{self, FieldFilter};
+use crate::logsearch::follow::Tail;
 use crate::logsearch::journal::Journal;
-use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone, files};
+use crate::logsearch::sources::Sources;
+use crate::logsearch::{self, Flow, Format, Matcher, Options, Pattern, Summary, Window, Zone};
 use crate::output::grep::{RecordPrinter, format_micros, histogram};
 use crate::secrets::Masker;
 
 const EXIT_MATCH: u8 = 0;
 const EXIT_NO_MATCH: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+/// `--follow` ended by Ctrl-C, as a shell reports SIGINT.
+const EXIT_INTERRUPTED: u8 = 130;
 /// The `--by` bucket of records without the field.
 const NO_FIELD: &str = "(none)";
 
@@ -42,6 +49,8 @@ struct Config {
     /// `--journal`: the journal instead of files.
     journal: Option<Journal>,
     record: bool,
+    /// `--follow`: keep watching the files.
+    follow: bool,
 }
 
 pub fn run(ctx: &Context, args: &GrepArgs) -> Result<u8> {
@@ -129,6 +138,7 @@ fn config(ctx: &Context, args: &GrepArgs) -> Result<Config> {
             .map(|units| Journal { units: units.clone(), directory: args.journal_directory.clone() }),
         histogram: args.histogram,
         record: args.record,
+        follow: args.follow,
     })
 }
 
@@ -141,11 +151,21 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let mut samples: Vec<String> = Vec::new();
     let masker = Masker::from_env(std::env::vars(), []);
 
-    let expanded = files::expand(&config.inputs);
-    for (arg, why) in &expanded.missing {
+    let mut sources = Sources::resolve(&config.inputs, &Roots::from_env(), config.options.window);
+    if let Some(journal) = &config.journal {
+        sources.commands.push(journal.source(config.options.window));
+    }
+    for (arg, why) in &sources.missing {
         out.warn(&format!("{arg}: {why}"));
     }
-    let show_path = expanded.files.len() > 1;
+    if config.follow && (sources.files.is_empty() || !sources.commands.is_empty()) {
+        return Err(Error::usage("--follow watches files: name log files (or containers and pods kept in files)")
+            .with_hint("standard input, the journal and `docker logs` cannot be followed here"));
+    }
+    // Watched from where the search below starts to read, so no line falls between the two.
+    let tails: Vec<Tail> =
+        if config.follow { sources.files.iter().map(|p| Tail::at_end(p)).collect() } else { Vec::new() };
+    let show_path = sources.len() > 1;
     let with_context = config.options.before > 0 || config.options.after > 0;
     let mut printer = RecordPrinter::new(out, &config.matcher, show_path, with_context);
     printer.only_matching = config.only_matching;
@@ -176,9 +196,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
         }
         Flow::Continue
     };
-    let summary = if let Some(journal) = &config.journal {
-        logsearch::journal::search(journal, &config.matcher, &config.options, &mut sink)
-    } else if config.inputs.is_empty() {
+    let summary = if config.inputs.is_empty() && sources.is_empty() {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(Error::usage("no files to search, and standard input is a terminal")
@@ -192,7 +210,7 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
             &mut sink,
         )
     } else {
-        logsearch::search(&expanded.files, &config.matcher, &config.options, &mut sink)
+        sources.search(&config.matcher, &config.options, &mut sink)
     };
     if let Some(err) = write_error {
         return Err(err);
@@ -210,7 +228,10 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     let recorded = if config.record { Some(record(ctx, &config, &summary, samples)?) } else { None };
     report(ctx, &config, &summary, &by_value, recorded.as_deref())?;
 
-    let failed = !expanded.missing.is_empty() || summary.has_errors();
+    if config.follow {
+        return follow(ctx, &config, tails, printer);
+    }
+    let failed = !sources.missing.is_empty() || summary.has_errors();
     Ok(if failed {
         EXIT_ERROR
     } else if summary.matched > 0 {
@@ -218,6 +239,76 @@ fn search(ctx: &Context, args: &GrepArgs) -> Result<u8> {
     } else {
         EXIT_NO_MATCH
     })
+}
+
+/// At most one `log.search` event per this long while following; each counts the matches since
+/// the one before, so none is lost, only grouped.
+const FOLLOW_RECORD_EVERY: Duration = Duration::from_secs(10);
+
+/// `--follow`: watches the files after the search, printing (and recording, throttled) what
+/// matches, until Ctrl-C (status 130, the last matches recorded first) or the reader goes away.
+fn follow(ctx: &Context, config: &Config, mut tails: Vec<Tail>, printer: RecordPrinter) -> Result<u8> {
+    let out = &ctx.out;
+    let stop = crate::signals::StopOnInterrupt::begin();
+    let masker = Masker::from_env(std::env::vars(), []);
+    let printer = RefCell::new(printer);
+    // The matches not yet recorded, and when the last event was.
+    let batch = RefCell::new((Summary::default(), Vec::<String>::new()));
+    let mut last_recorded: Option<Instant> = None;
+    let mut failure: Option<Error> = None;
+    let mut sink = |hit: &logsearch::Hit| {
+        if config.record && !hit.context {
+            let samples = &mut batch.borrow_mut().1;
+            if samples.len() < crate::ops::SAMPLES {
+                let text: String = String::from_utf8_lossy(hit.text).chars().take(crate::ops::SAMPLE_CHARS).collect();
+                samples.push(masker.mask(&text));
+            }
+        }
+        match printer.borrow_mut().record(hit) {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    };
+    let mut record_batch = |force: bool, failure: &mut Option<Error>| {
+        let due = force || last_recorded.is_none_or(|t| t.elapsed() >= FOLLOW_RECORD_EVERY);
+        if !config.record || !due || batch.borrow().0.matched == 0 {
+            return;
+        }
+        let (mut summary, samples) = batch.replace((Summary::default(), Vec::new()));
+        let mut seen = std::collections::HashSet::new();
+        summary.files.retain(|f| seen.insert(f.path.clone()));
+        last_recorded = Some(Instant::now());
+        if let Err(e) = record(ctx, config, &summary, samples) {
+            failure.get_or_insert(e);
+        }
+    };
+    let mut after_poll = |polled: Summary| {
+        if let Err(e) = printer.borrow_mut().flush() {
+            failure.get_or_insert(e);
+            return Flow::Stop;
+        }
+        batch.borrow_mut().0.absorb(polled);
+        record_batch(false, &mut failure);
+        if failure.is_some() { Flow::Stop } else { Flow::Continue }
+    };
+    let mut warn = |path: &Path, warning: &str| out.warn(&format!("{}: {warning}", path.display()));
+    logsearch::follow::follow(
+        &mut tails,
+        &config.matcher,
+        &config.options,
+        &|| stop.asked(),
+        &mut sink,
+        &mut after_poll,
+        &mut warn,
+    );
+    let mut failure = failure;
+    // What matched since the last event is recorded before we go.
+    record_batch(true, &mut failure);
+    printer.borrow_mut().flush()?;
+    if let Some(err) = failure {
+        return Err(err);
+    }
+    Ok(if stop.asked() { EXIT_INTERRUPTED } else { EXIT_MATCH })
 }
 
 /// Appends the `log.search` event; returns its id.

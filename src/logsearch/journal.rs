@@ -2,11 +2,10 @@
 //! as `--since`/`--until`, its output searched as a stream of JSON records (their time is
 //! `__REALTIME_TIMESTAMP`, found by key like any JSON log's).
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
-use super::{FileReport, Flow, Hit, Matcher, Options, Strategy, Summary, Window};
+use super::Window;
+use super::command::CommandSource;
 
 /// Which journal to read, and which units of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,56 +40,17 @@ impl Journal {
         }
         args
     }
-}
 
-/// Searches the journal through `journalctl`; a journalctl that cannot start or that fails is the
-/// report's error (with what it said on stderr).
-pub fn search(journal: &Journal, matcher: &Matcher, options: &Options, sink: &mut dyn FnMut(&Hit) -> Flow) -> Summary {
-    let name = PathBuf::from(journal.name());
-    let failed = |why: String| {
-        let mut report = FileReport::new(&name);
-        report.strategy = Strategy::Failed;
-        report.error = Some(why);
-        Summary { files: vec![report], ..Summary::default() }
-    };
-    let child = Command::new("journalctl")
-        .args(journal.args(options.window))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return failed("journalctl not found: --journal reads the journal through systemd's journalctl".into());
+    /// journalctl as the source, for a search in `window`.
+    pub fn source(&self, window: Window) -> CommandSource {
+        CommandSource {
+            name: self.name(),
+            program: "journalctl".into(),
+            args: self.args(window),
+            wrapper: None,
+            needed_for: "--journal reads the journal through systemd's journalctl".into(),
         }
-        Err(e) => return failed(format!("cannot run journalctl: {e}")),
-    };
-    let Some(mut stdout) = child.stdout.take() else { return failed("journalctl gave no output stream".into()) };
-    // stderr is read beside stdout so that a chatty journalctl cannot block on a full pipe.
-    let mut stderr = child.stderr.take();
-    let errors = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(stderr) = stderr.as_mut() {
-            let _ = stderr.read_to_string(&mut text);
-        }
-        text
-    });
-    let mut summary = super::search_stream(Path::new(&name), &mut stdout, matcher, options, sink);
-    // Stopped early (--max, a closed pipe): journalctl need not write the rest.
-    drop(stdout);
-    let _ = child.kill();
-    let status = child.wait();
-    let said = errors.join().unwrap_or_default();
-    if let Ok(status) = status
-        && !status.success()
-        && status.code().is_some()
-        && let Some(report) = summary.files.first_mut()
-    {
-        report.error = Some(format!("journalctl failed ({status}): {}", said.trim()));
-        report.strategy = Strategy::Failed;
     }
-    summary
 }
 
 #[cfg(test)]

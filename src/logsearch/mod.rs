@@ -7,15 +7,22 @@
 //!
 //! - [`stamp`]: timestamp formats, detection, zones, year-less stamps
 //! - [`fields`]: a structured record's fields and the `--where` filters
+//! - [`container`]: Docker and CRI container logs, by file or by container and pod name
+//! - [`command`]: sources read from a command's output (journalctl, docker logs, kubectl logs)
 //! - [`journal`]: the systemd journal through `journalctl -o json`
 //! - [`keyed`]: the time of JSON-lines and logfmt records, found by key
+//! - [`sources`]: what the names given come to: files, journal units, containers, pods
+//! - [`follow`]: files watched for new lines, rotation and truncation (`--follow`)
 //! - [`files`]: globs, directories and rotated sets in time order
 //! - [`matcher`]: the pattern
 //! - `scan`: reading, record splitting, binary search to the window, early stop
 //! - `mapped`: the memory map and its SIGBUS guard
 
+pub mod command;
+pub mod container;
 pub mod fields;
 pub mod files;
+pub mod follow;
 pub mod journal;
 pub mod keyed;
 mod mapped;
@@ -23,6 +30,7 @@ pub mod matcher;
 mod probe;
 mod records;
 mod scan;
+pub mod sources;
 pub mod stamp;
 
 use std::collections::BTreeMap;
@@ -118,6 +126,9 @@ pub struct Hit<'a> {
     pub text: &'a [u8],
     /// A context record (`-A`, `-B`, `-C`), not a match.
     pub context: bool,
+    /// Taken out of a container runtime's wrapper: the record's length in the file (wrappers
+    /// and newlines included). Its time is not in `text`, so whoever shows it shows the time too.
+    pub unwrapped: Option<u64>,
 }
 
 /// How a file was read.
@@ -183,6 +194,18 @@ impl Summary {
     /// Whether any file could not be searched.
     pub fn has_errors(&self) -> bool {
         self.files.iter().any(|f| f.error.is_some())
+    }
+
+    /// Adds the outcome of searching further sources.
+    pub fn absorb(&mut self, other: Summary) {
+        self.files.extend(other.files);
+        self.matched += other.matched;
+        self.first = self.first.into_iter().chain(other.first).min();
+        self.last = self.last.into_iter().chain(other.last).max();
+        for (minute, count) in other.per_minute {
+            *self.per_minute.entry(minute).or_default() += count;
+        }
+        self.hit_max |= other.hit_max;
     }
 
     fn count(&mut self, time: Option<Micros>, per_minute: bool) {

@@ -344,7 +344,15 @@ impl<'a> Scanner<'a> {
                 return pos;
             }
             report.matched += 1;
-            run.emit(&Hit { path: self.path, line, offset: base + record_start as u64, time, text, context: false });
+            run.emit(&Hit {
+                path: self.path,
+                line,
+                offset: base + record_start as u64,
+                time,
+                text,
+                context: false,
+                unwrapped: None,
+            });
         }
         if let Some(l) = self.line {
             self.line = Some(l + memchr_iter(b'\n', &region[counted..]).count() as u64);
@@ -380,14 +388,14 @@ impl<'a> Scanner<'a> {
                     break;
                 }
                 for (line, offset, time, text) in std::mem::take(&mut self.before) {
-                    run.emit(&Hit { path: self.path, line, offset, time, text: &text, context: true });
+                    run.emit(&Hit { path: self.path, line, offset, time, text: &text, context: true, unwrapped: None });
                 }
                 report.matched += 1;
-                run.emit(&Hit { path: self.path, line, offset, time, text, context: false });
+                run.emit(&Hit { path: self.path, line, offset, time, text, context: false, unwrapped: None });
                 self.after_left = after;
             } else if self.after_left > 0 {
                 self.after_left -= 1;
-                run.emit(&Hit { path: self.path, line, offset, time, text, context: true });
+                run.emit(&Hit { path: self.path, line, offset, time, text, context: true, unwrapped: None });
                 if self.after_left == 0 && run.summary.hit_max {
                     run.stopped = true;
                 }

@@ -12,6 +12,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::container::{self, wrapper::Wrapper};
 use super::files::{self, is_gzip, read_prefix};
 use super::mapped::Mapped;
 use super::probe::{heads, read_at_most, seek_start, sorted_tolerance, tolerance_of};
@@ -37,7 +38,11 @@ pub(super) struct Run<'a> {
     pub(super) stopped: bool,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    pub(super) fn new(matcher: &'a Matcher, options: &'a Options, sink: &'a mut dyn FnMut(&Hit) -> Flow) -> Self {
+        Run { sink, options, matcher, summary: Summary::default(), stopped: false }
+    }
+
     pub(super) fn emit(&mut self, hit: &Hit) {
         if self.stopped {
             return;
@@ -59,7 +64,7 @@ impl Run<'_> {
 }
 
 pub fn search(paths: &[PathBuf], matcher: &Matcher, options: &Options, sink: &mut dyn FnMut(&Hit) -> Flow) -> Summary {
-    let mut run = Run { sink, options, matcher, summary: Summary::default(), stopped: false };
+    let mut run = Run::new(matcher, options, sink);
     for (index, path) in paths.iter().enumerate() {
         if run.stopped {
             break;
@@ -82,7 +87,7 @@ pub fn search_stream(
     options: &Options,
     sink: &mut dyn FnMut(&Hit) -> Flow,
 ) -> Summary {
-    let mut run = Run { sink, options, matcher, summary: Summary::default(), stopped: false };
+    let mut run = Run::new(matcher, options, sink);
     let mut report = FileReport::new(name);
     let now = chrono::Utc::now().timestamp_micros();
     let sample = match read_prefix(reader, SAMPLE) {
@@ -94,6 +99,13 @@ pub fn search_stream(
             return run.summary;
         }
     };
+    if let Some(wrapper) = Wrapper::detect(&sample) {
+        report.format = Some(wrapper.name().to_string());
+        let mut chained = io::Cursor::new(sample).chain(reader);
+        container::search(name, &mut chained, wrapper, &mut run, &mut report, None);
+        run.summary.files.push(report);
+        return run.summary;
+    }
     let stamps = StampReader::detect(&sample, options.format.as_ref(), options.zone, Some(now));
     report.format = stamps.as_ref().map(|s| s.format.name());
     let tolerance = tolerance_of(&sample, stamps.as_ref());
@@ -159,6 +171,18 @@ fn search_file(path: &Path, next_start: Option<Micros>, run: &mut Run) -> FileRe
             return report;
         }
     };
+    if let Some(wrapper) = Wrapper::detect(&opened.sample)
+        && options.format.is_none()
+    {
+        report.format = Some(wrapper.name().to_string());
+        if opened.gzip {
+            let mut decoder = flate2::read::MultiGzDecoder::new(&opened.file);
+            container::search(path, &mut decoder, wrapper, run, &mut report, None);
+        } else {
+            container::search(path, &mut &opened.file, wrapper, run, &mut report, None);
+        }
+        return report;
+    }
     let stamps = StampReader::detect(&opened.sample, options.format.as_ref(), options.zone, opened.mtime);
     report.format = stamps.as_ref().map(|s| s.format.name());
     let window = options.window;

@@ -161,6 +161,7 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, RenderError> {
             paths: vec![render_text(&log.path, vars)?],
             pattern: log.pattern.value.clone(),
             ignore_case: log.ignore_case,
+            filters: log.filters.iter().map(|f| render_text(f, vars)).collect::<Result<_, _>>()?,
             since,
             remote: render_remote(spec, vars)?,
         });

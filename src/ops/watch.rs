@@ -154,7 +154,14 @@ mod tests {
     use crate::probe::Probe;
 
     fn log_probe(since: Option<Duration>) -> Probe {
-        Probe::Log { paths: vec!["app.log".into()], pattern: "ERROR".into(), ignore_case: false, since, remote: None }
+        Probe::Log {
+            paths: vec!["app.log".into()],
+            pattern: "ERROR".into(),
+            ignore_case: false,
+            since,
+            remote: None,
+            filters: Default::default(),
+        }
     }
 
     fn since_of(probe: &Probe) -> Option<Duration> {

@@ -93,8 +93,15 @@ impl<'a> RecordPrinter<'a> {
             self.buf.extend_from_slice(self.out.paint(Style::Dim, "--").as_bytes());
             self.buf.push(b'\n');
         }
-        self.last_end = Some((hit.path.to_path_buf(), hit.offset + hit.text.len() as u64 + 1));
-        let rendered = if self.readable { readable(hit) } else { None };
+        let length = hit.unwrapped.unwrap_or(hit.text.len() as u64 + 1);
+        self.last_end = Some((hit.path.to_path_buf(), hit.offset + length));
+        let mut rendered = if self.readable { readable(hit) } else { None };
+        if rendered.is_none()
+            && hit.unwrapped.is_some()
+            && let Some(time) = hit.time
+        {
+            rendered = Some(format!("{} {}", format_micros(time), String::from_utf8_lossy(hit.text)));
+        }
         let text = rendered.as_deref().map_or(hit.text, str::as_bytes);
         // Log lines are external text: made safe on a terminal and off it (a pipe to `less -R`
         // or a file someone will `cat` is a terminal later).

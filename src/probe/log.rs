@@ -8,14 +8,24 @@ use serde_json::{Map, Value};
 
 use super::evaluate::field;
 use super::{Failure, Observation};
-use crate::logsearch::{self, Flow, Matcher, Options, Pattern, Summary, Window, files};
+use crate::logsearch::container::layout::Roots;
+use crate::logsearch::fields::FieldFilter;
+use crate::logsearch::sources::Sources;
+use crate::logsearch::{Flow, Matcher, Options, Pattern, Summary, Window};
 
-/// Searches `paths` (files, globs, directories; rotated sets in time order) for `pattern` in
-/// the last `since` (the whole files when `None`). The search is blocking file I/O, so it runs
-/// on tokio's blocking pool.
-pub async fn probe(paths: Vec<String>, pattern: String, ignore_case: bool, since: Option<Duration>) -> Observation {
+/// Searches `paths` (files, globs, directories, rotated sets in time order; `journal:`,
+/// `container:` and `pod:` sources) for `pattern` in the last `since` (the whole files when
+/// `None`), counting only structured records that pass `filters`. The search is blocking I/O, so
+/// it runs on tokio's blocking pool.
+pub async fn probe(
+    paths: Vec<String>,
+    pattern: String,
+    ignore_case: bool,
+    filters: Vec<String>,
+    since: Option<Duration>,
+) -> Observation {
     let now = Utc::now();
-    match tokio::task::spawn_blocking(move || search(&paths, &pattern, ignore_case, since, now)).await {
+    match tokio::task::spawn_blocking(move || search(&paths, &pattern, ignore_case, &filters, since, now)).await {
         Ok(observation) => observation,
         Err(e) => Observation::failed(Failure::unknown("internal_error", format!("the log search failed: {e}"))),
     }
@@ -25,6 +35,7 @@ fn search(
     paths: &[String],
     pattern: &str,
     ignore_case: bool,
+    filters: &[String],
     since: Option<Duration>,
     now: DateTime<Utc>,
 ) -> Observation {
@@ -32,16 +43,24 @@ fn search(
         Ok(m) => m,
         Err(e) => return Observation::failed(Failure::unknown("bad_pattern", format!("pattern {pattern:?}: {e}"))),
     };
-    let inputs = files::expand(paths);
-    if inputs.files.is_empty() {
-        let why = inputs.missing.iter().map(|(p, e)| format!("{p}: {e}")).collect::<Vec<_>>().join("; ");
+    let mut options = counting_options(since, now);
+    for filter in filters {
+        match FieldFilter::parse(filter) {
+            Ok(filter) => options.filters.push(filter),
+            Err(e) => return Observation::failed(Failure::unknown("bad_filter", format!("where {filter:?}: {e}"))),
+        }
+    }
+    // A filter reads the record's fields: the whole record, not just up to the match.
+    options.whole_records = !options.filters.is_empty();
+    let sources = Sources::resolve(paths, &Roots::from_env(), options.window);
+    if sources.is_empty() {
+        let why = sources.missing.iter().map(|(p, e)| format!("{p}: {e}")).collect::<Vec<_>>().join("; ");
         let why = if why.is_empty() { format!("no log files match {}", paths.join(" ")) } else { why };
         // Nothing to read says nothing about the service: the checker could not tell.
         return Observation::failed(Failure::unknown("no_files", why));
     }
-    let options = counting_options(since, now);
-    let summary = logsearch::search(&inputs.files, &matcher, &options, &mut |_| Flow::Continue);
-    let files = inputs.files.iter().map(|f| f.display().to_string()).collect();
+    let summary = sources.search(&matcher, &options, &mut |_| Flow::Continue);
+    let files = summary.files.iter().map(|f| f.path.display().to_string()).collect();
     let observed = observed_of(&summary, files);
     let unreadable: Vec<String> = summary.files.iter().filter_map(|f| f.error.clone()).collect();
     if unreadable.len() == summary.files.len() && !unreadable.is_empty() {

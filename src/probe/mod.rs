@@ -63,6 +63,8 @@ pub enum Probe {
         paths: Vec<String>,
         pattern: String,
         ignore_case: bool,
+        /// Field filters (`status>=500`) a structured record must pass to count.
+        filters: Vec<String>,
         /// How far back from now; `None` searches the whole files.
         since: Option<Duration>,
         /// Search on this host through `ssh` (see `remote_log`).
@@ -413,10 +415,10 @@ impl Engine {
                 Ok(client) => prometheus::probe(&client, url, query, check.timeout).await,
                 Err(failure) => Observation::failed(failure),
             },
-            Probe::Log { paths, pattern, ignore_case, since, remote: None } => {
-                log::probe(paths.clone(), pattern.clone(), *ignore_case, *since).await
+            Probe::Log { paths, pattern, ignore_case, filters, since, remote: None } => {
+                log::probe(paths.clone(), pattern.clone(), *ignore_case, filters.clone(), *since).await
             }
-            Probe::Log { paths, pattern, ignore_case, since, remote: Some(remote) } => {
+            Probe::Log { paths, pattern, ignore_case, since, remote: Some(remote), .. } => {
                 let search = remote_log::Search {
                     paths: paths.clone(),
                     pattern: pattern.clone(),

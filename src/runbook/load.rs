@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::schema::{CheckSpec, CommandSpec, Expect, RunbookFile, StatusSet, StepSpec, Text};
+use super::schema::{CheckSpec, CommandSpec, Expect, LogSpec, RunbookFile, StatusSet, StepSpec, Text};
 use crate::expr::{Comparison, Unit, template};
 use crate::model::{ProbeKind, kind_names};
 use crate::time::parse_duration;
@@ -429,6 +429,25 @@ impl Checker<'_> {
         }
     }
 
+    /// A log check's named source must be well formed, and its `where` filters must parse
+    /// (templates are checked once rendered) and be searched here, not over ssh.
+    fn log_sources(&mut self, log: &LogSpec, remote: bool) {
+        if !template::is_template(&log.path.value)
+            && let Some(Err(why)) = crate::logsearch::container::layout::Named::parse(&log.path.value)
+        {
+            self.report(log.path.referenced, format!("path: {why}"));
+        }
+        for filter in &log.filters {
+            if remote {
+                self.report(filter.referenced, "`where` filters apply to logs searched here, not with `host:`");
+            } else if !template::is_template(&filter.value)
+                && let Err(e) = crate::logsearch::fields::FieldFilter::parse(&filter.value)
+            {
+                self.report(filter.referenced, format!("where: {e} (e.g. status>=500, level=error)"));
+            }
+        }
+    }
+
     fn regex(&mut self, text: Option<&Text>, key: &str) {
         if let Some(text) = text
             && let Err(e) = regex::Regex::new(&text.value)
@@ -766,6 +785,8 @@ impl Checker<'_> {
             texts.push(&log.path);
             self.regex(Some(&log.pattern), "pattern");
             self.duration(log.since.as_ref(), "since");
+            self.log_sources(log, check.host.is_some());
+            texts.extend(log.filters.iter());
         }
         texts.extend(self.remote(check, probe));
         for text in texts {

@@ -323,7 +323,9 @@ pub struct PrometheusSpec {
 }
 
 /// A time-windowed log search (the `incident grep` engine): `path` is a file, glob or directory
-/// (rotated sets are read in time order), `pattern` a regex, `since` how far back from now.
+/// (rotated sets are read in time order) or a named source (`journal:UNIT`, `container:NAME`,
+/// `pod:NS/POD[/CONTAINER]`), `pattern` a regex, `since` how far back from now, `where` field
+/// filters on structured records (`status>=500`), so that thresholds grade only those.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSpec {
@@ -332,6 +334,8 @@ pub struct LogSpec {
     pub since: Option<Text>,
     #[serde(default)]
     pub ignore_case: bool,
+    #[serde(default, rename = "where")]
+    pub filters: Vec<Text>,
 }
 
 /// Status codes wanted: `200`, `[200, 204]` or `2xx`.
