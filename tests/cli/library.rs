@@ -1,0 +1,201 @@
+//! The shipped library against the real thing: each runbook run by `incident check` against a
+//! daemon from Debian's packages started on loopback (harness/daemons.rs), healthy first, then
+//! broken the way its alerts describe. What each asserts is what a responder reads: the check
+//! that went bad, the value seen, and the hypothesis suggested.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::harness::daemons::{Etcd, Nginx, Postgres, Redis, free_port};
+use crate::harness::{Env, Reply, Server};
+
+/// `incident check RUNBOOK --json --no-record --var ...` at the real current time (the daemons
+/// log at the real time, so a log check's window must end now), and its parsed report.
+fn check(env: &Env, runbook: &str, vars: &[(&str, String)]) -> (i32, Value) {
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let mut cmd = env.cmd_at(&now);
+    cmd.args(["check", runbook, "--json", "--no-record"]);
+    for (name, value) in vars {
+        cmd.args(["--var", &format!("{name}={value}")]);
+    }
+    let out = cmd.output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    (out.status.code().unwrap(), report)
+}
+
+fn check_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))
+}
+
+fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+    check_of(report, id)["status"].as_str().unwrap()
+}
+
+fn hypotheses(report: &Value) -> Vec<String> {
+    report["hypotheses"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// One request through the proxy, so that its error log has the line a real client caused.
+fn get(url: &str) {
+    let _ = Command::new("curl").args(["-s", "-o", "/dev/null", "-m", "5", url]).status();
+}
+
+#[test]
+fn proxy_runbook_tells_a_502_from_a_refusing_upstream() {
+    let upstream = free_port(); // nothing listens: nginx's connect() is refused
+    let Some(nginx) = Nginx::start(upstream, "proxy_runbook_tells_a_502_from_a_refusing_upstream") else { return };
+    get(&nginx.url());
+    let env = Env::new();
+    let (code, report) = check(
+        &env,
+        "proxy-upstream-errors",
+        &[
+            ("proxy_url", nginx.url()),
+            ("upstream_url", format!("http://127.0.0.1:{upstream}")),
+            ("error_log", nginx.error_log.display().to_string()),
+        ],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(check_of(&report, "through_proxy")["observed"]["status"], 502, "{report:#}");
+    assert_eq!(check_of(&report, "upstream")["reason"], "connect_refused");
+    assert_eq!(status(&report, "refused_in_log"), "warning", "nginx logged the refusal: {report:#}");
+    assert_eq!(status(&report, "timeouts_in_log"), "ok");
+    assert_eq!(hypotheses(&report), ["upstream_down"]);
+}
+
+#[test]
+fn proxy_runbook_tells_a_504_from_a_slow_upstream() {
+    // The upstream answers, but after nginx's one-second proxy_read_timeout.
+    let slow = Server::start(|_, _| Reply::new(200, "ok").after(Duration::from_millis(2500)));
+    let Some(nginx) = Nginx::start(slow.port, "proxy_runbook_tells_a_504_from_a_slow_upstream") else { return };
+    get(&nginx.url());
+    let env = Env::new();
+    let (code, report) = check(
+        &env,
+        "proxy-upstream-errors",
+        &[
+            ("proxy_url", nginx.url()),
+            ("upstream_url", slow.url()),
+            ("error_log", nginx.error_log.display().to_string()),
+        ],
+    );
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(check_of(&report, "through_proxy")["observed"]["status"], 504, "{report:#}");
+    assert_eq!(check_of(&report, "upstream")["reason"], "latency", "{report:#}");
+    assert_eq!(status(&report, "timeouts_in_log"), "warning", "nginx logged the timeout: {report:#}");
+    assert_eq!(hypotheses(&report), ["upstream_slow"]);
+}
+
+#[test]
+fn proxy_runbook_is_quiet_when_proxy_and_upstream_answer() {
+    let upstream = Server::start(|_, _| Reply::new(200, "ok"));
+    let Some(nginx) = Nginx::start(upstream.port, "proxy_runbook_is_quiet_when_proxy_and_upstream_answer") else {
+        return;
+    };
+    get(&nginx.url());
+    let env = Env::new();
+    let vars = [
+        ("proxy_url", nginx.url()),
+        ("upstream_url", upstream.url()),
+        ("error_log", nginx.error_log.display().to_string()),
+    ];
+    let (code, report) = check(&env, "proxy-upstream-errors", &vars);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(hypotheses(&report).is_empty());
+}
+
+#[test]
+fn redis_runbook_sees_a_full_evicting_server_and_not_a_fresh_one() {
+    let Some(redis) = Redis::start("4mb", "redis_runbook_sees_a_full_evicting_server_and_not_a_fresh_one") else {
+        return;
+    };
+    let env = Env::new();
+    let vars = [("host", "127.0.0.1".to_string()), ("port", redis.port.to_string())];
+    let (code, report) = check(&env, "redis-memory", &vars);
+    assert_eq!(code, 0, "a fresh server is far from its limit: {report:#}");
+
+    redis.fill(8000, 1000); // 8 MB into 4 MB: allkeys-lru evicts
+    let (code, report) = check(&env, "redis-memory", &vars);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(status(&report, "memory"), "critical");
+    assert_eq!(status(&report, "evictions"), "warning");
+    assert_eq!(status(&report, "ping"), "ok");
+    assert_eq!(hypotheses(&report), ["memory_full", "evicting"]);
+}
+
+#[test]
+fn redis_runbook_reads_a_dead_server_as_down_not_as_full() {
+    let port = free_port();
+    let env = Env::new();
+    let (_, report) = check(&env, "redis-memory", &[("port", port.to_string())]);
+    if check_of(&report, "ping")["reason"] == "spawn_error" {
+        eprintln!(
+            "SKIPPED redis_runbook_reads_a_dead_server_as_down_not_as_full: no redis-cli (apt-get install redis-tools)"
+        );
+        return;
+    }
+    assert_eq!(status(&report, "ping"), "critical", "{report:#}");
+    assert!(hypotheses(&report).contains(&"redis_down".to_string()), "{report:#}");
+}
+
+fn postgres_vars(pg: &Postgres, max_lag_bytes: u64) -> Vec<(&'static str, String)> {
+    vec![
+        ("primary_port", pg.primary.to_string()),
+        ("replica_port", pg.replica.to_string()),
+        ("max_lag_bytes", max_lag_bytes.to_string()),
+    ]
+}
+
+#[test]
+fn postgres_runbook_sees_replication_lag_and_then_the_primary_down() {
+    let Some(mut pg) = Postgres::start("postgres_runbook_sees_replication_lag_and_then_the_primary_down") else {
+        return;
+    };
+    let env = Env::new();
+    let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
+    assert_eq!(code, 0, "a replica that streams and replays: {report:#}");
+
+    // Replay paused on the replica while the primary writes: received but not replayed.
+    pg.psql(pg.replica, "select pg_wal_replay_pause()");
+    pg.psql(pg.primary, "create table filler as select generate_series(1, 200000) as n");
+    let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(status(&report, "replay_lag"), "critical", "{report:#}");
+    assert_eq!(status(&report, "replay_paused"), "warning");
+    assert_eq!(status(&report, "streaming"), "ok");
+    assert_eq!(hypotheses(&report), ["replica_lagging"]);
+
+    pg.kill_primary();
+    let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(status(&report, "primary"), "critical");
+    assert_eq!(status(&report, "replica"), "ok", "the replica still answers, in recovery");
+    assert!(hypotheses(&report).contains(&"primary_down".to_string()), "{report:#}");
+    assert!(!hypotheses(&report).contains(&"replica_detached".to_string()), "a dead primary is not a detached replica");
+}
+
+#[test]
+fn etcd_runbook_sees_no_leader_once_two_of_three_members_die() {
+    let Some(mut etcd) = Etcd::start("etcd_runbook_sees_no_leader_once_two_of_three_members_die") else { return };
+    let env = Env::new();
+    let (code, report) = check(&env, "etcd-no-leader", &[("endpoint", etcd.endpoint(0))]);
+    assert_eq!(code, 0, "three members, one leader: {report:#}");
+
+    etcd.members[1].kill();
+    etcd.members[2].kill();
+    crate::harness::daemons::wait_until("member 0 to lose its leader", || !etcd.healthy(0));
+    let (code, report) = check(&env, "etcd-no-leader", &[("endpoint", etcd.endpoint(0))]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_ne!(status(&report, "health"), "ok", "{report:#}");
+    assert_eq!(status(&report, "reachable"), "ok", "the survivor still answers");
+    assert_eq!(hypotheses(&report), ["no_leader"]);
+}
