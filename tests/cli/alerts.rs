@@ -111,7 +111,7 @@ fn a_stopped_instance_is_recorded_critical_before_anyone_logs_in() {
     assert_eq!(status_of(&opened, "port"), "critical");
     assert_eq!(status_of(&opened, "health"), "critical");
     let recorded = env.events().iter().filter(|e| e["kind"] == "check.result").count();
-    assert_eq!(recorded, 3, "every check of the runbook is on the timeline");
+    assert_eq!(recorded, 4, "every check of the runbook is on the timeline");
 }
 
 #[test]

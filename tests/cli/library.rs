@@ -2,6 +2,7 @@
 //! daemon from Debian's packages started on loopback (harness/daemons.rs), healthy first, then
 //! broken the way its alerts describe. What each asserts is what a responder reads: the check
 //! that went bad, the value seen, and the hypothesis suggested.
+#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 use std::time::Duration;
@@ -198,4 +199,66 @@ fn etcd_runbook_sees_no_leader_once_two_of_three_members_die() {
     assert_ne!(status(&report, "health"), "ok", "{report:#}");
     assert_eq!(status(&report, "reachable"), "ok", "the survivor still answers");
     assert_eq!(hypotheses(&report), ["no_leader"]);
+}
+
+/// What broke: `deleted_open` counted the deleted-but-open files of the whole machine, so on any
+/// busy host it warned forever and kept suggesting a hypothesis the responder had refuted.
+#[test]
+fn disk_full_counts_deleted_open_files_only_under_the_path_given() {
+    let (held, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let file = held.path().join("big.log");
+    std::fs::write(&file, "x".repeat(4096)).unwrap();
+    // A process that opens the file, deletes it and keeps it open, as a logger that was not told.
+    let mut holder = crate::harness::daemons::Daemon::spawn(
+        Command::new("sh").args(["-c", r#"exec 3< "$0"; rm "$0"; exec sleep 30"#]).arg(&file),
+    );
+    crate::harness::daemons::wait_until("the file deleted", || !file.exists());
+    let env = Env::new();
+    let at = |dir: &std::path::Path| {
+        let vars = [("path", dir.display().to_string()), ("log_dir", dir.display().to_string())];
+        check(&env, "disk-full", &vars).1
+    };
+
+    let report = at(held.path());
+    assert_eq!(status(&report, "deleted_open"), "warning", "{report:#}");
+    assert_eq!(hypotheses(&report), ["held_open"]);
+    let report = at(other.path());
+    assert_eq!(status(&report, "deleted_open"), "ok", "a file held open elsewhere is not this path's: {report:#}");
+    assert!(hypotheses(&report).is_empty(), "{report:#}");
+    holder.kill();
+}
+
+#[test]
+fn disk_full_grades_the_filesystem_of_the_path_and_uses_its_log_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new();
+    let vars = [
+        ("path", dir.path().display().to_string()),
+        ("log_dir", dir.path().display().to_string()),
+        ("critical_percent", "0".to_string()),
+        ("warn_percent", "0".to_string()),
+    ];
+    let (code, report) = check(&env, "disk-full", &vars);
+    assert_eq!(code, 2, "any use is over 0%: {report:#}");
+    assert_eq!(status(&report, "space"), "critical");
+    assert_eq!(check_of(&report, "log_dir_size")["target"], format!("du -sxm {}", dir.path().display()), "{report:#}");
+    assert!(hypotheses(&report).contains(&"disk_full".to_string()));
+}
+
+/// What broke: http-5xx asked for base_url and, separately, host and port, so the port check
+/// probed 127.0.0.1:8080 while the health check probed the service; and it promised logs it
+/// never read.
+#[test]
+fn http_5xx_probes_the_port_of_its_base_url_and_reads_the_service_log() {
+    let service = Server::start(|_, _| Reply::new(200, "ok"));
+    let env = Env::new();
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
+    let log = env.write("app.log", (0..60).map(|n| format!("{now} ERROR payment failed {n}\n")).collect::<String>());
+    let vars = [("base_url", format!("{}/", service.url())), ("log_path", log.display().to_string())];
+    let (code, report) = check(&env, "http-5xx", &vars);
+    assert_eq!(check_of(&report, "port")["target"], format!("127.0.0.1:{}", service.port), "{report:#}");
+    assert_eq!(status(&report, "port"), "ok");
+    assert_eq!(status(&report, "log_errors"), "critical", "{report:#}");
+    assert_eq!(code, 2);
+    assert_eq!(hypotheses(&report), ["app_errors"]);
 }

@@ -153,7 +153,7 @@ fn check_of_a_healthy_service_exits_0_and_records_each_result() {
     env.open_incident();
     env.cmd()
         .args(["check", "http-5xx", "--only", "port", "--only", "health"])
-        .args(["--var", &format!("base_url={}", server.url()), "--var", &format!("port={}", server.port)])
+        .args(["--var", &format!("base_url={}", server.url())])
         .assert()
         .code(0)
         .stdout(predicate::str::is_match(r"OK\s+health\s+http\s+status 200").unwrap());
@@ -168,7 +168,7 @@ fn check_of_a_service_answering_503_is_critical_shows_seen_beside_wanted_and_sug
     let server = Server::start(|_, _| Reply::new(503, "down"));
     env.cmd()
         .args(["check", "http-5xx", "--only", "port", "--only", "health", "--no-record"])
-        .args(["--var", &format!("base_url={}", server.url()), "--var", &format!("port={}", server.port)])
+        .args(["--var", &format!("base_url={}", server.url())])
         .assert()
         .code(2)
         .stdout(predicate::str::contains("status (503) == 2xx"))
