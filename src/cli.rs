@@ -61,7 +61,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    /// When the recorded event happened, if not now: 14:05, 2026-11-22T14:05:00Z, -10m
+    /// When the recorded event happened, if not now: 10m ago, 14:05, yesterday 14:05, 2026-11-22 14:05
     #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 
@@ -565,7 +565,7 @@ pub struct StatsArgs {
 
 #[derive(Debug, Args)]
 pub struct DrillArgs {
-    /// bad-deploy or config-not-reloaded [default: choose on a terminal]
+    /// bad-deploy, config-not-reloaded or retry-storm [default: choose on a terminal]
     pub scenario: Option<String>,
     /// Play a scripted responder through the loop and print the post-mortem
     #[arg(long)]
@@ -573,6 +573,9 @@ pub struct DrillArgs {
     /// List the scenarios
     #[arg(long)]
     pub list: bool,
+    /// End the current (interrupted) drill: close its practice incident as abandoned and remove its folder
+    #[arg(long, conflicts_with_all = ["scenario", "auto", "list"])]
+    pub abandon: bool,
 }
 
 #[derive(Debug, Args)]

@@ -30,9 +30,19 @@ impl Clock {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        self.pinned.unwrap_or_else(Utc::now)
+        let simulated = chrono::Duration::milliseconds(SIMULATED_MS.load(std::sync::atomic::Ordering::SeqCst));
+        self.pinned.unwrap_or_else(Utc::now) + simulated
+    }
+
+    /// Moves this process's clock by `by`: the minutes of `incident drill --auto`'s simulated
+    /// responder, so its post-mortem reads like a real incident's.
+    pub fn advance(&self, by: chrono::Duration) {
+        SIMULATED_MS.fetch_add(by.num_milliseconds(), std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// How far [`Clock::advance`] has moved the clock (zero but in a simulated drill).
+static SIMULATED_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 /// RFC 3339, UTC, milliseconds: the timeline's format.
 pub fn format_ts(ts: &DateTime<Utc>) -> String {

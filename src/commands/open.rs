@@ -1,7 +1,6 @@
 //! `incident open`: declare an incident. On a terminal it asks for what is missing and starts
 //! the walk; off a terminal it never asks, and a missing title or severity is a usage error.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
@@ -14,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::Severity;
 
 use crate::ops::{self, OpenSpec};
-use crate::runbook::{Catalog, check_setting};
+use crate::runbook::Catalog;
 use crate::walk::{self, Prompter};
 
 pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
@@ -26,7 +25,7 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
     let title = args.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
     let title = match (title, &prompter) {
         (Some(title), _) => title,
-        (None, Some(p)) => p.required("What is wrong, as users see it? (the incident's title)")?,
+        (None, Some(p)) => p.required("What is wrong, as users see it? (the incident's title)", None)?,
         (None, None) => return Err(missing("the incident's TITLE", "incident open \"Checkout returns 502s\" -s sev2")),
     };
     let severity = match (args.severity, &prompter) {
@@ -120,7 +119,8 @@ fn ask_the_rest(
     if let Some(name) = &runbook {
         let mut typed = ops::checked_vars(Some(name), &args.vars)?;
         let given: Vec<String> = typed.keys().cloned().collect();
-        ask_vars(ctx, p, name, &mut typed)?;
+        let runbook = Catalog::new(None)?.load(name)?;
+        walk::ask_vars(ctx, p, &runbook, &mut typed, |_| true)?;
         typed.retain(|k, _| !given.contains(k));
         if !typed.is_empty() {
             ops::set_vars(ctx, dir, typed, "typed")?;
@@ -155,7 +155,7 @@ fn choose_runbook(p: &Prompter, services: &[String]) -> Result<Option<String>> {
         items.push("none: no runbook".to_string());
         names.push(None);
     }
-    let picked = p.choose_filtered("Which runbook fits? Its checks run in Observe", &items, 0)?;
+    let picked = p.choose("Which runbook fits? Its checks run in Observe", &items, 0)?;
     Ok(names.get(picked).cloned().flatten())
 }
 
@@ -202,46 +202,6 @@ fn read_alert(source: &Path) -> Result<Vec<u8>> {
     };
     read.map_err(|e| Error::io("cannot read", source, &e))?;
     Ok(bytes)
-}
-
-/// On a terminal, each of the runbook's variables not given with `--var`: its current value
-/// shown (Enter keeps it), a typed one checked by the variable's type and recorded with the
-/// incident. Secret variables are never asked for: their environment variable is named instead.
-fn ask_vars(ctx: &Context, p: &Prompter, name: &str, given: &mut BTreeMap<String, String>) -> Result<()> {
-    let runbook = Catalog::new(None)?.load(name)?;
-    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
-    for (var, spec) in &runbook.file.vars {
-        let spec = &spec.value;
-        if given.contains_key(var) {
-            continue;
-        }
-        if spec.secret {
-            if let Some(from) = &spec.from_env
-                && env(from).is_none()
-            {
-                ctx.out.info(&format!(
-                    "{var} is secret and never recorded: set {from} in the environment of later checks"
-                ));
-            }
-            continue;
-        }
-        let current =
-            spec.from_env.as_deref().and_then(env).or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
-        let question = spec.prompt.clone().unwrap_or_else(|| match &spec.description {
-            Some(what) => format!("{var}: {what}"),
-            None => var.clone(),
-        });
-        while let Some(value) = p.text_or(&question, current.as_deref().filter(|c| !c.is_empty()))? {
-            match check_setting(&runbook, var, &value) {
-                Ok(()) => {
-                    given.insert(var.clone(), value);
-                    break;
-                }
-                Err(e) => ctx.out.warn(&e.to_string()),
-            }
-        }
-    }
-    Ok(())
 }
 
 fn missing(what: &str, example: &str) -> Error {

@@ -16,7 +16,7 @@ use crate::store::IncidentDir;
 /// What differs between scenarios; the loop itself is the same.
 struct Script {
     tempting_why: &'static str,
-    right_why: &'static str,
+    right_why: String,
     look_further: &'static str,
     orient_command: Vec<String>,
     verify_command: Vec<String>,
@@ -25,12 +25,15 @@ struct Script {
     followup: &'static str,
 }
 
-fn script(kind: Kind, service: &Service) -> Script {
+fn script(kind: Kind, service: &Service, started: chrono::DateTime<chrono::Utc>) -> Script {
     let dir = service.dir.display().to_string();
     match kind {
         Kind::BadDeploy => Script {
             tempting_why: "checkout fails on the payment path, which writes to the database",
-            right_why: "the stack traces are in CardTokenizer, part of payment client 4.0, shipped at 13:58",
+            right_why: format!(
+                "the stack traces are in CardTokenizer, part of payment client 4.0, shipped at {}",
+                super::v2_deployed_at(started)
+            ),
             look_further: "One step further away: every stack trace in the log is in CardTokenizer (payment client)",
             orient_command: vec!["cat".into(), format!("{dir}/releases/history")],
             verify_command: vec!["cat".into(), format!("{dir}/releases/current")],
@@ -40,7 +43,7 @@ fn script(kind: Kind, service: &Service) -> Script {
         },
         Kind::ConfigNotReloaded => Script {
             tempting_why: "the errors are connection refusals from the database pool",
-            right_why: "the config on disk names db-new, but the errors name db-old",
+            right_why: "the config on disk names db-new, but the errors name db-old".into(),
             look_further: "One step further away: the errors name db-old:5432, the config names db-new:5432",
             orient_command: vec!["cat".into(), format!("{dir}/config/upstream")],
             verify_command: vec!["grep".into(), "-c".into(), "db-old".into(), service.log().display().to_string()],
@@ -48,12 +51,25 @@ fn script(kind: Kind, service: &Service) -> Script {
             summary: "A move to a new database was configured but checkout was never reloaded, so it kept using the decommissioned one; a reload ended the errors.",
             followup: "Reload services automatically when their configuration changes, and alert when the loaded config differs from disk",
         },
+        Kind::RetryStorm => Script {
+            tempting_why: "every failure is a timeout calling inventory",
+            right_why: "inventory answers on its own; the log shows each request retried at once, three times".into(),
+            look_further: "One step further away: inventory is up but slow, and each checkout request calls it three times at once",
+            orient_command: vec!["cat".into(), format!("{dir}/config/retry_policy")],
+            verify_command: vec!["grep".into(), "-c".into(), "no backoff".into(), service.log().display().to_string()],
+            verify_evidence: "the policy is immediate, and every timeout in the log was retried at once",
+            summary: "Inventory slowed down, and checkout's clients retried every failed call at once with no backoff, multiplying its load until checkout's circuit breaker opened; retrying with exponential backoff and jitter let inventory recover.",
+            followup: "Give every client of inventory exponential backoff with jitter and a retry budget",
+        },
     }
 }
 
 /// Plays the loop on `dir` against `service`.
 pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Service) -> Result<()> {
-    let s = script(scenario.kind, service);
+    let opened = ctx.load_dir(dir.clone())?.incident.clocks.opened.unwrap_or_else(|| ctx.clock.now());
+    let s = script(scenario.kind, service, opened);
+    // The responder's pace, simulated: minutes between steps, as in a real incident.
+    let pause = |minutes: i64| ctx.clock.advance(chrono::Duration::minutes(minutes));
     let runbook = Catalog::new(None)?.load(scenario.runbook)?;
     let incident = ctx.load_dir(dir.clone())?.incident;
     let overrides = ops::runbook_overrides(Some(&incident), &runbook, &[])?;
@@ -76,10 +92,23 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     };
 
     // Observe: the runbook's checks, and the log itself.
+    pause(3);
+    // Customers felt it from the change on, a few minutes before the alarm that opened it.
+    let impact = |start, end, detected_at| Body::ImpactRecorded {
+        start,
+        end,
+        detected_at,
+        users: None,
+        summary: None,
+        details: Default::default(),
+    };
+    let began = opened - chrono::Duration::minutes(7);
+    ops::record(ctx, dir, impact(Some(began), None, Some(opened)), None)?;
     ops::enter_phase(ctx, dir, Phase::Observe)?;
     let observed = checks(&[])?;
     run(&["tail".into(), "-n".into(), "4".into(), service.log().display().to_string()], None, Phase::Observe)?;
 
+    pause(4);
     // Orient: what changed, and what the checks suggest, the tempting explanation first.
     ops::enter_phase(ctx, dir, Phase::Orient)?;
     let changes = run(&s.orient_command, None, Phase::Orient)?;
@@ -89,8 +118,10 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     let (wrong, _) = ops::add_hypothesis(ctx, dir, tempting, Some("health".into()))?;
     let (right, _) = ops::add_hypothesis(ctx, dir, right, Some("database".into()))?;
 
+    pause(2);
     ops::enter_phase(ctx, dir, Phase::Decide)?;
     ops::record(ctx, dir, Body::Decision { text: s.tempting_why.into(), hypothesis: Some(wrong.to_string()) }, None)?;
+    pause(3);
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let database = checks(&["database"])?;
     let evidence = match database.records.first() {
@@ -101,11 +132,14 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     let loaded = ctx.load_dir(dir.clone())?;
     ops::verdict(ctx, &loaded, &wrong.to_string(), HypothesisState::Refuted, evidence)?;
 
+    pause(5);
     ops::enter_phase(ctx, dir, Phase::Observe)?;
     ops::record(ctx, dir, Body::Observation { text: s.look_further.into() }, None)?;
+    pause(3);
     ops::enter_phase(ctx, dir, Phase::Orient)?;
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.right_why.into(), hypothesis: Some(right.to_string()) }, None)?;
+    ops::record(ctx, dir, Body::Decision { text: s.right_why.clone(), hypothesis: Some(right.to_string()) }, None)?;
+    pause(4);
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let verify = run(&s.verify_command, Some(&right.to_string()), Phase::Act)?;
     let loaded = ctx.load_dir(dir.clone())?;
@@ -120,6 +154,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         echo: Echo::Stderr,
         ..ActionRequest::default()
     };
+    pause(6);
     let fixed = ops::run_action(ctx, &request);
 
     ops::enter_phase(ctx, dir, Phase::Observe)?;
@@ -130,12 +165,15 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         ops::record(ctx, dir, Body::Note { text }, None)?;
         return fixed.map(drop);
     }
+    ops::record(ctx, dir, impact(None, Some(ctx.clock.now()), None), None)?;
     let loaded = ctx.load_dir(dir.clone())?;
     ops::set_status(ctx, &loaded, Status::Mitigated, Some("the health check passes again".into()))?;
+    pause(5);
     let note = "went well: testing the tempting hypothesis first took one check".to_string();
     ops::record(ctx, dir, Body::Note { text: note }, None)?;
     let due = (ctx.clock.now() + chrono::Duration::days(14)).date_naive();
     ops::add_followup(ctx, dir, s.followup.into(), ctx.author().to_string(), Some(due), Some(Priority::P1))?;
+    pause(12);
     let loaded = ctx.load_dir(dir.clone())?;
     ops::resolve(ctx, &loaded, Some(s.summary.into()))?;
     Ok(())

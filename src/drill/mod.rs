@@ -6,7 +6,7 @@ mod auto;
 mod service;
 
 pub use auto::play;
-pub use service::Service;
+pub use service::{Service, remove_dir, v2_deployed_at};
 
 use crate::model::Severity;
 
@@ -16,6 +16,8 @@ pub enum Kind {
     BadDeploy,
     /// A config change was made but the service was never told to reload it.
     ConfigNotReloaded,
+    /// A dependency slowed down; clients retry at once, with no backoff, until the circuit opens.
+    RetryStorm,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +55,21 @@ pub const SCENARIOS: &[Scenario] = &[
         runbook: "drill-config-not-reloaded",
         fix: "reload",
     },
+    Scenario {
+        name: "retry-storm",
+        kind: Kind::RetryStorm,
+        title: "Checkout times out on inventory; its circuit breaker is open",
+        summary: "inventory slowed down, and checkout's clients retry at once, with no backoff, until its circuit opens",
+        severity: Severity::Sev2,
+        service: "checkout",
+        runbook: "drill-retry-storm",
+        fix: "backoff",
+    },
 ];
+
+/// How long the scripted responder of `--auto` takes, in simulated minutes (the sum of its
+/// pauses in `auto::play`).
+pub const AUTO_LENGTH: chrono::Duration = chrono::Duration::minutes(47);
 
 /// The drill runbook's variables, pointing at this drill's service.
 pub fn runbook_vars(service: &Service) -> std::collections::BTreeMap<String, String> {
@@ -71,13 +87,19 @@ pub fn find(name: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.name == name)
 }
 
+/// The scenario a practice incident was opened for, by the runbook it follows.
+pub fn for_runbook(runbook: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.runbook == runbook)
+}
+
 /// What a responder is told at the start: where things are, and which levers exist.
 pub fn briefing(scenario: &Scenario, service: &Service) -> String {
     let dir = service.dir.display();
     format!(
         "Drill ({}): {}.\n  service:         {}  (its health check: {})\n  database check:  {}\n  log:             {}\n  \
          deploy history:  {dir}/releases/history  (live release: {dir}/releases/current; write a release name there to deploy it)\n  \
-         config:          {dir}/config/upstream  (the service reads it at start; touch {dir}/reload to reload it)\n\
+         config:          {dir}/config/upstream  (the service reads it at start; touch {dir}/reload to reload it)\n  \
+         retry policy:    {dir}/config/retry_policy  (how checkout's clients retry a failed call: immediate or exponential)\n\
          This is practice: nothing outside {dir} is touched. The incident follows runbook {}; the drill ends when the walk does.",
         scenario.name,
         scenario.summary,

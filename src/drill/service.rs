@@ -10,10 +10,36 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::Kind;
 use crate::error::{Error, Result};
+
+/// What a drill's folder is named after, in the temporary folder.
+const DIR_PREFIX: &str = "incident-drill-";
+/// Where the service keeps what it loaded at its last reload, so a resumed one loads the same.
+const LOADED: &str = "loaded-upstream";
+
+/// Whether `dir` is a drill's own folder (in the temporary folder, named by us): the only kind
+/// a drill ever removes.
+pub fn is_drill_dir(dir: &Path) -> bool {
+    dir.parent() == Some(std::env::temp_dir().as_path())
+        && dir.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(DIR_PREFIX))
+}
+
+/// When v2, the bad release, went out: a few minutes before the drill's start.
+pub fn v2_deployed_at(started: DateTime<Utc>) -> String {
+    hhmm(started - chrono::Duration::minutes(7))
+}
+
+fn hhmm(at: DateTime<Utc>) -> String {
+    at.format("%H:%M UTC").to_string()
+}
+
+/// Removes an abandoned drill's folder; `false` when it is not a drill's or is gone already.
+pub fn remove_dir(dir: &Path) -> bool {
+    is_drill_dir(dir) && fs::remove_dir_all(dir).is_ok()
+}
 
 /// A running drill service. Dropping it stops the service and removes its folder.
 pub struct Service {
@@ -24,26 +50,49 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn start(kind: Kind) -> Result<Service> {
-        let dir =
-            std::env::temp_dir().join(format!("incident-drill-{}-{}", std::process::id(), ulid::Ulid::generate()));
+    /// A new drill's service; its release history is told relative to `started` (the drill's
+    /// start), as a real one would be.
+    pub fn start(kind: Kind, started: DateTime<Utc>) -> Result<Service> {
+        let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{}-{}", std::process::id(), ulid::Ulid::generate()));
         let setup = || -> std::io::Result<()> {
             fs::create_dir_all(dir.join("releases"))?;
-            fs::write(dir.join("releases/history"), "13:20 v1 deployed\n13:58 v2 deployed (payment client 4.0)\n")?;
+            let history = format!(
+                "{} v1 deployed\n{} v2 deployed (payment client 4.0)\n",
+                hhmm(started - chrono::Duration::minutes(45)),
+                v2_deployed_at(started)
+            );
+            fs::write(dir.join("releases/history"), history)?;
             fs::write(dir.join("releases/current"), if kind == Kind::BadDeploy { "v2\n" } else { "v1\n" })?;
             fs::create_dir_all(dir.join("config"))?;
             // The config on disk names the new database; the running service still uses the old,
             // decommissioned one until it is told to reload.
             fs::write(dir.join("config/upstream"), "db-new:5432\n")?;
+            fs::write(dir.join("config/retry_policy"), "immediate\n")?;
             fs::write(dir.join("app.log"), "")
         };
         setup().map_err(|e| Error::io("cannot set up the drill in", &dir, &e))?;
+        Service::serve_from(kind, dir)
+    }
+
+    /// The service of an interrupted drill brought back on its folder, as it was left: its
+    /// release, its config, what it had loaded, its log. `None` when the folder is gone or is
+    /// not a drill's.
+    pub fn resume(kind: Kind, dir: &Path) -> Result<Option<Service>> {
+        if !is_drill_dir(dir) || !dir.join("releases/current").is_file() {
+            return Ok(None);
+        }
+        Service::serve_from(kind, dir.to_path_buf()).map(Some)
+    }
+
+    fn serve_from(kind: Kind, dir: PathBuf) -> Result<Service> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .map_err(|e| Error::runtime(format!("cannot start the drill service on 127.0.0.1: {e}")))?;
         let port = listener.local_addr().map_err(|e| Error::runtime(e.to_string()))?.port();
         listener.set_nonblocking(true).map_err(|e| Error::runtime(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
-        let state = State { dir: dir.clone(), kind, loaded_upstream: "db-old:5432".into() };
+        let loaded_upstream =
+            fs::read_to_string(dir.join(LOADED)).map_or_else(|_| "db-old:5432".to_string(), |s| s.trim().to_string());
+        let state = State { dir: dir.clone(), kind, loaded_upstream };
         let server = {
             let stop = stop.clone();
             std::thread::spawn(move || serve(listener, state, &stop))
@@ -98,12 +147,21 @@ impl State {
                     let _ = fs::remove_file(self.dir.join("reload"));
                     self.loaded_upstream =
                         fs::read_to_string(self.dir.join("config/upstream")).unwrap_or_default().trim().to_string();
+                    let _ = fs::write(self.dir.join(LOADED), &self.loaded_upstream);
                     log(&self.dir, "INFO", &format!("configuration reloaded: upstream {}", self.loaded_upstream));
                 }
                 if self.loaded_upstream == "db-old:5432" {
                     (false, "connect to db-old:5432: connection refused (decommissioned)".into())
                 } else {
                     (true, format!("ok (upstream {})", self.loaded_upstream))
+                }
+            }
+            Kind::RetryStorm => {
+                let policy = fs::read_to_string(self.dir.join("config/retry_policy")).unwrap_or_default();
+                if policy.trim() == "exponential" {
+                    (true, "ok (retries back off; circuit inventory closed)".into())
+                } else {
+                    (false, "circuit inventory OPEN: GET /stock timed out after 2000ms, 3 attempts, no backoff".into())
                 }
             }
         }
@@ -132,6 +190,8 @@ fn answer(mut stream: TcpStream, state: &mut State) {
                 ("200 OK", "db-new:5432 ok".to_string())
             } else if state.kind == Kind::ConfigNotReloaded {
                 ("200 OK", "db-new:5432 ok; db-old:5432 decommissioned".to_string())
+            } else if state.kind == Kind::RetryStorm {
+                ("200 OK", "inventory up; p99 2.8s under 40x its usual request rate".to_string())
             } else {
                 ("200 OK", "primary ok, replication lag 0s".to_string())
             }
@@ -176,6 +236,9 @@ fn stack_trace(dir: &Path, kind: Kind) {
         }
         Kind::ConfigNotReloaded => {
             "java.net.ConnectException: Connection refused (db-old:5432)\n\tat com.shop.db.Pool.connect(Pool.java:120)\n"
+        }
+        Kind::RetryStorm => {
+            "java.util.concurrent.TimeoutException: inventory GET /stock (attempt 3 of 3, retried at once: no backoff)\n\tat com.shop.inventory.Client.get(Client.java:57)\n\tat com.shop.checkout.Checkout.reserve(Checkout.java:63)\n"
         }
     };
     if let Ok(mut file) = fs::OpenOptions::new().append(true).open(dir.join("app.log")) {

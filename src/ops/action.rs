@@ -34,6 +34,8 @@ pub struct ActionRequest {
     pub runbooks_dir: Option<std::path::PathBuf>,
     /// Where the steps' output is shown.
     pub echo: super::Echo,
+    /// Enter runs a low-risk action (`[Y/n]`): the walk, where picking it was the choice.
+    pub low_risk_on_enter: bool,
 }
 
 const DEFAULT_ACTION_TIMEOUT: Duration = Duration::from_secs(300);
@@ -256,6 +258,9 @@ fn confirm(ctx: &Context, args: &ActionRequest, id: &str, risk: &str) -> Result<
     if risk == "high" {
         let answer = ctx.out.ask(&format!("This action is high risk. Type its id ({id}) to run it:"))?;
         Ok(answer.as_deref() == Some(id))
+    } else if risk == "low" && args.low_risk_on_enter {
+        let answer = ctx.out.ask("Run it? [Y/n]")?;
+        Ok(matches!(answer.as_deref().map(str::to_ascii_lowercase).as_deref(), Some("" | "y" | "yes")))
     } else {
         let answer = ctx.out.ask("Run it? [y/N]")?;
         Ok(matches!(answer.as_deref().map(str::to_ascii_lowercase).as_deref(), Some("y" | "yes")))

@@ -28,11 +28,32 @@ pub fn run_checks(
     only: &[String],
     options: RunOptions,
 ) -> Result<CheckRun> {
+    run_checks_within(ctx, incident, runbook, vars, only, None, options)
+}
+
+/// [`run_checks`], with log checks counting only the last `log_window` when it is shorter than
+/// their own: after an action, errors logged before it say nothing about whether it worked.
+pub fn run_checks_within(
+    ctx: &Context,
+    incident: Option<&Loaded>,
+    runbook: &Runbook,
+    vars: &Vars,
+    only: &[String],
+    log_window: Option<std::time::Duration>,
+    options: RunOptions,
+) -> Result<CheckRun> {
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
     // Rendering the templates counts against the run's deadline.
     let started = std::time::Instant::now();
-    let checks = prepare_checks(runbook, vars, only);
+    let mut checks = prepare_checks(runbook, vars, only);
+    if let Some(window) = log_window {
+        for check in &mut checks {
+            if let crate::probe::Probe::Log { since, .. } = &mut check.probe {
+                *since = Some(since.map_or(window, |own| own.min(window)));
+            }
+        }
+    }
     let options = RunOptions { deadline: options.deadline.saturating_sub(started.elapsed()), ..options };
     let records = run_prepared_checks(ctx, incident, checks, masker, options)?;
     let suggestions = suggested_hypotheses(runbook, &records, vars);

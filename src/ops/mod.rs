@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use action::{ActionRequest, run_action};
 pub use alert::{AlertOverrides, handle_alert};
-pub use checks::{run_checks, run_prepared_checks};
+pub use checks::{run_checks, run_checks_within, run_prepared_checks};
 pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};

@@ -25,6 +25,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("restore-from-backup", include_str!("../../runbooks/restore-from-backup.yaml")),
     ("drill-bad-deploy", include_str!("../../runbooks/drill-bad-deploy.yaml")),
     ("drill-config-not-reloaded", include_str!("../../runbooks/drill-config-not-reloaded.yaml")),
+    ("drill-retry-storm", include_str!("../../runbooks/drill-retry-storm.yaml")),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

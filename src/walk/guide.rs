@@ -18,14 +18,16 @@ const CHECKS_DEADLINE: Duration = Duration::from_secs(120);
 pub struct Guide {
     pub runbook: Runbook,
     vars: Vars,
-    /// `KEY=VALUE` answers given in this walk (never recorded), passed on to actions.
+    /// `KEY=VALUE` answers given in this walk (recorded too), passed on to actions.
     asked: Vec<String>,
+    /// When the latest action took effect: from then on log checks count only what came after.
+    acted: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 impl Guide {
     /// The incident's runbook with its variables resolved, asking for required ones that have
     /// no value. `None` (with a warning) when there is no runbook or it cannot be used.
-    pub fn load(ctx: &Context, p: &Prompter, incident: &Incident) -> Result<Option<Guide>> {
+    pub fn load(ctx: &Context, p: &Prompter, incident: &Incident, dir: &IncidentDir) -> Result<Option<Guide>> {
         let Some(name) = &incident.runbook else { return Ok(None) };
         let runbook = match Catalog::new(None).and_then(|c| c.load(name)) {
             Ok(r) => r,
@@ -35,23 +37,26 @@ impl Guide {
             }
         };
         let env = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-        let mut asked = Vec::new();
-        for (var, spec) in &runbook.file.vars {
-            let spec = &spec.value;
-            let known = incident.runbook_vars.contains_key(var)
-                || spec.from_env.as_deref().and_then(env).is_some()
-                || spec.default.is_some();
-            if spec.required && !known {
-                let question = spec.prompt.clone().unwrap_or_else(|| match &spec.description {
-                    Some(d) => format!("Runbook {name} needs {var} ({d})"),
-                    None => format!("Runbook {name} needs {var}"),
-                });
-                asked.push(format!("{var}={}", p.required(&question)?));
-            }
+        // The required variables nobody gave a value: asked like `open` asks, checked, and
+        // recorded (optional ones without a value only turn their checks off).
+        let missing = |var: &str| {
+            runbook.file.vars.get(var).is_some_and(|spec| {
+                let spec = &spec.value;
+                spec.required
+                    && !incident.runbook_vars.contains_key(var)
+                    && spec.from_env.as_deref().and_then(env).is_none()
+                    && spec.default.is_none()
+            })
+        };
+        let mut typed = std::collections::BTreeMap::new();
+        super::ask_vars(ctx, p, &runbook, &mut typed, missing)?;
+        if !typed.is_empty() {
+            ops::set_vars(ctx, dir, typed.clone(), "typed")?;
         }
+        let asked: Vec<String> = typed.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let overrides = ops::runbook_overrides(Some(incident), &runbook, &asked)?;
         match Vars::resolve(&runbook, &overrides, &|n| env(n)) {
-            Ok(vars) => Ok(Some(Guide { runbook, vars, asked })),
+            Ok(vars) => Ok(Some(Guide { runbook, vars, asked, acted: std::cell::Cell::new(None) })),
             Err(e) => {
                 ctx.out.warn(&format!("runbook {name}: {e}; walking without it"));
                 Ok(None)
@@ -65,7 +70,12 @@ impl Guide {
         let loaded = ctx.load_dir(dir.clone())?;
         let concurrency = self.runbook.file.defaults.concurrency.unwrap_or(8);
         let options = RunOptions { concurrency, deadline: CHECKS_DEADLINE };
-        let run = ops::run_checks(ctx, Some(&loaded), &self.runbook, &self.vars, &[], options)?;
+        let window = self.acted.get().map(|at| at.elapsed());
+        if let Some(window) = window {
+            let seconds = window.as_secs_f64();
+            ctx.out.info(&format!("Log checks count from the action on (the last {seconds:.1}s)."));
+        }
+        let run = ops::run_checks_within(ctx, Some(&loaded), &self.runbook, &self.vars, &[], window, options)?;
         let mut sorted: Vec<&CheckRecord> = run.records.iter().collect();
         sorted.sort_by_key(|r| r.status.urgency());
         for r in sorted {
@@ -73,6 +83,11 @@ impl Guide {
             ctx.out.info(&format!("  {} {}: {what}", ctx.out.status_mark(r.status, true), r.check));
         }
         Ok((run.records, run.suggestions))
+    }
+
+    /// Whether one of the runbook's rules suggests a hypothesis titled `title`.
+    pub fn suggests(&self, title: &str) -> bool {
+        self.runbook.file.orient.hypotheses.iter().any(|h| h.title == title)
     }
 
     /// The runbook's own Orient questions.
@@ -130,15 +145,32 @@ impl Guide {
         actions.into_iter().map(|(_, id, label)| (id, label)).collect()
     }
 
+    /// Marks the moment an action took effect (a runbook's, once verified; one done by hand).
+    pub fn acting(&self) {
+        self.acted_at(std::time::Instant::now());
+    }
+
+    /// Marks when an action began (a command, once it ran).
+    pub fn acted_at(&self, at: std::time::Instant) {
+        self.acted.set(Some(at));
+    }
+
     /// Runs a runbook action: preview, confirm, run, verify, roll back, each step recorded.
+    /// Once it has run and verified, log checks count from then on (not from the preview: the
+    /// errors logged while the responder read it are from before the fix).
     pub fn act(&self, ctx: &Context, action: &str) -> Result<u8> {
         let request = ActionRequest {
             action: action.to_string(),
             runbook: Some(self.runbook.name.clone()),
             vars: self.asked.clone(),
             echo: ops::Echo::Stderr,
+            low_risk_on_enter: true,
             ..ActionRequest::default()
         };
-        ops::run_action(ctx, &request)
+        let outcome = ops::run_action(ctx, &request);
+        if matches!(outcome, Ok(0)) {
+            self.acting();
+        }
+        outcome
     }
 }

@@ -4,7 +4,9 @@
 //! terminal loses nothing, and `incident walk` resumes in the phase it left.
 
 mod guide;
+mod menu;
 mod prompt;
+mod vars;
 
 use std::io::IsTerminal;
 
@@ -19,11 +21,13 @@ use crate::time;
 
 use guide::Guide;
 pub use prompt::Prompter;
+pub use vars::ask_vars;
 
 use crate::model::CheckRecord;
 use crate::runbook::Suggestion;
 
-/// The questions asked in Orient, after a runbook's own.
+/// The generic questions shown in Orient, after a runbook's own (a question the runbook already
+/// asks is not repeated).
 pub const ORIENTATION_QUESTIONS: &[&str] = &[
     "What changed most recently (deploys, config, credentials, traffic)?",
     "Are we the only ones failing? Is the infrastructure around it up?",
@@ -31,6 +35,9 @@ pub const ORIENTATION_QUESTIONS: &[&str] = &[
     "What happened just before it?",
     "What should happen instead, when it works?",
 ];
+
+/// At most this many Orient questions are shown on a pass: one screen, answered at one prompt.
+const MAX_ORIENT_QUESTIONS: usize = 6;
 
 /// Asked instead on a later pass, after a hypothesis was refuted.
 const FURTHER_AWAY: &str =
@@ -55,20 +62,25 @@ enum Step {
     Orient,
     Decide,
     Act(String),
+    /// A confirmed hypothesis, not yet acted on or dismissed: the walk stays with it.
+    Remedy(String),
+    /// After acting: has it recovered? (And on resuming a mitigated incident: is it holding?)
+    Recovery(Option<String>),
     Done,
 }
 
 /// Walks the loop on `dir` until the service has recovered or the person stops.
 pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     require_terminal("the walk")?;
-    let _farewell = crate::signals::say_on_interrupt(RESUME_MESSAGE);
-    let prompter = Prompter::new(ctx.out.colors_stderr());
     let loaded = ctx.load_dir(dir.clone())?;
+    let farewell = if loaded.incident.drill { DRILL_RESUME_MESSAGE } else { RESUME_MESSAGE };
+    let _farewell = crate::signals::say_on_interrupt(farewell);
+    let prompter = Prompter::new(ctx.out.colors_stderr());
     if loaded.incident.status == Status::Resolved {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
         return Ok(0);
     }
-    let guide = Guide::load(ctx, &prompter, &loaded.incident)?;
+    let guide = Guide::load(ctx, &prompter, &loaded.incident, &dir)?;
     // What the runbook's checks found on the latest Observe pass, and what it suggests.
     let mut found: (Vec<CheckRecord>, Vec<Suggestion>) = (Vec::new(), Vec::new());
     let mut step = resume_step(&loaded);
@@ -80,7 +92,7 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
             Step::Observe => Phase::Observe,
             Step::Orient => Phase::Orient,
             Step::Decide => Phase::Decide,
-            Step::Act(_) => Phase::Act,
+            Step::Act(_) | Step::Remedy(_) | Step::Recovery(_) => Phase::Act,
             Step::Done => return Ok(0),
         };
         if loaded.incident.phase_entered() != Some(phase) {
@@ -95,13 +107,19 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
             Step::Orient => orient(ctx, &prompter, &dir, passes, guide.as_ref(), &found)?,
             Step::Decide => decide(ctx, &prompter, &ctx.load_dir(dir.clone())?)?,
             Step::Act(h) => act(ctx, &prompter, &dir, &h, guide.as_ref())?,
+            Step::Remedy(h) => remedy(ctx, &prompter, &dir, &h, guide.as_ref())?,
+            Step::Recovery(h) => recovery(ctx, &prompter, &dir, h.as_deref(), guide.as_ref())?,
             Step::Done => Step::Done,
         };
     }
 }
 
-/// The phase the walk last entered, and for Act the hypothesis it was acting on.
+/// The phase the walk last entered, and for Act the hypothesis it was acting on: a confirmed
+/// one it stays with until acted on; a mitigated incident resumes at "is it holding?".
 fn resume_step(loaded: &Loaded) -> Step {
+    if loaded.incident.status == Status::Mitigated {
+        return Step::Recovery(None);
+    }
     match loaded.incident.phase_entered() {
         None | Some(Phase::Observe) => Step::Observe,
         Some(Phase::Orient) => Step::Orient,
@@ -111,7 +129,9 @@ fn resume_step(loaded: &Loaded) -> Step {
                 Body::Decision { hypothesis: Some(h), .. } => Some(h.clone()),
                 _ => None,
             });
+            let state = |id: &str| loaded.incident.hypotheses.iter().find(|h| h.id == id).map(|h| h.state);
             match decided {
+                Some(h) if state(&h) == Some(HypothesisState::Confirmed) => Step::Remedy(h),
                 Some(h) if loaded.incident.open_hypotheses().any(|open| open.id == h) => Step::Act(h),
                 _ => Step::Decide,
             }
@@ -148,10 +168,22 @@ fn observe(
     if let Some(guide) = guide {
         *found = guide.observe(ctx, dir)?;
     }
-    offer_log_search(ctx, p, dir)?;
-    p.each_line("What do you see? What is up, what is down? (one per line; Enter when done)", |text| {
-        ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
-    })?;
+    ask_impact_start(ctx, p, dir)?;
+    // One prompt for all three: what the responder sees, the log searches and the commands that
+    // show it (each recorded), so nobody leaves the walk for a shell to look.
+    p.each_line(
+        "What do you see? What is up, what is down? One per line; `grep PATTERN FILE...` searches the logs of the \
+         last 15 minutes, `!CMD` runs a command, recorded (Enter when done)",
+        |line| {
+            if let Some(search) = line.strip_prefix("grep ") {
+                search_logs(ctx, dir, search)
+            } else if let Some(command) = line.strip_prefix('!') {
+                run_line(ctx, dir, command, None).map(drop)
+            } else {
+                ops::record(ctx, dir, Body::Observation { text: line }, None).map(drop)
+            }
+        },
+    )?;
     Ok(Step::Orient)
 }
 
@@ -166,58 +198,76 @@ fn orient(
     if let Some(guide) = guide {
         offer_suggestions(ctx, p, dir, guide, found)?;
     }
-    let mut questions: Vec<String> = match guide {
+    let own = match guide {
         Some(guide) if passes <= 1 => guide.questions(),
         _ => Vec::new(),
     };
-    if passes > 1 {
-        questions.push(FURTHER_AWAY.to_string());
-    } else {
-        questions.extend(ORIENTATION_QUESTIONS.iter().map(|q| q.to_string()));
-    }
-    ctx.out.info("Orient before you act. Enter skips a question.");
+    let questions = orient_questions(&own, passes);
+    ctx.out.info("Orient before you act:");
     for question in &questions {
-        let question = question.as_str();
-        if let Some(answer) = p.text(question)? {
-            ops::record(ctx, dir, Body::Observation { text: format!("{question} {answer}") }, Some(Phase::Orient))?;
-        }
+        ctx.out.info(&format!("  - {question}"));
     }
-    p.each_line("What could explain it? One hypothesis per line (Enter when done)", |text| {
-        let (id, _) = ops::add_hypothesis(ctx, dir, text, None)?;
-        ctx.out.info(&format!("Raised {id}."));
-        Ok(())
+    p.each_line("What do the answers tell you? One per line (Enter when done)", |text| {
+        ops::record(ctx, dir, Body::Observation { text }, Some(Phase::Orient)).map(drop)
     })?;
+    // With hypotheses already open (the checks' suggestions), more can be added from Decide.
+    if ctx.load_dir(dir.clone())?.incident.open_hypotheses().next().is_none() {
+        p.each_line("What could explain it? One hypothesis per line (Enter when done)", |text| {
+            let (id, _) = ops::add_hypothesis(ctx, dir, text, None)?;
+            ctx.out.info(&format!("Raised {id}."));
+            Ok(())
+        })?;
+    }
     Ok(Step::Decide)
 }
 
-/// What the logs said in the last 15 minutes: a search recorded on the timeline.
-fn offer_log_search(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
-    while let Some(line) = p.text("Search the logs of the last 15 minutes? PATTERN FILE... (Enter to skip)")? {
-        let words = match process::split_command_line(&line) {
-            Ok(words) if words.len() >= 2 => words,
-            Ok(_) => {
-                ctx.out.info("Give a pattern and at least one file, glob or folder: ERROR /var/log/app/*.log");
-                continue;
-            }
-            Err(e) => {
-                ctx.out.warn(&format!("cannot read that: {e}"));
-                continue;
-            }
-        };
-        match ops::search_logs(ctx, dir, &words[0], &words[1..], std::time::Duration::from_secs(15 * 60)) {
-            Ok((summary, event)) => {
-                ctx.out.info(&event.body.describe());
-                if let Body::LogSearch { samples, .. } = &event.body {
-                    for sample in samples {
-                        ctx.out.info(&format!("  {}", sample.lines().next().unwrap_or_default()));
-                    }
-                }
-                if summary.matched == 0 {
-                    ctx.out.info("Nothing matched in that window.");
-                }
-            }
-            Err(e) => ctx.out.warn(&e.to_string()),
+/// The questions of one Orient pass: the runbook's own, then the generic ones it does not
+/// already ask, at most one screen of them; on a later pass, the one that looks further away.
+fn orient_questions(own: &[String], passes: usize) -> Vec<String> {
+    if passes > 1 {
+        return vec![FURTHER_AWAY.to_string()];
+    }
+    // Two questions are the same when their words are, whatever the case and punctuation.
+    let words = |q: &str| -> Vec<String> {
+        q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let mut questions: Vec<String> = Vec::new();
+    for question in own.iter().cloned().chain(ORIENTATION_QUESTIONS.iter().map(|q| q.to_string())) {
+        if !questions.iter().any(|q| words(q) == words(&question)) {
+            questions.push(question);
         }
+    }
+    questions.truncate(MAX_ORIENT_QUESTIONS);
+    questions
+}
+
+/// What the logs said in the last 15 minutes (`grep PATTERN FILE...`): a search recorded on the
+/// timeline. A line that cannot be read is explained, never an error that ends the walk.
+fn search_logs(ctx: &Context, dir: &IncidentDir, line: &str) -> Result<()> {
+    let words = match process::split_command_line(line) {
+        Ok(words) if words.len() >= 2 => words,
+        Ok(_) => {
+            ctx.out.info("Give a pattern and at least one file, glob or folder: grep ERROR /var/log/app/*.log");
+            return Ok(());
+        }
+        Err(e) => {
+            ctx.out.warn(&format!("cannot read that: {e}"));
+            return Ok(());
+        }
+    };
+    match ops::search_logs(ctx, dir, &words[0], &words[1..], std::time::Duration::from_secs(15 * 60)) {
+        Ok((summary, event)) => {
+            ctx.out.info(&event.body.describe());
+            if let Body::LogSearch { samples, .. } = &event.body {
+                for sample in samples {
+                    ctx.out.info(&format!("  {}", sample.lines().next().unwrap_or_default()));
+                }
+            }
+            if summary.matched == 0 {
+                ctx.out.info("Nothing matched in that window.");
+            }
+        }
+        Err(e) => ctx.out.warn(&e.to_string()),
     }
     Ok(())
 }
@@ -247,17 +297,41 @@ fn offer_suggestions(
         }
     }
     while !open.is_empty() {
-        let mut items: Vec<String> = open.iter().map(|s| format!("Raise: {}", s.title)).collect();
+        // Raising all of them is the common answer, so it is one key away.
+        let all = usize::from(open.len() > 1);
+        let mut items: Vec<String> = Vec::new();
+        if all == 1 {
+            items.push(format!("Raise all {} of them", open.len()));
+        }
+        items.extend(open.iter().map(|s| format!("Raise: {}", s.title)));
         items.push("Done with the suggestions".to_string());
         let picked = p.choose("Raise a suggested hypothesis?", &items, 0)?;
-        if picked >= open.len() {
+        if all == 1 && picked == 0 {
+            for s in std::mem::take(&mut open) {
+                raise_suggested(ctx, dir, guide, s, records)?;
+            }
             break;
         }
-        let s = open.remove(picked);
-        let from_check = guide.evidence(s, records).first().and_then(|e| e.split_whitespace().next()).map(String::from);
-        let (id, _) = ops::add_hypothesis(ctx, dir, s.title.clone(), from_check)?;
-        ctx.out.info(&format!("Raised {id}."));
+        if picked - all >= open.len() {
+            break;
+        }
+        let s = open.remove(picked - all);
+        raise_suggested(ctx, dir, guide, s, records)?;
     }
+    Ok(())
+}
+
+/// Raises a suggestion as a hypothesis, noting the check whose evidence it was raised on.
+fn raise_suggested(
+    ctx: &Context,
+    dir: &IncidentDir,
+    guide: &Guide,
+    s: &Suggestion,
+    records: &[CheckRecord],
+) -> Result<()> {
+    let from_check = guide.evidence(s, records).first().and_then(|e| e.split_whitespace().next()).map(String::from);
+    let (id, _) = ops::add_hypothesis(ctx, dir, s.title.clone(), from_check)?;
+    ctx.out.info(&format!("Raised {id}."));
     Ok(())
 }
 
@@ -267,66 +341,104 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
         ctx.out.info("There is no open hypothesis to test. Back to Orient: what could explain what you see?");
         return Ok(Step::Orient);
     }
-    let items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
-    let chosen = open[p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?].id.clone();
-    let why = p.required(&format!("Why {chosen}? (what points to it)"))?;
-    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(chosen.clone()) }, None)?;
-    Ok(Step::Act(chosen))
+    let chosen = if open.len() == 1 {
+        ctx.out.info(&format!("Testing {}, the one open hypothesis: {}", open[0].id, open[0].text));
+        open[0]
+    } else {
+        let mut items: Vec<String> = open.iter().map(|h| format!("{}  {}", h.id, h.text)).collect();
+        items.push("Something else: add a hypothesis".to_string());
+        let picked = p.choose("Which hypothesis is most probable? Test that one first", &items, 0)?;
+        let Some(chosen) = open.get(picked) else {
+            let text = p.required("What could explain it?", None)?;
+            let (id, _) = ops::add_hypothesis(ctx, &loaded.dir, text, None)?;
+            ctx.out.info(&format!("Raised {id}."));
+            return Ok(Step::Decide);
+        };
+        chosen
+    };
+    // What is on screen already says why: the check it was raised on, or its being the only one.
+    let because = match &chosen.from_check {
+        Some(check) => format!("the {check} check points to it"),
+        None if open.len() == 1 => "the one open hypothesis".to_string(),
+        None => "the most probable of the open hypotheses".to_string(),
+    };
+    // With one open hypothesis there was no choice to explain, and a check's evidence is on
+    // screen already: the reason is recorded as is.
+    let why = if open.len() == 1 || chosen.from_check.is_some() {
+        because
+    } else {
+        p.required(&format!("Why {}? (what points to it)", chosen.id), Some(&because))?
+    };
+    let id = chosen.id.clone();
+    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(id.clone()) }, None)?;
+    Ok(Step::Act(id))
 }
 
+/// Tests a hypothesis: the runbook's checks run at once (they are read-only), and the verdict
+/// is offered with the answer they suggest first; a command or a check by hand otherwise.
 fn act(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<Step> {
-    let mut how: Vec<String> = Vec::new();
-    if guide.is_some() {
-        how.push("Run the runbook's checks again".to_string());
+    let mut evidence: Option<String> = None;
+    let mut suggested = None;
+    if let Some(guide) = guide {
+        ctx.out.info(&format!("Testing {hypothesis}: the runbook's checks again."));
+        let (records, suggestions) = guide.observe(ctx, dir)?;
+        let seen: Vec<String> = records.iter().map(|r| format!("{} {}", r.check, r.status.as_str())).collect();
+        evidence = Some(format!("checks: {}", seen.join(", ")));
+        let loaded = ctx.load_dir(dir.clone())?;
+        let text = loaded.incident.hypotheses.iter().find(|h| h.id == hypothesis).map(|h| h.text.clone());
+        // A hypothesis the runbook suggests: its rule firing again points to confirmed.
+        if let Some(text) = text.filter(|t| guide.suggests(t)) {
+            suggested = Some(usize::from(!suggestions.iter().any(|s| s.title == text)));
+        }
     }
-    how.extend([
-        "Run a command that tests it".to_string(),
+    let mut items = vec![
+        format!("Confirmed: {hypothesis} holds"),
+        format!("Refuted: {hypothesis} does not hold"),
+        "Inconclusive".to_string(),
+        "Test it with a command first".to_string(),
         "Record a check done by hand".to_string(),
         "Go back and choose another hypothesis".to_string(),
-    ]);
-    let offset = usize::from(guide.is_some());
-    let picked = p.choose(&format!("How will you verify {hypothesis}?"), &how, 0)?;
-    let (evidence_hint, verdict) = match (picked, guide) {
-        (0, Some(guide)) => {
-            let (records, _) = guide.observe(ctx, dir)?;
-            let seen: Vec<String> = records.iter().map(|r| format!("{} {}", r.check, r.status.as_str())).collect();
-            (Some(format!("checks: {}", seen.join(", "))), None)
-        }
-        (n, _) if n == offset => {
-            let Some(run) = run_typed_command(ctx, p, dir, hypothesis)? else {
-                return Ok(Step::Act(hypothesis.to_string()));
-            };
-            (Some(format!("`{}` {}", run.0, run.1)), None)
-        }
-        (n, _) if n == offset + 1 => (None, None),
-        _ => return Ok(Step::Decide),
-    };
+    ];
+    if evidence.is_none() {
+        items.drain(0..3);
+    }
+    let offset = if evidence.is_some() { 0 } else { 3 };
+    // Without a rule to go by, testing it comes first, never a verdict.
+    let default = suggested.unwrap_or(if evidence.is_some() { 3 } else { 0 });
+    let picked = p.choose(&format!("What does it show about {hypothesis}?"), &items, default)? + offset;
     let verdicts = [
         format!("Confirmed: {hypothesis} holds"),
         format!("Refuted: {hypothesis} does not hold"),
         "Inconclusive".to_string(),
     ];
-    let verdict = match verdict {
-        Some(v) => v,
-        None => p.choose(&format!("What did it show about {hypothesis}?"), &verdicts, 0)?,
+    let (verdict, evidence) = match picked {
+        0..=2 => (picked, evidence.unwrap_or_default()),
+        3 => {
+            let Some((line, outcome)) = run_typed_command(ctx, p, dir, hypothesis)? else {
+                return Ok(Step::Act(hypothesis.to_string()));
+            };
+            let verdict = p.choose(&format!("What did it show about {hypothesis}?"), &verdicts, 0)?;
+            let shown = format!("`{line}` {outcome}");
+            (verdict, p.required("What showed it?", Some(&shown))?)
+        }
+        4 => {
+            let verdict = p.choose(&format!("What did it show about {hypothesis}?"), &verdicts, 0)?;
+            (verdict, p.required("What did you check, and what did it show?", None)?)
+        }
+        _ => return Ok(Step::Decide),
     };
-    let prompt = match &evidence_hint {
-        Some(hint) => format!("What showed it? ({hint})"),
-        None => "What did you check, and what did it show?".to_string(),
-    };
-    let mut evidence = p.required(&prompt)?;
-    if let Some(hint) = evidence_hint {
-        evidence = format!("{evidence} ({hint})");
-    }
     let loaded = ctx.load_dir(dir.clone())?;
     match verdict {
         0 => {
             ops::verdict(ctx, &loaded, hypothesis, HypothesisState::Confirmed, evidence)?;
-            remedy(ctx, p, dir, hypothesis, guide)?;
-            recovered(ctx, p, dir, guide)
+            Ok(Step::Remedy(hypothesis.to_string()))
         }
         1 => {
             ops::verdict(ctx, &loaded, hypothesis, HypothesisState::Refuted, evidence)?;
+            if ctx.load_dir(dir.clone())?.incident.open_hypotheses().next().is_some() {
+                ctx.out.info(&format!("{hypothesis} refuted. On to the open hypotheses."));
+                return Ok(Step::Decide);
+            }
             ctx.out.info(&format!("{hypothesis} refuted. Back to Observe, one step further away."));
             Ok(Step::Observe)
         }
@@ -345,8 +457,15 @@ fn run_typed_command(
     dir: &IncidentDir,
     hypothesis: &str,
 ) -> Result<Option<(String, String)>> {
-    let line = p.required("Command (run as typed words, never through a shell; write sh -c '...' for one)")?;
-    let argv = match process::split_command_line(&line) {
+    let line = p.required("Command (run as typed words, never through a shell; write sh -c '...' for one)", None)?;
+    let outcome = run_line(ctx, dir, &line, Some(hypothesis))?;
+    Ok(outcome.map(|outcome| (line, outcome)))
+}
+
+/// Runs a typed command line on the incident, recorded like `incident run` (argv, exit status,
+/// duration, output masked); how it ended, or `None` when the line could not be split.
+fn run_line(ctx: &Context, dir: &IncidentDir, line: &str, hypothesis: Option<&str>) -> Result<Option<String>> {
+    let argv = match process::split_command_line(line) {
         Ok(argv) if !argv.is_empty() => argv,
         Ok(_) => return Ok(None),
         Err(e) => {
@@ -355,17 +474,17 @@ fn run_typed_command(
         }
     };
     // Prompts and a command's output share the terminal through stderr; stdout stays for data.
-    let options = RunOptions { hypothesis: Some(hypothesis.to_string()), echo: Echo::Stderr, ..RunOptions::default() };
+    let options = RunOptions { hypothesis: hypothesis.map(String::from), echo: Echo::Stderr, ..RunOptions::default() };
     let run = ops::run_command(ctx, dir, &argv, &options)?;
-    let outcome = match &run.event.body {
+    Ok(Some(match &run.event.body {
         Body::CommandFinished { exit_code: Some(code), .. } => format!("exited {code}"),
         _ => run.event.body.describe(),
-    };
-    Ok(Some((line, outcome)))
+    }))
 }
 
-/// With the cause confirmed: do something about it (the runbook's actions first).
-fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<()> {
+/// With the cause confirmed: do something about it (the runbook's actions first). The walk
+/// stays here until something is done or the hypothesis is set aside.
+fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guide: Option<&Guide>) -> Result<Step> {
     let loaded = ctx.load_dir(dir.clone())?;
     let actions = match (guide, loaded.incident.hypotheses.iter().find(|h| h.id == hypothesis)) {
         (Some(guide), Some(h)) => guide.actions_for(h),
@@ -375,15 +494,15 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
     choices.extend([
         "Run a command".to_string(),
         "Record an action done by hand".to_string(),
-        "Nothing yet".to_string(),
+        format!("Set {hypothesis} aside for now: back to Observe"),
     ]);
     loop {
         let picked = p.choose(&format!("{hypothesis} confirmed. What do you do about it?"), &choices, 0)?;
         if let (Some((action, _)), Some(guide)) = (actions.get(picked), guide) {
             // The runbook's own safety: preview, confirmation, verification, rollback.
             match guide.act(ctx, action) {
-                Ok(0) => return Ok(()),
-                Ok(_) => ctx.out.info("Not run. Choose another way, or nothing yet."),
+                Ok(0) => return Ok(Step::Recovery(Some(hypothesis.to_string()))),
+                Ok(_) => ctx.out.info("Not run. Choose another way, or set it aside."),
                 Err(e) => {
                     let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
                     ctx.out.warn(&format!("{e}{hint}"));
@@ -393,50 +512,169 @@ fn remedy(ctx: &Context, p: &Prompter, dir: &IncidentDir, hypothesis: &str, guid
         }
         match picked - actions.len() {
             0 => {
+                let started = std::time::Instant::now();
                 if run_typed_command(ctx, p, dir, hypothesis)?.is_some() {
-                    return Ok(());
+                    if let Some(guide) = guide {
+                        guide.acted_at(started);
+                    }
+                    return Ok(Step::Recovery(Some(hypothesis.to_string())));
                 }
             }
             1 => {
-                let text = p.required("What did you do?")?;
+                let text = p.required("What did you do?", None)?;
+                if let Some(guide) = guide {
+                    guide.acting();
+                }
                 ops::record(ctx, dir, Body::Action { text, hypothesis: Some(hypothesis.to_string()) }, None)?;
-                return Ok(());
+                return Ok(Step::Recovery(Some(hypothesis.to_string())));
             }
-            _ => return Ok(()),
+            _ => {
+                let text = format!("{hypothesis} confirmed, set aside without acting on it for now");
+                ops::record(ctx, dir, Body::Note { text }, Some(Phase::Act))?;
+                return Ok(Step::Observe);
+            }
         }
     }
 }
 
-/// Re-observe after acting: has the service recovered?
-fn recovered(ctx: &Context, p: &Prompter, dir: &IncidentDir, guide: Option<&Guide>) -> Result<Step> {
-    if let Some(guide) = guide {
-        guide.observe(ctx, dir)?;
-    }
-    p.each_line("Look again: what do you see now? (one per line; Enter when done)", |text| {
-        ops::record(ctx, dir, Body::Observation { text }, None).map(drop)
-    })?;
-    let choices = [
-        "Recovered: mark it mitigated and keep watching".to_string(),
-        "Recovered for good: resolve the incident".to_string(),
-        "Not yet: back to Observe".to_string(),
-    ];
+/// After acting (or on resuming a mitigated incident): the checks again, then has it recovered,
+/// is it holding? Marking it mitigated or resolved is confirmed with `y`: it tells people.
+fn recovery(
+    ctx: &Context,
+    p: &Prompter,
+    dir: &IncidentDir,
+    hypothesis: Option<&str>,
+    guide: Option<&Guide>,
+) -> Result<Step> {
     let loaded = ctx.load_dir(dir.clone())?;
-    match p.choose("Has the service recovered?", &choices, 0)? {
-        0 => {
+    let mitigated = loaded.incident.status == Status::Mitigated;
+    let mut passing = None;
+    if let Some(guide) = guide {
+        let (records, _) = guide.observe(ctx, dir)?;
+        passing = Some(records.iter().all(|r| r.status == crate::model::CheckStatus::Ok));
+    }
+    let (question, mut choices) = if mitigated {
+        ("It is mitigated. Is it holding?".to_string(), vec!["Holding: resolve the incident".to_string()])
+    } else {
+        (
+            "Has the service recovered?".to_string(),
+            vec![
+                "Recovered: mark it mitigated and keep watching".to_string(),
+                "Recovered for good: resolve the incident".to_string(),
+            ],
+        )
+    };
+    let acted = choices.len();
+    choices.push("Not yet: watch longer (the checks again)".to_string());
+    if let Some(h) = hypothesis {
+        choices.push(format!("Not yet: another action for {h}"));
+    }
+    choices.push(if mitigated { "Not holding: back to Observe" } else { "Not yet: back to Observe" }.to_string());
+    if mitigated {
+        choices.push("Leave it mitigated and stop the walk for now".to_string());
+    }
+    // The checks failing make "watch longer" the answer at hand.
+    let default = if passing == Some(false) { acted } else { 0 };
+    let picked = p.choose(&question, &choices, default)?;
+    let loaded = ctx.load_dir(dir.clone())?;
+    let again = Step::Recovery(hypothesis.map(String::from));
+    match (picked, mitigated) {
+        (0, false) => {
+            if !p.confirm("Mark it mitigated? (people watching the incident are told)")? {
+                return Ok(again);
+            }
+            ask_impact_end(ctx, p, dir)?;
             ops::set_status(ctx, &loaded, Status::Mitigated, None)?;
-            ctx.out.info("Mitigated. When it holds: `incident resolve --summary TEXT`, then `incident postmortem`.");
+            ctx.out.info("Mitigated. When it holds, `incident walk` again offers to resolve it.");
             Ok(Step::Done)
         }
-        1 => {
-            let summary = p.text("In a sentence or two: what happened and what fixed it?")?;
-            ops::resolve(ctx, &loaded, summary)?;
+        (0, true) | (1, false) => {
+            if !p.confirm("Resolve the incident? (people watching the incident are told)")? {
+                return Ok(again);
+            }
+            let fixed = hypothesis
+                .and_then(|h| loaded.incident.hypotheses.iter().find(|x| x.id == h))
+                .map(|h| format!("{}; acted on it", h.text));
+            ask_impact_end(ctx, p, dir)?;
+            let summary = p.required("In a sentence or two: what happened and what fixed it?", fixed.as_deref())?;
+            ops::resolve(ctx, &loaded, Some(summary))?;
             ctx.out.info("Resolved. Write it up with `incident postmortem -o postmortem.md`.");
             Ok(Step::Done)
         }
+        (n, _) if n == acted => Ok(again),
+        (n, _) if hypothesis.is_some() && n == acted + 1 => Ok(Step::Remedy(hypothesis.unwrap_or_default().into())),
+        (n, true) if n == choices.len() - 1 => Ok(Step::Done),
         _ => Ok(Step::Observe),
+    }
+}
+
+/// Once per incident, when nobody said yet: when did users start to feel it? The default is
+/// the first failing check on the timeline (an alert's start is recorded at opening already).
+fn ask_impact_start(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    if loaded.incident.clocks.impact_start.is_some() {
+        return Ok(());
+    }
+    let first_failing = loaded.read.events.iter().find_map(|e| match &e.body {
+        Body::CheckResult(r) if r.status != crate::model::CheckStatus::Ok => Some(e.ts),
+        _ => None,
+    });
+    let default = first_failing.or(loaded.incident.clocks.opened).unwrap_or_else(|| ctx.clock.now());
+    let start = ask_time(ctx, p, "When did the impact start? (the post-mortem's clocks start here)", default)?;
+    let body = Body::ImpactRecorded {
+        start: Some(start),
+        end: None,
+        detected_at: None,
+        users: None,
+        summary: None,
+        details: Default::default(),
+    };
+    ops::record(ctx, dir, body, None).map(drop)
+}
+
+/// On recovery, when nobody said yet: when did the impact end? The default is now, when the
+/// checks were seen passing.
+fn ask_impact_end(ctx: &Context, p: &Prompter, dir: &IncidentDir) -> Result<()> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    if loaded.incident.clocks.impact_end.is_some() {
+        return Ok(());
+    }
+    let end = ask_time(ctx, p, "When did the impact end?", ctx.clock.now())?;
+    let body = Body::ImpactRecorded {
+        start: None,
+        end: Some(end),
+        detected_at: None,
+        users: None,
+        summary: None,
+        details: Default::default(),
+    };
+    ops::record(ctx, dir, body, None).map(drop)
+}
+
+/// A time, `default` on Enter; read like `--at` (`14:05`, `5m ago`, a date and time).
+fn ask_time(
+    ctx: &Context,
+    p: &Prompter,
+    question: &str,
+    default: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>> {
+    let shown = time::format_ts(&default);
+    loop {
+        let answer = p.required(question, Some(&shown))?;
+        if answer == shown {
+            return Ok(default);
+        }
+        match ctx.parse_time_arg("the time", &answer) {
+            Ok(at) => return Ok(at),
+            Err(e) => ctx.out.warn(&format!("{e}{}", e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())),
+        }
     }
 }
 
 /// What an interrupt at a prompt (Ctrl-C, a hang-up, SIGTERM) says before the walk ends with
 /// 130. Everything entered before was already recorded (each answer is fsync'd when given).
 const RESUME_MESSAGE: &str = "Interrupted. Everything entered so far is recorded; continue with `incident walk`.";
+
+/// The same for a drill, which can also be ended.
+const DRILL_RESUME_MESSAGE: &str = "Interrupted. The drill is paused, everything entered is recorded: `incident walk` \
+     resumes it with its simulated service brought back; `incident drill --abandon` ends it.";

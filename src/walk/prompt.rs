@@ -1,18 +1,21 @@
 //! Prompts, on stderr, through dialoguer. Only the walk asks questions, and only on a terminal.
 
+use dialoguer::Input;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{FuzzySelect, Input, Select};
+
+use super::menu::{self, Menu};
 
 use crate::error::{Error, Result};
 
 pub struct Prompter {
     theme: Box<dyn Theme>,
+    color: bool,
 }
 
 impl Prompter {
     pub fn new(color: bool) -> Self {
         let theme: Box<dyn Theme> = if color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        Prompter { theme }
+        Prompter { theme, color }
     }
 
     /// A line of text; `None` when the person just pressed Enter.
@@ -40,11 +43,23 @@ impl Prompter {
         Ok((!answer.is_empty() && !kept).then_some(answer))
     }
 
-    /// A line of text that must not be empty.
-    pub fn required(&self, prompt: &str) -> Result<String> {
+    /// A line of text that must not be empty: with a `default` (from what is on screen), Enter
+    /// takes it; without one, Enter says an answer is needed and asks again.
+    pub fn required(&self, prompt: &str, default: Option<&str>) -> Result<String> {
+        let default = default.map(str::trim).filter(|d| !d.is_empty());
         loop {
-            if let Some(answer) = self.text(prompt)? {
-                return Ok(answer);
+            let mut input = Input::<String>::with_theme(self.theme.as_ref());
+            input = input.with_prompt(safe(prompt)).allow_empty(true);
+            if let Some(default) = default {
+                input = input.default(safe(default)).show_default(true);
+            }
+            let answer = input.interact_text().map_err(terminal_gone)?;
+            let answer = answer.trim();
+            match default {
+                // The default as shown is the sanitised one: keep the original text.
+                Some(d) if answer.is_empty() || answer == safe(d) => return Ok(d.to_string()),
+                _ if !answer.is_empty() => return Ok(answer.to_string()),
+                _ => eprintln!("An answer is needed here (Ctrl-C stops; the walk resumes at this question)."),
             }
         }
     }
@@ -58,26 +73,15 @@ impl Prompter {
         Ok(())
     }
 
-    /// One of `items`, by index.
+    /// One of `items`, by index: arrows move, Enter picks, typed text filters and never picks.
     pub fn choose(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
-        Select::with_theme(self.theme.as_ref())
-            .with_prompt(safe(prompt))
-            .items(safe_all(items))
-            .default(default.min(items.len().saturating_sub(1)))
-            .interact()
-            .map_err(terminal_gone)
+        let (prompt, items) = (safe(prompt), safe_all(items));
+        Menu { prompt: &prompt, items: &items, default, color: self.color }.pick()
     }
-}
 
-impl Prompter {
-    /// One of many `items`, narrowed by typing (a fuzzy filter), by index.
-    pub fn choose_filtered(&self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
-        FuzzySelect::with_theme(self.theme.as_ref())
-            .with_prompt(format!("{} (type to filter)", safe(prompt)))
-            .items(safe_all(items))
-            .default(default.min(items.len().saturating_sub(1)))
-            .interact()
-            .map_err(terminal_gone)
+    /// Yes only for `y` and Enter: for choices that change status or severity or run something.
+    pub fn confirm(&self, question: &str) -> Result<bool> {
+        menu::confirm(&safe(question))
     }
 }
 

@@ -82,7 +82,8 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
                   [possible values: auto, always, never]
 
               --at <TIME>
-                  When the recorded event happened, if not now: 14:05, 2026-11-22T14:05:00Z, -10m
+                  When the recorded event happened, if not now: 10m ago, 14:05, yesterday 14:05, 2026-11-22
+                  14:05
 
           -q, --quiet
                   Print less on stderr
@@ -142,8 +143,8 @@ fn check_help_states_the_exit_code_contract_and_its_flags() {
               --no-record        Do not record the results in the incident
               --color <WHEN>     When to use colour [default: auto] [possible values: auto, always, never]
               --concurrency <N>  How many checks run at once [default: the runbook's, else 8]
-              --at <TIME>        When the recorded event happened, if not now: 14:05, 2026-11-22T14:05:00Z,
-                                 -10m
+              --at <TIME>        When the recorded event happened, if not now: 10m ago, 14:05, yesterday
+                                 14:05, 2026-11-22 14:05
               --deadline <DUR>   A deadline for the whole run: checks not finished by then are `unknown`
                                  [default: 2m]
           -q, --quiet            Print less on stderr

@@ -38,3 +38,4 @@ mod secret_corpus;
 mod sync;
 mod vars;
 mod walk;
+mod walk_prompts;

@@ -62,7 +62,7 @@ act:
 #[test]
 fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     let env = Env::new();
-    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("16 runbooks OK"));
+    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("17 runbooks OK"));
 }
 
 /// What broke: `config-not-reloaded` and `tls-cert-expired` passed a variable to `sh -c`, so
@@ -610,6 +610,7 @@ fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
          disk-full                   Disk full                                    shipped
          drill-bad-deploy            Drill: checkout fails after a deploy         shipped
          drill-config-not-reloaded   Drill: checkout cannot reach its database    shipped
+         drill-retry-storm           Drill: retries storm a slow dependency       shipped
          etcd-no-leader              etcd has no leader                           shipped
          expired-credentials         Expired or missing credentials               shipped
          http-5xx                    HTTP service returns errors or is down       shipped

@@ -33,13 +33,14 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("Which runbook fits?").expect("none: no runbook").send("\r");
 
     // Observe
-    t.expect("OBSERVE").answer("Search the logs", "");
+    // Impact: Enter takes the default on screen (no check failed yet: the opening)
+    t.expect("OBSERVE").answer("When did the impact start?", "");
     t.answer("What do you see?", "checkout health returns 502").answer("What do you see?", "");
-    // Orient: the questions, then hypotheses
-    t.expect("ORIENT").answer("What changed most recently", "a deploy at 13:58");
-    for _ in 0..4 {
-        t.answer("?", "");
-    }
+    // Orient: the questions on one screen, answered at one prompt; then hypotheses
+    t.expect("ORIENT")
+        .expect("What changed most recently")
+        .answer("What do the answers tell you?", "a deploy at 13:58");
+    t.answer("What do the answers tell you?", "");
     t.answer("What could explain it?", "The primary database is down")
         .answer("What could explain it?", "The 13:58 deploy broke checkout")
         .answer("What could explain it?", "");
@@ -47,33 +48,24 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     t.expect("DECIDE").expect("Which hypothesis is most probable?").send("\r");
     t.answer("Why H1?", "checkout talks to the database on every request");
     // Act: verify H1 with a command against the database endpoint; it answers 200: refuted
-    t.expect("ACT").expect("How will you verify H1?").send("\r");
+    t.expect("ACT").expect("What does it show about H1?").expect("Test it with a command first").send("\r");
     t.answer("Command", &format!("curl -s {}/db", service.url()));
     t.expect("What did it show about H1?").send(&format!("{DOWN}\r"));
-    t.answer("What showed it?", "the database answers");
-    // Back to Observe, one step further away
-    t.expect("OBSERVE").expect("one step further away").answer("Search the logs", "").answer("What do you see?", "");
-    t.expect("ORIENT")
-        .answer("one step further away that nobody has looked at", "")
-        .answer("What could explain it?", "");
-    // Decide: H2, the only open one
-    t.expect("DECIDE").expect("Which hypothesis is most probable?").send("\r");
-    t.answer("Why H2?", "errors began at the deploy");
-    t.expect("How will you verify H2?").send("\r");
+    t.expect("What showed it?").expect("exited 0").send("the database answers\r");
+    // H2 is still open: on to it, the one left (no menu, nothing to explain)
+    t.expect("On to the open hypotheses").expect("DECIDE").expect("Testing H2, the one open hypothesis");
+    t.expect("What does it show about H2?").send("\r");
     t.answer("Command", &format!("curl -s {}/health", service.url()));
     t.expect("What did it show about H2?").send("\r");
-    t.answer("What showed it?", "the new version serves 502s");
+    // Enter takes the default on screen: the command and how it ended
+    t.expect("What showed it?").send("\r");
     // Act on it: the rollback
     t.expect("H2 confirmed. What do you do about it?").send("\r");
     t.answer("Command", &format!("touch {}", rolled_back.display()));
-    // Recovery observed
-    // What the person sees once the rollback has run.
-    t.expect("Look again");
-    let seen =
-        std::process::Command::new("curl").args(["-s", &format!("{}/health", service.url())]).output().expect("curl");
-    t.send(&format!("health answers {}\r", text(&seen.stdout)));
-    t.answer("Look again", "");
+    // Resolving tells people: it takes a `y`
     t.expect("Has the service recovered?").send(&format!("{DOWN}\r"));
+    t.answer("Resolve the incident?", "y");
+    t.answer("When did the impact end?", "5m ago");
     t.answer("what happened and what fixed it", "Rolled back the 13:58 deploy");
     assert_eq!(t.finish(), Some(0), "{}", t.screen);
 
@@ -88,6 +80,7 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     let expected = [
         "incident.opened",
         "phase:observe",
+        "impact.recorded",
         "observation",
         "phase:orient",
         "observation",
@@ -98,15 +91,13 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
         "phase:act",
         "command.finished",
         "hypothesis.refuted",
-        "phase:observe",
-        "phase:orient",
         "phase:decide",
         "decision",
         "phase:act",
         "command.finished",
         "hypothesis.confirmed",
         "command.finished",
-        "observation",
+        "impact.recorded",
         "incident.resolved",
     ];
     assert_eq!(kinds, expected, "{}", t.screen);
@@ -114,7 +105,12 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
     assert_eq!(show["hypotheses"][0]["state"], "refuted");
     assert_eq!(show["hypotheses"][1]["state"], "confirmed");
     assert_eq!(show["status"], "resolved");
-    assert!(events[20]["text"].as_str().unwrap_or_default().contains("ok v1"), "recovery was observed: {}", events[20]);
+    // The clocks are filled: impact from the opening to five minutes before the (pinned) now.
+    let impact: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "impact.recorded").collect();
+    assert_eq!(impact[0]["start"], events[0]["ts"], "{impact:?}");
+    assert_eq!(impact[1]["end"], "2026-11-22T14:00:00.000Z", "{impact:?} {}", t.screen);
+    let confirmed = events.iter().find(|e| e["kind"] == "hypothesis.confirmed").expect("confirmed");
+    assert!(confirmed["evidence"].as_str().unwrap_or_default().contains("exited 0"), "the default taken: {confirmed}");
     assert!(rolled_back.exists(), "the action ran for real");
 }
 
@@ -127,16 +123,17 @@ fn an_interrupted_walk_loses_nothing_and_resumes_in_its_phase() {
         cmd.arg("walk");
         cmd
     });
-    t.answer("Search the logs", "").answer("What do you see?", "/var at 100%").answer("What do you see?", "");
-    t.expect("ORIENT").answer("What changed most recently", "log level set to debug");
-    t.expect("Are we the only ones failing?").send("\x03");
+    t.answer("When did the impact start?", "")
+        .answer("What do you see?", "/var at 100%")
+        .answer("What do you see?", "");
+    t.expect("ORIENT").answer("What do the answers tell you?", "log level set to debug");
+    // Interrupted at the next line of the same prompt, once the answer is on disk.
+    env.wait_for_event(|e| e["text"] == "log level set to debug");
+    t.send("\x03");
     assert_eq!(t.finish(), Some(130));
     assert!(t.screen.contains("continue with `incident walk`"), "{}", t.screen);
     let texts: Vec<String> = env.events().iter().filter_map(|e| e["text"].as_str().map(String::from)).collect();
-    assert_eq!(
-        texts,
-        ["/var at 100%", "What changed most recently (deploys, config, credentials, traffic)? log level set to debug"]
-    );
+    assert_eq!(texts, ["/var at 100%", "log level set to debug"]);
 
     // Resumes in Orient, not back at the start.
     let mut t = Terminal::spawn({
@@ -145,7 +142,7 @@ fn an_interrupted_walk_loses_nothing_and_resumes_in_its_phase() {
         cmd
     });
     let screen = {
-        t.expect("ORIENT").expect("What changed most recently");
+        t.expect("ORIENT").expect("What do the answers tell you?");
         t.screen.clone()
     };
     assert!(!screen.contains("What do you see?"), "{screen}");

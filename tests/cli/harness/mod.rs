@@ -68,6 +68,13 @@ impl Env {
         self.std_cmd_at(NOW)
     }
 
+    /// `incident ARGS...` on a real pseudo-terminal, as a person would run it.
+    pub fn terminal(&self, args: &[&str]) -> Terminal {
+        let mut cmd = self.std_cmd();
+        cmd.args(args);
+        Terminal::spawn(cmd)
+    }
+
     fn std_cmd_at(&self, now: &str) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_incident"));
         cmd.env_clear()
