@@ -21,6 +21,8 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("postgres-replication", include_str!("../../runbooks/postgres-replication.yaml")),
     ("redis-memory", include_str!("../../runbooks/redis-memory.yaml")),
     ("etcd-no-leader", include_str!("../../runbooks/etcd-no-leader.yaml")),
+    ("kube-pod-crashlooping", include_str!("../../runbooks/kube-pod-crashlooping.yaml")),
+    ("kube-deployment-replicas", include_str!("../../runbooks/kube-deployment-replicas.yaml")),
     ("retry-storm", include_str!("../../runbooks/retry-storm.yaml")),
     ("restore-from-backup", include_str!("../../runbooks/restore-from-backup.yaml")),
     ("drill-bad-deploy", include_str!("../../runbooks/drill-bad-deploy.yaml")),
