@@ -142,6 +142,9 @@ pub enum Command {
     /// List, show, lint and create runbooks; run one of their actions
     #[command(subcommand)]
     Runbook(RunbookCommand),
+    /// The service catalog (services/*.yaml): list, show and lint the services
+    #[command(subcommand)]
+    Service(ServiceCommand),
     /// Share the store through git: commit new events, fetch, merge timelines, push
     Sync(SyncArgs),
     /// Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
@@ -166,7 +169,8 @@ pub struct OpenArgs {
     /// sev1 (worst) to sev4
     #[arg(short, long)]
     pub severity: Option<Severity>,
-    /// An affected service (repeatable)
+    /// An affected service (repeatable). A service of the catalog (services/*.yaml) also picks
+    /// its first runbook, unless --runbook is given, and fills the runbook's variables
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
     /// The runbook to follow (name or path)
@@ -804,6 +808,40 @@ pub struct RunbookActArgs {
     pub yes: bool,
     #[command(flatten)]
     pub dirs: RunbookDirArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// List the catalog's services, their owners and runbooks
+    List(ServiceDirArgs),
+    /// Show a service: owners, runbooks, variables, Prometheus and logs
+    Show(ServiceShowArgs),
+    /// Check the catalog against the runbooks without running anything; exit 1 on a problem
+    Lint(ServiceLintArgs),
+}
+
+/// Where the catalog is, besides `services` in incident.toml and `./services`.
+#[derive(Debug, Args)]
+pub struct ServiceDirArgs {
+    /// A folder of service files (*.yaml) [default: `services` in incident.toml, else ./services]
+    #[arg(long = "services", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceShowArgs {
+    /// The service's name
+    pub name: String,
+    #[command(flatten)]
+    pub dirs: ServiceDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceLintArgs {
+    /// Service files or folders [default: the whole catalog]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub dirs: ServiceDirArgs,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,8 @@ pub struct Config {
     pub store: Option<PathBuf>,
     /// A folder of runbooks, relative to the file's folder.
     pub runbooks: Option<PathBuf>,
+    /// The service catalog's folder, relative to the file's folder.
+    pub services: Option<PathBuf>,
     pub sync: Option<SyncConfig>,
     #[serde(default)]
     pub notify: Vec<Webhook>,
@@ -89,6 +91,11 @@ impl ConfigFile {
             sync.remote = Some(self.folder().join(remote).to_string_lossy().into_owned());
         }
         Some((self.folder().join(store), sync, self.config.notify.clone()))
+    }
+
+    /// The service catalog folder it names, relative to its folder.
+    pub fn services_dir(&self) -> Option<PathBuf> {
+        self.config.services.as_ref().map(|dir| self.folder().join(dir))
     }
 
     /// The runbooks folder it names, relative to its folder.

@@ -21,6 +21,7 @@ mod properties;
 pub(crate) mod receive;
 pub mod runbook;
 pub mod secrets;
+pub(crate) mod service;
 pub(crate) mod signals;
 pub(crate) mod ssh;
 pub mod store;

@@ -19,13 +19,14 @@ mod receive;
 mod record;
 mod run;
 mod runbook;
+mod service;
 mod show;
 mod stats;
 mod sync;
 mod timeline;
 mod vars;
 
-use crate::cli::{Command, RunbookCommand};
+use crate::cli::{Command, RunbookCommand, ServiceCommand};
 use crate::context::Context;
 use crate::error::Result;
 
@@ -75,6 +76,11 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
                     low_risk_on_enter: false,
                 },
             ),
+        },
+        Command::Service(command) => match command {
+            ServiceCommand::List(args) => service::list(ctx, args),
+            ServiceCommand::Show(args) => service::show(ctx, args),
+            ServiceCommand::Lint(args) => service::lint(ctx, args),
         },
         Command::Sync(args) => sync::run(ctx, args),
         Command::Receive(args) => receive::run(ctx, args),

@@ -1,6 +1,7 @@
 //! `incident open`: declare an incident. On a terminal it asks for what is missing and starts
 //! the walk; off a terminal it never asks, and a missing title or severity is a usage error.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
@@ -45,7 +46,10 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
     };
     let services: Vec<String> = args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     let commander = args.commander.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
-    let vars = ops::checked_vars(args.runbook.as_deref(), &args.vars)?;
+    // A service of the catalog picks its runbook (unless one is named) and fills its variables.
+    let service = ops::catalog_service(&services)?;
+    let runbook = args.runbook.clone().or_else(|| service.as_ref().and_then(|s| s.runbook_names().into_iter().next()));
+    let vars = ops::checked_vars(runbook.as_deref(), &args.vars)?;
     let impact_start = args.impact_start.as_deref().map(|t| ctx.parse_time_arg("--impact-start", t)).transpose()?;
     let detected_at = args.detected_at.as_deref().map(|t| ctx.parse_time_arg("--detected-at", t)).transpose()?;
     // Declared as soon as the title and severity are known: an interrupt at a later question
@@ -55,11 +59,11 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         severity: Some(severity),
         services: services.clone(),
         commander: commander.clone(),
-        runbook: args.runbook.clone(),
+        runbook: runbook.clone(),
         impact_start,
         detected_at,
         drill: false,
-        vars,
+        vars: vars.clone(),
     };
     let (dir, opened) = ops::open(ctx, spec)?;
     // The title as recorded: a secret typed into it is masked there, and so here.
@@ -74,8 +78,17 @@ pub fn run(ctx: &Context, args: &OpenArgs) -> Result<u8> {
         ctx.out.data(dir.id.as_str())?;
     }
     ctx.out.info(&format!("Opened {} ({severity}): {title}. It is now the current incident.", dir.id));
+    if let (Some(service), Some(name)) = (&service, &runbook) {
+        let filled = ops::record_service_vars(ctx, &dir, service, name, &vars)?;
+        let said = if filled.is_empty() {
+            String::new()
+        } else {
+            format!(" and its values of {}", filled.keys().cloned().collect::<Vec<_>>().join(", "))
+        };
+        ctx.out.info(&format!("Service {} (catalog): runbook {name}{said}.", service.name));
+    }
     if let Some(p) = &prompter {
-        ask_the_rest(ctx, p, &dir, args, services, commander)?;
+        ask_the_rest(ctx, p, &dir, args, services, commander, runbook)?;
     }
     if interactive {
         return walk::run(ctx, dir);
@@ -92,6 +105,7 @@ fn ask_the_rest(
     args: &OpenArgs,
     mut services: Vec<String>,
     commander: Option<String>,
+    runbook: Option<String>,
 ) -> Result<()> {
     use crate::model::Body;
     if services.is_empty()
@@ -106,12 +120,17 @@ fn ask_the_rest(
             .unwrap_or_else(|| ctx.author().to_string());
         ops::record(ctx, dir, Body::RoleAssigned { role: "commander".into(), name }, None)?;
     }
-    let runbook = match &args.runbook {
-        Some(name) => Some(name.clone()),
+    let service = ops::catalog_service(&services)?;
+    let runbook = match runbook {
+        Some(name) => Some(name),
         None => {
-            let chosen = choose_runbook(p, &services)?;
+            let offered = service.as_ref().map(crate::service::Service::runbook_names).unwrap_or_default();
+            let chosen = choose_runbook(p, &services, &offered)?;
             if let Some(name) = &chosen {
                 ops::record(ctx, dir, Body::IncidentChanged { services: None, runbook: Some(name.clone()) }, None)?;
+                if let Some(service) = &service {
+                    ops::record_service_vars(ctx, dir, service, name, &BTreeMap::new())?;
+                }
             }
             chosen
         }
@@ -120,8 +139,10 @@ fn ask_the_rest(
         let mut typed = ops::checked_vars(Some(name), &args.vars)?;
         let given: Vec<String> = typed.keys().cloned().collect();
         let runbook = Catalog::new(None)?.load(name)?;
-        walk::ask_vars(ctx, p, &runbook, &mut typed, |_| true)?;
-        typed.retain(|k, _| !given.contains(k));
+        let from_service = service.as_ref().map(|s| s.vars_for(&runbook)).unwrap_or_default();
+        walk::ask_vars(ctx, p, &runbook, &mut typed, &from_service, |_| true)?;
+        // Kept as given: a flag's value, or the catalog's value accepted with Enter.
+        typed.retain(|k, v| !given.contains(k) && from_service.get(k) != Some(v));
         if !typed.is_empty() {
             ops::set_vars(ctx, dir, typed, "typed")?;
         }
@@ -129,16 +150,19 @@ fn ask_the_rest(
     Ok(())
 }
 
-/// Offers the runbooks, those naming an affected service first; `None` for "no runbook".
-fn choose_runbook(p: &Prompter, services: &[String]) -> Result<Option<String>> {
+/// Offers the runbooks, those the catalog gives the service (in its order) and those naming an
+/// affected service first; `None` for "no runbook".
+fn choose_runbook(p: &Prompter, services: &[String], offered: &[String]) -> Result<Option<String>> {
     let catalog = Catalog::new(None)?;
     let mut choices: Vec<(bool, String, String)> = Vec::new();
     for entry in catalog.entries() {
         let Ok(runbook) = catalog.load(&entry.name) else { continue };
-        let matched = runbook.file.service.as_ref().is_some_and(|s| services.contains(s));
+        let matched =
+            offered.contains(&entry.name) || runbook.file.service.as_ref().is_some_and(|s| services.contains(s));
         choices.push((matched, entry.name.clone(), runbook.file.title.value.clone()));
     }
-    choices.sort_by_key(|(matched, name, _)| (!matched, name.clone()));
+    let rank = |name: &String| offered.iter().position(|o| o == name).unwrap_or(offered.len());
+    choices.sort_by_key(|(matched, name, _)| (!matched, rank(name), name.clone()));
     // The likeliest answers first: runbooks for this service, then none, then the others.
     let matched = choices.iter().take_while(|(m, _, _)| *m).count();
     let mut items: Vec<String> = Vec::new();

@@ -31,6 +31,9 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
     let _ = writeln!(s, "{}{drill}", out.paint(Style::Bold, &format!("{}  {}", i.id, i.title)));
     let _ = writeln!(s, "  severity   {}", i.severity);
     let _ = writeln!(s, "  status     {status}");
+    if let Some(offer) = i.mitigation_offer.as_ref().filter(|_| !i.status.is_mitigated()) {
+        let _ = writeln!(s, "  offer      {}", out.paint(Style::Yellow, offer));
+    }
     if let Some(phase) = i.phase {
         let _ = writeln!(s, "  phase      {phase}");
     }

@@ -107,3 +107,24 @@ pub struct CheckRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact: Option<super::ArtifactRef>,
 }
+
+/// One check's outcome in a line: what a summary of several checks (`alert.checked`) keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckBrief {
+    pub check: String,
+    pub status: CheckStatus,
+    pub summary: String,
+}
+
+impl CheckBrief {
+    /// The `limit` most urgent of `records`, worst first (in their order within a status).
+    pub fn worst_of(records: &[CheckRecord], limit: usize) -> Vec<CheckBrief> {
+        let mut sorted: Vec<&CheckRecord> = records.iter().collect();
+        sorted.sort_by_key(|r| r.status.urgency());
+        sorted
+            .into_iter()
+            .take(limit)
+            .map(|r| CheckBrief { check: r.check.clone(), status: r.status, summary: r.summary.clone() })
+            .collect()
+    }
+}

@@ -246,6 +246,27 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         generator_url: Option<String>,
     },
+    /// The runbook's checks run at once on an incident opened from an alert, summed up for the
+    /// people the `[[notify]]` webhooks tell: how many ran, the worst status, the worst few.
+    #[serde(rename = "alert.checked")]
+    AlertChecked {
+        alert_name: String,
+        runbook: String,
+        worst: super::CheckStatus,
+        ran: usize,
+        /// At most five, worst first.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        worst_checks: Vec<super::check::CheckBrief>,
+    },
+    /// The alert resolved and the runbook's checks, run again, all pass: mitigation is offered
+    /// to the responder, never set (`incident status mitigated` sets it).
+    #[serde(rename = "mitigation.offered")]
+    MitigationOffered {
+        alert_name: String,
+        runbook: String,
+        /// How many checks passed (those that could not run for want of a value are not counted).
+        checks: usize,
+    },
     /// What the opening did not say yet, given after it (the opening is recorded as soon as
     /// the title and severity are known): the affected services, the runbook to follow.
     #[serde(rename = "incident.changed")]
@@ -286,6 +307,8 @@ impl Body {
     pub const KNOWN_KINDS: &[&str] = &[
         "incident.opened",
         "alert.received",
+        "alert.checked",
+        "mitigation.offered",
         "vars.set",
         "incident.changed",
         "status.changed",
@@ -339,6 +362,8 @@ impl Body {
             Body::Resolved { .. } => "incident.resolved",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
+            Body::AlertChecked { .. } => "alert.checked",
+            Body::MitigationOffered { .. } => "mitigation.offered",
             Body::VarsSet { .. } => "vars.set",
             Body::IncidentChanged { .. } => "incident.changed",
             Body::Other { kind, .. } => kind,
@@ -505,6 +530,24 @@ impl Body {
                     None => what,
                 }
             }
+            Body::AlertChecked { alert_name, runbook, worst, ran, worst_checks } => {
+                let mut text = format!(
+                    "Opened from alert {alert_name}: {ran} checks of runbook {runbook} ran, worst {}",
+                    worst.as_str().to_ascii_uppercase()
+                );
+                let failing: Vec<String> = worst_checks
+                    .iter()
+                    .filter(|c| c.status != super::CheckStatus::Ok)
+                    .map(|c| format!("{} {}: {}", c.check, c.status.as_str(), c.summary))
+                    .collect();
+                if !failing.is_empty() {
+                    text.push_str(&format!(" ({})", failing.join("; ")));
+                }
+                text
+            }
+            Body::MitigationOffered { alert_name, checks, .. } => format!(
+                "Alert {alert_name} resolved and the runbook's checks pass ({checks} ok): mark mitigated? `incident status mitigated`"
+            ),
             Body::Other { kind, fields } => {
                 let text = ["text", "summary", "title"].iter().find_map(|k| fields.get(*k).and_then(Value::as_str));
                 match text {

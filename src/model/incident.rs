@@ -40,6 +40,10 @@ pub struct Incident {
     /// Alert groups that notified this incident, by Alertmanager's group key.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub alerts: BTreeMap<String, AlertGroup>,
+    /// The latest `mitigation.offered` (an alert resolved and its checks pass), as one line for
+    /// the responder; shown until the status says mitigated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mitigation_offer: Option<String>,
     pub events: usize,
     /// The first line (`incident.opened`) could not be read: title, severity and the opening
     /// time are stand-ins (see `from_events`).
@@ -241,6 +245,7 @@ impl Incident {
             clocks: Clocks { opened: Some(opened), ..Clocks::default() },
             summary: None,
             alerts: BTreeMap::new(),
+            mitigation_offer: None,
             events: events.len(),
             opening_damaged: false,
         };
@@ -274,7 +279,11 @@ impl Incident {
                 incident.responders.push(event.author.clone());
             }
             // A notification from the alerting is not a responder acknowledging.
-            if incident.clocks.acknowledged.is_none() && !matches!(event.body, Body::AlertReceived { .. }) {
+            let from_the_alerting = matches!(
+                event.body,
+                Body::AlertReceived { .. } | Body::AlertChecked { .. } | Body::MitigationOffered { .. }
+            );
+            if incident.clocks.acknowledged.is_none() && !from_the_alerting {
                 incident.clocks.acknowledged = Some(ts);
             }
             if let Some(p) = event.phase {
@@ -316,6 +325,7 @@ impl Incident {
                             .offer((value.clone(), source.clone()), ts);
                     }
                 }
+                offer @ Body::MitigationOffered { .. } => incident.mitigation_offer = Some(offer.describe()),
                 Body::AlertReceived { group_key, status, alert_name, firing, .. } => {
                     let newer = incident.alerts.get(group_key).is_none_or(|group| group.last <= ts);
                     if newer {

@@ -10,7 +10,7 @@ mod items;
 mod probe_kind;
 mod vocab;
 
-pub use check::{Assertion, Attempt, CheckRecord, CheckStatus};
+pub use check::{Assertion, Attempt, CheckBrief, CheckRecord, CheckStatus};
 pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
 pub use ids::{IdError, IncidentId, IncidentIdProblem, ItemId, ItemKind, new_event_id, slugify};
 pub use incident::{

@@ -1,5 +1,5 @@
-//! Notifications: webhooks told when an incident opens, changes status or severity, confirms a
-//! hypothesis, and resolves.
+//! Notifications: webhooks told when an incident opens (from an alert: with the worst results of
+//! the checks run at once), changes status or severity, confirms a hypothesis, and resolves.
 //!
 //! Every notification goes through the outbox in the store (`store::Outbox`): it is queued
 //! once the event is durably recorded, then sent; only a 2xx answer removes it. A failed or
@@ -26,8 +26,14 @@ use crate::time::{self, Clock};
 pub const BUDGET: Duration = Duration::from_secs(2);
 
 /// The event kinds that notify (and the only ones a webhook's `events` may name).
-pub const NOTIFIED_KINDS: &[&str] =
-    &["incident.opened", "status.changed", "severity.changed", "hypothesis.confirmed", "incident.resolved"];
+pub const NOTIFIED_KINDS: &[&str] = &[
+    "incident.opened",
+    "alert.checked",
+    "status.changed",
+    "severity.changed",
+    "hypothesis.confirmed",
+    "incident.resolved",
+];
 
 /// The first retry waits this long; each further one twice as long as the last ...
 const FIRST_BACKOFF_SECS: i64 = 30;

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use crate::alert::{AlertFacts, AlertStatus, Notification};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
-use crate::model::{AlertGroup, Body, CheckRecord, Severity, Status};
+use crate::model::{AlertGroup, Body, CheckBrief, CheckRecord, CheckStatus, Severity, Status};
 use crate::probe::RunOptions;
-use crate::runbook::{Catalog, Runbook, Vars, runbook_for_alert};
+use crate::runbook::{Catalog, Runbook, Vars, best_fit, runbook_for_alert};
+use crate::service::Service;
 use crate::store::IncidentDir;
 
 use super::OpenSpec;
@@ -47,10 +48,13 @@ pub struct AlertHandled {
 pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &AlertOverrides) -> Result<AlertHandled> {
     let mut runbook: Option<Runbook> = None;
     let mut from_labels = BTreeMap::new();
+    let mut service: Option<Service> = None;
     let outcome = receive_alert(ctx, notification, |facts| {
+        let labels = notification.labels();
+        service = crate::service::service_for_alert(&labels)?;
         let name = match &overrides.runbook {
             Some(name) => Some(name.clone()),
-            None => runbook_for_alert(&Catalog::new(None)?, &notification.labels()),
+            None => runbook_for_service_alert(service.as_ref(), &labels)?,
         };
         if let Some(name) = &name {
             let loaded = Catalog::new(None)?.load(name)?;
@@ -64,10 +68,17 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
             }
             runbook = Some(loaded);
         }
+        let mut services =
+            if overrides.services.is_empty() { facts.services.clone() } else { overrides.services.clone() };
+        if let Some(service) = &service
+            && !services.contains(&service.name)
+        {
+            services.insert(0, service.name.clone());
+        }
         Ok(OpenSpec {
             title: overrides.title.clone().unwrap_or_else(|| facts.title.clone()),
             severity: Some(overrides.severity.unwrap_or(facts.severity)),
-            services: if overrides.services.is_empty() { facts.services.clone() } else { overrides.services.clone() },
+            services,
             commander: overrides.commander.clone(),
             runbook: name,
             impact_start: overrides.impact_start.or(Some(facts.starts_at)),
@@ -76,23 +87,105 @@ pub fn handle_alert(ctx: &Context, notification: &Notification, overrides: &Aler
             vars: overrides.vars.clone(),
         })
     })?;
+    if let (AlertOutcome::Opened(dir), Some(service), Some(runbook)) = (&outcome, &service, &runbook) {
+        // The alert's own labels (the instance that fired) win over the catalog's values.
+        let mut given = overrides.vars.clone();
+        given.extend(from_labels.clone());
+        super::record_service_vars(ctx, dir, service, &runbook.name, &given)?;
+    }
     if let AlertOutcome::Opened(dir) = &outcome
         && !from_labels.is_empty()
     {
         super::set_vars(ctx, dir, from_labels, "alert")?;
     }
+    let alert_name = notification.alert_name().unwrap_or("alert").to_string();
     let checks = match (&outcome, runbook) {
         (AlertOutcome::Opened(dir), Some(runbook)) => {
-            let loaded = ctx.load_dir(dir.clone())?;
-            let settings = super::runbook_overrides(Some(&loaded.incident), &runbook, &[])?;
-            let vars = Vars::resolve(&runbook, &settings, &|name| std::env::var(name).ok())?;
-            let concurrency = runbook.file.defaults.concurrency.unwrap_or(8);
-            let options = RunOptions { concurrency, deadline: ALERT_CHECKS_DEADLINE };
-            super::run_checks(ctx, Some(&loaded), &runbook, &vars, &[], options)?.records
+            let records = run_runbook_checks(ctx, dir, &runbook)?;
+            // Recorded (and so notified) once the evidence is in: the opening already went out.
+            let summary = Body::AlertChecked {
+                alert_name,
+                runbook: runbook.name.clone(),
+                worst: crate::probe::worst(&records),
+                ran: records.len(),
+                worst_checks: CheckBrief::worst_of(&records, 5),
+            };
+            super::record(ctx, dir, summary, None)?;
+            records
+        }
+        (AlertOutcome::Updated(dir), _) if notification.status == AlertStatus::Resolved => {
+            recheck_after_resolved(ctx, dir, &alert_name)?
         }
         _ => Vec::new(),
     };
     Ok(AlertHandled { outcome, checks })
+}
+
+/// Runs `runbook`'s checks on the incident in `dir` with its variables, within the alert's
+/// deadline, and records each result.
+fn run_runbook_checks(ctx: &Context, dir: &IncidentDir, runbook: &Runbook) -> Result<Vec<CheckRecord>> {
+    let loaded = ctx.load_dir(dir.clone())?;
+    let settings = super::runbook_overrides(Some(&loaded.incident), runbook, &[])?;
+    let vars = Vars::resolve(runbook, &settings, &|name| std::env::var(name).ok())?;
+    let concurrency = runbook.file.defaults.concurrency.unwrap_or(8);
+    let options = RunOptions { concurrency, deadline: ALERT_CHECKS_DEADLINE };
+    Ok(super::run_checks(ctx, Some(&loaded), runbook, &vars, &[], options)?.records)
+}
+
+/// After the group's resolved notification: the incident's runbook's checks run again, and when
+/// every one passes, mitigation is offered (`mitigation.offered`). The status never changes by
+/// itself: a resolved alert is not a verified fix.
+fn recheck_after_resolved(ctx: &Context, dir: &IncidentDir, alert_name: &str) -> Result<Vec<CheckRecord>> {
+    let incident = ctx.load_dir(dir.clone())?.incident;
+    let Some(name) = &incident.runbook else { return Ok(Vec::new()) };
+    if matches!(incident.status, Status::Mitigated | Status::Monitoring | Status::Resolved) {
+        return Ok(Vec::new());
+    }
+    let runbook = match Catalog::new(None).and_then(|c| c.load(name)) {
+        Ok(runbook) => runbook,
+        // Nothing to re-run; the resolved notification is recorded all the same.
+        Err(e) => {
+            ctx.out.warn(&format!("runbook {name}: {e}; its checks were not run again"));
+            return Ok(Vec::new());
+        }
+    };
+    let records = run_runbook_checks(ctx, dir, &runbook)?;
+    if pass_again(&records) {
+        let passed = records.iter().filter(|r| r.status == CheckStatus::Ok).count();
+        let offer =
+            Body::MitigationOffered { alert_name: alert_name.to_string(), runbook: runbook.name, checks: passed };
+        super::record(ctx, dir, offer, None)?;
+    }
+    Ok(records)
+}
+
+/// Whether re-run checks say the service is back: none warning or critical, at least one ok,
+/// and no unknown but those that could not run for want of a variable's value (a `prom_url`
+/// never given): those say nothing of the service, before or after.
+fn pass_again(records: &[CheckRecord]) -> bool {
+    let unrunnable = |r: &CheckRecord| r.status == CheckStatus::Unknown && r.reason == "template";
+    records.iter().any(|r| r.status == CheckStatus::Ok)
+        && records.iter().all(|r| r.status == CheckStatus::Ok || unrunnable(r))
+}
+
+/// The runbook for an alert: among its service's runbooks (when the catalog names the service)
+/// the one whose `match:` rules fit best, else the best fit of all, else the service's first.
+fn runbook_for_service_alert(service: Option<&Service>, labels: &BTreeMap<String, String>) -> Result<Option<String>> {
+    let catalog = Catalog::new(None)?;
+    let offered = service.map(Service::runbook_names).unwrap_or_default();
+    let mut best: Option<(usize, &String)> = None;
+    for name in &offered {
+        let Ok(runbook) = catalog.load(name) else { continue };
+        if let Some(fit) = best_fit(&runbook.file.matches, labels)
+            && best.is_none_or(|(b, _)| fit > b)
+        {
+            best = Some((fit, name));
+        }
+    }
+    if let Some((_, name)) = best {
+        return Ok(Some(name.clone()));
+    }
+    Ok(runbook_for_alert(&catalog, labels).or_else(|| offered.first().cloned()))
 }
 
 impl AlertOutcome {

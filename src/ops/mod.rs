@@ -8,6 +8,7 @@ mod command;
 mod live;
 mod logs;
 mod prepare;
+mod service;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ pub use checks::{run_checks, run_checks_within, run_prepared_checks};
 pub use command::{Echo, RunOptions, run_command};
 pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_checks};
+pub use service::{catalog_service, record_service_vars};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -115,7 +115,8 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
     Ok(Runbook { name, path: source.path.clone(), file })
 }
 
-fn yaml_problem(source: &Source, err: &serde_saphyr::Error) -> Problem {
+/// A YAML or shape error as a located problem (runbooks and the service catalog).
+pub fn yaml_problem(source: &Source, err: &serde_saphyr::Error) -> Problem {
     let plain = err.without_snippet();
     let location = plain.location().or_else(|| err.location());
     let (line, column) = location.map_or((0, 0), |l| (l.line(), l.column()));

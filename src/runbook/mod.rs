@@ -15,14 +15,15 @@ mod var_types;
 mod vars;
 
 pub use library::{Catalog, Entry, Origin, SHIPPED};
-pub use load::{Problem, Runbook, Source, did_you_mean, load, parse_status_class, summary_counts};
+pub use load::{Problem, Runbook, Source, did_you_mean, load, parse_status_class, summary_counts, yaml_problem};
 /// `*.yaml` and `*.yml` files in a folder, sorted.
 pub fn yaml_files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     library::yaml_files(dir)
 }
 
-pub use matching::{Matcher, runbook_for_alert};
+pub use matching::{Matcher, best_fit, runbook_for_alert};
 pub use orient::{Suggestion, suggested_hypotheses};
 pub use render::{RenderError, render_command, render_port, render_remote, render_text};
 pub use risk::risky_patterns;
+pub use var_types::check_value;
 pub use vars::{SettingOrigin, VarSetting, Vars, check_setting, parse_var_args};

@@ -49,7 +49,7 @@ impl Guide {
             })
         };
         let mut typed = std::collections::BTreeMap::new();
-        super::ask_vars(ctx, p, &runbook, &mut typed, missing)?;
+        super::ask_vars(ctx, p, &runbook, &mut typed, &std::collections::BTreeMap::new(), missing)?;
         if !typed.is_empty() {
             ops::set_vars(ctx, dir, typed.clone(), "typed")?;
         }

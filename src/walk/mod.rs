@@ -80,6 +80,10 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
         ctx.out.info(&format!("{} is resolved. Write it up with `incident postmortem`.", loaded.incident.id));
         return Ok(0);
     }
+    // The alerting saw it resolve and the checks agree: say so, the responder decides.
+    if let Some(offer) = loaded.incident.mitigation_offer.as_ref().filter(|_| !loaded.incident.status.is_mitigated()) {
+        ctx.out.info(offer);
+    }
     let guide = Guide::load(ctx, &prompter, &loaded.incident, &dir)?;
     // What the runbook's checks found on the latest Observe pass, and what it suggests.
     let mut found: (Vec<CheckRecord>, Vec<Suggestion>) = (Vec::new(), Vec::new());

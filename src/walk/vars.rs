@@ -9,7 +9,8 @@ use crate::error::Result;
 use crate::runbook::{Runbook, check_setting};
 
 /// Each of the runbook's variables that `wanted` names and `given` lacks: its current value
-/// shown (Enter keeps it), a typed one checked by the variable's type and put in `given` (the
+/// (from `known`, such as the service catalog's, else the environment, else the default) shown
+/// (Enter keeps it), a typed one checked by the variable's type and put in `given` (the
 /// caller records it with the incident). Secret variables are never asked for: their
 /// environment variable is named instead.
 pub fn ask_vars(
@@ -17,6 +18,7 @@ pub fn ask_vars(
     p: &Prompter,
     runbook: &Runbook,
     given: &mut BTreeMap<String, String>,
+    known: &BTreeMap<String, String>,
     wanted: impl Fn(&str) -> bool,
 ) -> Result<()> {
     let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
@@ -35,8 +37,11 @@ pub fn ask_vars(
             }
             continue;
         }
-        let current =
-            spec.from_env.as_deref().and_then(env).or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
+        let current = known
+            .get(var)
+            .cloned()
+            .or_else(|| spec.from_env.as_deref().and_then(env))
+            .or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
         let question = spec.prompt.clone().unwrap_or_else(|| match &spec.description {
             Some(what) => format!("{var}: {what}"),
             None => var.clone(),

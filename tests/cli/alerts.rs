@@ -314,6 +314,14 @@ fn prometheus_and_alertmanager_open_an_incident_with_evidence_and_record_its_res
     let port_check = events.iter().find(|e| e["kind"] == "check.result" && e["check"] == "port").unwrap();
     assert_eq!(port_check["status"], "critical", "the stopped target, not a default address: {port_check}");
     assert!(port_check["target"].as_str().unwrap_or_default().contains(&target.to_string()), "{port_check}");
+    let vars: Value = serde_json::from_str(&env.ok(&["vars", "--json", "-i", &incidents[0]])).unwrap();
+    let port_var = vars["vars"].as_array().unwrap().iter().find(|v| v["name"] == "port").unwrap();
+    assert_eq!(
+        (port_var["value"].clone(), port_var["source"].clone()),
+        (Value::from(target.to_string()), "alert".into())
+    );
+    let checked = events.iter().find(|e| e["kind"] == "alert.checked").unwrap();
+    assert_eq!(checked["worst"], "critical", "the summary the webhooks hear: {checked}");
 
     up.store(true, std::sync::atomic::Ordering::SeqCst);
     wait_until("the resolved notification", limit, || {
@@ -324,6 +332,11 @@ fn prometheus_and_alertmanager_open_an_incident_with_evidence_and_record_its_res
     assert_eq!(show["status"], "investigating", "a resolved alert does not resolve the incident");
     let alert_events = kinds(&env).iter().filter(|k| k.ends_with(":alert.received")).count();
     assert_eq!(alert_events, 2, "firing once, resolved once: repeats are not recorded");
+    // The target is back: the checks run again and pass, so mitigation is offered, not set.
+    wait_until("the offer of mitigation", limit, || kinds(&env).iter().any(|k| k.ends_with(":mitigation.offered")));
+    let show: Value = serde_json::from_str(&env.ok(&["show", "--json", "-i", &incidents[0]])).unwrap();
+    assert_eq!(show["status"], "investigating");
+    assert_eq!(kinds(&env).iter().filter(|k| k.ends_with(":incident.opened")).count(), 1, "one incident in all");
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           probe        Run one ad-hoc check with the same engine and record (exit 0 ok, 1 warning, 2
                        critical, 3 unknown)
           runbook      List, show, lint and create runbooks; run one of their actions
+          service      The service catalog (services/*.yaml): list, show and lint the services
           sync         Share the store through git: commit new events, fetch, merge timelines, push
           receive      Receive Alertmanager's webhook: alerts open incidents and run their runbook's checks
           notify       Show and retry the notifications waiting in the outbox
@@ -161,7 +162,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, service, sync, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

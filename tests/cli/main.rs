@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod alert_outcomes;
 mod alerts;
 mod blameless_corpus;
 mod blameless_postmortem;
@@ -35,6 +36,7 @@ mod remote;
 mod run;
 mod runbook;
 mod secret_corpus;
+mod services;
 mod sync;
 mod vars;
 mod walk;
