@@ -64,8 +64,9 @@ fn main() {
                 hypothesis: format!("H{n}"),
                 text: format!("cause {n}"),
                 from_check: None,
+                on_event: None,
             }),
-            2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None }),
+            2 => event(Body::Decision { text: format!("decision {n}"), hypothesis: None, why: None }),
             _ => event(Body::Note { text: format!("note {n} with a little more text to be realistic") }),
         })
         .collect();

@@ -93,6 +93,8 @@ pub enum Command {
     Show,
     /// The incident's runbook variables and where each came from; `vars set` changes them
     Vars(VarsArgs),
+    /// Record that you are on it: the end of "time to acknowledge" (--at to back-date)
+    Ack(AckArgs),
     /// Change the status
     Status(StatusArgs),
     /// Change the severity
@@ -110,8 +112,8 @@ pub enum Command {
     /// Raise, confirm, refute and list hypotheses (Orient)
     #[command(subcommand)]
     Hypothesis(HypothesisCommand),
-    /// Record a decision (Decide)
-    Decide(DecideArgs),
+    /// Record a decision and why (Decide)
+    Decide(DecisionArgs),
     /// Record an action done by hand (Act)
     Act(DecideArgs),
     /// Run a command, stream its output, and record it (Act)
@@ -127,6 +129,8 @@ pub enum Command {
     Drill(DrillArgs),
     /// Write the blameless post-mortem (Markdown) from the timeline
     Postmortem(PostmortemArgs),
+    /// Record a link (dashboard, chat thread, ticket) for the post-mortem
+    Link(LinkArgs),
     /// Check the incident's text, or a Markdown file, for blameful language
     Lint(LintArgs),
     /// Counts and clocks across the incidents in the store
@@ -234,6 +238,13 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AckArgs {
+    /// Who was paged, or how you heard
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     pub status: Status,
     /// Why
@@ -276,6 +287,18 @@ pub struct ImpactArgs {
     /// Any other figure, e.g. failed_orders=1200
     #[arg(value_name = "KEY=VALUE")]
     pub details: Vec<String>,
+    /// What data was lost or had to be restored, in a sentence
+    #[arg(long, value_name = "TEXT")]
+    pub data_loss: Option<String>,
+    /// The recovery point actually reached: the last good backup or replica position
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub recovery_point: Option<String>,
+    /// The recovery point objective (how much data may be lost), e.g. 1h
+    #[arg(long, value_name = "DUR")]
+    pub rpo: Option<String>,
+    /// The recovery time objective (how long recovery may take), e.g. 4h
+    #[arg(long, value_name = "DUR")]
+    pub rto: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +328,18 @@ pub struct DecideArgs {
     pub hypothesis: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct DecisionArgs {
+    /// What was decided
+    pub text: String,
+    /// The hypothesis this is about (H1, H2, ...)
+    #[arg(long, value_name = "ID")]
+    pub hypothesis: Option<String>,
+    /// What pointed to it
+    #[arg(long, value_name = "REASON")]
+    pub why: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum HypothesisCommand {
     /// Raise a hypothesis; prints its id (H1, H2, ...)
@@ -321,8 +356,12 @@ pub enum HypothesisCommand {
 pub struct HypothesisAddArgs {
     pub text: String,
     /// The check whose result suggested it
-    #[arg(long = "from", value_name = "CHECK_ID")]
+    #[arg(long = "from", value_name = "CHECK_ID", conflicts_with = "on")]
     pub from_check: Option<String>,
+    /// What it was raised on: an event's id (or a unique prefix of it, from `timeline --json`)
+    /// or a check's name; fills the post-mortem's Evidence column
+    #[arg(long, value_name = "EVENT|CHECK")]
+    pub on: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +414,12 @@ pub struct FollowupAddArgs {
     /// P0 (most urgent) to P3
     #[arg(long)]
     pub priority: Option<Priority>,
+    /// What kind of change it is
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["mitigate", "prevent", "detect", "process"])]
+    pub item_type: Option<String>,
+    /// Where it is tracked: an issue's URL
+    #[arg(long, value_name = "URL")]
+    pub tracker: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -546,6 +591,27 @@ pub struct PostmortemArgs {
     /// Exit 1 when the blameless lint finds anything
     #[arg(long)]
     pub strict: bool,
+    /// Record the review status before writing
+    #[arg(long, value_name = "STATUS", value_parser = ["draft", "in-review", "final"])]
+    pub status: Option<String>,
+    /// Record who wrote the post-mortem (repeatable; replaces the recorded list)
+    #[arg(long = "author", value_name = "NAME")]
+    pub authors: Vec<String>,
+    /// Record what set it off, in a sentence
+    #[arg(long, value_name = "TEXT")]
+    pub trigger: Option<String>,
+    /// Record the root cause, in a sentence (the contributing factors still list every condition)
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// An http or https URL: a dashboard, a chat thread, a ticket
+    pub url: String,
+    /// What it is
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Args)]

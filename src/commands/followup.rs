@@ -29,8 +29,12 @@ fn add(ctx: &Context, args: &FollowupAddArgs) -> Result<u8> {
             })
         })
         .transpose()?;
+    let tracker =
+        args.tracker.as_deref().map(|t| crate::commands::postmortem::checked_url("--tracker", t)).transpose()?;
     let (dir, opened) = ctx.load_for_recording()?;
-    let (id, event) = ops::add_followup(ctx, &dir, text, owner, due, args.priority)?;
+    let item =
+        ops::NewFollowUp { text, owner, due, priority: args.priority, item_type: args.item_type.clone(), tracker };
+    let (id, event) = ops::add_followup_item(ctx, &dir, item)?;
     if ctx.out.json {
         ctx.out.json_line(&event)?;
     } else {

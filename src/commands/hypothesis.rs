@@ -2,8 +2,10 @@
 
 use crate::cli::{HypothesisAddArgs, HypothesisCommand, VerdictArgs};
 use crate::context::{Context, required_text};
-use crate::error::Result;
-use crate::model::HypothesisState;
+use std::collections::BTreeSet;
+
+use crate::error::{Error, Result};
+use crate::model::{Body, Event, HypothesisState};
 use crate::ops;
 use crate::output::{Style, table};
 use crate::time;
@@ -19,9 +21,20 @@ pub fn run(ctx: &Context, command: &HypothesisCommand) -> Result<u8> {
 
 fn add(ctx: &Context, args: &HypothesisAddArgs) -> Result<u8> {
     let text = required_text("the hypothesis", &args.text)?;
-    let from_check = args.from_check.as_deref().map(|c| required_text("--from", c)).transpose()?;
-    let (dir, opened) = ctx.load_for_recording()?;
-    let (id, event) = ops::add_hypothesis(ctx, &dir, text, from_check)?;
+    let mut from_check = args.from_check.as_deref().map(|c| required_text("--from", c)).transpose()?;
+    let mut on_event = None;
+    let (dir, opened) = match args.on.as_deref() {
+        Some(on) => {
+            let loaded = ctx.load()?;
+            match basis(&loaded.incident.id, &loaded.read.events, required_text("--on", on)?.as_str())? {
+                Basis::Check(check) => from_check = Some(check),
+                Basis::Event(id) => on_event = Some(id),
+            }
+            (loaded.dir, loaded.incident.clocks.opened.unwrap_or_default())
+        }
+        None => ctx.load_for_recording()?,
+    };
+    let (id, event) = ops::add_hypothesis_on(ctx, &dir, text, from_check, on_event)?;
     if ctx.out.json {
         ctx.out.json_line(&event)?;
     } else {
@@ -29,6 +42,43 @@ fn add(ctx: &Context, args: &HypothesisAddArgs) -> Result<u8> {
         ctx.report_recorded(&event, Some(opened))?;
     }
     Ok(0)
+}
+
+enum Basis {
+    Check(String),
+    Event(String),
+}
+
+/// What `--on` names: a check recorded on this incident, else an event by its id or a prefix of
+/// it that only one event has.
+fn basis(incident: &str, events: &[Event], on: &str) -> Result<Basis> {
+    let checks: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::CheckResult(record) => Some(record.check.as_str()),
+            _ => None,
+        })
+        .collect();
+    if checks.contains(on) {
+        return Ok(Basis::Check(on.to_string()));
+    }
+    let wanted = on.to_ascii_uppercase();
+    let matching: Vec<&Event> = events.iter().filter(|e| e.id.starts_with(&wanted)).collect();
+    match matching.as_slice() {
+        [one] => Ok(Basis::Event(one.id.clone())),
+        [] => {
+            let known = if checks.is_empty() {
+                "no check has been recorded yet".to_string()
+            } else {
+                format!("checks recorded: {}", checks.into_iter().collect::<Vec<_>>().join(", "))
+            };
+            Err(Error::not_found(format!("--on {on}: no check or event by that name in {incident}"))
+                .with_hint(format!("give an event id from `incident timeline --json`, or a check's name; {known}")))
+        }
+        many => {
+            Err(Error::usage(format!("--on {on}: {} events have ids starting so; give more of the id", many.len())))
+        }
+    }
 }
 
 fn verdict(ctx: &Context, args: &VerdictArgs, verdict: HypothesisState) -> Result<u8> {

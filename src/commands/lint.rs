@@ -40,6 +40,11 @@ pub fn run(ctx: &Context, args: &LintArgs) -> Result<u8> {
                         None => continue,
                     },
                 };
+                let text: std::borrow::Cow<str> = match &event.body {
+                    // The reason is the responder's own words too.
+                    Body::Decision { why: Some(why), .. } => format!("{text}\n{why}").into(),
+                    _ => text.into(),
+                };
                 // A follow-up is an action item: lint it as one, with the owner it was given.
                 let input = match owner {
                     Some(owner) if !owner.trim().is_empty() => format!("## Action items\n- {text} (owner: {owner})"),

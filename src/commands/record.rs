@@ -1,6 +1,6 @@
 //! Recording the loop: observations, notes, decisions and hand-made actions.
 
-use crate::cli::{DecideArgs, NoteArgs, TextArgs};
+use crate::cli::{DecideArgs, DecisionArgs, NoteArgs, TextArgs};
 use crate::context::{Context, required_text};
 use crate::error::Result;
 use crate::model::{Body, Phase};
@@ -16,9 +16,10 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<u8> {
     record(ctx, Body::Note { text }, args.phase)
 }
 
-pub fn decide(ctx: &Context, args: &DecideArgs) -> Result<u8> {
+pub fn decide(ctx: &Context, args: &DecisionArgs) -> Result<u8> {
     let text = required_text("the decision", &args.text)?;
-    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Decision { text, hypothesis })
+    let why = args.why.as_deref().map(|w| required_text("--why", w)).transpose()?;
+    record_about(ctx, args.hypothesis.as_deref(), |hypothesis| Body::Decision { text, hypothesis, why })
 }
 
 pub fn act(ctx: &Context, args: &DecideArgs) -> Result<u8> {

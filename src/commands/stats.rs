@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::Incident;
 use crate::output::table;
-use crate::postmortem::clocks::{CLOCKS, Summary, summarize};
+use crate::postmortem::clocks::{CLOCKS, Reading, Summary, summarize};
 use crate::time;
 
 #[derive(Serialize)]
@@ -30,6 +30,10 @@ struct ClockStats {
     summary: Option<Summary>,
     /// Incidents left out for a missing end.
     missing: usize,
+    /// Incidents left out because the ends are recorded out of order (`when_out_of_order`).
+    out_of_order: usize,
+    #[serde(skip)]
+    when_out_of_order: &'static str,
 }
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<u8> {
@@ -61,13 +65,16 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<u8> {
     let clocks = CLOCKS
         .iter()
         .map(|clock| {
-            let readings: Vec<Option<i64>> = incidents.iter().map(|i| clock.read(i).seconds).collect();
-            let seconds: Vec<i64> = readings.iter().flatten().copied().collect();
+            let readings: Vec<Reading> = incidents.iter().map(|i| clock.read(i)).collect();
+            let seconds: Vec<i64> = readings.iter().filter_map(|r| r.seconds).collect();
+            let out_of_order = readings.iter().filter(|r| r.out_of_order).count();
             ClockStats {
                 key: clock.key,
                 name: clock.name,
-                formula: format!("{} − {}", clock.to.label(), clock.from.label()),
-                missing: readings.len() - seconds.len(),
+                formula: clock.formula(),
+                missing: readings.len() - seconds.len() - out_of_order,
+                out_of_order,
+                when_out_of_order: clock.when_out_of_order,
                 summary: summarize(seconds),
             }
         })
@@ -100,6 +107,12 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<u8> {
         t.add_row(vec![c.name.to_string(), c.formula.clone(), n, median, p90, max, c.missing.to_string()]);
     }
     text.push_str(&crate::output::render_table(&t));
+    for c in stats.clocks.iter().filter(|c| c.out_of_order > 0) {
+        text.push_str(&format!(
+            "\n{}: {} incident(s) left out, {}; check their recorded times",
+            c.name, c.out_of_order, c.when_out_of_order
+        ));
+    }
     ctx.out.data(&text)?;
     Ok(0)
 }

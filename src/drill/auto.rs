@@ -91,6 +91,18 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
         ops::run_command(ctx, dir, argv, &options)
     };
 
+    // What the walk's Decide records: the hypothesis to test first, and why.
+    let decide = |id: &crate::model::ItemId, why: &str| {
+        let loaded = ctx.load_dir(dir.clone())?;
+        let hypothesis = ops::existing_hypothesis(&loaded.incident, &id.to_string())?;
+        let body = Body::Decision {
+            text: ops::test_first(hypothesis),
+            hypothesis: Some(hypothesis.id.clone()),
+            why: Some(why.into()),
+        };
+        ops::record(ctx, dir, body, None)
+    };
+
     // Observe: the runbook's checks, and the log itself.
     pause(3);
     // Customers felt it from the change on, a few minutes before the alarm that opened it.
@@ -120,7 +132,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
 
     pause(2);
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.tempting_why.into(), hypothesis: Some(wrong.to_string()) }, None)?;
+    decide(&wrong, s.tempting_why)?;
     pause(3);
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let database = checks(&["database"])?;
@@ -138,7 +150,7 @@ pub fn play(ctx: &Context, dir: &IncidentDir, scenario: &Scenario, service: &Ser
     pause(3);
     ops::enter_phase(ctx, dir, Phase::Orient)?;
     ops::enter_phase(ctx, dir, Phase::Decide)?;
-    ops::record(ctx, dir, Body::Decision { text: s.right_why.clone(), hypothesis: Some(right.to_string()) }, None)?;
+    decide(&right, &s.right_why)?;
     pause(4);
     ops::enter_phase(ctx, dir, Phase::Act)?;
     let verify = run(&s.verify_command, Some(&right.to_string()), Phase::Act)?;

@@ -100,6 +100,23 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         details: BTreeMap<String, String>,
     },
+    /// Data lost or restored, in disaster-recovery terms (`incident impact --data-loss
+    /// --recovery-point --rpo --rto`); each field only when given, the latest standing.
+    #[serde(rename = "data_loss.recorded")]
+    DataLossRecorded {
+        /// What was lost, in a sentence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lost: Option<String>,
+        /// The recovery point actually reached: the last good backup or replica position.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+        recovery_point: Option<DateTime<Utc>>,
+        /// The recovery point objective, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rpo_seconds: Option<u64>,
+        /// The recovery time objective, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rto_seconds: Option<u64>,
+    },
     #[serde(rename = "observation")]
     Observation { text: String },
     #[serde(rename = "note")]
@@ -110,6 +127,9 @@ pub enum Body {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from_check: Option<String>,
+        /// The id of the event it was raised on (`hypothesis add --on EVENT`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_event: Option<String>,
     },
     #[serde(rename = "hypothesis.confirmed")]
     HypothesisConfirmed { hypothesis: String, evidence: String },
@@ -117,9 +137,13 @@ pub enum Body {
     HypothesisRefuted { hypothesis: String, evidence: String },
     #[serde(rename = "decision")]
     Decision {
+        /// What was decided.
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hypothesis: Option<String>,
+        /// Why: what pointed to it. (Walks before this field wrote the reason as `text`.)
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
     },
     #[serde(rename = "action")]
     Action {
@@ -206,11 +230,49 @@ pub enum Body {
         due: Option<chrono::NaiveDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         priority: Option<Priority>,
+        /// `mitigate`, `prevent`, `detect` or `process`.
+        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+        item_type: Option<String>,
+        /// Where it is tracked: an issue's URL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracker: Option<String>,
     },
+    /// A follow-up now tracked elsewhere (`followup export`): the URL.
+    #[serde(rename = "followup.linked")]
+    FollowUpLinked { followup: String, url: String },
     #[serde(rename = "followup.done")]
     FollowUpDone { followup: String },
     #[serde(rename = "phase.entered")]
     PhaseEntered { to: Phase },
+    /// A responder took the incident on: the end of "time to acknowledge" (`incident ack`, or
+    /// the walk's first answer). Without one, the clock runs to the first responder event.
+    #[serde(rename = "incident.acknowledged")]
+    Acknowledged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The post-mortem's own facts, each given only when it changes (`postmortem --status
+    /// --author --trigger --root-cause`): the latest value of each stands.
+    #[serde(rename = "postmortem.recorded")]
+    PostmortemRecorded {
+        /// `draft`, `in-review` or `final`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        review_status: Option<String>,
+        /// Who wrote the post-mortem (responders are everyone who recorded an event).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        authors: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trigger: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root_cause: Option<String>,
+    },
+    /// A link to something outside the timeline: a dashboard, a chat thread, a ticket.
+    #[serde(rename = "link.added")]
+    LinkAdded {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+    },
     #[serde(rename = "incident.resolved")]
     Resolved {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -331,6 +393,11 @@ impl Body {
         "phase.entered",
         "incident.resolved",
         "event.amended",
+        "incident.acknowledged",
+        "postmortem.recorded",
+        "link.added",
+        "followup.linked",
+        "data_loss.recorded",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -360,6 +427,11 @@ impl Body {
             Body::FollowUpDone { .. } => "followup.done",
             Body::PhaseEntered { .. } => "phase.entered",
             Body::Resolved { .. } => "incident.resolved",
+            Body::Acknowledged { .. } => "incident.acknowledged",
+            Body::PostmortemRecorded { .. } => "postmortem.recorded",
+            Body::LinkAdded { .. } => "link.added",
+            Body::FollowUpLinked { .. } => "followup.linked",
+            Body::DataLossRecorded { .. } => "data_loss.recorded",
             Body::Amended { .. } => "event.amended",
             Body::AlertReceived { .. } => "alert.received",
             Body::AlertChecked { .. } => "alert.checked",
@@ -422,15 +494,38 @@ impl Body {
                 }
                 format!("Impact: {}", parts.join("; "))
             }
+            Body::DataLossRecorded { lost, recovery_point, rpo_seconds, rto_seconds } => {
+                let mut parts = Vec::new();
+                if let Some(lost) = lost {
+                    parts.push(lost.clone());
+                }
+                if let Some(t) = recovery_point {
+                    parts.push(format!("recovery point {}", crate::time::format_table_ts(t)));
+                }
+                let secs = |s: &u64| crate::time::format_duration(chrono::Duration::seconds(*s as i64));
+                if let Some(s) = rpo_seconds {
+                    parts.push(format!("RPO {}", secs(s)));
+                }
+                if let Some(s) = rto_seconds {
+                    parts.push(format!("RTO {}", secs(s)));
+                }
+                format!("Data loss: {}", parts.join("; "))
+            }
             Body::Observation { text } => format!("Observed: {text}"),
             Body::Note { text } => text.clone(),
-            Body::HypothesisAdded { hypothesis, text, from_check } => match from_check {
+            Body::HypothesisAdded { hypothesis, text, from_check, .. } => match from_check {
                 Some(check) => format!("{hypothesis} raised: {text} (from check {check})"),
                 None => format!("{hypothesis} raised: {text}"),
             },
             Body::HypothesisConfirmed { hypothesis, evidence } => format!("{hypothesis} confirmed: {evidence}"),
             Body::HypothesisRefuted { hypothesis, evidence } => format!("{hypothesis} refuted: {evidence}"),
-            Body::Decision { text, hypothesis } => about(format!("Decided: {text}"), hypothesis),
+            Body::Decision { text, hypothesis, why } => {
+                let decided = about(format!("Decided: {text}"), hypothesis);
+                match why {
+                    Some(why) => format!("{decided}, because {why}"),
+                    None => decided,
+                }
+            }
             Body::Action { text, hypothesis } => about(format!("Did: {text}"), hypothesis),
             Body::CommandFinished {
                 command, exit_code, signal, timed_out, interrupted, error, duration_ms, ..
@@ -484,8 +579,11 @@ impl Body {
                 let outcome = if *ok { "" } else { " FAILED" };
                 format!("Runbook {runbook} action {action} {step}{outcome}: {detail}")
             }
-            Body::FollowUpAdded { followup, text, owner, due, priority } => {
+            Body::FollowUpAdded { followup, text, owner, due, priority, item_type, .. } => {
                 let mut text = format!("{followup} follow-up: {text} (owner {owner}");
+                if let Some(t) = item_type {
+                    text.push_str(&format!(", {t}"));
+                }
                 if let Some(p) = priority {
                     text.push_str(&format!(", {}", p.as_str().to_ascii_uppercase()));
                 }
@@ -496,7 +594,29 @@ impl Body {
                 text
             }
             Body::FollowUpDone { followup } => format!("{followup} done"),
+            Body::FollowUpLinked { followup, url } => format!("{followup} tracked at {url}"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
+            Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
+            Body::PostmortemRecorded { review_status, authors, trigger, root_cause } => {
+                let mut parts = Vec::new();
+                if let Some(status) = review_status {
+                    parts.push(format!("status {status}"));
+                }
+                if !authors.is_empty() {
+                    parts.push(format!("authors {}", authors.join(", ")));
+                }
+                if let Some(trigger) = trigger {
+                    parts.push(format!("trigger: {trigger}"));
+                }
+                if let Some(cause) = root_cause {
+                    parts.push(format!("root cause: {cause}"));
+                }
+                format!("Post-mortem: {}", parts.join("; "))
+            }
+            Body::LinkAdded { url, title } => match title {
+                Some(title) => format!("Link: {title} <{url}>"),
+                None => format!("Link: <{url}>"),
+            },
             Body::Resolved { summary } => match summary {
                 Some(s) => format!("Resolved: {s}"),
                 None => "Resolved".to_string(),

@@ -37,6 +37,11 @@ pub struct Incident {
     pub followups: Vec<FollowUp>,
     pub clocks: Clocks,
     pub summary: Option<String>,
+    /// The post-mortem's own facts: review status, authors, trigger, root cause.
+    pub review: Review,
+    /// Links to what lies outside the timeline, in the order they were added.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
     /// Alert groups that notified this incident, by Alertmanager's group key.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub alerts: BTreeMap<String, AlertGroup>,
@@ -49,6 +54,33 @@ pub struct Incident {
     /// time are stand-ins (see `from_events`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub opening_damaged: bool,
+}
+
+/// Data lost or restored, and the disaster-recovery targets it is held to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DataLoss {
+    pub lost: Option<String>,
+    #[serde(with = "serde_ts::option")]
+    pub recovery_point: Option<DateTime<Utc>>,
+    pub rpo_seconds: Option<u64>,
+    pub rto_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Review {
+    /// `draft`, `in-review` or `final`; `None` until recorded (a draft).
+    pub status: Option<String>,
+    pub authors: Vec<String>,
+    pub trigger: Option<String>,
+    pub root_cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub url: String,
+    pub title: Option<String>,
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
 }
 
 /// What the alerting last said of one alert group.
@@ -75,6 +107,9 @@ pub struct Impact {
     pub users: Option<u64>,
     pub summary: Option<String>,
     pub details: BTreeMap<String, String>,
+    /// Recorded only when data was lost or restored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_loss: Option<DataLoss>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -113,6 +148,9 @@ pub struct Hypothesis {
     pub raised_at: DateTime<Utc>,
     pub raised_by: String,
     pub from_check: Option<String>,
+    /// The id of the event it was raised on, when stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_event: Option<String>,
     /// Every confirmation and refutation, in order: a hypothesis can be reconsidered.
     pub evidence: Vec<Evidence>,
 }
@@ -124,6 +162,12 @@ pub struct FollowUp {
     pub owner: String,
     pub due: Option<NaiveDate>,
     pub priority: Option<Priority>,
+    /// `mitigate`, `prevent`, `detect` or `process`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<String>,
+    /// Where it is tracked: the URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracker: Option<String>,
     pub done: bool,
     #[serde(with = "serde_ts::option")]
     pub done_at: Option<DateTime<Utc>>,
@@ -139,9 +183,14 @@ pub struct Clocks {
     /// When the problem was detected: recorded explicitly, else when the incident was opened.
     #[serde(with = "serde_ts::option")]
     pub detected: Option<DateTime<Utc>>,
-    /// The first event after the opening one: a responder is on it.
+    /// When a responder took it on: the earliest `incident.acknowledged`, else the earliest
+    /// responder event at or after detection (alerts and amendments are not responders, and an
+    /// event back-dated before detection is not an answer to it).
     #[serde(with = "serde_ts::option")]
     pub acknowledged: Option<DateTime<Utc>>,
+    /// `acknowledged` comes from an explicit `incident.acknowledged`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub acknowledged_explicitly: bool,
     #[serde(with = "serde_ts::option")]
     pub mitigated: Option<DateTime<Utc>>,
     #[serde(with = "serde_ts::option")]
@@ -244,6 +293,8 @@ impl Incident {
             followups: Vec::new(),
             clocks: Clocks { opened: Some(opened), ..Clocks::default() },
             summary: None,
+            review: Review::default(),
+            links: Vec::new(),
             alerts: BTreeMap::new(),
             mitigation_offer: None,
             events: events.len(),
@@ -264,9 +315,20 @@ impl Incident {
                 .offer(Some(RoleAssignment { name: name.clone(), since: opened }), opened);
         }
         let mut services = Latest::new(incident.services.clone());
+        let mut lost = Latest::new(None);
+        let mut recovery_point = Latest::new(None);
+        let mut rpo = Latest::new(None);
+        let mut rto = Latest::new(None);
+        let mut data_loss_recorded = false;
+        let mut review_status = Latest::new(None);
+        let mut review_authors = Latest::new(Vec::new());
+        let mut trigger = Latest::new(None);
+        let mut root_cause = Latest::new(None);
         let mut runbook = Latest::new(incident.runbook.clone());
         let mut var_values: BTreeMap<String, Latest<(String, String)>> = BTreeMap::new();
         let mut seen_authors: BTreeSet<String> = BTreeSet::from([first.author.clone()]);
+        let mut explicit_ack = None;
+        let mut responder_times = Vec::new();
         // Item numbers as amended: two clones may have taken the same one (see `model::items`).
         let renumbered = renumberings(events);
         let number = |event: &Event, written: &String| {
@@ -278,13 +340,14 @@ impl Incident {
             if seen_authors.insert(event.author.clone()) {
                 incident.responders.push(event.author.clone());
             }
-            // A notification from the alerting is not a responder acknowledging.
-            let from_the_alerting = matches!(
-                event.body,
-                Body::AlertReceived { .. } | Body::AlertChecked { .. } | Body::MitigationOffered { .. }
-            );
-            if incident.clocks.acknowledged.is_none() && !from_the_alerting {
-                incident.clocks.acknowledged = Some(ts);
+            match event.body {
+                Body::Acknowledged { .. } => earliest(&mut explicit_ack, ts),
+                // A notification from the alerting, or git's renumbering, is not a responder.
+                Body::AlertReceived { .. }
+                | Body::AlertChecked { .. }
+                | Body::MitigationOffered { .. }
+                | Body::Amended { .. } => {}
+                _ => responder_times.push(ts),
             }
             if let Some(p) = event.phase {
                 phase.offer(Some(p), ts);
@@ -308,6 +371,38 @@ impl Incident {
                     }
                 }
                 Body::SeverityChanged { to, .. } => severity.offer(*to, ts),
+                Body::PostmortemRecorded { review_status: status, authors, trigger: t, root_cause: cause } => {
+                    if status.is_some() {
+                        review_status.offer(status.clone(), ts);
+                    }
+                    if !authors.is_empty() {
+                        review_authors.offer(authors.clone(), ts);
+                    }
+                    if t.is_some() {
+                        trigger.offer(t.clone(), ts);
+                    }
+                    if cause.is_some() {
+                        root_cause.offer(cause.clone(), ts);
+                    }
+                }
+                Body::DataLossRecorded { lost: l, recovery_point: point, rpo_seconds, rto_seconds } => {
+                    data_loss_recorded = true;
+                    if l.is_some() {
+                        lost.offer(l.clone(), ts);
+                    }
+                    if point.is_some() {
+                        recovery_point.offer(*point, ts);
+                    }
+                    if rpo_seconds.is_some() {
+                        rpo.offer(*rpo_seconds, ts);
+                    }
+                    if rto_seconds.is_some() {
+                        rto.offer(*rto_seconds, ts);
+                    }
+                }
+                Body::LinkAdded { url, title } => {
+                    incident.links.push(Link { url: url.clone(), title: title.clone(), ts });
+                }
                 Body::PhaseEntered { to } => walk_phase.offer(Some(*to), ts),
                 Body::IncidentChanged { services: new_services, runbook: new_runbook } => {
                     if let Some(list) = new_services {
@@ -362,15 +457,18 @@ impl Incident {
                     }
                     incident.impact.details.extend(details.clone());
                 }
-                Body::HypothesisAdded { hypothesis, text, from_check } => incident.hypotheses.push(Hypothesis {
-                    id: number(event, hypothesis),
-                    text: text.clone(),
-                    state: HypothesisState::Open,
-                    raised_at: ts,
-                    raised_by: event.author.clone(),
-                    from_check: from_check.clone(),
-                    evidence: Vec::new(),
-                }),
+                Body::HypothesisAdded { hypothesis, text, from_check, on_event } => {
+                    incident.hypotheses.push(Hypothesis {
+                        id: number(event, hypothesis),
+                        text: text.clone(),
+                        state: HypothesisState::Open,
+                        raised_at: ts,
+                        raised_by: event.author.clone(),
+                        from_check: from_check.clone(),
+                        on_event: on_event.clone(),
+                        evidence: Vec::new(),
+                    })
+                }
                 Body::HypothesisConfirmed { hypothesis, evidence }
                 | Body::HypothesisRefuted { hypothesis, evidence } => {
                     let hypothesis = &number(event, hypothesis);
@@ -387,15 +485,25 @@ impl Incident {
                         h.state = latest.unwrap_or(HypothesisState::Open);
                     }
                 }
-                Body::FollowUpAdded { followup, text, owner, due, priority } => incident.followups.push(FollowUp {
-                    id: number(event, followup),
-                    text: text.clone(),
-                    owner: owner.clone(),
-                    due: *due,
-                    priority: *priority,
-                    done: false,
-                    done_at: None,
-                }),
+                Body::FollowUpAdded { followup, text, owner, due, priority, item_type, tracker } => {
+                    incident.followups.push(FollowUp {
+                        id: number(event, followup),
+                        text: text.clone(),
+                        owner: owner.clone(),
+                        due: *due,
+                        priority: *priority,
+                        item_type: item_type.clone(),
+                        tracker: tracker.clone(),
+                        done: false,
+                        done_at: None,
+                    })
+                }
+                Body::FollowUpLinked { followup, url } => {
+                    let followup = &number(event, followup);
+                    if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
+                        f.tracker = Some(url.clone());
+                    }
+                }
                 Body::FollowUpDone { followup } => {
                     let followup = &number(event, followup);
                     if let Some(f) = incident.followups.iter_mut().find(|f| &f.id == followup) {
@@ -408,6 +516,20 @@ impl Incident {
         }
 
         incident.severity = severity.value;
+        if data_loss_recorded {
+            incident.impact.data_loss = Some(DataLoss {
+                lost: lost.value,
+                recovery_point: recovery_point.value,
+                rpo_seconds: rpo.value,
+                rto_seconds: rto.value,
+            });
+        }
+        incident.review = Review {
+            status: review_status.value,
+            authors: review_authors.value,
+            trigger: trigger.value,
+            root_cause: root_cause.value,
+        };
         incident.status = status.value;
         incident.services = services.value;
         incident.runbook = runbook.value;
@@ -420,7 +542,11 @@ impl Incident {
         incident.walk_phase = walk_phase.value;
         incident.clocks.impact_start = impact_start.value;
         incident.clocks.impact_end = impact_end.value;
-        incident.clocks.detected = detected.value.or(Some(opened));
+        let detected = detected.value.unwrap_or(opened);
+        incident.clocks.detected = Some(detected);
+        incident.clocks.acknowledged_explicitly = explicit_ack.is_some();
+        incident.clocks.acknowledged =
+            explicit_ack.or_else(|| responder_times.into_iter().filter(|&t| t >= detected).min());
         incident.roles = roles.into_iter().filter_map(|(role, a)| a.value.map(|a| (role, a))).collect();
         Some(incident)
     }
@@ -531,7 +657,12 @@ mod tests {
             event(
                 "2026-11-22T14:01:00Z",
                 "ana",
-                Body::HypothesisAdded { hypothesis: "H1".into(), text: "bad deploy".into(), from_check: None },
+                Body::HypothesisAdded {
+                    hypothesis: "H1".into(),
+                    text: "bad deploy".into(),
+                    from_check: None,
+                    on_event: None,
+                },
             ),
             event(
                 "2026-11-22T14:02:00Z",
@@ -576,5 +707,49 @@ mod tests {
         assert_eq!(incident.clocks.resolved, Some(ts("2026-11-22T15:00:00Z")));
         assert_eq!(incident.status, Status::Resolved);
         assert_eq!(incident.roles.get("commander").map(|r| r.name.as_str()), Some("ana"));
+    }
+
+    fn detected_at(at: &str, recorded_at: &str) -> Event {
+        event(
+            recorded_at,
+            "ana",
+            Body::ImpactRecorded {
+                start: None,
+                end: None,
+                detected_at: Some(ts(at)),
+                users: None,
+                summary: None,
+                details: BTreeMap::new(),
+            },
+        )
+    }
+
+    // The SRE book's replay measured "time to acknowledge" to a note back-dated before detection
+    // and printed it as positive: an event before detection does not answer it.
+    #[test]
+    fn acknowledgement_is_the_first_responder_event_at_or_after_detection() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event("2026-11-22T13:40:00Z", "bo", Body::Note { text: "back-dated context".into() }),
+            event("2026-11-22T14:20:00Z", "bo", Body::Note { text: "looking".into() }),
+            detected_at("2026-11-22T14:10:00Z", "2026-11-22T14:30:00Z"),
+            event("2026-11-22T14:12:00Z", "bo", Body::Observation { text: "errors up".into() }),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        assert_eq!(incident.clocks.acknowledged, Some(ts("2026-11-22T14:12:00Z")), "earliest in time, not in file");
+        assert!(!incident.clocks.acknowledged_explicitly);
+    }
+
+    #[test]
+    fn an_explicit_acknowledgement_wins_over_the_first_responder_event() {
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            event("2026-11-22T14:01:00Z", "bo", Body::Note { text: "paged".into() }),
+            event("2026-11-22T14:05:00Z", "bo", Body::Acknowledged { note: None }),
+            event("2026-11-22T14:03:00Z", "cy", Body::Acknowledged { note: Some("on it".into()) }),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        assert_eq!(incident.clocks.acknowledged, Some(ts("2026-11-22T14:03:00Z")));
+        assert!(incident.clocks.acknowledged_explicitly);
     }
 }

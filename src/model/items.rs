@@ -30,7 +30,9 @@ pub fn item_ref(body: &Body) -> Option<(ItemKind, &str)> {
         Body::Decision { hypothesis: Some(hypothesis), .. }
         | Body::Action { hypothesis: Some(hypothesis), .. }
         | Body::CommandFinished { hypothesis: Some(hypothesis), .. } => Some((ItemKind::Hypothesis, hypothesis)),
-        Body::FollowUpAdded { followup, .. } | Body::FollowUpDone { followup } => Some((ItemKind::FollowUp, followup)),
+        Body::FollowUpAdded { followup, .. }
+        | Body::FollowUpDone { followup }
+        | Body::FollowUpLinked { followup, .. } => Some((ItemKind::FollowUp, followup)),
         _ => None,
     }
 }
@@ -83,7 +85,7 @@ mod tests {
         let added = event(
             "E1",
             "2026-11-22T14:00:00Z",
-            Body::HypothesisAdded { hypothesis: "H3".into(), text: "x".into(), from_check: None },
+            Body::HypothesisAdded { hypothesis: "H3".into(), text: "x".into(), from_check: None, on_event: None },
         );
         let later = renumber("E3", "2026-11-22T14:10:00Z", "E1", "H5");
         let earlier = renumber("E2", "2026-11-22T14:05:00Z", "E1", "H4");

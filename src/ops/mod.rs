@@ -86,10 +86,23 @@ pub fn add_hypothesis(
     text: String,
     from_check: Option<String>,
 ) -> Result<(ItemId, Event)> {
+    add_hypothesis_on(ctx, dir, text, from_check, None)
+}
+
+/// Raises a hypothesis on a stated basis: the check whose result suggested it, or the event
+/// (by id) it was raised on.
+pub fn add_hypothesis_on(
+    ctx: &Context,
+    dir: &IncidentDir,
+    text: String,
+    from_check: Option<String>,
+    on_event: Option<String>,
+) -> Result<(ItemId, Event)> {
     numbered(ctx, dir, ItemKind::Hypothesis, |id| Body::HypothesisAdded {
         hypothesis: id.to_string(),
         text,
         from_check,
+        on_event,
     })
 }
 
@@ -102,12 +115,32 @@ pub fn add_followup(
     due: Option<NaiveDate>,
     priority: Option<Priority>,
 ) -> Result<(ItemId, Event)> {
+    let item = NewFollowUp { text, owner, due, priority, item_type: None, tracker: None };
+    add_followup_item(ctx, dir, item)
+}
+
+/// A follow-up to add, with everything it can carry.
+pub struct NewFollowUp {
+    pub text: String,
+    pub owner: String,
+    pub due: Option<NaiveDate>,
+    pub priority: Option<Priority>,
+    /// `mitigate`, `prevent`, `detect` or `process`.
+    pub item_type: Option<String>,
+    pub tracker: Option<String>,
+}
+
+/// Adds a follow-up; its number is taken under the timeline's lock.
+pub fn add_followup_item(ctx: &Context, dir: &IncidentDir, item: NewFollowUp) -> Result<(ItemId, Event)> {
+    let NewFollowUp { text, owner, due, priority, item_type, tracker } = item;
     numbered(ctx, dir, ItemKind::FollowUp, |id| Body::FollowUpAdded {
         followup: id.to_string(),
         text,
         owner,
         due,
         priority,
+        item_type,
+        tracker,
     })
 }
 
@@ -187,6 +220,21 @@ pub fn set_status(ctx: &Context, loaded: &Loaded, to: Status, note: Option<Strin
         return Ok(None);
     }
     record(ctx, &loaded.dir, Body::StatusChanged { from, to, note }, None).map(Some)
+}
+
+/// What the walk's Decide records as decided: which hypothesis to test first.
+pub fn test_first(hypothesis: &Hypothesis) -> String {
+    format!("test {} first: {}", hypothesis.id, hypothesis.text)
+}
+
+/// Records that a responder has taken the incident on: the end of "time to acknowledge".
+/// `None` when it was already acknowledged explicitly, so the walk can call this on every first
+/// answer and `incident ack` twice records once.
+pub fn acknowledge(ctx: &Context, loaded: &Loaded, note: Option<String>) -> Result<Option<Event>> {
+    if loaded.incident.clocks.acknowledged_explicitly {
+        return Ok(None);
+    }
+    record(ctx, &loaded.dir, Body::Acknowledged { note }, None).map(Some)
 }
 
 /// Resolves the incident, warning about hypotheses left open.
@@ -276,7 +324,7 @@ mod tests {
             recorded: None,
             author: "a".into(),
             phase: None,
-            body: Body::HypothesisAdded { hypothesis: id.into(), text: "x".into(), from_check: None },
+            body: Body::HypothesisAdded { hypothesis: id.into(), text: "x".into(), from_check: None, on_event: None },
         }
     }
 

@@ -24,7 +24,7 @@ impl End {
         match self {
             End::ImpactStart => "impact start",
             End::Detected => "detected",
-            End::Acknowledged => "first response",
+            End::Acknowledged => "acknowledged",
             End::Mitigated => "mitigated",
             End::Resolved => "resolved",
             End::ImpactEnd => "impact end",
@@ -50,7 +50,7 @@ impl End {
         match self {
             End::ImpactStart => "impact start not recorded (`incident impact --start TIME`)",
             End::Detected => "detection time not recorded (`incident impact --detected-at TIME`)",
-            End::Acknowledged => "no response recorded after the incident was opened",
+            End::Acknowledged => "no acknowledgement or responder event at or after detection (`incident ack`)",
             End::Mitigated => "not mitigated yet (`incident status mitigated`)",
             End::Resolved => "not resolved yet (`incident resolve`)",
             End::ImpactEnd => "impact end not recorded (`incident impact --end TIME`)",
@@ -67,16 +67,54 @@ pub struct Clock {
     pub name: &'static str,
     pub from: End,
     pub to: End,
+    /// What it means when `to` is before `from`, shown instead of a value.
+    pub when_out_of_order: &'static str,
 }
 
 /// The clocks of `design/postmortem.md`, in the order they are shown.
 pub const CLOCKS: &[Clock] = &[
-    Clock { key: "time_to_detect", name: "Time to detect", from: End::ImpactStart, to: End::Detected },
-    Clock { key: "time_to_acknowledge", name: "Time to acknowledge", from: End::Detected, to: End::Acknowledged },
-    Clock { key: "time_to_mitigate", name: "Time to mitigate", from: End::ImpactStart, to: End::Mitigated },
-    Clock { key: "time_to_resolve", name: "Time to resolve", from: End::ImpactStart, to: End::Resolved },
-    Clock { key: "impact_duration", name: "Impact duration", from: End::ImpactStart, to: End::ImpactEnd },
-    Clock { key: "incident_duration", name: "Incident duration", from: End::Opened, to: End::Resolved },
+    Clock {
+        key: "time_to_detect",
+        name: "Time to detect",
+        from: End::ImpactStart,
+        to: End::Detected,
+        when_out_of_order: "detected before the impact started",
+    },
+    Clock {
+        key: "time_to_acknowledge",
+        name: "Time to acknowledge",
+        from: End::Detected,
+        to: End::Acknowledged,
+        when_out_of_order: "acknowledged before detection",
+    },
+    Clock {
+        key: "time_to_mitigate",
+        name: "Time to mitigate",
+        from: End::ImpactStart,
+        to: End::Mitigated,
+        when_out_of_order: "mitigated before the impact started",
+    },
+    Clock {
+        key: "time_to_resolve",
+        name: "Time to resolve",
+        from: End::ImpactStart,
+        to: End::Resolved,
+        when_out_of_order: "resolved before the impact started",
+    },
+    Clock {
+        key: "impact_duration",
+        name: "Impact duration",
+        from: End::ImpactStart,
+        to: End::ImpactEnd,
+        when_out_of_order: "the impact ended before it started",
+    },
+    Clock {
+        key: "incident_duration",
+        name: "Incident duration",
+        from: End::Opened,
+        to: End::Resolved,
+        when_out_of_order: "resolved before it was opened",
+    },
 ];
 
 /// One clock measured on one incident.
@@ -93,25 +131,32 @@ pub struct Reading {
     /// The ends as tables show them (`2026-11-22 14:05:00`), empty when unknown.
     pub from_utc: String,
     pub to_utc: String,
+    /// `None` when an end is unknown or the ends are out of order: never a negative figure.
     pub seconds: Option<i64>,
-    /// `1h 12m`, or empty when unknown.
+    /// `1h 12m`, `n/a` when the ends are out of order, or empty when unknown.
     pub value: String,
+    /// `to` is recorded before `from`: the times need checking, and the clock has no value.
+    pub out_of_order: bool,
     /// Why it is blank, or what is odd about it.
     pub note: Option<String>,
 }
 
 impl Clock {
+    /// `mitigated − impact start`
+    pub fn formula(&self) -> String {
+        format!("{} − {}", self.to.label(), self.from.label())
+    }
+
     pub fn read(&self, incident: &Incident) -> Reading {
         let (from, to) = (self.from.at(incident), self.to.at(incident));
-        let formula = format!("{} − {}", self.to.label(), self.from.label());
+        let formula = self.formula();
+        let out_of_order = matches!((from, to), (Some(from), Some(to)) if to < from);
         let (seconds, value, note) = match (from, to) {
-            (Some(from), Some(to)) => {
-                let delta = to - from;
-                let note = (delta < chrono::Duration::zero()).then(|| {
-                    format!("negative: {} is recorded before {}; check the times", self.to.label(), self.from.label())
-                });
-                (Some(delta.num_seconds()), time::format_duration(delta.abs()), note)
+            _ if out_of_order => {
+                let note = format!("{}; check the recorded times", self.when_out_of_order);
+                (None, "n/a".to_string(), Some(note))
             }
+            (Some(from), Some(to)) => (Some((to - from).num_seconds()), time::format_duration(to - from), None),
             (None, _) => (None, String::new(), Some(self.from.missing_reason().to_string())),
             (_, None) => (None, String::new(), Some(self.to.missing_reason().to_string())),
         };
@@ -126,6 +171,7 @@ impl Clock {
             to_utc: utc(to),
             seconds,
             value,
+            out_of_order,
             note,
         }
     }
@@ -134,6 +180,52 @@ impl Clock {
 /// Every clock of an incident.
 pub fn read_all(incident: &Incident) -> Vec<Reading> {
     CLOCKS.iter().map(|c| c.read(incident)).collect()
+}
+
+/// Data lost or restored, held to its disaster-recovery targets: the recovery point reached
+/// against the RPO, the recovery time against the RTO.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovery {
+    pub lost: Option<String>,
+    /// `2026-11-22 08:00:00`, or empty when not recorded.
+    pub recovery_point: String,
+    /// Data lost: `impact start − recovery point`, as a value; empty when an end is unknown.
+    pub data_window: String,
+    pub rpo: String,
+    /// `met`, `missed`, or empty when either side is unknown.
+    pub rpo_verdict: String,
+    /// Recovery time: `mitigated − impact start`.
+    pub recovery_time: String,
+    pub rto: String,
+    pub rto_verdict: String,
+}
+
+/// The data-loss block, when data loss was recorded.
+pub fn recovery(incident: &Incident) -> Option<Recovery> {
+    let loss = incident.impact.data_loss.as_ref()?;
+    let c = &incident.clocks;
+    let span = |from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>| match (from, to) {
+        (Some(from), Some(to)) if to >= from => Some((to - from).num_seconds()),
+        _ => None,
+    };
+    let human = |s: i64| time::format_duration(chrono::Duration::seconds(s));
+    let verdict = |actual: Option<i64>, target: Option<u64>| match (actual, target) {
+        (Some(actual), Some(target)) if actual <= target as i64 => "met".to_string(),
+        (Some(_), Some(_)) => "missed".to_string(),
+        _ => String::new(),
+    };
+    let window = span(loss.recovery_point, c.impact_start);
+    let recovery_time = span(c.impact_start, c.mitigated);
+    Some(Recovery {
+        lost: loss.lost.clone(),
+        recovery_point: loss.recovery_point.map(|t| time::format_table_ts(&t)).unwrap_or_default(),
+        data_window: window.map(human).unwrap_or_default(),
+        rpo: loss.rpo_seconds.map(|s| human(s as i64)).unwrap_or_default(),
+        rpo_verdict: verdict(window, loss.rpo_seconds),
+        recovery_time: recovery_time.map(human).unwrap_or_default(),
+        rto: loss.rto_seconds.map(|s| human(s as i64)).unwrap_or_default(),
+        rto_verdict: verdict(recovery_time, loss.rto_seconds),
+    })
 }
 
 /// Median, p90 and max of a sample, by nearest rank (no interpolation: every figure is a real

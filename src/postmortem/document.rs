@@ -1,10 +1,12 @@
 //! The post-mortem as data: every section the templates render, each traced to its events.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::clocks::{self, Reading};
-use crate::model::{Body, Event, HypothesisState, Incident, Phase, Status};
+use crate::model::{Body, CheckStatus, Event, HypothesisState, Incident, Phase};
 use crate::time;
 
 /// What a template sees. Times are strings already formatted (UTC), so templates stay simple
@@ -20,12 +22,24 @@ pub struct Document {
     pub date: String,
     pub services: Vec<String>,
     pub runbook: Option<String>,
+    /// Who wrote the post-mortem, as recorded (`postmortem --author`); empty until then.
     pub authors: Vec<String>,
+    /// Everyone who recorded an event.
+    pub responders: Vec<String>,
+    pub trigger: Option<String>,
+    pub root_cause: Option<String>,
+    pub links: Vec<LinkLine>,
     pub roles: Vec<RoleLine>,
     pub summary: Option<String>,
     pub impact: ImpactSection,
     pub clocks: Vec<Reading>,
+    /// The data-loss block, beside the clocks, when data loss was recorded.
+    pub recovery: Option<clocks::Recovery>,
+    /// Key moments up to resolution: the clocks' ends at their own times, a check's repeated
+    /// identical results folded into its first row, lessons left to their own sections.
     pub timeline: Vec<Row>,
+    /// Events recorded at a time after the incident was resolved (follow-ups, lessons).
+    pub after_resolution: Vec<Row>,
     pub gantt: Gantt,
     pub hypotheses: Vec<HypothesisLine>,
     pub detection: Detection,
@@ -40,6 +54,13 @@ pub struct Document {
     pub appendix: Appendix,
     /// When this draft was generated (UTC).
     pub generated: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkLine {
+    pub url: String,
+    pub title: Option<String>,
+    pub time: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -100,7 +121,8 @@ pub struct HypothesisLine {
     pub raised_at: String,
     pub raised_offset: String,
     pub raised_by: String,
-    /// What it was raised on: the check that suggested it, else the observation just before it.
+    /// What it was raised on, when stated: the check that suggested it (`--from`, `--on CHECK`)
+    /// or an event (`--on EVENT`). Never guessed from what happened to come before.
     pub basis: Option<String>,
     pub verdicts: Vec<VerdictLine>,
 }
@@ -142,6 +164,10 @@ pub struct ActionItem {
     pub priority: String,
     pub due: String,
     pub status: String,
+    /// `mitigate`, `prevent`, `detect`, `process`, or empty.
+    pub item_type: String,
+    /// The issue's URL, safe inside an autolink; empty when not tracked yet.
+    pub tracker: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -150,6 +176,8 @@ pub struct Appendix {
     pub log_searches: Vec<Row>,
     pub commands: Vec<CommandLine>,
     pub artifacts: Vec<ArtifactLine>,
+    /// Every event, and the clocks' ends, in time order.
+    pub timeline: Vec<Row>,
 }
 
 #[derive(Debug, Serialize)]
@@ -165,11 +193,9 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
     let opened = incident.clocks.opened.unwrap_or(now);
     let mut ordered: Vec<&Event> = events.iter().collect();
     ordered.sort_by_key(|e| e.ts);
-    let row = |e: &Event| to_row(e, opened, incident);
+    let row = |e: &Event| to_row(e, opened, incident, &ordered);
 
-    // Phase markers draw the Gantt chart; in the table they would only repeat the Phase column.
-    let timeline: Vec<Row> =
-        ordered.iter().filter(|e| !matches!(e.body, Body::PhaseEntered { .. })).map(|e| row(e)).collect();
+    let timelines = timelines(incident, &ordered, opened);
     let of_kind = |kinds: &[&str]| -> Vec<Row> {
         ordered.iter().filter(|e| kinds.contains(&e.body.kind())).map(|e| row(e)).collect()
     };
@@ -200,23 +226,43 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
     let readings = clocks::read_all(incident);
     let time_to_detect =
         readings.iter().find(|r| r.key == "time_to_detect").filter(|r| r.seconds.is_some()).map(|r| r.value.clone());
-    let first_observation = ordered.iter().find(|e| e.phase == Some(Phase::Observe)).map(|e| row(e));
+    // The walk's phase marker is not an observation ("First observation: Entered observe").
+    let first_observation = ordered
+        .iter()
+        .find(|e| e.phase == Some(Phase::Observe) && !matches!(e.body, Body::PhaseEntered { .. }))
+        .map(|e| row(e));
     let opened_by = events.first().map(|e| e.author.clone()).unwrap_or_default();
 
     Document {
         id: incident.id.clone(),
         title: incident.title.clone(),
         severity: incident.severity.to_string(),
-        status: if incident.status == Status::Resolved {
-            "Draft (incident resolved)".into()
-        } else {
-            format!("Draft (incident {})", incident.status)
-        },
+        status: format!(
+            "{} (incident {})",
+            match incident.review.status.as_deref() {
+                Some("in-review") => "In review",
+                Some("final") => "Final",
+                _ => "Draft",
+            },
+            incident.status
+        ),
         drill: incident.drill,
         date: opened.format("%Y-%m-%d").to_string(),
         services: incident.services.clone(),
         runbook: incident.runbook.clone(),
-        authors: incident.responders.clone(),
+        authors: incident.review.authors.clone(),
+        responders: incident.responders.clone(),
+        trigger: incident.review.trigger.clone(),
+        root_cause: incident.review.root_cause.clone(),
+        links: incident
+            .links
+            .iter()
+            .map(|l| LinkLine {
+                url: autolink_safe(&l.url),
+                title: l.title.clone(),
+                time: time::format_table_ts(&l.ts),
+            })
+            .collect(),
         roles: incident.roles.iter().map(|(role, a)| RoleLine { role: role.clone(), name: a.name.clone() }).collect(),
         summary: incident.summary.clone(),
         impact: ImpactSection {
@@ -237,6 +283,7 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
                 || !incident.impact.details.is_empty(),
         },
         clocks: readings,
+        recovery: clocks::recovery(incident),
         gantt: gantt(incident, &ordered),
         hypotheses: hypotheses(incident, &ordered, opened),
         detection: Detection {
@@ -247,7 +294,7 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
             time_to_detect,
         },
         decisions: of_kind(&["decision"]),
-        actions: of_kind(&["action"]),
+        actions: ordered.iter().filter(|e| is_response_action(e)).map(|e| row(e)).collect(),
         contributing_factors: incident
             .hypotheses
             .iter()
@@ -267,6 +314,8 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
                 priority: f.priority.map(|p| p.as_str().to_ascii_uppercase()).unwrap_or_default(),
                 due: f.due.map(|d| d.to_string()).unwrap_or_default(),
                 status: if f.done { "done".into() } else { "open".into() },
+                item_type: f.item_type.clone().unwrap_or_default(),
+                tracker: f.tracker.as_deref().map(autolink_safe).unwrap_or_default(),
             })
             .collect(),
         appendix: Appendix {
@@ -274,11 +323,134 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
             log_searches: of_kind(&["log.search"]),
             commands: commands.clone(),
             artifacts,
+            timeline: timelines.full,
         },
         commands,
-        timeline,
+        timeline: timelines.key,
+        after_resolution: timelines.after_resolution,
         generated: time::format_table_ts(&now),
     }
+}
+
+const LESSON_TAGS: [&str; 3] = ["went well", "went poorly", "lucky"];
+
+struct Timelines {
+    key: Vec<Row>,
+    after_resolution: Vec<Row>,
+    full: Vec<Row>,
+}
+
+/// One entry of the timeline: an event's row, or a clock's end at its own time.
+struct Entry<'a> {
+    ts: DateTime<Utc>,
+    event: Option<&'a Event>,
+    row: Row,
+}
+
+fn timelines(incident: &Incident, ordered: &[&Event], opened: DateTime<Utc>) -> Timelines {
+    let mut entries: Vec<Entry> = clock_rows(incident, ordered, opened);
+    // Phase markers draw the Gantt chart; in the table they would only repeat the Phase column.
+    entries.extend(ordered.iter().filter(|e| !matches!(e.body, Body::PhaseEntered { .. })).map(|e| Entry {
+        ts: e.ts,
+        event: Some(*e),
+        row: to_row(e, opened, incident, ordered),
+    }));
+    // Stable: a clock's end comes before the events at the same second.
+    entries.sort_by_key(|e| e.ts);
+    let full = entries.iter().map(|e| e.row.clone()).collect();
+
+    let resolved = incident.clocks.resolved;
+    let (during, after): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| resolved.is_none_or(|r| e.ts <= r));
+    let mut key: Vec<Row> = Vec::new();
+    // Per check: the index of the row holding its current result, its status, and the repeats.
+    let mut last_result: BTreeMap<&str, (usize, CheckStatus)> = BTreeMap::new();
+    let mut repeats: BTreeMap<usize, (usize, DateTime<Utc>)> = BTreeMap::new();
+    for entry in during {
+        match entry.event.map(|e| &e.body) {
+            Some(Body::Note { text }) if LESSON_TAGS.iter().any(|tag| strip_tag(text, tag).is_some()) => continue,
+            Some(Body::CheckResult(record)) => {
+                if let Some(&(index, status)) = last_result.get(record.check.as_str())
+                    && status == record.status
+                {
+                    let repeat = repeats.entry(index).or_insert((0, entry.ts));
+                    *repeat = (repeat.0 + 1, entry.ts);
+                    continue;
+                }
+                last_result.insert(&record.check, (key.len(), record.status));
+            }
+            _ => {}
+        }
+        key.push(entry.row);
+    }
+    for (index, (count, last)) in repeats {
+        key[index].what.push_str(&format!(
+            " (the same result {count} more time{}, the last at {})",
+            if count == 1 { "" } else { "s" },
+            last.format("%H:%M:%S")
+        ));
+    }
+    Timelines { key, after_resolution: after.into_iter().map(|e| e.row).collect(), full }
+}
+
+/// Where an event records one end of a clock.
+type RecordedEnd = fn(&Body) -> Option<DateTime<Utc>>;
+
+/// The impact's start and end, and a detection recorded apart from the opening, as rows at their
+/// own times: they are usually recorded later, and the reader needs them in place.
+fn clock_rows<'a>(incident: &Incident, ordered: &[&'a Event], opened: DateTime<Utc>) -> Vec<Entry<'a>> {
+    let c = &incident.clocks;
+    let recorded_by = |at: DateTime<Utc>, field: RecordedEnd| {
+        ordered.iter().rev().find(|e| field(&e.body) == Some(at)).map(|e| e.author.clone()).unwrap_or_default()
+    };
+    let ends: [(Option<DateTime<Utc>>, &str, &str, RecordedEnd); 3] = [
+        (c.impact_start, "impact.start", "Impact starts", |b| match b {
+            Body::Opened { impact_start, .. } => *impact_start,
+            Body::ImpactRecorded { start, .. } => *start,
+            _ => None,
+        }),
+        (c.detected.filter(|&d| Some(d) != c.opened), "detected", "Detected", |b| match b {
+            Body::Opened { detected_at, .. } | Body::ImpactRecorded { detected_at, .. } => *detected_at,
+            _ => None,
+        }),
+        (c.impact_end, "impact.end", "Impact ends", |b| match b {
+            Body::ImpactRecorded { end, .. } => *end,
+            _ => None,
+        }),
+    ];
+    ends.into_iter()
+        .filter_map(|(at, kind, what, field)| {
+            let at = at?;
+            let row = Row {
+                time: time::format_table_ts(&at),
+                offset: time::format_offset(at - opened),
+                phase: String::new(),
+                author: recorded_by(at, field),
+                kind: kind.to_string(),
+                what: what.to_string(),
+                evidence: String::new(),
+                milestone: true,
+            };
+            Some(Entry { ts: at, event: None, row })
+        })
+        .collect()
+}
+
+/// A URL as it can stand inside a Markdown autolink (`<...>`, printed unescaped): every byte that
+/// could end the link, break a table or start markup is percent-encoded.
+fn autolink_safe(url: &str) -> String {
+    let mut safe = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '`' | '|' | '\\' | '\'') {
+            safe.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                safe.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    safe
 }
 
 /// A note written `went well: ...` (or `went poorly:`, `lucky:`) feeds that section.
@@ -288,14 +460,35 @@ fn strip_tag<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
     (head.eq_ignore_ascii_case(tag) && rest.starts_with(':')).then(|| rest[1..].trim())
 }
 
-fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident) -> Row {
+/// A hypothesis's stated basis, as the Evidence column and "raised on" show it.
+fn basis_of(
+    from_check: Option<&str>,
+    on_event: Option<&str>,
+    ordered: &[&Event],
+    opened: DateTime<Utc>,
+) -> Option<String> {
+    if let Some(check) = from_check {
+        return Some(format!("check {check}"));
+    }
+    let id = on_event?;
+    Some(match ordered.iter().find(|e| e.id == id) {
+        Some(e) => format!("{} (T{})", e.body.describe(), time::format_offset(e.ts - opened)),
+        None => format!("event {id} (not in this timeline)"),
+    })
+}
+
+fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident, ordered: &[&Event]) -> Row {
     let evidence = match &e.body {
         Body::CommandFinished { artifact: Some(a), .. } => a.path.clone(),
-        Body::HypothesisAdded { from_check: Some(check), .. } => format!("check {check}"),
+        Body::HypothesisAdded { from_check, on_event, .. } => {
+            basis_of(from_check.as_deref(), on_event.as_deref(), ordered, opened).unwrap_or_default()
+        }
         _ => String::new(),
     };
-    let milestone = matches!(e.body, Body::Opened { .. } | Body::StatusChanged { .. } | Body::Resolved { .. })
-        || Some(e.ts) == incident.clocks.mitigated && matches!(e.body, Body::StatusChanged { .. });
+    let milestone = matches!(
+        e.body,
+        Body::Opened { .. } | Body::StatusChanged { .. } | Body::Acknowledged { .. } | Body::Resolved { .. }
+    ) || Some(e.ts) == incident.clocks.mitigated && matches!(e.body, Body::StatusChanged { .. });
     Row {
         time: time::format_table_ts(&e.ts),
         offset: time::format_offset(e.ts - opened),
@@ -308,7 +501,35 @@ fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident) -> Row {
     }
 }
 
+/// What Response lists as done: actions by hand, and the steps of runbook actions that changed
+/// or checked something (a preview or a confirmation changes nothing).
+fn is_response_action(e: &Event) -> bool {
+    match &e.body {
+        Body::Action { .. } => true,
+        Body::RunbookStep { step, ok, .. } => !*ok || !matches!(step.as_str(), "preview" | "dry_run" | "confirmed"),
+        _ => false,
+    }
+}
+
+/// A command a responder ran: through `incident run`, or as a step of a runbook action.
 fn to_command(e: &Event, opened: DateTime<Utc>) -> Option<CommandLine> {
+    if let Body::RunbookStep { runbook, action, step, ok, command: Some(command), exit_code, duration_ms, .. } = &e.body
+    {
+        let status = match exit_code {
+            Some(code) => format!("exit {code}"),
+            None if *ok => "ok".to_string(),
+            None => "failed".to_string(),
+        };
+        return Some(CommandLine {
+            time: time::format_table_ts(&e.ts),
+            offset: time::format_offset(e.ts - opened),
+            author: e.author.clone(),
+            command: command.clone(),
+            outcome: format!("{status} (runbook {runbook}, action {action}, {step})"),
+            duration: duration_ms.map(|ms| format!("{:.1}s", ms as f64 / 1000.0)).unwrap_or_default(),
+            artifact: None,
+        });
+    }
     let Body::CommandFinished {
         command, exit_code, signal, timed_out, interrupted, error, duration_ms, artifact, ..
     } = &e.body
@@ -339,12 +560,7 @@ fn hypotheses(incident: &Incident, ordered: &[&Event], opened: DateTime<Utc>) ->
         .hypotheses
         .iter()
         .map(|h| {
-            let basis = h.from_check.as_ref().map(|c| format!("check {c}")).or_else(|| {
-                ordered
-                    .iter()
-                    .rfind(|e| e.ts <= h.raised_at && matches!(e.body, Body::Observation { .. }))
-                    .map(|e| format!("{} ({})", e.body.describe(), time::format_offset(e.ts - opened)))
-            });
+            let basis = basis_of(h.from_check.as_deref(), h.on_event.as_deref(), ordered, opened);
             HypothesisLine {
                 id: h.id.clone(),
                 text: h.text.clone(),
@@ -382,29 +598,65 @@ fn span(name: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
     }
 }
 
-/// Impact as one bar; the response as runs of events in the same OODA phase; the clocks' ends
-/// as milestones.
+/// Impact as one bar; the response as runs of events in the same OODA phase, clipped to the
+/// incident (from the impact's start or the opening to the resolution: notes written the next day
+/// draw no bar) with runs too short to see merged into the bar before them; the clocks' ends as
+/// milestones.
 fn gantt(incident: &Incident, ordered: &[&Event]) -> Gantt {
     let c = &incident.clocks;
     let last = ordered.last().map(|e| e.ts);
+    let begin = match (c.impact_start, c.opened) {
+        (Some(start), Some(opened)) => Some(start.min(opened)),
+        (start, opened) => start.or(opened),
+    };
+    let finish = c.resolved.or(last);
     let impact =
         c.impact_start.map(|start| span("Impact", start, c.impact_end.or(c.resolved).or(last).unwrap_or(start)));
-    let mut phases: Vec<Span> = Vec::new();
-    let mut current: Option<(Phase, DateTime<Utc>)> = None;
-    for e in ordered {
+    let within = |t: DateTime<Utc>| begin.is_none_or(|b| t >= b) && finish.is_none_or(|f| t <= f);
+
+    // Runs of one phase, each ending where the next begins.
+    let mut runs: Vec<(Vec<Phase>, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for e in ordered.iter().filter(|e| within(e.ts)) {
         let Some(phase) = e.phase else { continue };
-        match current {
-            Some((p, _)) if p == phase => {}
-            Some((p, start)) => {
-                phases.push(span(&capitalised(p), start, e.ts));
-                current = Some((phase, e.ts));
+        match runs.last_mut() {
+            Some((phases, _, _)) if phases[0] == phase => {}
+            Some((_, _, end)) => {
+                *end = e.ts;
+                runs.push((vec![phase], e.ts, e.ts));
             }
-            None => current = Some((phase, e.ts)),
+            None => runs.push((vec![phase], e.ts, e.ts)),
         }
     }
-    if let (Some((p, start)), Some(end)) = (current, last) {
-        phases.push(span(&capitalised(p), start, end));
+    if let (Some((_, _, end)), Some(finish)) = (runs.last_mut(), finish) {
+        *end = finish;
     }
+    // A bar under a twentieth of the response (at least a minute) is merged into the one before.
+    let whole = match (runs.first(), runs.last()) {
+        (Some(first), Some(last)) => last.2 - first.1,
+        _ => chrono::Duration::zero(),
+    };
+    let shortest = (whole / 20).max(chrono::Duration::minutes(1));
+    let mut merged: Vec<(Vec<Phase>, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for (phases, start, end) in runs {
+        match merged.last_mut() {
+            Some((before, _, before_end)) if end - start < shortest || before[0] == phases[0] => {
+                *before_end = end;
+                for p in phases {
+                    if !before.contains(&p) {
+                        before.push(p);
+                    }
+                }
+            }
+            _ => merged.push((phases, start, end)),
+        }
+    }
+    let phases = merged
+        .into_iter()
+        .map(|(phases, start, end)| {
+            let name: Vec<String> = phases.into_iter().map(capitalised).collect();
+            span(&name.join(" + "), start, end)
+        })
+        .collect();
     let milestones = [
         ("Impact starts", c.impact_start),
         ("Detected", c.detected),

@@ -62,7 +62,11 @@ impl Templates {
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
             env.set_syntax(syntax);
         }
-        env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKDOWN.into()));
+        // A plain-text template (`*.txt.j2`) prints values as written: Markdown escapes there
+        // would be noise (`\[`, `&gt;`). The whole output is still made terminal-safe.
+        env.set_auto_escape_callback(|name| {
+            if is_plain_text(name) { AutoEscape::None } else { AutoEscape::Custom(MARKDOWN.into()) }
+        });
         env.set_formatter(|out, state, value| {
             if matches!(state.auto_escape(), AutoEscape::Custom(mode) if mode == MARKDOWN) && !value.is_safe() {
                 if value.is_none() || value.is_undefined() {
@@ -96,6 +100,13 @@ impl Templates {
         // document is made safe to `cat`, whatever wrote the escape.
         Ok(terminal_safe(&markdown, false).into_owned())
     }
+}
+
+/// Whether a template renders plain text rather than Markdown: its name ends in `.txt.j2` or
+/// `.txt`.
+fn is_plain_text(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(".txt.j2") || name.ends_with(".txt")
 }
 
 /// `file:line: what was wrong`, from MiniJinja's error.

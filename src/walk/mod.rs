@@ -173,6 +173,9 @@ fn observe(
         *found = guide.observe(ctx, dir)?;
     }
     ask_impact_start(ctx, p, dir)?;
+    // A responder answering the walk has taken the incident on: the end of "time to
+    // acknowledge", unless `incident ack` said so earlier (then nothing is recorded).
+    ops::acknowledge(ctx, &ctx.load_dir(dir.clone())?, Some("walking the incident".into()))?;
     // One prompt for all three: what the responder sees, the log searches and the commands that
     // show it (each recorded), so nobody leaves the walk for a shell to look.
     p.each_line(
@@ -374,7 +377,8 @@ fn decide(ctx: &Context, p: &Prompter, loaded: &Loaded) -> Result<Step> {
         p.required(&format!("Why {}? (what points to it)", chosen.id), Some(&because))?
     };
     let id = chosen.id.clone();
-    ops::record(ctx, &loaded.dir, Body::Decision { text: why, hypothesis: Some(id.clone()) }, None)?;
+    let text = ops::test_first(chosen);
+    ops::record(ctx, &loaded.dir, Body::Decision { text, hypothesis: Some(id.clone()), why: Some(why) }, None)?;
     Ok(Step::Act(id))
 }
 

@@ -18,6 +18,24 @@ fn an_auto_drill_walks_a_bad_deploy_to_a_rollback_and_writes_the_post_mortem() {
     assert!(markdown.contains("### H1: The database is down (refuted)"), "{markdown}");
     assert!(markdown.contains("### H2: The latest release broke checkout (confirmed)"), "{markdown}");
 
+    // The drill's post-mortem said "No actions by hand were recorded" while its rollback ran
+    // through `runbook act`: Response lists the runbook's steps and the commands they ran.
+    let response = markdown
+        .split("## Response and recovery")
+        .nth(1)
+        .and_then(|rest| rest.split("## Contributing factors").next())
+        .unwrap_or_default();
+    assert!(response.contains("Runbook drill-bad-deploy action rollback run:"), "{response}");
+    assert!(response.contains("(runbook drill-bad-deploy, action rollback, run)"), "{response}");
+    assert!(!response.contains("action rollback preview"), "a preview changes nothing: {response}");
+    // The walk's phase marker was taken for the first observation.
+    assert!(markdown.contains("- First observation at 2026-11-22 13:21:00: Check health CRITICAL"), "{markdown}");
+    // Decisions said only the reason; they say what was decided, then why.
+    assert!(
+        response.contains("Decided: test H2 first: The latest release broke checkout (H2), because the stack traces"),
+        "{response}"
+    );
+
     let show = env.show();
     assert_eq!(show["drill"], true);
     assert_eq!(show["status"], "resolved");

@@ -29,6 +29,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           list         List incidents (open ones unless --all)
           show         Show the current incident: status, roles, impact, hypotheses, follow-ups, clocks
           vars         The incident's runbook variables and where each came from; `vars set` changes them
+          ack          Record that you are on it: the end of "time to acknowledge" (--at to back-date)
           status       Change the status
           severity     Change the severity
           role         Assign a role (commander, comms, scribe, or any other) to a person
@@ -37,7 +38,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           observe      Record an observation (Observe)
           note         Record a note, optionally in a phase
           hypothesis   Raise, confirm, refute and list hypotheses (Orient)
-          decide       Record a decision (Decide)
+          decide       Record a decision and why (Decide)
           act          Record an action done by hand (Act)
           run          Run a command, stream its output, and record it (Act)
           followup     Add, list and complete follow-up action items
@@ -45,6 +46,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           walk         Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
           drill        Practise on a simulated failure: walk it yourself, or watch it played (--auto)
           postmortem   Write the blameless post-mortem (Markdown) from the timeline
+          link         Record a link (dashboard, chat thread, ticket) for the post-mortem
           lint         Check the incident's text, or a Markdown file, for blameful language
           stats        Counts and clocks across the incidents in the store
           grep         Search logs by time: matching records in a window, counts, a histogram (Observe)
@@ -162,7 +164,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, lint, stats, grep, check, probe, runbook, service, sync, receive, notify, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, receive, notify, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

@@ -90,7 +90,8 @@ fn the_whole_loop_folds_into_show_json() {
     assert_eq!(show["clocks"]["opened"], "2026-11-22T13:40:00.000Z");
     assert_eq!(show["clocks"]["impact_start"], "2026-11-22T13:30:00.000Z");
     assert_eq!(show["clocks"]["detected"], "2026-11-22T13:40:00.000Z");
-    assert_eq!(show["clocks"]["acknowledged"], "2026-11-22T14:05:00.000Z");
+    // The earliest responder event at or after detection: the status change back-dated to 14:01.
+    assert_eq!(show["clocks"]["acknowledged"], "2026-11-22T14:01:00.000Z");
     assert_eq!(show["clocks"]["impact_end"], "2026-11-22T14:00:00.000Z");
     assert_eq!(show["clocks"]["mitigated"], "2026-11-22T14:01:00.000Z");
     assert_eq!(show["clocks"]["resolved"], "2026-11-22T14:05:00.000Z");
@@ -221,7 +222,7 @@ fn bad_times_and_values_are_usage_errors_naming_the_flag() {
         error (usage): --start: "whenever" is not a time (expected 14:05, yesterday 14:05, 2026-11-22 14:05, 2026-11-22T14:05:00Z, 10m ago or -10m)
         ["impact"]
         error (usage): nothing to record
-        hint: give at least one of --start, --end, --detected-at, --users, --summary or KEY=VALUE
+        hint: give at least one of --start, --end, --detected-at, --users, --summary, KEY=VALUE, --data-loss, --recovery-point, --rpo or --rto
         ["followup", "add", "x", "--owner", "bo", "--due", "next week"]
         error (usage): --due: "next week" is not a date
         hint: use YYYY-MM-DD, e.g. --due 2026-12-01

@@ -78,11 +78,12 @@ fn the_lint_runs_on_the_draft_and_strict_fails_on_findings() {
     let env = with_fixture();
     let out = env.run(&["postmortem"]);
     assert_eq!(out.status.code(), Some(0));
+    // The note's "should have" is also in the appendix's full timeline: reported once.
     snapshot!(&env, text(&out.stderr), @r#"
         Blameless lint: 3 finding(s)
-          <stdout>:56:49: counterfactual: "should have": say what was expected and what happened instead
-          <stdout>:138:1: vague-action: "no due date": give every action item a due date
-          <stdout>:138:8: vague-action: "Improve": say what will change and how we will know
+          <stdout>:62:49: counterfactual: "should have": say what was expected and what happened instead
+          <stdout>:142:1: vague-action: "no due date": give every action item a due date
+          <stdout>:142:8: vague-action: "Improve": say what will change and how we will know
         "#);
 
     let draft = env.dir.path().join("pm.md");
@@ -196,7 +197,7 @@ fn stats_report_medians_percentiles_and_counts_never_a_bare_mean() {
          Clock                 Formula                     n   Median   p90      Max      Missing an end
         ───────────────────── ─────────────────────────── ─── ──────── ──────── ──────── ─[…]
          Time to detect        detected − impact start     3   0s       0s       0s       1
-         Time to acknowledge   first response − detected   3   20m 0s   1h 30m   1h 30m   1
+         Time to acknowledge   acknowledged − detected     3   20m 0s   1h 30m   1h 30m   1
          Time to mitigate      mitigated − impact start    3   20m 0s   1h 30m   1h 30m   1
          Time to resolve       resolved − impact start     3   2h 5m    2h 5m    2h 5m    1
          Impact duration       impact end − impact start   0   —        —        —        4

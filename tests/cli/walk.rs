@@ -81,6 +81,8 @@ fn a_full_loop_refutes_one_hypothesis_confirms_another_fixes_it_and_resolves() {
         "incident.opened",
         "phase:observe",
         "impact.recorded",
+        // Answering the walk is taking the incident on: time to acknowledge ends here.
+        "incident.acknowledged",
         "observation",
         "phase:orient",
         "observation",
