@@ -111,7 +111,7 @@ fn a_stopped_instance_is_recorded_critical_before_anyone_logs_in() {
     assert_eq!(status_of(&opened, "port"), "critical");
     assert_eq!(status_of(&opened, "health"), "critical");
     let recorded = env.events().iter().filter(|e| e["kind"] == "check.result").count();
-    assert_eq!(recorded, 3, "every check of the runbook is on the timeline");
+    assert_eq!(recorded, 4, "every check of the runbook is on the timeline");
 }
 
 #[test]
@@ -315,11 +315,10 @@ fn prometheus_and_alertmanager_open_an_incident_with_evidence_and_record_its_res
     assert_eq!(port_check["status"], "critical", "the stopped target, not a default address: {port_check}");
     assert!(port_check["target"].as_str().unwrap_or_default().contains(&target.to_string()), "{port_check}");
     let vars: Value = serde_json::from_str(&env.ok(&["vars", "--json", "-i", &incidents[0]])).unwrap();
-    let port_var = vars["vars"].as_array().unwrap().iter().find(|v| v["name"] == "port").unwrap();
-    assert_eq!(
-        (port_var["value"].clone(), port_var["source"].clone()),
-        (Value::from(target.to_string()), "alert".into())
-    );
+    // http-5xx's one address: base_url, from the alert's instance; the port check reads its port.
+    let base_url = vars["vars"].as_array().unwrap().iter().find(|v| v["name"] == "base_url").unwrap();
+    assert_eq!(base_url["source"], "alert", "{base_url}");
+    assert!(base_url["value"].as_str().unwrap_or_default().ends_with(&format!(":{target}")), "{base_url}");
     let checked = events.iter().find(|e| e["kind"] == "alert.checked").unwrap();
     assert_eq!(checked["worst"], "critical", "the summary the webhooks hear: {checked}");
 

@@ -26,6 +26,7 @@ mod journal;
 mod layering;
 mod layers;
 mod layout;
+mod library;
 mod lifecycle;
 mod limits;
 mod live_stream;

@@ -62,7 +62,7 @@ act:
 #[test]
 fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     let env = Env::new();
-    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("13 runbooks OK"));
+    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("19 runbooks OK"));
 }
 
 /// What broke: `config-not-reloaded` and `tls-cert-expired` passed a variable to `sh -c`, so
@@ -159,7 +159,7 @@ fn check_of_a_healthy_service_exits_0_and_records_each_result() {
     env.open_incident();
     env.cmd()
         .args(["check", "http-5xx", "--only", "port", "--only", "health"])
-        .args(["--var", &format!("base_url={}", server.url()), "--var", &format!("port={}", server.port)])
+        .args(["--var", &format!("base_url={}", server.url())])
         .assert()
         .code(0)
         .stdout(predicate::str::is_match(r"OK\s+health\s+http\s+status 200").unwrap());
@@ -174,7 +174,7 @@ fn check_of_a_service_answering_503_is_critical_shows_seen_beside_wanted_and_sug
     let server = Server::start(|_, _| Reply::new(503, "down"));
     env.cmd()
         .args(["check", "http-5xx", "--only", "port", "--only", "health", "--no-record"])
-        .args(["--var", &format!("base_url={}", server.url()), "--var", &format!("port={}", server.port)])
+        .args(["--var", &format!("base_url={}", server.url())])
         .assert()
         .code(2)
         .stdout(predicate::str::contains("status (503) == 2xx"))
@@ -617,9 +617,15 @@ fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
          drill-bad-deploy            Drill: checkout fails after a deploy         shipped
          drill-config-not-reloaded   Drill: checkout cannot reach its database    shipped
          drill-retry-storm           Drill: retries storm a slow dependency       shipped
+         etcd-no-leader              etcd has no leader                           shipped
          expired-credentials         Expired or missing credentials               shipped
          http-5xx                    HTTP service returns errors or is down       shipped
+         kube-deployment-replicas    Kubernetes deployment short of replicas      shipped
+         kube-pod-crashlooping       Kubernetes pod crash-looping                 shipped
          oom                         Memory exhaustion and OOM kills              shipped
+         postgres-replication        PostgreSQL replica lagging or primary down   shipped
+         proxy-upstream-errors       Reverse proxy answers 502 or 504             shipped
+         redis-memory                Redis out of memory or evicting keys         shipped
          restore-from-backup         Restore from backup                          shipped
          retry-storm                 Dependency timeouts and retry storms         shipped
          tls-cert-expired            TLS certificate expired or about to          shipped

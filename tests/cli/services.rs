@@ -15,29 +15,28 @@ fn var(env: &Env, name: &str) -> (Value, String) {
 /// A catalog entry for `checkout` pointing at a live server on loopback.
 fn checkout(env: &Env, server: &Server) -> String {
     let base = server.url().trim_end_matches('/').to_string();
-    let port = base.rsplit(':').next().unwrap().to_string();
     env.write(
         "services/checkout.yaml",
         format!(
             "description: the shop's checkout\nowners: [payments, \"@ana\"]\nrunbooks: [http-5xx, bad-deploy]\n\
-             vars:\n  base_url: {base}\n  port: {port}\n  health_path: /ready\n  namespace: shop\n\
+             vars:\n  base_url: {base}\n  health_path: /ready\n  namespace: shop\n\
              prometheus: http://127.0.0.1:1\nlogs: [/var/log/checkout.log, \"journal:checkout.service\"]\n"
         ),
     );
-    port
+    base
 }
 
 #[test]
 fn open_with_a_catalog_service_picks_its_runbook_and_its_values_reach_the_checks() {
     let env = Env::new();
     let server = Server::start(|_, _| Reply::new(200, "ok"));
-    let port = checkout(&env, &server);
+    let base = checkout(&env, &server);
     env.ok(&["open", "Checkout down", "-s", "sev2", "--service", "checkout", "--no-walk"]);
     assert_eq!(env.show()["runbook"], "http-5xx", "the service's first runbook");
-    assert_eq!(var(&env, "port"), (Value::from(port.as_str()), "service".to_string()));
+    assert_eq!(var(&env, "base_url"), (Value::from(base.as_str()), "service".to_string()));
     assert_eq!(var(&env, "health_path"), (Value::from("/ready"), "service".to_string()));
     assert_eq!(var(&env, "prom_url"), (Value::from("http://127.0.0.1:1"), "service".to_string()));
-    assert_eq!(var(&env, "host"), (Value::from("127.0.0.1"), "default".to_string()));
+    assert_eq!(var(&env, "service"), (Value::from("app"), "default".to_string()));
     let out = env.run(&["check", "--only", "port", "--only", "health"]);
     assert_eq!(out.status.code(), Some(0), "the checks probe the service's own address");
     assert!(server.requests().iter().any(|r| r.path == "/ready"), "the health path came from the catalog");
@@ -48,8 +47,18 @@ fn flags_win_over_the_catalog_and_unknown_service_names_stay_free_text() {
     let env = Env::new();
     let server = Server::start(|_, _| Reply::new(200, "ok"));
     checkout(&env, &server);
-    env.ok(&["open", "Checkout down", "-s", "sev2", "--service", "checkout", "--var", "port=1", "--no-walk"]);
-    assert_eq!(var(&env, "port"), (Value::from("1"), "opened".to_string()));
+    env.ok(&[
+        "open",
+        "Checkout down",
+        "-s",
+        "sev2",
+        "--service",
+        "checkout",
+        "--var",
+        "base_url=http://127.0.0.1:1",
+        "--no-walk",
+    ]);
+    assert_eq!(var(&env, "base_url"), (Value::from("http://127.0.0.1:1"), "opened".to_string()));
     env.ok(&["open", "Cart down", "-s", "sev2", "--service", "cart", "--no-walk"]);
     assert_eq!(env.show()["runbook"], Value::Null, "cart is not in the catalog: no runbook is guessed");
     env.ok(&["open", "Bad deploy", "-s", "sev2", "--service", "checkout", "--runbook", "bad-deploy", "--no-walk"]);
@@ -61,7 +70,7 @@ fn flags_win_over_the_catalog_and_unknown_service_names_stay_free_text() {
 fn an_alert_whose_service_label_names_a_catalog_service_takes_its_runbook_and_values() {
     let env = Env::new();
     let server = Server::start(|_, _| Reply::new(200, "ok"));
-    let port = checkout(&env, &server);
+    let base = checkout(&env, &server);
     let alert = r#"{"status": "firing", "startsAt": "2026-11-22T14:00:00Z",
         "labels": {"alertname": "CheckoutSlow", "service": "checkout", "severity": "warning"},
         "annotations": {"summary": "p99 above 2s"}}"#;
@@ -70,7 +79,7 @@ fn an_alert_whose_service_label_names_a_catalog_service_takes_its_runbook_and_va
     let show = env.show();
     assert_eq!(show["runbook"], "http-5xx", "no runbook matches CheckoutSlow: the service's first");
     assert_eq!(show["services"][0], "checkout");
-    assert_eq!(var(&env, "port"), (Value::from(port.as_str()), "service".to_string()));
+    assert_eq!(var(&env, "base_url"), (Value::from(base.as_str()), "service".to_string()));
     let port_check = env.events().into_iter().find(|e| e["kind"] == "check.result" && e["check"] == "port");
     assert_eq!(port_check.map(|e| e["status"].clone()), Some(Value::from("ok")), "checked at the catalog's port");
 }

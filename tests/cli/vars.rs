@@ -16,17 +16,16 @@ fn source_of(env: &Env, name: &str) -> (Value, String) {
 fn values_set_after_opening_are_recorded_with_their_source_and_used_by_later_checks() {
     let env = Env::new();
     let service = Server::start(|_, _| Reply::new(200, "ok"));
-    let port = service.url().rsplit(':').next().unwrap().trim_end_matches('/').to_string();
-    env.ok(&["open", "Checkout down", "-s", "sev2", "--runbook", "http-5xx", "--var", "port=1"]);
-    assert_eq!(source_of(&env, "port"), (Value::from("1"), "opened".to_string()));
+    env.ok(&["open", "Checkout down", "-s", "sev2", "--runbook", "http-5xx", "--var", "base_url=http://127.0.0.1:1"]);
+    assert_eq!(source_of(&env, "base_url"), (Value::from("http://127.0.0.1:1"), "opened".to_string()));
     assert_eq!(source_of(&env, "health_path"), (Value::from("/healthz"), "default".to_string()));
     assert_eq!(source_of(&env, "token").0, Value::Null, "a secret's value is never shown");
 
     let out = env.run(&["check", "--only", "port"]);
     assert_eq!(out.status.code(), Some(2), "port 1 refuses: critical");
 
-    env.ok(&["vars", "set", &format!("port={port}")]);
-    assert_eq!(source_of(&env, "port"), (Value::from(port.as_str()), "typed".to_string()));
+    env.ok(&["vars", "set", &format!("base_url={}", service.url())]);
+    assert_eq!(source_of(&env, "base_url"), (Value::from(service.url()), "typed".to_string()));
     let out = env.run(&["check", "--only", "port"]);
     assert_eq!(out.status.code(), Some(0), "the check probes the value set after opening");
     let set = env.events().into_iter().find(|e| e["kind"] == "vars.set").unwrap();
@@ -54,16 +53,16 @@ fn open_on_a_terminal_asks_for_the_runbooks_variables_checks_them_and_records_wh
     cmd.args(["--runbook", "http-5xx"]);
     let mut t = Terminal::spawn(cmd);
     t.expect("base_url: service base URL").expect("[http://127.0.0.1:8080]").send("\r");
-    t.answer("health_path", "").answer("host: host the service", "");
+    t.answer("health_path", "");
     // A value that would be read as an option is refused, and asked again.
-    t.answer("port: port the service listens on", "-delete");
-    t.expect("begins with `-`").answer("port: port the service listens on", "9091");
-    t.answer("prom_url", "").answer("service:", "");
+    t.answer("log_path: the service's log", "-delete");
+    t.expect("begins with `-`").answer("log_path: the service's log", "/var/log/checkout");
+    t.answer("prom_url", "").answer("restart_with", "").answer("service:", "");
     t.expect("token is secret and never recorded: set SERVICE_TOKEN");
     t.expect("OBSERVE").send("\x03");
     t.finish();
-    assert_eq!(source_of(&env, "port"), (Value::from("9091"), "typed".to_string()), "{}", t.screen);
-    assert_eq!(source_of(&env, "host"), (Value::from("127.0.0.1"), "default".to_string()), "Enter kept the default");
+    assert_eq!(source_of(&env, "log_path"), (Value::from("/var/log/checkout"), "typed".to_string()), "{}", t.screen);
+    assert_eq!(source_of(&env, "service"), (Value::from("app"), "default".to_string()), "Enter kept the default");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! in the developer's shell (`INCIDENT_ID`, `CI`, `COLUMNS`, a token) can never change a result.
 #![allow(dead_code)]
 
+pub mod daemons;
 pub mod http;
 pub mod net;
 pub mod pty;
