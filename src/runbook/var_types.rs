@@ -164,6 +164,9 @@ pub fn check_declaration(spec: &VarSpec) -> Vec<(serde_saphyr::Location, String)
         (Some("enum"), Some(_)) | (_, None) => {}
         (_, Some(values)) => problems.push((values.referenced, "`values` needs `type: enum`".to_string())),
     }
+    if let Some(items) = &spec.items {
+        problems.extend(check_declaration(items));
+    }
     if let Some(pattern) = &spec.pattern
         && let Err(e) = regex::Regex::new(&pattern.value)
     {
@@ -188,6 +191,13 @@ mod tests {
         let text = format!("title: t\nvars:\n  x: {yaml}\n");
         let runbook = load(&Source { path: "t.yaml".into(), text }, "t").unwrap_or_else(|p| panic!("{p:?}"));
         runbook.file.vars["x"].value.clone()
+    }
+
+    #[test]
+    fn an_unknown_item_type_of_a_list_is_reported_by_lint() {
+        let text = "title: t\nvars:\n  x: {type: list, items: {type: prot}}\n".to_string();
+        let problems = format!("{:?}", load(&Source { path: "t.yaml".into(), text }, "t").err());
+        assert!(problems.contains("column: 33") && problems.contains("unknown variable type `prot`"), "{problems}");
     }
 
     #[test]
