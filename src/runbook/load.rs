@@ -806,7 +806,7 @@ impl Checker<'_> {
             let fits = match &on_empty.value {
                 super::schema::Scalar::Str(word) => word == "ok",
                 super::schema::Scalar::Int(_) | super::schema::Scalar::Float(_) => true,
-                super::schema::Scalar::Bool(_) => false,
+                super::schema::Scalar::Bool(_) | super::schema::Scalar::List(_) => false,
             };
             if !fits {
                 self.report(on_empty.referenced, "on_empty: `ok` or a number (the value an empty result stands for)");

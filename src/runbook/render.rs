@@ -82,7 +82,16 @@ pub fn render_port(port: &Spanned<Scalar>, vars: &Vars) -> Result<u16, RenderErr
 /// run as `sh -c` with every value passed as a positional parameter (see `runbook::shell`).
 pub fn render_command(spec: &CommandSpec, vars: &Vars) -> Result<Vec<String>, RenderError> {
     match (&spec.run, &spec.shell) {
-        (Some(argv), _) => argv.iter().map(|word| render_text(word, vars)).collect(),
+        (Some(argv), _) => {
+            let mut words = Vec::new();
+            for word in argv {
+                match vars.list_word(&word.value) {
+                    Some(items) => words.extend(items),
+                    None => words.push(render_text(word, vars)?),
+                }
+            }
+            Ok(words)
+        }
         (None, Some(script)) => super::shell::render_shell(&script.value, &vars.context())
             .map_err(|error| RenderError::Template { text: script.value.clone(), error }),
         (None, None) => Err(RenderError::NoCommand),

@@ -77,11 +77,15 @@ pub enum Scalar {
     Int(i64),
     Float(f64),
     Str(String),
+    /// A `type: list` variable's default, written as a YAML list.
+    List(Vec<Scalar>),
 }
 
 impl Scalar {
+    /// The value as text; a list's items joined by `,` (as `--var names=a,b` gives them).
     pub fn to_text(&self) -> String {
         match self {
+            Scalar::List(items) => items.iter().map(Scalar::to_text).collect::<Vec<_>>().join(","),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Int(i) => i.to_string(),
             Scalar::Float(f) => f.to_string(),
@@ -107,6 +111,8 @@ pub struct VarSpec {
     /// to would read it as an option (`find {{ vars.dir }}` with `-delete`).
     #[serde(default)]
     pub allow_dash: bool,
+    /// What each item of a `type: list` variable must be (`items: {type: port}`).
+    pub items: Option<Box<VarSpec>>,
     pub description: Option<String>,
     /// Take the value from this environment variable when `--var` does not give one.
     pub from_env: Option<String>,

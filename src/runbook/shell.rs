@@ -35,10 +35,20 @@ pub fn render_shell(source: &str, ctx: &Value) -> Result<Vec<String>, template::
         if value.is_undefined() {
             return Err(Error::from(ErrorKind::UndefinedError));
         }
-        let text = if value.is_none() { String::new() } else { value.to_string() };
+        // A list (a `type: list` variable) gives one parameter per item, referred to as
+        // `"${1}" "${2}"`: separate words outside quotes, like "$@".
+        let texts: Vec<String> = match value.kind() {
+            minijinja::value::ValueKind::None => vec![String::new()],
+            minijinja::value::ValueKind::Seq => value.try_iter()?.map(|item| item.to_string()).collect(),
+            _ => vec![value.to_string()],
+        };
         let mut params = sink.lock().map_err(|_| Error::new(ErrorKind::InvalidOperation, "poisoned"))?;
-        params.push(text);
-        write!(out, "{OPEN}{}{CLOSE}", params.len()).map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+        let mut references = Vec::new();
+        for text in texts {
+            params.push(text);
+            references.push(format!("{OPEN}{}{CLOSE}", params.len()));
+        }
+        write!(out, "{}", references.join(" ")).map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
     });
     let rendered = template::render(&env, source, ctx)?;
     let values = params.lock().map(|p| p.clone()).unwrap_or_default();

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::schema::VarSpec;
 
 /// The types a variable can declare.
-pub const TYPES: &[&str] = &["string", "int", "port", "duration", "host", "url", "path", "enum"];
+pub const TYPES: &[&str] = &["string", "int", "port", "duration", "host", "url", "path", "enum", "list"];
 
 /// Why a value is not acceptable for its variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,9 @@ pub fn check_value(spec: &VarSpec, value: &str) -> Result<(), Refused> {
     if value.contains('\0') {
         return Err(Refused::Nul);
     }
+    if spec.kind.as_ref().is_some_and(|k| k.value == "list") {
+        return list_items(value).try_for_each(|item| check_value(&item_spec(spec), item));
+    }
     if value.trim_start().starts_with('-') && !spec.allow_dash {
         return Err(Refused::LeadingDash(value.to_string()));
     }
@@ -61,6 +64,22 @@ pub fn check_value(spec: &VarSpec, value: &str) -> Result<(), Refused> {
         }
     }
     Ok(())
+}
+
+/// The items of a `type: list` value: `a,b` gives `a` and `b`; an empty value, none.
+pub fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').filter(|item| !item.is_empty())
+}
+
+/// What each item of a list must be: its `items:` declaration (a string by default), which
+/// may begin with `-` only if the list or its `items:` allows it.
+fn item_spec(list: &VarSpec) -> VarSpec {
+    let mut item = list.items.as_deref().cloned().unwrap_or_default();
+    item.allow_dash |= list.allow_dash;
+    if item.pattern.is_none() {
+        item.pattern = list.pattern.clone();
+    }
+    item
 }
 
 fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), Refused> {
@@ -97,6 +116,7 @@ fn check_type(kind: &str, spec: &VarSpec, value: &str) -> Result<(), Refused> {
             let values = spec.values.as_ref().map(|v| v.value.as_slice()).unwrap_or_default();
             if values.iter().any(|v| v == value) { Ok(()) } else { refuse(&format!("one of: {}", values.join(", "))) }
         }
+        "list" => list_items(value).try_for_each(|item| check_value(&item_spec(spec), item)),
         other => Err(Refused::UnknownType(other.to_string())),
     }
 }
@@ -144,6 +164,9 @@ pub fn check_declaration(spec: &VarSpec) -> Vec<(serde_saphyr::Location, String)
         (Some("enum"), Some(_)) | (_, None) => {}
         (_, Some(values)) => problems.push((values.referenced, "`values` needs `type: enum`".to_string())),
     }
+    if let Some(items) = &spec.items {
+        problems.extend(check_declaration(items));
+    }
     if let Some(pattern) = &spec.pattern
         && let Err(e) = regex::Regex::new(&pattern.value)
     {
@@ -171,6 +194,13 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_item_type_of_a_list_is_reported_by_lint() {
+        let text = "title: t\nvars:\n  x: {type: list, items: {type: prot}}\n".to_string();
+        let problems = format!("{:?}", load(&Source { path: "t.yaml".into(), text }, "t").err());
+        assert!(problems.contains("column: 33") && problems.contains("unknown variable type `prot`"), "{problems}");
+    }
+
+    #[test]
     fn a_leading_dash_is_refused_unless_the_variable_allows_it() {
         assert!(matches!(check_value(&spec("{}"), "-delete"), Err(Refused::LeadingDash(_))));
         assert!(check_value(&spec("{}"), " -delete").is_err());
@@ -191,6 +221,8 @@ mod tests {
             ("{type: path}", "/var/log", ""),
             ("{type: enum, values: [a, b]}", "b", "c"),
             ("{pattern: '[a-z]+'}", "abc", "abc1"),
+            ("{type: list, items: {type: port}}", "80,443", "80,http"),
+            ("{type: list}", "a,b", "a,-rf"),
         ];
         for (declared, good, bad) in cases {
             let spec = spec(declared);

@@ -19,6 +19,9 @@ pub struct Vars {
     pub extracted: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     /// The item a `for_each` check is run for, read as `{{ item }}`.
     pub item: Option<serde_json::Value>,
+    /// Names of `type: list` variables: their values are `,`-joined items, offered to
+    /// templates as lists.
+    pub lists: Vec<String>,
 }
 
 /// A value given for a variable by a person rather than the runbook: where it came from, so
@@ -120,11 +123,24 @@ impl Vars {
         for (name, spec) in &runbook.file.vars {
             let spec = &spec.value;
             let setting = overrides.iter().rev().find(|s| &s.name == name);
+            let is_list = spec.kind.as_ref().is_some_and(|k| k.value == "list");
+            // A list takes every `--var names=...` given (each may hold `,`-separated items);
+            // any other variable, the last one.
+            let given = if is_list {
+                let all: Vec<&str> = overrides
+                    .iter()
+                    .filter(|s| &s.name == name && s.origin == setting.map_or(SettingOrigin::Flag, |s| s.origin))
+                    .map(|s| s.value.as_str())
+                    .collect();
+                setting.map(|_| all.join(","))
+            } else {
+                setting.map(|s| s.value.clone())
+            };
+            if is_list {
+                vars.lists.push(name.clone());
+            }
             let from_env = spec.from_env.as_deref().and_then(|var| env(var).filter(|v| !v.is_empty()));
-            let value = setting
-                .map(|s| s.value.clone())
-                .or_else(|| from_env.clone())
-                .or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
+            let value = given.or_else(|| from_env.clone()).or_else(|| spec.default.as_ref().map(|d| d.value.to_text()));
             if let Some(value) = &value
                 && let Err(why) = super::var_types::check_value(spec, value)
             {
@@ -191,8 +207,18 @@ impl Vars {
     /// reading one without a value is an error naming it; and `checks.ID.extract` for the
     /// values earlier checks extracted.
     pub fn context(&self) -> minijinja::Value {
-        let present: BTreeMap<String, String> =
-            self.values.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone()))).collect();
+        let present: BTreeMap<String, minijinja::Value> = self
+            .values
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v)))
+            .map(|(k, v)| {
+                let value = match self.lists.contains(&k) {
+                    true => super::var_types::list_items(v).map(minijinja::Value::from).collect(),
+                    false => minijinja::Value::from(v.clone()),
+                };
+                (k, value)
+            })
+            .collect();
         let item = self.item.clone().map(|i| minijinja::Value::from(minijinja::value::Serde(i)));
         if self.extracted.is_empty() {
             return minijinja::context! { vars => present, item => item };
@@ -200,6 +226,18 @@ impl Vars {
         let checks: BTreeMap<&str, serde_json::Value> =
             self.extracted.iter().map(|(id, values)| (id.as_str(), serde_json::json!({ "extract": values }))).collect();
         minijinja::context! { vars => present, checks => minijinja::Value::from(minijinja::value::Serde(checks)), item => item }
+    }
+
+    /// The items of a list variable when `word` is exactly `{{ vars.NAME }}` naming one: such
+    /// a word of a `run:` argv becomes one word per item.
+    pub fn list_word(&self, word: &str) -> Option<Vec<String>> {
+        let inner = word.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+        let name = inner.strip_prefix("vars.")?;
+        if !self.lists.iter().any(|l| l == name) {
+            return None;
+        }
+        let value = self.values.get(name)?.as_deref()?;
+        Some(super::var_types::list_items(value).map(str::to_string).collect())
     }
 
     /// The list `checks.ID.extract.NAME` names, if an earlier check extracted one.

@@ -29,6 +29,7 @@ mod layout;
 mod library;
 mod lifecycle;
 mod limits;
+mod list_vars;
 mod live_stream;
 mod log_checks;
 mod logformats;
