@@ -51,6 +51,7 @@ mod sre_book_replay;
 mod sync;
 mod sync_healing;
 mod team;
+mod updates;
 mod vars;
 mod walk;
 mod walk_prompts;
