@@ -16,22 +16,28 @@ fn with_webhook(kind: &str) -> Env {
     env
 }
 
-/// A fresh incident with a confirmed cause and a decision: something for the draft to say.
-fn incident_under_way(env: &Env, server: Option<&Server>) {
-    for args in [
-        &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk", "--service", "checkout"][..],
-        &["impact", "--start", "2026-11-22T13:55:00Z", "--users", "1200"],
-        &["hypothesis", "add", "The 13:58 deploy broke the payment client"],
-        &["hypothesis", "confirm", "H1", "--evidence", "errors began at the deploy"],
-        &["decide", "Roll back the 13:58 deploy", "--why", "errors began at it"],
-    ] {
-        let mut cmd = env.cmd();
-        if let Some(server) = server {
-            cmd.env_remove("INCIDENT_STORE").env("UPDATES_HOOK", server.url());
-        }
-        let out = cmd.args(args).output().expect("ran");
-        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+/// The commands of a fresh incident with a confirmed cause and a decision: something for the
+/// draft to say.
+const UNDER_WAY: [&[&str]; 5] = [
+    &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk", "--service", "checkout"],
+    &["impact", "--start", "2026-11-22T13:55:00Z", "--users", "1200"],
+    &["hypothesis", "add", "The 13:58 deploy broke the payment client"],
+    &["hypothesis", "confirm", "H1", "--evidence", "errors began at the deploy"],
+    &["decide", "Roll back the 13:58 deploy", "--why", "errors began at it"],
+];
+
+fn incident_under_way(env: &Env) {
+    for args in UNDER_WAY {
+        env.ok(args);
     }
+}
+
+/// `incident ARGS` finding its store and webhook through `incident.toml`, the hook at `server`.
+fn run_with_hook(env: &Env, server: &Server, args: &[&str]) -> std::process::Output {
+    let out =
+        env.cmd().env_remove("INCIDENT_STORE").env("UPDATES_HOOK", server.url()).args(args).output().expect("ran");
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    out
 }
 
 fn updates(env: &Env) -> Vec<serde_json::Value> {
@@ -42,17 +48,12 @@ fn updates(env: &Env) -> Vec<serde_json::Value> {
 fn the_drafted_update_reaches_a_slack_webhook_whole_with_the_next_update_time() {
     let receiver = Server::start(|_, _| Reply::new(200, "ok"));
     let env = with_webhook("slack");
-    incident_under_way(&env, Some(&receiver));
+    for args in UNDER_WAY {
+        run_with_hook(&env, &receiver, args);
+    }
     let before = receiver.requests().len();
 
-    let out = env
-        .cmd()
-        .env_remove("INCIDENT_STORE")
-        .env("UPDATES_HOOK", receiver.url())
-        .args(["update", "--yes", "--next", "45m"])
-        .output()
-        .expect("ran");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run_with_hook(&env, &receiver, &["update", "--yes", "--next", "45m"]);
     assert!(text(&out.stderr).contains("next update due 14:50 UTC (in 45m)"), "{}", text(&out.stderr));
 
     let received = receiver.requests();
@@ -75,24 +76,20 @@ fn the_drafted_update_reaches_a_slack_webhook_whole_with_the_next_update_time() 
 fn a_json_webhook_gets_the_recorded_event_with_its_text_and_next_update() {
     let receiver = Server::start(|_, _| Reply::new(200, ""));
     let env = with_webhook("json");
-    incident_under_way(&env, Some(&receiver));
+    for args in UNDER_WAY {
+        run_with_hook(&env, &receiver, args);
+    }
     let before = receiver.requests().len();
 
-    let out = env
-        .cmd()
-        .env_remove("INCIDENT_STORE")
-        .env("UPDATES_HOOK", receiver.url())
-        .args(["--json", "update", "--message", "Rolling back the 13:58 deploy; checkout should recover by 14:30."])
-        .output()
-        .expect("ran");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let message = "Rolling back the 13:58 deploy; checkout should recover by 14:30.";
+    let out = run_with_hook(&env, &receiver, &["--json", "update", "--message", message]);
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints the event");
     assert_eq!(printed["kind"], "update.posted");
     assert_eq!(printed["next_update"], "2026-11-22T14:35:00.000Z", "30 minutes by default");
 
     let body = receiver.requests()[before].json();
     assert_eq!(body["event"]["kind"], "update.posted");
-    assert_eq!(body["event"]["text"], "Rolling back the 13:58 deploy; checkout should recover by 14:30.");
+    assert_eq!(body["event"]["text"], message);
     assert_eq!(body["event"]["next_update"], "2026-11-22T14:35:00.000Z");
     assert_eq!(body["event"]["id"], printed["id"], "what was sent is what was recorded");
 }
@@ -100,7 +97,7 @@ fn a_json_webhook_gets_the_recorded_event_with_its_text_and_next_update() {
 #[test]
 fn a_piped_update_is_recorded_as_piped_and_secrets_in_it_are_masked() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     let out = env
         .cmd()
         .env("GH_TOKEN", "ghp_notarealtoken0123456789abcdefABCDEF")
@@ -120,7 +117,7 @@ fn a_piped_update_is_recorded_as_piped_and_secrets_in_it_are_masked() {
 #[test]
 fn an_empty_pipe_or_message_sends_nothing() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     let out = env.cmd().args(["update"]).write_stdin("  \n").output().expect("ran");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("update not sent: standard input was empty"), "{}", text(&out.stderr));
@@ -134,7 +131,7 @@ fn an_empty_pipe_or_message_sends_nothing() {
 #[test]
 fn print_shows_the_draft_and_records_nothing() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     let draft = env.ok(&["update", "--print"]);
     assert!(draft.starts_with("Checkout returns 502s (sev2, investigating): update at 14:05 UTC\n"), "{draft}");
     assert!(draft.contains("\nWhat we know:\n") && draft.contains("\nImpact:\n"), "{draft}");
@@ -154,7 +151,7 @@ fn editor_script(env: &Env, body: &str) -> String {
 #[test]
 fn the_editor_gets_the_draft_on_the_terminal_and_what_it_saves_is_posted() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     let editor = editor_script(&env, "file=\"$2\"\necho 'Customers may retry payments now.' >> \"$file\"");
     let mut cmd = env.std_cmd();
     cmd.env("EDITOR", &editor).args(["update"]);
@@ -175,7 +172,7 @@ fn the_editor_gets_the_draft_on_the_terminal_and_what_it_saves_is_posted() {
 #[test]
 fn an_editor_that_leaves_the_file_empty_sends_nothing() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     let editor = editor_script(&env, ": > \"$2\"");
     let mut cmd = env.std_cmd();
     cmd.env("VISUAL", &editor).env("EDITOR", "false").args(["update"]);
@@ -188,7 +185,7 @@ fn an_editor_that_leaves_the_file_empty_sends_nothing() {
 #[test]
 fn show_list_and_the_walk_say_when_the_next_update_is_due_or_how_late_it_is() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     env.ok(&["update", "--message", "Rolling back.", "--next", "30m"]);
 
     let show_at = |now: &str| text(&env.cmd_at(now).args(["show"]).output().expect("ran").stdout);
@@ -212,7 +209,7 @@ fn show_list_and_the_walk_say_when_the_next_update_is_due_or_how_late_it_is() {
 #[test]
 fn the_postmortem_lists_the_updates_with_the_time_between_them_and_any_lateness() {
     let env = Env::new();
-    incident_under_way(&env, None);
+    incident_under_way(&env);
     env.ok(&["update", "--message", "Investigating 502s on checkout.\nNext update in 30 minutes.", "--next", "30m"]);
     let late = env
         .cmd_at("2026-11-22T14:45:00Z")
