@@ -48,7 +48,8 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
     } else if !std::io::stdin().is_terminal() {
         read_stdin()?
     } else {
-        let edited = edit(&draft())?;
+        // The editor shows the draft on the terminal: recorded text in it must not drive it.
+        let edited = edit(&crate::output::sanitize::terminal_safe(&draft(), false))?;
         if edited.trim().is_empty() {
             return Err(Error::runtime("update not sent: the file was left empty")
                 .with_hint("to send the draft as it is: `incident update --yes`"));

@@ -230,3 +230,18 @@ fn the_postmortem_lists_the_updates_with_the_time_between_them_and_any_lateness(
       > Rolled back; checkout is recovering.
     ");
 }
+
+#[test]
+fn an_escape_sequence_in_recorded_text_reaches_the_editor_made_visible() {
+    let env = Env::new();
+    incident_under_way(&env);
+    env.ok(&["impact", "--summary", "checkout down\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07"]);
+    let editor = editor_script(&env, "cp \"$2\" \"$(dirname \"$0\")/editor-saw\"");
+    let mut cmd = env.std_cmd();
+    cmd.env("EDITOR", &editor).args(["update"]);
+    let mut t = Terminal::spawn(cmd);
+    assert_eq!(t.finish(), Some(0), "{}", t.screen);
+    let saw = std::fs::read_to_string(env.path().join("editor-saw")).expect("the editor ran");
+    assert!(!saw.contains('\x1b') && !saw.contains('\x07'), "a raw escape reached the editor: {saw:?}");
+    assert!(saw.contains("- checkout down\\e[2J"), "{saw}");
+}
