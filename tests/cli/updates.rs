@@ -183,6 +183,25 @@ fn an_editor_that_leaves_the_file_empty_sends_nothing() {
 }
 
 #[test]
+fn an_editor_that_fails_or_cannot_start_sends_nothing_and_says_why() {
+    let env = Env::new();
+    incident_under_way(&env);
+    for (editor, said) in [
+        ("false", "update not sent: the editor false exited with status 1"),
+        ("/nonexistent/editor --wait", "cannot start the editor (EDITOR): /nonexistent/editor"),
+        ("vim 'unclosed", "EDITOR \"vim 'unclosed\": a quote is not closed"),
+    ] {
+        let mut cmd = env.std_cmd();
+        cmd.env("EDITOR", editor).args(["update"]);
+        let mut t = Terminal::spawn(cmd);
+        let code = t.finish();
+        assert!(t.screen.contains(said), "{editor}: {}", t.screen);
+        assert_ne!(code, Some(0), "{editor}");
+    }
+    assert!(updates(&env).is_empty());
+}
+
+#[test]
 fn show_list_and_the_walk_say_when_the_next_update_is_due_or_how_late_it_is() {
     let env = Env::new();
     incident_under_way(&env);
@@ -193,6 +212,8 @@ fn show_list_and_the_walk_say_when_the_next_update_is_due_or_how_late_it_is() {
     assert!(show_at("2026-11-22T14:40:00Z").contains("\n  updates    update overdue by 5m (due 14:35 UTC)\n"));
     let list = text(&env.cmd_at("2026-11-22T14:40:00Z").args(["list"]).output().expect("ran").stdout);
     assert!(list.contains("Next update (UTC)") && list.contains("overdue by 5m"), "{list}");
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["list", "--json"])).expect("JSON");
+    assert_eq!(listed[0]["next_update"], "2026-11-22T14:35:00.000Z");
 
     let mut cmd = env.std_cmd();
     cmd.env("INCIDENT_NOW", "2026-11-22T14:40:00Z").arg("walk");
