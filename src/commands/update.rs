@@ -87,6 +87,9 @@ fn read_stdin() -> Result<String> {
         .take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::runtime(format!("cannot read the update from standard input: {e}")))?;
+    if bytes.len() > MAX_UPDATE_BYTES {
+        return Err(ops::update_too_long("standard input holds more"));
+    }
     let text =
         String::from_utf8(bytes).map_err(|_| Error::usage("update not sent: standard input is not UTF-8 text"))?;
     if text.trim().is_empty() {

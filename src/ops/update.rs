@@ -80,14 +80,15 @@ pub fn post_update(ctx: &Context, dir: &IncidentDir, text: &str, next: DateTime<
             .with_hint("write what people need to know, or take the draft as it is with --yes"));
     }
     if text.len() > MAX_UPDATE_BYTES {
-        return Err(Error::usage(format!(
-            "update not sent: the text is {} bytes, more than the {} an update may be",
-            text.len(),
-            MAX_UPDATE_BYTES
-        ))
-        .with_hint("keep it to what people outside the response need; link the details with `incident link`"));
+        return Err(update_too_long(&format!("the text is {} bytes", text.len())));
     }
     super::record(ctx, dir, Body::UpdatePosted { text: text.to_string(), next_update: next }, None)
+}
+
+/// The refusal of an update past [`MAX_UPDATE_BYTES`]; `what` says how long it was.
+pub fn update_too_long(what: &str) -> Error {
+    Error::usage(format!("update not sent: {what}; an update may be at most {MAX_UPDATE_BYTES} bytes"))
+        .with_hint("keep it to what people outside the response need; link the details with `incident link`")
 }
 
 fn bullets(s: &mut String, lines: &[String]) {

@@ -266,3 +266,19 @@ fn an_escape_sequence_in_recorded_text_reaches_the_editor_made_visible() {
     assert!(!saw.contains('\x1b') && !saw.contains('\x07'), "a raw escape reached the editor: {saw:?}");
     assert!(saw.contains("- checkout down\\e[2J"), "{saw}");
 }
+
+#[test]
+fn a_pasted_log_too_long_for_an_update_is_refused_whole() {
+    let env = Env::new();
+    incident_under_way(&env);
+    // Past the limit by a multi-byte character cut in two: the length is what is wrong.
+    let pasted = "é".repeat(9000);
+    let out = env.cmd().args(["update"]).write_stdin(pasted).output().expect("ran");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("update not sent: standard input holds more; an update may be at most 16384 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(updates(&env).is_empty());
+}
