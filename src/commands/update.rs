@@ -20,7 +20,7 @@ const FALLBACK_EDITOR: &str = "vi";
 pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
     let every = time::parse_duration(&args.next).map_err(|e| Error::usage(format!("--next: {e}")))?;
     if every.is_zero() {
-        return Err(Error::usage("--next 0: the next update must come after this one")
+        return Err(Error::usage(format!("--next {}: the next update must come after this one", args.next))
             .with_hint("say when people hear from you next, e.g. --next 30m"));
     }
     let every =
