@@ -126,7 +126,7 @@ fn the_public_runbooks_of_the_reach_table_lint_clean_and_are_cited() {
     let mut wrong = Vec::new();
     for (name, path) in &runbooks {
         let reach = count_steps(path).unwrap_or_else(|e| panic!("{e}"));
-        // | runbook | file | steps | before | after | what the after needs |
+        // | runbook | file | steps | before | after | what the after uses |
         let row = table_row(&readme, &format!("`public/{name}.yaml`"));
         let (steps, before, after) = (first_number(&row[3]), reach_cell(&row[4]), reach_cell(&row[5]));
         if steps != Some(reach.steps()) || after != Some(reach) {
