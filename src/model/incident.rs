@@ -227,6 +227,10 @@ pub struct FollowUp {
     /// Where it is tracked: the issue's URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracker: Option<String>,
+    /// Every issue it has been linked to, oldest first (`--tracker` at adding, then each
+    /// `followup.linked`): how `followup export` knows a tracker already has it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     pub done: bool,
     #[serde(with = "serde_ts::option")]
     pub done_at: Option<DateTime<Utc>>,
@@ -468,6 +472,7 @@ impl Incident {
                         priority: *priority,
                         item_type: item_type.clone(),
                         tracker: tracker.clone(),
+                        links: tracker.iter().cloned().collect(),
                         done: false,
                         done_at: None,
                     })
@@ -657,6 +662,7 @@ impl Incident {
                     let target = target_of(event);
                     if let Some(f) = incident.followups.iter_mut().find(|f| Some(&f.event) == target.as_ref()) {
                         f.tracker = Some(url.clone());
+                        f.links.push(url.clone());
                     }
                 }
                 Body::FollowUpDone { .. } => {
