@@ -302,3 +302,17 @@ fn flags_for_another_kind_of_export_are_refused_by_name() {
     let err = env.fails(&["followup", "export", "--to", "github", "--label", "a,b"]);
     assert!(err.contains("--label: \"a,b\" is not a label"), "{err}");
 }
+
+#[test]
+fn json_lines_say_what_became_of_each_followup() {
+    let env = Env::new();
+    env.open_incident();
+    add(&env, "Alert on the 502 rate", &[]);
+    let bin = stand_in(&env, "gh");
+    run_with(&env, &bin, &["followup", "export", "--to", "github"], &[]);
+    let out = run_with(&env, &bin, &["--json", "followup", "export", "--to", "github"], &[]);
+    let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(line["result"], "already-linked");
+    assert_eq!(line["url"], "https://github.com/acme/shop/issues/1");
+    assert_eq!(line["followup"], "F1");
+}
