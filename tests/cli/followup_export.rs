@@ -316,3 +316,19 @@ fn json_lines_say_what_became_of_each_followup() {
     assert_eq!(line["url"], "https://github.com/acme/shop/issues/1");
     assert_eq!(line["followup"], "F1");
 }
+
+#[test]
+fn assign_gives_the_issue_to_an_owner_that_is_a_login_and_refuses_one_that_is_not() {
+    let env = Env::new();
+    env.open_incident();
+    add(&env, "Alert on the 502 rate", &[]);
+    env.ok(&["followup", "add", "Runbook for the pool", "--owner", "Ana Lopez"]);
+    let bin = stand_in(&env, "gh");
+    let out = run_with(&env, &bin, &["followup", "export", "--to", "github", "--assign"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("F2 ~") && err.contains("its owner \"Ana Lopez\" is not a GitHub login"), "{err}");
+    let calls = calls(&env);
+    assert_eq!(calls.len(), 1);
+    assert!(calls[0].contains(&"--assignee=ana".to_string()), "{:?}", calls[0]);
+}

@@ -199,7 +199,7 @@ fn export_one(
             Some(login) => issue.assignee = Some(login.to_string()),
             None => {
                 return Ok(Exported::Failed(
-                    Error::usage(format!(
+                    Error::runtime(format!(
                         "{} {}: its owner {:?} is not a {} login, so --assign cannot give it the issue",
                         f.id,
                         f.handle,
