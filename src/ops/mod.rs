@@ -27,7 +27,9 @@ pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
 pub(crate) use procedure::describe_action;
 pub use service::{catalog_service, record_service_vars};
-pub use update::{MAX_UPDATE_BYTES, draft_update, post_update, update_too_long};
+pub use update::{
+    DEFAULT_UPDATE_INTERVAL, MAX_UPDATE_BYTES, draft_update, edit_update, post_update, update_owed, update_too_long,
+};
 pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};

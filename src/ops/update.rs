@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::{Body, CheckRecord, CheckStatus, Event, HypothesisState, Incident, Phase, Status};
+use crate::model::{Body, CheckRecord, CheckStatus, Event, HypothesisState, Incident, Phase, Status, UpdateDue};
 use crate::store::IncidentDir;
 use crate::time;
 
@@ -18,6 +20,25 @@ pub const MAX_UPDATE_BYTES: usize = 16 * 1024;
 
 /// At most this many checks are listed as failing, and as many as recovered.
 const MAX_CHECKS_LISTED: usize = 5;
+
+/// How long after an update the next is owed by default (`incident update --next`'s default,
+/// 30m), and how long after opening the first is owed when none was ever posted.
+pub const DEFAULT_UPDATE_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+/// The stakeholder update owed at `now`, if one is: past the time the last update promised, or,
+/// with none ever posted, [`DEFAULT_UPDATE_INTERVAL`] after opening. Nothing is owed before
+/// then, nor once the incident is resolved.
+pub fn update_owed(incident: &Incident, now: DateTime<Utc>) -> Option<UpdateDue> {
+    if incident.status == Status::Resolved {
+        return None;
+    }
+    let at = match incident.next_update {
+        Some(at) => at,
+        None if incident.updates.is_empty() => incident.clocks.opened? + DEFAULT_UPDATE_INTERVAL,
+        None => return None,
+    };
+    (now > at).then(|| UpdateDue::Overdue { at, by: now - at })
+}
 
 /// The update the incident's state suggests, in plain text for people outside the response:
 /// what is known (confirmed hypotheses, checks failing now and recovered), the impact, what is
@@ -89,6 +110,68 @@ pub fn post_update(ctx: &Context, dir: &IncidentDir, text: &str, next: DateTime<
 pub fn update_too_long(what: &str) -> Error {
     Error::usage(format!("update not sent: {what}; an update may be at most {MAX_UPDATE_BYTES} bytes"))
         .with_hint("keep it to what people outside the response need; link the details with `incident link`")
+}
+
+/// The editor when neither `VISUAL` nor `EDITOR` names one (git's choice too).
+const FALLBACK_EDITOR: &str = "vi";
+
+/// Opens `draft` in the responder's editor on our terminal and returns what they saved (for
+/// `incident update` and the walk's offer of one); fails when the editor cannot start or fails.
+///
+/// The editor is `VISUAL`, else `EDITOR`, else `vi`, split into words as a shell would (git
+/// runs `EDITOR="code --wait"` the same way) and run as argv with the file added last.
+pub fn edit_update(draft: &str) -> Result<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let (source, editor) = match (var("VISUAL"), var("EDITOR")) {
+        (Some(visual), _) => ("VISUAL", visual),
+        (None, Some(editor)) => ("EDITOR", editor),
+        (None, None) => ("the default editor", FALLBACK_EDITOR.to_string()),
+    };
+    let argv = crate::process::split_command_line(&editor)
+        .map_err(|why| Error::usage(format!("{source} {editor:?}: {why}")))?;
+    let Some((program, rest)) = argv.split_first() else {
+        return Err(Error::usage(format!("{source} names no program")));
+    };
+    let file = DraftFile::create(draft)?;
+    let mut command = std::process::Command::new(program);
+    command.args(rest).arg(&file.path);
+    let outcome = crate::process::run_interactive(&mut command).map_err(|e| {
+        Error::runtime(format!("cannot start the editor ({source}): {}", e.message))
+            .with_hint("set VISUAL or EDITOR, or post with --message TEXT, --yes, or a pipe")
+    })?;
+    if !outcome.success() {
+        return Err(Error::runtime(format!(
+            "update not sent: the editor {program} exited with status {}",
+            outcome.shell_status()
+        )));
+    }
+    crate::text_file::read_whole(&file.path).map_err(|e| Error::io("read the edited update", &file.path, &e))
+}
+
+/// The draft as a private file for the editor, removed when dropped.
+struct DraftFile {
+    path: PathBuf,
+}
+
+impl DraftFile {
+    fn create(text: &str) -> Result<DraftFile> {
+        use std::io::Write as _;
+        let name = format!("incident-update-{}-{}.txt", std::process::id(), crate::model::new_event_id());
+        let path = std::env::temp_dir().join(name);
+        let write = |path: &Path| -> std::io::Result<()> {
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+            file.write_all(text.as_bytes())?;
+            file.write_all(b"\n")
+        };
+        write(&path).map_err(|e| Error::io("write the draft update to", &path, &e))?;
+        Ok(DraftFile { path })
+    }
+}
+
+impl Drop for DraftFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 fn bullets(s: &mut String, lines: &[String]) {

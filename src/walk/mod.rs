@@ -7,6 +7,7 @@ mod escape;
 mod guide;
 mod menu;
 mod prompt;
+mod update;
 mod vars;
 
 use std::io::IsTerminal;
@@ -94,6 +95,7 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
     let mut step = resume_step(&loaded);
     let mut passes =
         loaded.read.events.iter().filter(|e| matches!(e.body, Body::PhaseEntered { to: Phase::Observe })).count();
+    let mut update = update::UpdateOffer::default();
     loop {
         let loaded = ctx.load_dir(dir.clone())?;
         let phase = match &step {
@@ -110,6 +112,7 @@ pub fn run(ctx: &Context, dir: IncidentDir) -> Result<u8> {
             }
         }
         status_line(ctx, &loaded, phase);
+        update.offer(ctx, &prompter, &dir)?;
         step = match step {
             Step::Observe => observe(ctx, &prompter, &dir, passes, guide.as_ref(), &mut found)?,
             Step::Orient => orient(ctx, &prompter, &dir, passes, guide.as_ref(), &found)?,

@@ -282,3 +282,72 @@ fn a_pasted_log_too_long_for_an_update_is_refused_whole() {
     );
     assert!(updates(&env).is_empty());
 }
+
+/// `incident walk` at `now`, finding its store and webhook through `incident.toml`.
+fn walk_at(env: &Env, server: &Server, now: &str) -> Terminal {
+    let mut cmd = env.std_cmd();
+    cmd.env_remove("INCIDENT_STORE").env("UPDATES_HOOK", server.url()).env("INCIDENT_NOW", now).arg("walk");
+    Terminal::spawn(cmd)
+}
+
+#[test]
+fn the_walk_offers_an_overdue_update_and_sending_it_reaches_the_webhook_and_the_timeline() {
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let env = with_webhook("json");
+    for args in UNDER_WAY {
+        run_with_hook(&env, &receiver, args);
+    }
+    let before = receiver.requests().len();
+
+    // Opened 14:05, never updated: the first update was owed at 14:35.
+    let mut t = walk_at(&env, &receiver, "2026-11-22T14:40:00Z");
+    t.expect("A stakeholder update is overdue by 5m. The draft:");
+    t.expect("│ - Confirmed cause: The 13:58 deploy broke the payment client.");
+    t.expect("Post a stakeholder update (overdue by 5m)").expect("> Send it as it is").send("\r");
+    t.expect("Update posted; the next is due 15:10 UTC.");
+    t.send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+
+    let posted = updates(&env);
+    assert_eq!(posted.len(), 1, "{}", t.screen);
+    assert!(posted[0]["text"].as_str().unwrap_or_default().ends_with("Next update by 15:10 UTC."), "{}", posted[0]);
+    assert_eq!(posted[0]["next_update"], "2026-11-22T15:10:00.000Z");
+    let sent = receiver.requests()[before..].iter().map(|r| r.json()).find(|b| b["event"]["kind"] == "update.posted");
+    let sent = sent.unwrap_or_else(|| panic!("no update reached the webhook"));
+    assert_eq!(sent["event"]["id"], posted[0]["id"], "what was sent is what was recorded");
+}
+
+#[test]
+fn an_update_skipped_in_the_walk_is_not_asked_again_at_the_next_step() {
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let env = with_webhook("json");
+    run_with_hook(&env, &receiver, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    run_with_hook(&env, &receiver, &["impact", "--start", "2026-11-22T14:00:00Z"]);
+
+    let mut t = walk_at(&env, &receiver, "2026-11-22T14:40:00Z");
+    t.expect("Post a stakeholder update (overdue by 5m)").send("\x1b[B\x1b[B\r");
+    t.expect("Skip it until 15:10 UTC");
+    t.answer("What do you see?", "");
+    t.expect("ORIENT").expect("What do the answers tell you?");
+    t.send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let orient = t.screen.rfind("ORIENT").unwrap_or_default();
+    assert!(!t.screen[orient..].contains("stakeholder update"), "asked again:\n{}", t.screen);
+    assert!(updates(&env).is_empty());
+}
+
+#[test]
+fn the_walk_asks_nothing_about_updates_while_none_is_owed() {
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let env = with_webhook("json");
+    run_with_hook(&env, &receiver, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    run_with_hook(&env, &receiver, &["update", "--message", "Looking into it.", "--next", "30m"]);
+
+    // Opened and updated at 14:05: the next is owed at 14:35, not yet at 14:30.
+    let mut t = walk_at(&env, &receiver, "2026-11-22T14:30:00Z");
+    t.expect("next update 14:35 UTC, in 5m");
+    t.expect("When did the impact start?");
+    t.send("\x03");
+    t.finish();
+    assert!(!t.screen.contains("Post a stakeholder update"), "{}", t.screen);
+}
