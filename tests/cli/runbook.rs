@@ -62,7 +62,7 @@ act:
 #[test]
 fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     let env = Env::new();
-    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("19 runbooks OK"));
+    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("21 runbooks OK"));
 }
 
 /// What broke: `config-not-reloaded` and `tls-cert-expired` passed a variable to `sh -c`, so
@@ -621,7 +621,9 @@ fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
          expired-credentials         Expired or missing credentials               shipped
          http-5xx                    HTTP service returns errors or is down       shipped
          kube-deployment-replicas    Kubernetes deployment short of replicas      shipped
+         kube-node-not-ready         Kubernetes node not ready                    shipped
          kube-pod-crashlooping       Kubernetes pod crash-looping                 shipped
+         kube-pv-filling             Kubernetes persistent volume filling up      shipped
          oom                         Memory exhaustion and OOM kills              shipped
          postgres-replication        PostgreSQL replica lagging or primary down   shipped
          proxy-upstream-errors       Reverse proxy answers 502 or 504             shipped

@@ -348,3 +348,54 @@ impl Etcd {
             .unwrap_or(false)
     }
 }
+
+/// Debian's Prometheus on a free port, its data in a temp dir. With `scrape`, it scrapes
+/// `127.0.0.1:PORT/metrics` every second as job `kubelet` (labels as the target writes them), so
+/// a test can serve an exporter's metrics from a [`crate::harness::Server`].
+pub struct Prometheus {
+    pub url: String,
+    _daemon: Daemon,
+    _dir: TempDir,
+}
+
+impl Prometheus {
+    pub fn start(scrape: Option<u16>, test: &str) -> Option<Prometheus> {
+        let prometheus = binary(&["/usr/bin/prometheus", "/usr/local/bin/prometheus"], "prometheus", test)?;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("prometheus.yml");
+        let mut yaml = String::from("global:\n  scrape_interval: 1m\n");
+        if let Some(port) = scrape {
+            yaml.push_str(&format!(
+                "scrape_configs:\n  - job_name: kubelet\n    scrape_interval: 1s\n    honor_labels: true\n\
+                 \x20   static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+            ));
+        }
+        std::fs::write(&config, yaml).unwrap();
+        let port = free_port();
+        let daemon = Daemon::spawn(
+            Command::new(prometheus)
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}")),
+        );
+        let prometheus = Prometheus { url: format!("http://127.0.0.1:{port}"), _daemon: daemon, _dir: dir };
+        wait_until("prometheus", || {
+            Command::new("curl")
+                .args(["-fsS", "-m", "2", &format!("{}/-/ready", prometheus.url)])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        Some(prometheus)
+    }
+
+    /// Waits until `query` returns at least one series (a scrape has landed).
+    pub fn wait_for(&self, query: &str) {
+        wait_until(query, || {
+            Command::new("curl")
+                .args(["-fsS", "-m", "2", &format!("{}/api/v1/query", self.url), "--data-urlencode"])
+                .arg(format!("query={query}"))
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("\"metric\""))
+        });
+    }
+}
