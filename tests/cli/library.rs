@@ -4,6 +4,7 @@
 //! that went bad, the value seen, and the hypothesis suggested.
 #![allow(clippy::unwrap_used)]
 
+mod certs;
 mod kube;
 
 use std::process::Command;

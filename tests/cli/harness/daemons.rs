@@ -399,3 +399,27 @@ impl Prometheus {
         });
     }
 }
+
+/// `openssl s_server` on a free loopback port presenting `cert` (with `key`): a real TLS
+/// endpoint, whatever the certificate's dates.
+pub struct TlsEndpoint {
+    pub port: u16,
+    _daemon: Daemon,
+}
+
+impl TlsEndpoint {
+    pub fn start(cert: &Path, key: &Path, test: &str) -> Option<TlsEndpoint> {
+        let openssl = binary(&["/usr/bin/openssl"], "openssl", test)?;
+        let port = free_port();
+        let daemon = Daemon::spawn(
+            Command::new(openssl)
+                .args(["s_server", "-quiet", "-www", "-accept", &format!("127.0.0.1:{port}")])
+                .arg("-cert")
+                .arg(cert)
+                .arg("-key")
+                .arg(key),
+        );
+        wait_until("openssl s_server", || listening(port));
+        Some(TlsEndpoint { port, _daemon: daemon })
+    }
+}
