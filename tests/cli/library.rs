@@ -6,13 +6,14 @@
 
 mod certs;
 mod kube;
+mod postgres;
 
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::daemons::{Etcd, Nginx, Postgres, Redis, free_port};
+use crate::harness::daemons::{Etcd, Nginx, Redis, free_port};
 use crate::harness::{Env, Reply, Server};
 
 /// `incident check RUNBOOK --json --no-record --var ...` at the real current time (the daemons
@@ -155,42 +156,6 @@ fn redis_runbook_reads_a_dead_server_as_down_not_as_full() {
     }
     assert_eq!(status(&report, "ping"), "critical", "{report:#}");
     assert!(hypotheses(&report).contains(&"redis_down".to_string()), "{report:#}");
-}
-
-fn postgres_vars(pg: &Postgres, max_lag_bytes: u64) -> Vec<(&'static str, String)> {
-    vec![
-        ("primary_port", pg.primary.to_string()),
-        ("replica_port", pg.replica.to_string()),
-        ("max_lag_bytes", max_lag_bytes.to_string()),
-    ]
-}
-
-#[test]
-fn postgres_runbook_sees_replication_lag_and_then_the_primary_down() {
-    let Some(mut pg) = Postgres::start("postgres_runbook_sees_replication_lag_and_then_the_primary_down") else {
-        return;
-    };
-    let env = Env::new();
-    let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
-    assert_eq!(code, 0, "a replica that streams and replays: {report:#}");
-
-    // Replay paused on the replica while the primary writes: received but not replayed.
-    pg.psql(pg.replica, "select pg_wal_replay_pause()");
-    pg.psql(pg.primary, "create table filler as select generate_series(1, 200000) as n");
-    let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
-    assert_eq!(code, 2, "{report:#}");
-    assert_eq!(status(&report, "replay_lag"), "critical", "{report:#}");
-    assert_eq!(status(&report, "replay_paused"), "warning");
-    assert_eq!(status(&report, "streaming"), "ok");
-    assert_eq!(hypotheses(&report), ["replica_lagging"]);
-
-    pg.kill_primary();
-    let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
-    assert_eq!(code, 2, "{report:#}");
-    assert_eq!(status(&report, "primary"), "critical");
-    assert_eq!(status(&report, "replica"), "ok", "the replica still answers, in recovery");
-    assert!(hypotheses(&report).contains(&"primary_down".to_string()), "{report:#}");
-    assert!(!hypotheses(&report).contains(&"replica_detached".to_string()), "a dead primary is not a detached replica");
 }
 
 #[test]

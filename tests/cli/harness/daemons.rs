@@ -243,12 +243,23 @@ impl Postgres {
         self.dir.path().join(name).display().to_string()
     }
 
-    fn as_postgres(&self, program: &str, args: &[&str]) -> String {
+    /// `program` of the server's bin folder as the user PostgreSQL runs as (see [`postgres_user`]).
+    fn as_postgres_command(&self, program: &str, args: &[&str]) -> Command {
         let program = self.bin.join(program);
-        match postgres_user() {
-            Some(user) => run(Command::new("runuser").args(["-u", user, "--"]).arg(program).args(args)),
-            None => run(Command::new(program).args(args)),
-        }
+        let mut command = match postgres_user() {
+            Some(user) => {
+                let mut runuser = Command::new("runuser");
+                runuser.args(["-u", user, "--"]).arg(program);
+                runuser
+            }
+            None => Command::new(program),
+        };
+        command.args(args);
+        command
+    }
+
+    fn as_postgres(&self, program: &str, args: &[&str]) -> String {
+        run(&mut self.as_postgres_command(program, args))
     }
 
     fn start_cluster(&self, data: &str, port: u16) {
@@ -287,13 +298,9 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         for (name, up) in [("replica", true), ("primary", self.primary_daemon.is_some())] {
             if up {
-                let program = self.bin.join("pg_ctl");
                 let data = self.data(name);
-                let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-                let _ = match postgres_user() {
-                    Some(user) => Command::new("runuser").args(["-u", user, "--"]).arg(program).args(args).output(),
-                    None => Command::new(program).args(args).output(),
-                };
+                // Not `run`: a drop must not panic over a server that is already gone.
+                let _ = self.as_postgres_command("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]).output();
             }
         }
     }
