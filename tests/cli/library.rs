@@ -6,6 +6,7 @@
 
 mod certs;
 mod kube;
+mod local_targets;
 mod postgres;
 
 use std::process::Command;

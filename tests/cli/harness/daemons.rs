@@ -94,25 +94,69 @@ pub struct Nginx {
     pub port: u16,
     pub error_log: PathBuf,
     _daemon: Daemon,
-    _dir: TempDir,
+    dir: TempDir,
+}
+
+/// One process as the test's own user (no master, no `user` switch), every path in `dir`, so it
+/// runs the same as root in CI and as a developer; `location` goes inside `location / { }`.
+fn nginx_config(dir: &Path, port: u16, location: &str) -> String {
+    let d = dir.display();
+    format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+         \x20 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+         \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      {location}\n    }}\n  }}\n}}\n"
+    )
+}
+
+fn returning(body: &str) -> String {
+    format!("default_type text/plain;\n      return 200 \"{body}\";")
 }
 
 impl Nginx {
     pub fn start(upstream: u16, test: &str) -> Option<Nginx> {
+        let location = format!(
+            "proxy_pass http://127.0.0.1:{upstream};\n      proxy_connect_timeout 1s;\n      proxy_read_timeout 1s;"
+        );
+        Nginx::start_with(&location, test)
+    }
+
+    /// nginx answering every request with `body` itself (`return 200`), for a test that changes
+    /// its config ([`Nginx::write_config`]) the way an operator would.
+    pub fn serving(body: &str, test: &str) -> Option<Nginx> {
+        Nginx::start_with(&returning(body), test)
+    }
+
+    /// The config file, its pid file, and the `nginx -t` that validates the file as it is now.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("nginx.conf")
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.dir.path().join("nginx.pid")
+    }
+
+    pub fn test_command(&self) -> String {
+        let d = self.dir.path().display();
+        format!("/usr/sbin/nginx -t -q -p {d} -e {d}/error.log -c {d}/nginx.conf")
+    }
+
+    /// Rewrites the config file (not reloaded: the running nginx keeps the old one).
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config_file(), text).unwrap();
+    }
+
+    /// This nginx's config as [`Nginx::serving`] writes it, answering `body` instead.
+    pub fn config_serving(&self, body: &str) -> String {
+        nginx_config(self.dir.path(), self.port, &returning(body))
+    }
+
+    fn start_with(location: &str, test: &str) -> Option<Nginx> {
         let nginx = binary(&["/usr/sbin/nginx"], "nginx-light", test)?;
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let d = dir.path().display();
-        // One process as the test's own user (no master, no `user` switch), every path in the
-        // temp dir, so it runs the same as root in CI and as a developer.
-        let conf = format!(
-            "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-             \x20 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-             \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://127.0.0.1:{upstream};\n\
-             \x20     proxy_connect_timeout 1s;\n      proxy_read_timeout 1s;\n    }}\n  }}\n}}\n"
-        );
+        let conf = nginx_config(dir.path(), port, location);
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
         let daemon = Daemon::spawn(
             Command::new(nginx)
@@ -124,7 +168,7 @@ impl Nginx {
                 .arg(dir.path().join("nginx.conf")),
         );
         wait_until("nginx", || listening(port));
-        Some(Nginx { port, error_log: dir.path().join("error.log"), _daemon: daemon, _dir: dir })
+        Some(Nginx { port, error_log: dir.path().join("error.log"), _daemon: daemon, dir })
     }
 
     pub fn url(&self) -> String {

@@ -11,7 +11,7 @@ use crate::harness::{Env, Reply, Server};
 /// The kubectl stand-in (tests/fixtures/kubectl/kubectl, first on PATH): it answers
 /// `kubectl get KIND NAME -o json` from the fixture folder `cluster`, or, with `None`, as kubectl
 /// does when no cluster answers (exit 1).
-fn kubectl_env(cluster: Option<&str>) -> Vec<(&'static str, String)> {
+pub(super) fn kubectl_env(cluster: Option<&str>) -> Vec<(&'static str, String)> {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kubectl");
     let path = format!("{}:{}", fixtures.display(), std::env::var("PATH").unwrap_or_default());
     let cluster = cluster.map_or_else(|| fixtures.join("no-cluster"), |name| fixtures.join(name));
