@@ -84,6 +84,7 @@ fn kube_node_runbook_tells_a_silent_node_from_one_that_says_not_ready_and_one_un
     let (code, report) = node("worker-1", "nodes-failing");
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(status(&report, "ready"), "critical");
+    assert_eq!(check_of(&report, "ready")["observed"]["extract"]["reason"], "NodeStatusUnknown", "{report:#}");
     assert_eq!(hypotheses(&report), ["node_silent"], "{report:#}");
 
     // Ready False from the kubelet itself: the CNI plugin is not initialized.
