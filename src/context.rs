@@ -193,7 +193,13 @@ impl Context {
 
     /// What `notify` needs of this context to queue and send.
     pub fn notifier(&self) -> crate::notify::Notifier<'_> {
-        crate::notify::Notifier { store: &self.store, clock: &self.clock, webhooks: &self.notify, out: &self.out }
+        crate::notify::Notifier {
+            store: &self.store,
+            clock: &self.clock,
+            author: self.author(),
+            webhooks: &self.notify,
+            out: &self.out,
+        }
     }
 
     fn report_repair(&self, dir: &IncidentDir, repair: Option<Repair>) {

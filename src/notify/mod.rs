@@ -8,7 +8,11 @@
 //! [`BUDGET`]. Webhook URLs are secrets: the outbox keeps only the webhook's *name*, and the
 //! URL is read from the environment at send time.
 
+mod compose;
+mod markers;
 mod send;
+
+pub use markers::{MarkState, Marker, Markers};
 
 use std::time::{Duration, Instant};
 
@@ -16,10 +20,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Event, Incident};
+use crate::model::{Event, Incident, IncidentId};
 use crate::output::Output;
 use crate::secrets::Masker;
-use crate::store::{DamagedEntry, IncidentDir, Store};
+use crate::store::{DamagedEntry, IncidentDir, Store, TimelineLock};
 use crate::time::{self, Clock};
 
 /// How long a command may spend sending notifications, all of them together.
@@ -190,6 +194,10 @@ pub struct Delivery {
     pub next_try: DateTime<Utc>,
     /// Why the last attempt failed (masked).
     pub last_error: Option<String>,
+    /// Claimed after a sync pulled the event (a teammate's clone could not post it): sent only
+    /// once a push proves this clone's claim was the first (see `markers`).
+    #[serde(default)]
+    pub awaiting_sync: bool,
 }
 
 /// What a flush did.
@@ -202,6 +210,8 @@ pub struct FlushReport {
     pub waiting: usize,
     /// Another command held the outbox for the whole budget (it is sending the queue).
     pub busy: bool,
+    /// Dropped unsent: the shared markers say another clone delivered them already.
+    pub delivered_elsewhere: usize,
     #[serde(skip)]
     pub damaged: Vec<DamagedEntry>,
 }
@@ -212,6 +222,8 @@ pub struct FlushReport {
 pub struct Notifier<'a> {
     pub store: &'a Store,
     pub clock: &'a Clock,
+    /// Who is recording (named in the delivery markers).
+    pub author: &'a str,
     pub webhooks: &'a [Webhook],
     pub out: &'a Output,
 }
@@ -222,13 +234,16 @@ pub struct Notifier<'a> {
 /// is announced that was not recorded. It never fails the command: problems are warnings,
 /// and a delivery that could not be sent stays queued.
 pub fn after_recorded(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) {
-    if notifier.webhooks.is_empty() {
-        return;
-    }
-    if events.iter().any(|e| NOTIFIED_KINDS.contains(&e.body.kind()))
-        && let Err(err) = enqueue(notifier, dir, events)
+    let notifying: Vec<&Event> = events.iter().filter(|e| NOTIFIED_KINDS.contains(&e.body.kind())).collect();
+    // A shared store marks what is due even without webhooks here: a teammate's clone posts it.
+    if !notifying.is_empty()
+        && (notifier.store.is_shared() || !notifier.webhooks.is_empty())
+        && let Err(err) = enqueue(notifier, dir, &notifying)
     {
         notifier.out.warn(&format!("notifications not queued: {err}"));
+    }
+    if notifier.webhooks.is_empty() {
+        return;
     }
     match flush(notifier, false) {
         Ok(report) => warn_about(notifier, &report),
@@ -236,7 +251,7 @@ pub fn after_recorded(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Even
     }
 }
 
-fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) -> Result<()> {
+fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[&Event]) -> Result<()> {
     // The payload carries the incident's state, so this reads the whole timeline; it happens
     // only for the few events that notify, never for plain records.
     let read = dir.timeline().read()?;
@@ -245,25 +260,141 @@ fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Event]) -> Resu
     if incident.drill {
         return Ok(());
     }
+    let shared = notifier.store.is_shared();
     let now = notifier.clock.now();
+    let mut markers = Vec::new();
     for event in events {
-        for webhook in notifier.webhooks.iter().filter(|w| w.wants(event.body.kind())) {
+        let kind = event.body.kind();
+        if shared {
+            markers.push(Marker::due(&event.id, kind, notifier.author, now));
+        }
+        for webhook in notifier.webhooks.iter().filter(|w| w.wants(kind)) {
+            // In a shared store, a clone that cannot post leaves the event to one that can.
+            if shared && let Err(why) = url_for(notifier, &webhook.name) {
+                notifier.out.detail(&format!(
+                    "{kind} not posted to {} from here ({why}): a teammate's clone that has it posts it after sync",
+                    webhook.name
+                ));
+                continue;
+            }
             let delivery = Delivery {
                 id: crate::model::new_event_id(),
                 webhook: webhook.name.clone(),
                 incident: dir.id.to_string(),
                 event: event.id.clone(),
-                kind: event.body.kind().to_string(),
+                kind: kind.to_string(),
                 payload: payload(webhook.kind, &incident, event),
                 attempts: 0,
                 created: now,
                 next_try: now,
                 last_error: None,
+                awaiting_sync: false,
             };
             notifier.store.outbox().put(&delivery.id, &delivery)?;
+            if shared {
+                markers.push(Marker::for_delivery(MarkState::Claimed, &delivery, notifier.author, now));
+            }
+        }
+    }
+    if !markers.is_empty() {
+        let lock = dir.timeline().lock()?;
+        dir.delivery_log().append(&lock, &markers)?;
+    }
+    Ok(())
+}
+
+/// During `incident sync`, under every timeline's lock (`locks`): claims, for each webhook this
+/// clone can post to, the events marked due that no clone has claimed (recorded by teammates
+/// without the webhook, or pulled before a sync was killed). The claims are queued awaiting
+/// the push; [`after_sync`] decides which to send. Returns how many were claimed.
+pub fn claim_due(notifier: &Notifier<'_>, locks: &[(IncidentId, TimelineLock)]) -> Result<usize> {
+    let able: Vec<&Webhook> = notifier.webhooks.iter().filter(|w| url_for(notifier, &w.name).is_ok()).collect();
+    if able.is_empty() {
+        return Ok(0);
+    }
+    let now = notifier.clock.now();
+    let mut claimed = 0;
+    for (id, lock) in locks {
+        let dir = notifier.store.dir(id.clone());
+        let log = dir.delivery_log();
+        let markers = Markers(log.read()?);
+        let mut new = Vec::new();
+        for (event, kind) in markers.due() {
+            for webhook in able.iter().filter(|w| w.wants(kind) && !markers.taken(event, &w.name)) {
+                let delivery = Delivery {
+                    id: crate::model::new_event_id(),
+                    webhook: webhook.name.clone(),
+                    incident: id.to_string(),
+                    event: event.to_string(),
+                    kind: kind.to_string(),
+                    // Composed from the merged timeline when it is sent.
+                    payload: serde_json::Value::Null,
+                    attempts: 0,
+                    created: now,
+                    next_try: now,
+                    last_error: None,
+                    awaiting_sync: true,
+                };
+                // Queued before the claim is written: a crash between leaves a queued delivery
+                // without a claim, which `after_sync` drops, never a claim nobody will send.
+                notifier.store.outbox().put(&delivery.id, &delivery)?;
+                new.push(Marker::for_delivery(MarkState::Claimed, &delivery, notifier.author, now));
+            }
+        }
+        claimed += new.len();
+        log.append(lock, &new)?;
+    }
+    Ok(claimed)
+}
+
+/// After a sync whose push the remote accepted (or that had nothing to push): the claims this
+/// clone made are settled (each kept only if it is its event's sole claim: this clone pushed
+/// it first), then what is due is sent. Never fails the sync: problems are warnings.
+pub fn after_sync(notifier: &Notifier<'_>) {
+    if let Err(err) = settle_claims(notifier) {
+        notifier.out.warn(&format!("notifications not settled: {err}"));
+    }
+    if notifier.webhooks.is_empty() {
+        return;
+    }
+    match flush(notifier, false) {
+        Ok(report) => warn_about(notifier, &report),
+        Err(err) => notifier.out.warn(&format!("notifications not sent: {err}")),
+    }
+}
+
+fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
+    let outbox = notifier.store.outbox();
+    if !outbox.list::<Delivery>()?.0.iter().any(|d| d.awaiting_sync) {
+        return Ok(());
+    }
+    let Some(_lock) = outbox.lock_until(Instant::now() + BUDGET)? else { return Ok(()) };
+    let mut markers: Vec<(String, Markers)> = Vec::new();
+    for mut delivery in outbox.list::<Delivery>()?.0.into_iter().filter(|d| d.awaiting_sync) {
+        if !markers.iter().any(|(id, _)| *id == delivery.incident) {
+            markers.push((delivery.incident.clone(), read_markers(notifier.store, &delivery.incident)?));
+        }
+        let Some((_, known)) = markers.iter().find(|(id, _)| *id == delivery.incident) else { continue };
+        if known.sole_claim(&delivery) && !known.delivered(&delivery.event, &delivery.webhook) {
+            delivery.awaiting_sync = false;
+            outbox.put(&delivery.id, &delivery)?;
+        } else {
+            outbox.remove(&delivery.id)?;
         }
     }
     Ok(())
+}
+
+/// The markers of the incident `id` (none for an incident that is gone), read under its
+/// timeline's lock so that a sync's git is not replacing the file meanwhile.
+fn read_markers(store: &Store, id: &str) -> Result<Markers> {
+    let Ok(id) = IncidentId::parse(id) else { return Ok(Markers::default()) };
+    let dir = store.dir(id);
+    if !dir.timeline().path().is_file() {
+        return Ok(Markers::default());
+    }
+    let _lock = dir.timeline().lock()?;
+    Ok(Markers(dir.delivery_log().read()?))
 }
 
 /// The body a webhook of `kind` receives for `event` of `incident`.
@@ -326,6 +457,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     let now = notifier.clock.now();
     // One not yet due holds back the later ones of its incident and webhook: they go in order.
     let mut held: Vec<(String, String)> = Vec::new();
+    let (queued, awaiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| !d.awaiting_sync);
     let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| {
         let key = (d.incident.clone(), d.webhook.clone());
         let ready = !held.contains(&key) && (all || d.next_try <= now);
@@ -334,8 +466,34 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
         }
         ready
     });
-    report.waiting = waiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
+    report.waiting = waiting.len() + awaiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
     due.truncate(MAX_PER_FLUSH);
+
+    // The merged state, once per incident: what teammates' clones delivered, and the timeline
+    // each message is composed from.
+    let shared = notifier.store.is_shared();
+    let mut incidents: Vec<(String, Markers, Vec<Event>)> = Vec::new();
+    for delivery in &due {
+        if !incidents.iter().any(|(id, ..)| *id == delivery.incident) {
+            let markers = if shared { read_markers(notifier.store, &delivery.incident)? } else { Markers::default() };
+            incidents.push((delivery.incident.clone(), markers, timeline_events(notifier.store, &delivery.incident)));
+        }
+    }
+    let merged = |d: &Delivery| incidents.iter().find(|(id, ..)| *id == d.incident);
+    let (elsewhere, mut due): (Vec<Delivery>, Vec<Delivery>) =
+        due.into_iter().partition(|d| merged(d).is_some_and(|(_, m, _)| m.delivered(&d.event, &d.webhook)));
+    for delivery in &elsewhere {
+        outbox.remove(&delivery.id)?;
+    }
+    report.delivered_elsewhere = elsewhere.len();
+    for delivery in &mut due {
+        let webhook_kind = notifier.webhooks.iter().find(|w| w.name == delivery.webhook).map(|w| w.kind);
+        if let (Some(kind), Some((id, _, events))) = (webhook_kind, merged(delivery))
+            && let Some(body) = compose::compose(kind, id, events, &delivery.event)
+        {
+            delivery.payload = body;
+        }
+    }
 
     let masker = masker(notifier);
     // Per incident and webhook, in the order recorded: "Status..." never overtakes "Incident
@@ -368,6 +526,9 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     for (mut delivery, outcome) in due.into_iter().zip(outcomes) {
         match outcome.unwrap_or(Err(DeliveryError::NotSent)) {
             Ok(()) => {
+                if shared && let Err(err) = mark_delivered(notifier, &delivery) {
+                    notifier.out.warn(&format!("delivered, but not marked so for teammates' clones: {err}"));
+                }
                 outbox.remove(&delivery.id)?;
                 report.delivered.push(delivery);
             }
@@ -387,6 +548,22 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
         }
     }
     Ok(report)
+}
+
+/// Writes the `delivered` marker that tells every clone, once synced, not to post it again.
+fn mark_delivered(notifier: &Notifier<'_>, delivery: &Delivery) -> Result<()> {
+    let Ok(id) = IncidentId::parse(&delivery.incident) else { return Ok(()) };
+    let dir = notifier.store.dir(id);
+    let lock = dir.timeline().lock()?;
+    let marker = Marker::for_delivery(MarkState::Delivered, delivery, notifier.author, notifier.clock.now());
+    dir.delivery_log().append(&lock, &[marker])
+}
+
+/// The incident's events as this clone has them now (none if they cannot be read: the message
+/// then is the one composed when the event was recorded).
+fn timeline_events(store: &Store, id: &str) -> Vec<Event> {
+    let Ok(id) = IncidentId::parse(id) else { return Vec::new() };
+    store.dir(id).timeline().read().map(|read| read.events).unwrap_or_default()
 }
 
 /// The URL of the webhook named `name`, from its environment variable.

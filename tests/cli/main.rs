@@ -52,6 +52,7 @@ mod sync;
 mod sync_healing;
 mod team;
 mod vars;
+mod voice;
 mod walk;
 mod walk_prompts;
 mod watch;
