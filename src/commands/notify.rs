@@ -13,6 +13,10 @@ pub fn run(ctx: &Context, command: &NotifyCommand) -> Result<u8> {
     match command {
         NotifyCommand::Status => status(ctx),
         NotifyCommand::Flush => flush(ctx),
+        NotifyCommand::Send => {
+            let report = notify::flush(&ctx.notifier(), false)?;
+            ctx.out.json_value(&report).map(|()| 0)
+        }
     }
 }
 

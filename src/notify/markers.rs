@@ -134,6 +134,7 @@ mod tests {
             next_try: Utc::now(),
             last_error: None,
             awaiting_sync: true,
+            sending_since: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! [`BUDGET`]. Webhook URLs are secrets: the outbox keeps only the webhook's *name*, and the
 //! URL is read from the environment at send time.
 
+mod background;
 mod compose;
 mod markers;
 mod send;
@@ -26,8 +27,12 @@ use crate::secrets::Masker;
 use crate::store::{DamagedEntry, IncidentDir, Store, TimelineLock};
 use crate::time::{self, Clock};
 
-/// How long a command may spend sending notifications, all of them together.
+/// How long a command that records waits for its notifications to be sent; the background
+/// sender it started goes on after that, up to each webhook's own timeout.
 pub const BUDGET: Duration = Duration::from_secs(2);
+
+/// How long the sender waits for a webhook's answer, unless its `timeout` says otherwise.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The event kinds that notify (and the only ones a webhook's `events` may name).
 pub const NOTIFIED_KINDS: &[&str] = &[
@@ -60,6 +65,8 @@ pub struct Webhook {
     pub url_env: String,
     /// The event kinds to send (default: all of [`NOTIFIED_KINDS`]).
     pub events: Option<Vec<String>>,
+    /// How long to wait for an answer once a notification is sent (`"30s"`, the default).
+    pub timeout: Option<String>,
 }
 
 /// The payload a webhook receives.
@@ -73,6 +80,11 @@ pub enum WebhookKind {
 }
 
 impl Webhook {
+    /// How long to wait for this webhook's answer.
+    fn send_timeout(&self) -> Duration {
+        self.timeout.as_deref().and_then(|t| crate::time::parse_duration(t).ok()).unwrap_or(SEND_TIMEOUT)
+    }
+
     fn wants(&self, kind: &str) -> bool {
         NOTIFIED_KINDS.contains(&kind) && self.events.as_ref().is_none_or(|events| events.iter().any(|e| e == kind))
     }
@@ -95,6 +107,10 @@ pub fn validate(webhooks: &[Webhook]) -> std::result::Result<(), WebhookError> {
         if let Some(kind) = webhook.events.iter().flatten().find(|k| !NOTIFIED_KINDS.contains(&k.as_str())) {
             return Err(WebhookError::UnknownEvent { webhook: name(), kind: kind.clone() });
         }
+        if let Some(text) = &webhook.timeout {
+            crate::time::parse_duration(text)
+                .map_err(|e| WebhookError::BadTimeout { webhook: name(), reason: e.to_string() })?;
+        }
     }
     Ok(())
 }
@@ -112,6 +128,10 @@ pub enum WebhookError {
         webhook: String,
         kind: String,
     },
+    BadTimeout {
+        webhook: String,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for WebhookError {
@@ -125,6 +145,7 @@ impl std::fmt::Display for WebhookError {
             WebhookError::UnknownEvent { webhook, kind } => {
                 write!(f, "notify {webhook:?}: unknown event {kind:?} (known: {})", NOTIFIED_KINDS.join(", "))
             }
+            WebhookError::BadTimeout { webhook, reason } => write!(f, "notify {webhook:?}: timeout: {reason}"),
         }
     }
 }
@@ -141,8 +162,8 @@ pub enum DeliveryError {
     UrlUnset(String),
     /// The HTTP client could not be set up.
     Setup(String),
-    /// No answer within the budget.
-    NoAnswer,
+    /// Sent, and no answer within the webhook's timeout (seconds): it may have been posted.
+    NoAnswer(u64),
     /// Never handed to the sender (a bug if it happens; the delivery stays queued).
     NotSent,
     /// An answer other than 2xx.
@@ -163,7 +184,7 @@ impl std::fmt::Display for DeliveryError {
             DeliveryError::UnknownWebhook(name) => write!(f, "no webhook named {name:?} in incident.toml"),
             DeliveryError::UrlUnset(var) => write!(f, "{var} is not set (it holds the webhook's URL)"),
             DeliveryError::Setup(why) | DeliveryError::Transport(why) => f.write_str(why),
-            DeliveryError::NoAnswer => write!(f, "no answer within {}s", BUDGET.as_secs()),
+            DeliveryError::NoAnswer(secs) => write!(f, "no answer within {secs}s"),
             DeliveryError::Status(code) => write!(f, "HTTP {code}"),
             DeliveryError::RetryAfter { status, secs } => write!(f, "HTTP {status}, asked to retry after {secs}s"),
             DeliveryError::Waiting => write!(f, "waiting for an earlier notification of this incident"),
@@ -198,10 +219,15 @@ pub struct Delivery {
     /// once a push proves this clone's claim was the first (see `markers`).
     #[serde(default)]
     pub awaiting_sync: bool,
+    /// Set, durably, just before the request goes out and cleared with its outcome: found set
+    /// by a later sender, the one that sent it died waiting for the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde_ts::option")]
+    pub sending_since: Option<DateTime<Utc>>,
 }
 
-/// What a flush did.
-#[derive(Debug, Default, Serialize)]
+/// What a flush did (the background sender hands it to the command that started it as JSON).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FlushReport {
     pub delivered: Vec<Delivery>,
     /// Attempted and still queued, with the new error and next try.
@@ -212,6 +238,9 @@ pub struct FlushReport {
     pub busy: bool,
     /// Dropped unsent: the shared markers say another clone delivered them already.
     pub delivered_elsewhere: usize,
+    /// Sent with no answer in time (or the sender died waiting) to a webhook that cannot tell a
+    /// repeat (Slack): maybe posted, so not posted again.
+    pub unconfirmed: Vec<Delivery>,
     #[serde(skip)]
     pub damaged: Vec<DamagedEntry>,
 }
@@ -245,10 +274,7 @@ pub fn after_recorded(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[Even
     if notifier.webhooks.is_empty() {
         return;
     }
-    match flush(notifier, false) {
-        Ok(report) => warn_about(notifier, &report),
-        Err(err) => notifier.out.warn(&format!("notifications not sent: {err}")),
-    }
+    send_due(notifier);
 }
 
 fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[&Event]) -> Result<()> {
@@ -289,6 +315,7 @@ fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[&Event]) -> Res
                 next_try: now,
                 last_error: None,
                 awaiting_sync: false,
+                sending_since: None,
             };
             notifier.store.outbox().put(&delivery.id, &delivery)?;
             if shared {
@@ -334,6 +361,7 @@ pub fn claim_due(notifier: &Notifier<'_>, locks: &[(IncidentId, TimelineLock)]) 
                     next_try: now,
                     last_error: None,
                     awaiting_sync: true,
+                    sending_since: None,
                 };
                 // Queued before the claim is written: a crash between leaves a queued delivery
                 // without a claim, which `after_sync` drops, never a claim nobody will send.
@@ -357,10 +385,7 @@ pub fn after_sync(notifier: &Notifier<'_>) {
     if notifier.webhooks.is_empty() {
         return;
     }
-    match flush(notifier, false) {
-        Ok(report) => warn_about(notifier, &report),
-        Err(err) => notifier.out.warn(&format!("notifications not sent: {err}")),
-    }
+    send_due(notifier);
 }
 
 fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
@@ -383,6 +408,22 @@ fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Sends what is due through the background sender, telling the responder what did not go
+/// out if it finished within [`BUDGET`]; never fails the command.
+fn send_due(notifier: &Notifier<'_>) {
+    match background::send_due(notifier) {
+        Ok(background::Sent::Finished(report)) => warn_about(notifier, &report),
+        Ok(background::Sent::StillSending) => notifier.out.detail(&format!(
+            "notifications are still being sent in the background (each webhook is given {}s by default)",
+            SEND_TIMEOUT.as_secs()
+        )),
+        Ok(background::Sent::NothingDue) => {}
+        Err(why) => notifier
+            .out
+            .warn(&format!("notifications not sent: {why}; they stay queued (`incident notify flush` sends them)")),
+    }
 }
 
 /// The markers of the incident `id` (none for an incident that is gone), read under its
@@ -433,11 +474,14 @@ pub fn queue(notifier: &Notifier<'_>) -> Result<(Vec<Delivery>, Vec<DamagedEntry
     notifier.store.outbox().list()
 }
 
-/// Sends the queued deliveries that are due (all of them with `all`), within [`BUDGET`].
+/// Sends the queued deliveries that are due (all of them with `all`), waiting for each answer
+/// up to its webhook's timeout ([`SEND_TIMEOUT`] by default).
 ///
-/// A 2xx removes the delivery; anything else (an error status, no answer in time, the URL's
-/// variable unset, the webhook gone from `incident.toml`) counts an attempt and sets the next
-/// try. Fails only when the outbox itself cannot be read.
+/// A 2xx removes the delivery; anything else (an error status, the URL's variable unset, the
+/// webhook gone from `incident.toml`) counts an attempt and sets the next try. A request sent
+/// and not answered in time may have been posted: to a Slack webhook (which cannot tell a
+/// repeat) it is not sent again but reported as unconfirmed; a JSON one gets it again with the
+/// same `Idempotency-Key`. Fails only when the outbox itself cannot be read.
 pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     let deadline = Instant::now() + BUDGET;
     let outbox = notifier.store.outbox();
@@ -455,6 +499,24 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     // Re-read under the lock: the command that held it may have delivered some.
     let (queued, _) = outbox.list::<Delivery>()?;
     let now = notifier.clock.now();
+    let masker = masker(notifier);
+    // Marked as being sent, yet no sender holds the lock: one died waiting for the answer.
+    let mut alive = Vec::with_capacity(queued.len());
+    for mut delivery in queued {
+        if delivery.sending_since.take().is_none() {
+            alive.push(delivery);
+            continue;
+        }
+        delivery.last_error = Some("the sender stopped before the answer came".to_string());
+        if webhook(notifier, &delivery.webhook).is_some_and(|w| w.kind == WebhookKind::Slack) {
+            outbox.remove(&delivery.id)?;
+            report.unconfirmed.push(delivery);
+        } else {
+            outbox.put(&delivery.id, &delivery)?;
+            alive.push(delivery);
+        }
+    }
+    let queued = alive;
     // One not yet due holds back the later ones of its incident and webhook: they go in order.
     let mut held: Vec<(String, String)> = Vec::new();
     let (queued, awaiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| !d.awaiting_sync);
@@ -495,7 +557,6 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
         }
     }
 
-    let masker = masker(notifier);
     // Per incident and webhook, in the order recorded: "Status..." never overtakes "Incident
     // opened". Each chain is posted one after another, stopping at its first failure.
     let mut chains: Vec<((String, String), Vec<send::Request>)> = Vec::new();
@@ -509,6 +570,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
                     url,
                     body: delivery.payload.to_string().into_bytes(),
                     idempotency_key: delivery.id.clone(),
+                    timeout: webhook(notifier, &delivery.webhook).map_or(SEND_TIMEOUT, Webhook::send_timeout),
                 };
                 let key = (delivery.incident.clone(), delivery.webhook.clone());
                 match chains.iter_mut().find(|(k, _)| *k == key) {
@@ -519,7 +581,23 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             Err(why) => outcomes.push(Some(Err(why))),
         }
     }
-    for (index, result) in send::post_all(chains.into_iter().map(|(_, chain)| chain).collect(), deadline) {
+    // Each request waits its own timeout; a chain's later ones not sent by this deadline wait
+    // for the next sender.
+    let longest = chains.iter().flat_map(|(_, c)| c.iter().map(|r| r.timeout)).max().unwrap_or(SEND_TIMEOUT);
+    let send_deadline = Instant::now() + longest + Duration::from_secs(10);
+    let started: send::Started = {
+        let (outbox, marked, at) = (outbox.clone(), due.clone(), now);
+        std::sync::Arc::new(move |index: usize| {
+            if let Some(delivery) = marked.get(index) {
+                let mut delivery = delivery.clone();
+                delivery.sending_since = Some(at);
+                // Should this fail, a sender that dies now lets the next one post it again.
+                let _ = outbox.put(&delivery.id, &delivery);
+            }
+        })
+    };
+    let chains = chains.into_iter().map(|(_, chain)| chain).collect();
+    for (index, result) in send::post_all(chains, send_deadline, &started) {
         outcomes[index] = Some(result);
     }
 
@@ -534,6 +612,14 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             }
             // Not tried: it keeps its place and its count, and goes right after the one before it.
             Err(DeliveryError::Waiting) => report.waiting += 1,
+            Err(why @ DeliveryError::NoAnswer(_))
+                if webhook(notifier, &delivery.webhook).is_some_and(|w| w.kind == WebhookKind::Slack) =>
+            {
+                delivery.attempts += 1;
+                delivery.last_error = Some(why.to_string());
+                outbox.remove(&delivery.id)?;
+                report.unconfirmed.push(delivery);
+            }
             Err(why) => {
                 delivery.attempts += 1;
                 delivery.last_error = Some(masker.mask(&why.to_string()));
@@ -564,6 +650,10 @@ fn mark_delivered(notifier: &Notifier<'_>, delivery: &Delivery) -> Result<()> {
 fn timeline_events(store: &Store, id: &str) -> Vec<Event> {
     let Ok(id) = IncidentId::parse(id) else { return Vec::new() };
     store.dir(id).timeline().read().map(|read| read.events).unwrap_or_default()
+}
+
+fn webhook<'a>(notifier: &Notifier<'a>, name: &str) -> Option<&'a Webhook> {
+    notifier.webhooks.iter().find(|w| w.name == name)
 }
 
 /// The URL of the webhook named `name`, from its environment variable.
@@ -601,6 +691,14 @@ pub fn warn_about(notifier: &Notifier<'_>, report: &FlushReport) {
             "{}: unreadable outbox entry left in place: {}",
             damaged.path.display(),
             damaged.reason
+        ));
+    }
+    for delivery in &report.unconfirmed {
+        notifier.out.warn(&format!(
+            "notification of {} to {}: {}; it may have been posted, so it is not sent again (check the channel)",
+            delivery.kind,
+            delivery.webhook,
+            delivery.last_error.as_deref().unwrap_or("no answer"),
         ));
     }
     for delivery in &report.failed {
@@ -652,9 +750,12 @@ mod tests {
             kind: WebhookKind::Json,
             url_env: "URL".to_string(),
             events,
+            timeout: None,
         };
         assert!(validate(&[hook("a", None), hook("b", Some(vec!["incident.resolved".into()]))]).is_ok());
         assert!(validate(&[hook("a", None), hook("a", None)]).is_err());
         assert!(validate(&[hook("a", Some(vec!["note.added".into()]))]).is_err());
+        let slow = Webhook { timeout: Some("forever".into()), ..hook("a", None) };
+        assert!(validate(&[slow]).unwrap_err().to_string().starts_with("notify \"a\": timeout: "));
     }
 }
