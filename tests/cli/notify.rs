@@ -269,3 +269,46 @@ fn notifications_of_an_incident_go_out_in_order_and_wait_as_long_as_the_receiver
     );
     assert!(env.queue("2026-11-22T14:16:00Z").is_empty());
 }
+
+/// The pids of background senders (`incident notify send`) working in `dir`.
+fn senders_in(dir: &Path) -> Vec<i32> {
+    let dir = dir.canonicalize().expect("the env's folder");
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|p| p.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+            cmdline.ends_with(b"notify\0send\0") && cwd.as_deref() == Some(dir.as_path())
+        })
+        .collect()
+}
+
+// What would break: a sender killed while waiting for Slack's answer leaves a post that may
+// have reached the channel; the next sender must not post it again.
+#[test]
+fn a_slack_post_whose_sender_was_killed_waiting_is_not_posted_again() {
+    let receiver = Server::start(|_, _| Reply::new(200, "").after(Duration::from_secs(20)));
+    let url = webhook_url(&receiver);
+    let env = Notifying::new(
+        "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
+        &[("SLACK_WEBHOOK_URL", &url)],
+    );
+    env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    assert_eq!(receiver.hits(), 1);
+    let senders = senders_in(env.env.path());
+    assert_eq!(senders.len(), 1, "one sender still waits for the answer");
+    // SAFETY: kill(2) on a pid this test found; no memory is involved.
+    assert_eq!(unsafe { libc::kill(senders[0], libc::SIGKILL) }, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !senders_in(env.env.path()).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let flushed = env.cmd(LATER).args(["notify", "flush"]).output().expect("ran");
+    let said = text(&flushed.stderr);
+    assert!(said.contains("the sender stopped before the answer came; it may have been posted"), "{said}");
+    assert!(env.queue(LATER).is_empty());
+    assert_eq!(receiver.hits(), 1);
+}
