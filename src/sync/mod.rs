@@ -238,9 +238,6 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     }
 }
 
-/// How far ahead of this clock an event may be dated before its author's clock is suspected.
-const CLOCK_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
-
 /// What the events a merge brought need people to know: events dated ahead of this clock (the
 /// author's clock is fast: their status changes would outvote later ones), and clashes the
 /// fold finds (an incident opened twice, status or severity changed at once).
@@ -249,8 +246,8 @@ fn check_pulled(ctx: &Context, id: &IncidentId, new: &HashSet<&String>, report: 
     let now = ctx.clock.now();
     let mut ahead: BTreeMap<&str, chrono::TimeDelta> = BTreeMap::new();
     for event in events.iter().filter(|e| new.contains(&e.id)) {
-        let by = event.recorded.unwrap_or(event.ts).max(event.ts) - now;
-        if by > CLOCK_TOLERANCE {
+        let by = event.latest_time() - now;
+        if by > crate::time::CLOCK_TOLERANCE {
             let slot = ahead.entry(event.author.as_str()).or_default();
             *slot = (*slot).max(by);
         }
