@@ -13,10 +13,7 @@ pub fn run(ctx: &Context, command: &NotifyCommand) -> Result<u8> {
     match command {
         NotifyCommand::Status => status(ctx),
         NotifyCommand::Flush => flush(ctx),
-        NotifyCommand::Send => {
-            let report = notify::flush(&ctx.notifier(), false)?;
-            ctx.out.json_value(&report).map(|()| 0)
-        }
+        NotifyCommand::Send => send(ctx),
     }
 }
 
@@ -79,6 +76,27 @@ fn status(ctx: &Context) -> Result<u8> {
     }
     ctx.out.data(&render_table(&t))?;
     Ok(0)
+}
+
+/// The background sender: sends what is due, then what commands queued meanwhile (their own
+/// senders found the outbox busy and left it to this one), a few rounds at most.
+fn send(ctx: &Context) -> Result<u8> {
+    let mut total = notify::FlushReport::default();
+    for round in 0..4 {
+        let report = notify::flush(&ctx.notifier(), false)?;
+        let sent = report.delivered.len() + report.failed.len() + report.unconfirmed.len();
+        total.busy |= round == 0 && report.busy;
+        total.waiting = report.waiting;
+        total.delivered_elsewhere += report.delivered_elsewhere;
+        total.delivered.extend(report.delivered);
+        total.failed.extend(report.failed);
+        total.unconfirmed.extend(report.unconfirmed);
+        total.damaged = report.damaged;
+        if sent == 0 || report.busy {
+            break;
+        }
+    }
+    ctx.out.json_value(&total).map(|()| 0)
 }
 
 fn flush(ctx: &Context) -> Result<u8> {

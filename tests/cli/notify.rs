@@ -312,3 +312,28 @@ fn a_slack_post_whose_sender_was_killed_waiting_is_not_posted_again() {
     assert!(env.queue(LATER).is_empty());
     assert_eq!(receiver.hits(), 1);
 }
+
+// What would break: the command after a slow post finds the outbox held by the sender still
+// waiting, so its own notification would wait for some later command. The sender takes it.
+#[test]
+fn a_notification_queued_while_the_sender_waits_on_a_slow_webhook_goes_out_without_another_command() {
+    let receiver =
+        Server::start(
+            |_, n| if n == 0 { Reply::new(200, "").after(Duration::from_secs(4)) } else { Reply::new(200, "") },
+        );
+    let url = webhook_url(&receiver);
+    let env = Notifying::new(
+        "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
+        &[("SLACK_WEBHOOK_URL", &url)],
+    );
+    env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    env.ok(NOW, &["status", "identified"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while receiver.hits() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the status change was left queued: {:?}", env.queue(NOW));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let texts: Vec<String> = receiver.requests().iter().map(|r| r.json()["text"].to_string()).collect();
+    assert!(texts[0].contains("Incident opened") && texts[1].contains("identified"), "{texts:?}");
+    assert!(env.queue(NOW).is_empty());
+}
