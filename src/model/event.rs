@@ -276,7 +276,14 @@ pub enum Body {
     },
     /// A follow-up now tracked elsewhere (`followup export`): the URL.
     #[serde(rename = "followup.linked")]
-    FollowUpLinked { followup: String, url: String },
+    FollowUpLinked {
+        followup: String,
+        url: String,
+        /// The event id of the follow-up (its `followup.added`): the reference that survives
+        /// renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "followup.done")]
     FollowUpDone {
         followup: String,
@@ -662,7 +669,7 @@ impl Body {
                 text
             }
             Body::FollowUpDone { followup, about } => format!("{} done", labelled(followup, about)),
-            Body::FollowUpLinked { followup, url } => format!("{followup} tracked at {url}"),
+            Body::FollowUpLinked { followup, url, .. } => format!("{followup} tracked at {url}"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
             Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
             Body::PostmortemRecorded { review_status, authors, trigger, root_cause } => {

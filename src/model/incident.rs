@@ -227,6 +227,10 @@ pub struct FollowUp {
     /// Where it is tracked: the issue's URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracker: Option<String>,
+    /// Every issue it has been linked to, oldest first (`--tracker` at adding, then each
+    /// `followup.linked`): how `followup export` knows a tracker already has it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     pub done: bool,
     #[serde(with = "serde_ts::option")]
     pub done_at: Option<DateTime<Utc>>,
@@ -468,6 +472,7 @@ impl Incident {
                         priority: *priority,
                         item_type: item_type.clone(),
                         tracker: tracker.clone(),
+                        links: tracker.iter().cloned().collect(),
                         done: false,
                         done_at: None,
                     })
@@ -657,6 +662,7 @@ impl Incident {
                     let target = target_of(event);
                     if let Some(f) = incident.followups.iter_mut().find(|f| Some(&f.event) == target.as_ref()) {
                         f.tracker = Some(url.clone());
+                        f.links.push(url.clone());
                     }
                 }
                 Body::FollowUpDone { .. } => {
@@ -763,6 +769,46 @@ mod tests {
         assert!(incident.opening_damaged);
         assert_eq!((incident.severity, incident.events), (Severity::Sev1, 1));
         assert!(incident.title.starts_with("x "), "{}", incident.title);
+    }
+
+    /// `followup export` tells trackers apart by every link a follow-up has had, not only the
+    /// newest; a link written before `about` (by number) still lands on its follow-up.
+    #[test]
+    fn a_followup_keeps_every_link_including_ones_named_by_number() {
+        let added = |at: &str, number: &str, tracker: Option<&str>| {
+            event(
+                at,
+                "ana",
+                Body::FollowUpAdded {
+                    followup: number.into(),
+                    text: "x".into(),
+                    owner: "ana".into(),
+                    due: None,
+                    priority: None,
+                    item_type: None,
+                    tracker: tracker.map(str::to_string),
+                },
+            )
+        };
+        let linked = |at: &str, url: &str, about: Option<&str>| {
+            event(
+                at,
+                "ana",
+                Body::FollowUpLinked { followup: "F1".into(), url: url.into(), about: about.map(str::to_string) },
+            )
+        };
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            added("2026-11-22T14:01:00Z", "F1", Some("https://jira.example/browse/OPS-1")),
+            added("2026-11-22T14:02:00Z", "F2", None),
+            linked("2026-11-22T14:03:00Z", "https://github.com/a/b/issues/1", None),
+            linked("2026-11-22T14:04:00Z", "https://gitlab.com/a/b/-/issues/2", Some("2026-11-22T14:02:00Z")),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        let [f1, f2] = incident.followups.as_slice() else { panic!("two follow-ups") };
+        assert_eq!(f1.links, ["https://jira.example/browse/OPS-1", "https://github.com/a/b/issues/1"]);
+        assert_eq!(f1.tracker.as_deref(), Some("https://github.com/a/b/issues/1"));
+        assert_eq!(f2.links, ["https://gitlab.com/a/b/-/issues/2"]);
     }
 
     #[test]

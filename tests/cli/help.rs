@@ -41,7 +41,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           decide       Record a decision and why (Decide)
           act          Record an action done by hand (Act)
           run          Run a command, stream its output, and record it (Act)
-          followup     Add, list and complete follow-up action items
+          followup     Add, list, complete and export follow-up action items
           timeline     Print the timeline
           walk         Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
           drill        Practise on a simulated failure: walk it yourself, or watch it played (--auto)
@@ -167,6 +167,61 @@ fn check_help_states_the_exit_code_contract_and_its_flags() {
               --runbooks <DIR>       A folder of runbooks (*.yaml), searched first
           -h, --help                 Print help
         "#);
+}
+
+#[test]
+fn followup_export_help_names_the_trackers_what_they_need_and_the_exit_status() {
+    let env = Env::new();
+    snapshot!(&env, help(&env, &["followup", "export", "-h"]), @r#"
+        Send action items to an issue tracker, or write them for one
+
+        Usage: incident followup export [OPTIONS] --to <TRACKER> [ID]...
+
+        Arguments:
+          [ID]...  Which follow-ups: F1, ~[HANDLE], ...; default: every one not done
+
+        Options:
+              --store <DIR>        Where incidents live [default: nearest incident.toml's `store`, else
+                                   $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+              --to <TRACKER>       Where to: github, gitlab, jira-csv or json [possible values: github,
+                                   gitlab, jira-csv, json]
+          -i, --incident <ID>      The incident to act on: an id or an unambiguous prefix [default: the
+                                   current one] [env: INCIDENT_ID=]
+              --repo <OWNER/NAME>  The repository (github, gitlab): OWNER/NAME; default: the one the tool
+                                   finds from the current directory
+              --all                Done follow-ups too
+              --json               Machine-readable output on stdout
+              --color <WHEN>       When to use colour [default: auto] [possible values: auto, always, never]
+              --label <LABEL>      Add this label to each issue or row (repeatable; on GitHub and GitLab it
+                                   must exist)
+              --assign             Assign each issue to its follow-up's owner (github, gitlab): owners must
+                                   then be logins
+              --at <TIME>          When the recorded event happened, if not now: 10m ago, 14:05, yesterday
+                                   14:05, 2026-11-22 14:05
+          -o, --output <FILE>      Write the CSV to this file instead of stdout (jira-csv)
+          -q, --quiet              Print less on stderr
+              --timeout <DUR>      How long each `gh`/`glab` run may take before it is ended [default: 60s]
+          -v, --verbose            Print more on stderr
+              --dry-run            Show what would be run or written; create, write and record nothing
+          -h, --help               Print help (see more with '--help')
+
+        GitHub and GitLab issues are created through their own tools, `gh` and `glab`, which must be on
+        PATH and logged in (`gh auth login`, `glab auth login`): the account and its token stay with them.
+        Each issue's URL is recorded on its follow-up (`followup.linked`); a follow-up already linked to
+        an issue on that tracker is skipped, so exporting twice creates one issue. Jira gets a CSV file
+        for its importer (Summary, Description, Assignee, Due date, Priority, Labels); `json` prints the
+        follow-ups for scripts. Without IDs, every follow-up not done is exported (`--all`: done too).
+
+        Examples:
+          incident followup export --to github --repo acme/shop --dry-run   show the gh commands
+          incident followup export --to github --repo acme/shop             create the issues
+          incident followup export --to gitlab F2 F3 --label incident       two of them, labelled
+          incident followup export --to jira-csv -o followups.csv           a file for Jira's import
+
+        Exit status: 0 when every follow-up was exported or already linked; 1 when any failed (the rest
+        are still exported and recorded; each failure is named with the tool's own words) or the tool is
+        missing; 2 for a usage error.
+    "#);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod dates;
 mod drill;
 mod extract;
 mod follow;
+mod followup_export;
 mod grep;
 mod grep_habits;
 mod guarantees;
