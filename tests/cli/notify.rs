@@ -299,6 +299,8 @@ fn a_slack_post_whose_sender_was_killed_waiting_is_not_posted_again() {
     assert_eq!(receiver.hits(), 1);
     let senders = senders_in(env.env.path());
     assert_eq!(senders.len(), 1, "one sender still waits for the answer");
+    let queue = env.queue(NOW);
+    assert_eq!((queue.len(), &queue[0]["sending"]), (1, &Value::Bool(true)), "{queue:?}");
     // SAFETY: kill(2) on a pid this test found; no memory is involved.
     assert_eq!(unsafe { libc::kill(senders[0], libc::SIGKILL) }, 0);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
