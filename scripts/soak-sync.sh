@@ -69,7 +69,7 @@ class H(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         with lock:
-            log.write("%s %s %s\n" % (body["event"]["id"], body["event"]["kind"], self.headers.get("Idempotency-Key")))
+            log.write("%s %s %s %s\n" % (body["event"]["id"], body["event"]["kind"], self.headers.get("Idempotency-Key"), body["event"].get("from", "-")))
         self.send_response(200); self.end_headers()
     def log_message(self, *a): pass
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
@@ -202,6 +202,18 @@ pct = lambda p: done[min(len(done) - 1, int(len(done) * p))] if done else 0
 print(f"events {len(events)} (acknowledged records {len(acked)}), verdicts {len(verdicts)} all on the hypothesis seen: {not wrong}")
 print(f"syncs {len(syncs)}: completed {len(done)}, failed {failed}, killed {killed}; p50 {pct(0.5)} ms, p95 {pct(0.95)} ms")
 by_hookless = {e["id"] for e in events if e["id"] in notified and e["author"] in ("r3", "r4")}
+# What each status change moved from in the merged timeline (the fold's order: time, then line).
+said_from = {l.split()[0]: l.split()[3] for l in open(t + "/posts.log")} if glob.glob(t + "/posts.log") else {}
+order = sorted(range(len(events)), key=lambda i: (events[i]["ts"], i))
+status, merged_from = "investigating", {}
+for i in order:
+    e = events[i]
+    if e["kind"] == "status.changed":
+        merged_from[e["id"]] = status
+        status = e["to"]
+changes = [i for i in merged_from if i in said_from]
+disagree = [i for i in changes if said_from[i] != merged_from[i]]
+print(f"status messages whose 'from' differs from the merged timeline: {len(disagree)} of {len(changes)}")
 print(f"notifications: {len(notified)} events to notify ({len(by_hookless)} by clones without the URL), {sum(posts.values())} posts, each once: {not twice and not missing}")
 sys.exit(0 if ok else 1)
 EOF
