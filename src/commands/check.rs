@@ -271,6 +271,7 @@ fn adhoc_check(id: &str, probe: Probe, expect: Expectations, options: &ProbeOpti
             extract: Vec::new(),
             unknown_on: crate::probe::UnknownOn::default(),
             on_empty: None,
+            wording: crate::probe::Wording::default(),
         },
         options.no_record,
     ))

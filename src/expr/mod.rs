@@ -5,6 +5,7 @@
 //! load) and `probe` (which evaluates them) need not import each other.
 
 pub mod compare;
+pub mod explain;
 pub mod template;
 
 pub use compare::{Comparison, ComparisonError, Unit, show_duration, show_number};

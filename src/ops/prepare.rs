@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::expr::{Comparison, Unit};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Expectations, ExtractSource, Extraction, HttpProbe, OnEmpty, Probe, StatusWant, UnknownOn};
+use crate::probe::{
+    Check, Expectations, ExtractSource, Extraction, HttpProbe, OnEmpty, Probe, StatusWant, UnknownOn, Wording,
+};
 use crate::runbook::schema::{CheckSpec, Expect, Scalar, StatusSet, Text};
 use crate::runbook::{
     RenderError, Runbook, Vars, condition_holds, parse_status_class, render_command, render_port, render_remote,
@@ -103,6 +105,10 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
             Scalar::Float(f) => Some(OnEmpty::Value(*f)),
             _ => None,
         }),
+        wording: Wording {
+            unit: spec.unit.as_ref().map(|u| u.value.clone()),
+            summary: spec.summary.as_ref().map(|s| s.value.clone()),
+        },
     }
 }
 

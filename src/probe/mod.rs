@@ -149,6 +149,16 @@ pub struct Check {
     pub unknown_on: UnknownOn,
     /// What a Prometheus query without series means.
     pub on_empty: Option<OnEmpty>,
+    /// How the check's result is worded.
+    pub wording: Wording,
+}
+
+/// The runbook's words for a check's result: `unit: "%"` dresses the figures (`97% >= 90%`),
+/// `summary: "used {{ result }}"` puts them in a sentence.
+#[derive(Debug, Clone, Default)]
+pub struct Wording {
+    pub unit: Option<String>,
+    pub summary: Option<String>,
 }
 
 /// Exit codes and an output pattern that mean "cannot tell" (`unknown`, reason `cannot_tell`).

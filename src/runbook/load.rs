@@ -855,6 +855,23 @@ impl Checker<'_> {
         for assertion in &check.assert {
             self.expression(assertion, &roots, vars, None);
         }
+        if let Some(summary) = &check.summary {
+            roots.push("result");
+            self.summary(summary, &roots, vars);
+        }
+    }
+
+    /// A check's `summary:` template reads what its `assert:` reads, and `result`.
+    fn summary(&mut self, text: &Text, roots: &[&str], vars: &BTreeSet<&str>) {
+        self.filters_and_tests(text, true);
+        match template::template_names(&self.env, &text.value) {
+            Err(e) => self.report(text.referenced, format!("bad template: {e}")),
+            Ok(names) => {
+                for name in names {
+                    self.name_in_scope(text.referenced, &name, roots, vars, None);
+                }
+            }
+        }
     }
 
     /// `host:` (and its `port:` and `identity:`) apply to command and log checks only, and

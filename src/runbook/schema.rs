@@ -180,6 +180,12 @@ pub struct CheckSpec {
     pub unknown_on: Option<UnknownOn>,
     /// What a Prometheus query with no series means: `ok`, or a number to grade (`0`).
     pub on_empty: Option<Spanned<Scalar>>,
+    /// The unit of the figures an `assert:` or threshold compares: `%`, `bytes`, `seconds` or
+    /// a word (`members`); the summary reads `97% >= 90%`, `lag 12.0 MB > 1.0 MB`.
+    pub unit: Option<Text>,
+    /// The result in a sentence, a template where `{{ result }}` is the figures compared
+    /// (`used {{ result }}`); it may read what `assert:` reads.
+    pub summary: Option<Text>,
 }
 
 /// `unknown_on: {exit_codes: [1], output_matches: "connection refused"}`: either makes it unknown.

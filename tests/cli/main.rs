@@ -40,6 +40,7 @@ mod probe;
 mod probe_kinds;
 mod procedures;
 mod processes;
+mod readable_results;
 mod recovery;
 mod remote;
 mod run;
