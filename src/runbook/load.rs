@@ -664,6 +664,15 @@ impl Checker<'_> {
                     text.referenced,
                     format!("extract {name}: a JSON pointer starts with `/` (`/members/0/name`)"),
                 ),
+                "json" => {
+                    let selects = |s: &str| s.starts_with('[') && s.ends_with(']');
+                    if let Some(bad) = text.value.split('/').find(|s| selects(s) && !s.contains('=')) {
+                        self.report(
+                            text.referenced,
+                            format!("extract {name}: `{bad}` selects nothing: write `[KEY=VALUE]` (`[type=Ready]`)"),
+                        );
+                    }
+                }
                 "regex" => self.regex(Some(text), "regex"),
                 _ => {}
             }

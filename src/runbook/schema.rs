@@ -213,7 +213,7 @@ pub struct ForEach {
 #[serde(deny_unknown_fields)]
 pub struct ExtractSpec {
     /// A JSON pointer (`/members/0/name`) into a command's stdout, an HTTP body or a
-    /// Prometheus vector's series.
+    /// Prometheus vector's series; `[KEY=VALUE]` selects an array's element by a field.
     pub json: Option<Text>,
     /// A regular expression over a command's stdout or an HTTP body: the group named like the
     /// value, else the first group, else the whole match.

@@ -269,28 +269,6 @@ fn http_5xx_probes_the_port_of_its_base_url_and_reads_the_service_log() {
     assert_eq!(hypotheses(&report), ["app_errors"]);
 }
 
-/// The reach measurement (runbooks/README.md): every public runbook rewritten in the format
-/// lints clean, and each is cited in the table.
-#[test]
-fn the_public_runbooks_of_the_reach_table_lint_clean_and_are_cited() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/fixtures/runbooks/public");
-    let env = Env::new();
-    let out = env.run(&["runbook", "lint", dir.to_str().unwrap()]);
-    let stderr = crate::harness::text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let readme = crate::harness::read(&root.join("runbooks/README.md"));
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert!(names.len() >= 10, "at least ten public runbooks: {names:?}");
-    assert!(stderr.contains(&format!("{} runbooks OK", names.len())), "{stderr}");
-    for name in names {
-        assert!(readme.contains(&format!("public/{name}.yaml")), "{name} is not in runbooks/README.md's table");
-    }
-}
-
 /// The kubectl stand-in (tests/fixtures/kubectl/kubectl, first on PATH): it answers
 /// `kubectl get KIND NAME -o json` from the fixture folder `cluster`, or, with `None`, as kubectl
 /// does when no cluster answers (exit 1).

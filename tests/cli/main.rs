@@ -40,6 +40,7 @@ mod probe;
 mod probe_kinds;
 mod procedures;
 mod processes;
+mod reach;
 mod readable_results;
 mod recovery;
 mod remote;
