@@ -130,6 +130,12 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, RenderError> {
             body: http.body.as_ref().map(|b| render_text(b, vars)).transpose()?,
             follow_redirects: http.follow_redirects.unwrap_or(true),
             insecure: http.insecure,
+            max_body: http
+                .max_body
+                .as_ref()
+                .and_then(|m| crate::expr::parse_size(&m.value).ok())
+                .map_or(crate::model::HTTP_DEFAULT_MAX_BODY, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            body_judged: true,
         }));
     }
     if let Some(tcp) = &spec.tcp {

@@ -87,6 +87,11 @@ pub struct HttpProbe {
     pub body: Option<String>,
     pub follow_redirects: bool,
     pub insecure: bool,
+    /// The most of the body read, in bytes.
+    pub max_body: usize,
+    /// Whether the body is judged (a runbook check's always is: `assert:`, `extract:` and
+    /// `when:` may read it): one longer than `max_body` is then `unknown`, never judged cut.
+    pub body_judged: bool,
 }
 
 impl Probe {

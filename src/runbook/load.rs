@@ -533,7 +533,11 @@ impl Checker<'_> {
         const STATUSES: [&str; 4] = ["ok", "warning", "critical", "unknown"];
         static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
         let pattern = PATTERN.get_or_init(|| {
-            regex::Regex::new(r#"\.status\s*(?:==|!=|in|not\s+in)\s*(\[[^\]]*\]|'[^']*'|"[^"]*")"#).ok()
+            // Only a check's own status: `checks.ID.observed.json.status` is the target's word.
+            regex::Regex::new(
+                r#"\bchecks\.[A-Za-z0-9_-]+\.status\s*(?:==|!=|in|not\s+in)\s*(\[[^\]]*\]|'[^']*'|"[^"]*")"#,
+            )
+            .ok()
         });
         let Some(pattern) = pattern else { return };
         for found in pattern.captures_iter(&text.value) {
@@ -754,6 +758,19 @@ impl Checker<'_> {
         if let Some(http) = &check.http {
             texts.push(&http.url);
             texts.extend(http.method.iter().chain(http.body.iter()).chain(http.headers.values()));
+            if let Some(max_body) = &http.max_body {
+                match crate::expr::parse_size(&max_body.value) {
+                    Err(e) => self.report(max_body.referenced, format!("max_body: {e}")),
+                    Ok(n) if n == 0 || n > crate::model::HTTP_MAX_MAX_BODY as u64 => self.report(
+                        max_body.referenced,
+                        format!(
+                            "max_body: from 1 byte to {}",
+                            crate::expr::show_size(crate::model::HTTP_MAX_MAX_BODY as u64)
+                        ),
+                    ),
+                    Ok(_) => {}
+                }
+            }
             if let Some(method) = &http.method
                 && !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(&method.value.as_str())
             {

@@ -290,6 +290,9 @@ pub struct HttpSpec {
     /// Skip TLS certificate verification for this check only.
     #[serde(default)]
     pub insecure: bool,
+    /// The most of the body read (default `1MiB`, at most `64MiB`); a longer body makes the
+    /// check `unknown` (reason `body_too_large`) rather than judged cut.
+    pub max_body: Option<Text>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

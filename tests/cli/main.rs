@@ -22,6 +22,7 @@ mod help;
 mod honest_states;
 mod hostile_output;
 mod hostile_vars;
+mod http_json;
 mod journal;
 mod layering;
 mod layers;
