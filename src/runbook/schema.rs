@@ -22,6 +22,9 @@ pub struct RunbookFile {
     /// Defaults to the file's stem.
     pub name: Option<Text>,
     pub title: Text,
+    /// Files of shared checks and variables (`common/http-health.yaml`), relative to this one.
+    #[serde(default)]
+    pub include: Vec<Text>,
     pub description: Option<String>,
     /// Used to offer this runbook when an incident names the service.
     pub service: Option<String>,
@@ -43,6 +46,21 @@ pub struct RunbookFile {
     /// The alerts this runbook is for (`open --from-alert` and `incident receive` pick by them).
     #[serde(default, rename = "match")]
     pub matches: Vec<MatchRule>,
+}
+
+/// A file a runbook includes: shared variables (with their defaults) and checks, and what it
+/// includes in turn.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncludeFile {
+    /// What the block is for, for people reading it.
+    pub description: Option<String>,
+    #[serde(default)]
+    pub include: Vec<Text>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<VarSpec>>,
+    #[serde(default)]
+    pub observe: Vec<CheckSpec>,
 }
 
 /// One `match:` rule: an alert whose name is among `alertname` (any, when empty) and whose

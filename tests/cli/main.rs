@@ -23,6 +23,7 @@ mod honest_states;
 mod hostile_output;
 mod hostile_vars;
 mod http_json;
+mod include;
 mod journal;
 mod layering;
 mod layers;
