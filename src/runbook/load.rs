@@ -403,7 +403,11 @@ impl Checker<'_> {
 
     fn unique_ids<'b>(&mut self, ids: impl Iterator<Item = &'b Text>, what: &str) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
+        let own = self.source;
         for id in ids {
+            if what == "check" {
+                self.source = self.check_origins.get(&id.value).copied().unwrap_or(own);
+            }
             if id.value.is_empty() || !id.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                 // Ids are read in expressions as `checks.ID`: they must be names.
                 self.report(id.referenced, format!("{what} id {:?}: use letters, digits, `_` and `-`", id.value));
@@ -412,6 +416,7 @@ impl Checker<'_> {
                 self.report(id.referenced, format!("duplicate {what} id `{}`", id.value));
             }
         }
+        self.source = own;
         seen
     }
 

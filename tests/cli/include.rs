@@ -96,7 +96,10 @@ fn a_check_id_defined_in_two_files_is_refused_naming_both_places() {
 #[test]
 fn a_problem_inside_an_included_file_is_reported_at_that_files_line() {
     let env = Env::new();
-    env.write("rb/common/bad.yaml", "observe:\n  - id: h\n    http: {url: \"{{ vars.base_ulr }}\"}\n");
+    env.write(
+        "rb/common/bad.yaml",
+        "observe:\n  - id: h\n    http: {url: \"{{ vars.base_ulr }}\"}\n  - id: bad id\n    tcp: {host: h, port: 1}\n",
+    );
     env.write("rb/a.yaml", "title: a\ninclude: [common/bad.yaml, common/missing.yaml]\nvars:\n  base_url: {}\n");
     let (code, text) = lint(&env, "rb/a.yaml");
     assert_eq!(code, 1, "{text}");
@@ -105,4 +108,5 @@ fn a_problem_inside_an_included_file_is_reported_at_that_files_line() {
         text.contains("rb/common/bad.yaml:3:17: unknown variable `vars.base_ulr`; did you mean `vars.base_url`?"),
         "{text}"
     );
+    assert!(text.contains(r#"rb/common/bad.yaml:4:9: check id "bad id": use letters"#), "{text}");
 }
