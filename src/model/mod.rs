@@ -15,7 +15,7 @@ pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
 pub use ids::{IdError, IncidentId, IncidentIdProblem, ItemId, ItemKind, new_event_id, slugify};
 pub use incident::{
     AlertGroup, Clocks, Conflict, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, OtherOpening,
-    RoleAssignment,
+    RoleAssignment, Update, UpdateDue,
 };
 pub use items::{
     HANDLE_LEN, ItemRef, about, change_field, effective_item, handle, item_ref, reference_mut, renumberings,
