@@ -41,6 +41,8 @@ fn an_included_check_runs_with_the_runbooks_own_default_and_show_names_its_file(
 
     let shown = env.ok(&["runbook", "show", "svc"]);
     assert!(shown.contains("the health endpoint answers (from common/health.yaml)"), "{shown}");
+    let shown: serde_json::Value = serde_json::from_str(&env.ok(&["runbook", "show", "svc", "--json"])).unwrap();
+    assert_eq!(shown["checks"][0]["included_from"], "common/health.yaml", "{shown:#}");
     let listed = env.ok(&["runbook", "list"]);
     assert!(!listed.contains("health "), "a shared block is not a runbook: {listed}");
 }
@@ -109,4 +111,14 @@ fn a_problem_inside_an_included_file_is_reported_at_that_files_line() {
         "{text}"
     );
     assert!(text.contains(r#"rb/common/bad.yaml:4:9: check id "bad id": use letters"#), "{text}");
+}
+
+/// The shipped http-5xx takes its health check from the shipped block, read from inside the
+/// binary, not from any folder on the machine.
+#[test]
+fn the_shipped_http_5xx_takes_health_from_the_shipped_block() {
+    let env = Env::new();
+    let shown = env.ok(&["runbook", "show", "http-5xx"]);
+    assert!(shown.contains("(from common/http-health.yaml)"), "{shown}");
+    assert!(shown.contains("health_path"), "the block's variables come with it: {shown}");
 }
