@@ -216,6 +216,11 @@ impl Verdicts {
         self.0.push(Verdict { assertion: Assertion { expect, seen, ok }, reason, words: None });
     }
 
+    /// An expectation with its result already in words (`value 7.5 >= 0.05`).
+    pub(super) fn push_worded(&mut self, expect: String, seen: String, ok: bool, reason: &'static str, words: String) {
+        self.0.push(Verdict { assertion: Assertion { expect, seen, ok }, reason, words: Some(words) });
+    }
+
     fn push_explained(&mut self, expr: String, explained: explain::Explained) {
         let assertion = Assertion { expect: expr, seen: explained.text.clone(), ok: explained.ok };
         self.0.push(Verdict { assertion, reason: "assertion", words: Some(explained.text) });

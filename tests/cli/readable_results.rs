@@ -65,6 +65,9 @@ observe:
   - id: graded
     prometheus: {{url: "{{{{ vars.url }}}}", query: "vector(0.002)"}}
     thresholds: {{warning: "> 0.01", critical: "> 0.05"}}
+  - id: expected
+    prometheus: {{url: "{{{{ vars.url }}}}", query: "vector(7.5)"}}
+    expect: {{value: "< 0.05"}}
 "#,
             prometheus.url
         ),
@@ -72,6 +75,10 @@ observe:
     let report = check_json(&env, "errors", &[]);
     assert_eq!(summary(&report, "ratio"), "value 7.5% >= 5%", "{report:#}");
     assert_eq!(summary(&report, "graded"), "value 0.002 <= 0.01", "an ok names the bar it is under");
+    // What broke: a missed `expect: {value: ...}` was filed as a threshold grade and read ok.
+    let expected = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "expected").unwrap();
+    assert_eq!((expected["status"].as_str(), expected["reason"].as_str()), (Some("critical"), Some("value")));
+    assert_eq!(summary(&report, "expected"), "value 7.5 >= 0.05");
     let report = check_json(&env, "errors", &["--var", "max_percent=10"]);
     assert_eq!(summary(&report, "ratio"), "value 7.5% < 10%", "{report:#}");
 }
