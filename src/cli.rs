@@ -105,6 +105,9 @@ pub enum Command {
     Impact(ImpactArgs),
     /// Resolve the incident
     Resolve(ResolveArgs),
+    /// Tell stakeholders where things stand: a drafted update, edited, recorded and sent
+    #[command(after_help = UPDATE_AFTER_HELP)]
+    Update(UpdateArgs),
     /// Record an observation (Observe)
     Observe(TextArgs),
     /// Record a note, optionally in a phase
@@ -250,6 +253,22 @@ pub struct AckArgs {
     /// Who was paged, or how you heard
     #[arg(long)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The update's text, instead of the draft
+    #[arg(short, long, value_name = "TEXT", conflicts_with = "yes")]
+    pub message: Option<String>,
+    /// When the next update is due, from now: 15m, 1h
+    #[arg(long, value_name = "DUR", default_value = "30m")]
+    pub next: String,
+    /// Send the draft as it is, without an editor
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the draft (or --message) and send nothing
+    #[arg(long, visible_alias = "print")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -760,6 +779,26 @@ pub struct RunbookDirArgs {
     #[arg(long = "runbooks", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
+
+const UPDATE_AFTER_HELP: &str = "\
+The draft says what is known (confirmed causes, checks failing and recovered), the impact, what
+is being done (status, phase, the latest decision and action) and when the next update comes.
+
+Where the text comes from:
+  --message TEXT   that text
+  --yes            the draft as it is
+  a pipe           standard input, when it is not a terminal
+  otherwise        the draft, opened in $VISUAL or $EDITOR (else vi); save an empty file to
+                   send nothing
+
+The update is recorded (update.posted) and sent to the [[notify]] webhooks of incident.toml.
+`incident show`, `incident list` and the walk then say when the next one is due, or by how
+long it is overdue; the post-mortem lists every update under Communications.
+
+Examples:
+  incident update                  edit the draft, then send it
+  incident update --print          see the draft; send nothing
+  incident update --yes --next 1h  send the draft; the next in an hour";
 
 const SHELL_AFTER_HELP: &str = "\
 Each command is recorded when it finishes, as typed (secrets masked as `run` masks them), with

@@ -78,6 +78,17 @@ pub fn format_duration(delta: Duration) -> String {
     }
 }
 
+/// A duration to the minute, for a glance: `0m`, `12m`, `1h 5m`, `2d 4h` (seconds dropped,
+/// so "in 12m" does not tick every second).
+pub fn format_minutes(delta: Duration) -> String {
+    let minutes = delta.num_minutes().max(0);
+    match minutes {
+        0..60 => format!("{minutes}m"),
+        60..1440 => format!("{}h {}m", minutes / 60, minutes % 60),
+        _ => format!("{}d {}h", minutes / 1440, minutes % 1440 / 60),
+    }
+}
+
 /// How far from now a time typed by a user may be, and how long a duration may be: anything
 /// past it is a typo (or an attack on the arithmetic that follows), never an incident.
 const SANE_SPAN_DAYS: u64 = 10 * 366;

@@ -1,5 +1,6 @@
 //! Notifications: webhooks told when an incident opens (from an alert: with the worst results of
-//! the checks run at once), changes status or severity, confirms a hypothesis, and resolves.
+//! the checks run at once), changes status or severity, confirms a hypothesis, resolves, and
+//! when a responder posts a stakeholder update (`incident update`: its whole text).
 //!
 //! Every notification goes through the outbox in the store (`store::Outbox`): it is queued
 //! once the event is durably recorded, then sent; only a 2xx answer removes it. A failed or
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Event, Incident, IncidentId};
+use crate::model::{Body, Event, Incident, IncidentId};
 use crate::output::Output;
 use crate::secrets::Masker;
 use crate::store::{DamagedEntry, IncidentDir, Store, TimelineLock};
@@ -42,6 +43,7 @@ pub const NOTIFIED_KINDS: &[&str] = &[
     "severity.changed",
     "hypothesis.confirmed",
     "incident.resolved",
+    "update.posted",
 ];
 
 /// The first retry waits this long; each further one twice as long as the last ...
@@ -85,7 +87,8 @@ impl Webhook {
         self.timeout.as_deref().and_then(|t| crate::time::parse_duration(t).ok()).unwrap_or(SEND_TIMEOUT)
     }
 
-    fn wants(&self, kind: &str) -> bool {
+    /// Whether this webhook is sent events of `kind`.
+    pub fn wants(&self, kind: &str) -> bool {
         NOTIFIED_KINDS.contains(&kind) && self.events.as_ref().is_none_or(|events| events.iter().any(|e| e == kind))
     }
 }
@@ -442,14 +445,25 @@ fn read_markers(store: &Store, id: &str) -> Result<Markers> {
 pub fn payload(kind: WebhookKind, incident: &Incident, event: &Event) -> serde_json::Value {
     match kind {
         WebhookKind::Slack => {
-            let text = format!(
-                "[{}] {}: {} (status {}, {})",
-                incident.severity.as_str(),
-                incident.title,
-                event.body.describe(),
-                incident.status.as_str(),
-                incident.id
-            );
+            let text = match &event.body {
+                // An update is written for people to read whole: its text is the message.
+                Body::UpdatePosted { text, next_update } => format!(
+                    "[{}] {}: update ({}, {})\n{text}\nNext update by {} UTC.",
+                    incident.severity.as_str(),
+                    incident.title,
+                    incident.status.as_str(),
+                    incident.id,
+                    next_update.format("%H:%M"),
+                ),
+                _ => format!(
+                    "[{}] {}: {} (status {}, {})",
+                    incident.severity.as_str(),
+                    incident.title,
+                    event.body.describe(),
+                    incident.status.as_str(),
+                    incident.id
+                ),
+            };
             serde_json::json!({ "text": slack_escape(&text) })
         }
         WebhookKind::Json => serde_json::json!({

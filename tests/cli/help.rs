@@ -35,6 +35,7 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           role         Assign a role (commander, comms, scribe, or any other) to a person
           impact       Record the impact: when it started and ended, when it was detected, who was affected
           resolve      Resolve the incident
+          update       Tell stakeholders where things stand: a drafted update, edited, recorded and sent
           observe      Record an observation (Observe)
           note         Record a note, optionally in a phase
           hypothesis   Raise, confirm, refute and list hypotheses (Orient)
@@ -170,6 +171,52 @@ fn check_help_states_the_exit_code_contract_and_its_flags() {
 }
 
 #[test]
+fn update_help_says_where_the_text_comes_from_and_who_is_told() {
+    let env = Env::new();
+    snapshot!(&env, help(&env, &["update", "--help"]), @r#"
+        Tell stakeholders where things stand: a drafted update, edited, recorded and sent
+
+        Usage: incident update [OPTIONS]
+
+        Options:
+          -m, --message <TEXT>  The update's text, instead of the draft
+              --store <DIR>     Where incidents live [default: nearest incident.toml's `store`, else
+                                $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+          -i, --incident <ID>   The incident to act on: an id or an unambiguous prefix [default: the current
+                                one] [env: INCIDENT_ID=]
+              --next <DUR>      When the next update is due, from now: 15m, 1h [default: 30m]
+              --json            Machine-readable output on stdout
+          -y, --yes             Send the draft as it is, without an editor
+              --color <WHEN>    When to use colour [default: auto] [possible values: auto, always, never]
+              --dry-run         Print the draft (or --message) and send nothing [alias: --print]
+              --at <TIME>       When the recorded event happened, if not now: 10m ago, 14:05, yesterday
+                                14:05, 2026-11-22 14:05
+          -q, --quiet           Print less on stderr
+          -v, --verbose         Print more on stderr
+          -h, --help            Print help
+
+        The draft says what is known (confirmed causes, checks failing and recovered), the impact, what
+        is being done (status, phase, the latest decision and action) and when the next update comes.
+
+        Where the text comes from:
+          --message TEXT   that text
+          --yes            the draft as it is
+          a pipe           standard input, when it is not a terminal
+          otherwise        the draft, opened in $VISUAL or $EDITOR (else vi); save an empty file to
+                           send nothing
+
+        The update is recorded (update.posted) and sent to the [[notify]] webhooks of incident.toml.
+        `incident show`, `incident list` and the walk then say when the next one is due, or by how
+        long it is overdue; the post-mortem lists every update under Communications.
+
+        Examples:
+          incident update                  edit the draft, then send it
+          incident update --print          see the draft; send nothing
+          incident update --yes --next 1h  send the draft; the next in an hour
+    "#);
+}
+
+#[test]
 fn followup_export_help_names_the_trackers_what_they_need_and_the_exit_status() {
     let env = Env::new();
     snapshot!(&env, help(&env, &["followup", "export", "-h"]), @r#"
@@ -231,7 +278,7 @@ fn no_command_is_a_usage_error_that_shows_the_usage() {
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, shell, shell-record, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, update, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, shell, shell-record, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 
