@@ -92,7 +92,7 @@ observe:
         .args(["check", "disk", "--no-record"])
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("used (97) >= 90: critical"));
+        .stdout(predicate::str::contains("used 97 >= 90 (critical)"));
 }
 
 #[test]

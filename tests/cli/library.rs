@@ -139,6 +139,8 @@ fn redis_runbook_sees_a_full_evicting_server_and_not_a_fresh_one() {
     let (code, report) = check(&env, "redis-memory", &vars);
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(status(&report, "memory"), "critical");
+    let said = check_of(&report, "memory")["summary"].as_str().unwrap();
+    assert!(said.starts_with("memory used ") && said.ends_with("% of maxmemory") && said.contains("% >= "), "{said}");
     assert_eq!(status(&report, "evictions"), "warning");
     assert_eq!(status(&report, "ping"), "ok");
     assert_eq!(hypotheses(&report), ["memory_full", "evicting"]);

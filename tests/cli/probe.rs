@@ -155,7 +155,7 @@ fn prometheus_probe_grades_a_real_query_result_with_thresholds() {
         .args(["--no-record"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("value (0.03) > 0.01: warning"));
+        .stdout(predicate::str::contains("value 0.03 > 0.01 (warning)"));
     env.cmd()
         .args(["probe", "prometheus", &prometheus.url, "scalar(vector(2))", "--critical", "> 1", "--no-record"])
         .assert()

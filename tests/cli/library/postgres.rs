@@ -31,6 +31,8 @@ fn postgres_runbook_sees_replication_lag_and_then_the_primary_down() {
     let (code, report) = check(&env, "postgres-replication", &postgres_vars(&pg, 1_000_000));
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(status(&report, "replay_lag"), "critical", "{report:#}");
+    let said = check_of(&report, "replay_lag")["summary"].as_str().unwrap();
+    assert!(said.starts_with("lag ") && said.ends_with(" >= 1.0 MB"), "the lag in bytes, readable: {said}");
     assert_eq!(status(&report, "replay_paused"), "warning");
     assert_eq!(status(&report, "streaming"), "ok");
     assert_eq!(hypotheses(&report), ["replica_lagging"]);
