@@ -14,7 +14,7 @@ mod compose;
 mod markers;
 mod send;
 
-pub use markers::{MarkState, Marker, Markers};
+pub use markers::{Holder, MarkState, Marker, Markers};
 
 use std::time::{Duration, Instant};
 
@@ -85,6 +85,11 @@ impl Webhook {
     /// How long to wait for this webhook's answer.
     fn send_timeout(&self) -> Duration {
         self.timeout.as_deref().and_then(|t| crate::time::parse_duration(t).ok()).unwrap_or(SEND_TIMEOUT)
+    }
+
+    /// How long a clone's claim to post to this webhook holds against other clones.
+    fn lease(&self) -> chrono::TimeDelta {
+        markers::lease(self.send_timeout())
     }
 
     /// Whether this webhook is sent events of `kind`.
@@ -226,6 +231,10 @@ pub struct Delivery {
     /// by a later sender, the one that sent it died waiting for the answer.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde_ts::option")]
     pub sending_since: Option<DateTime<Utc>>,
+    /// The `Idempotency-Key` when it is not `id`: a claim taken over from a lapsed one sends
+    /// the first claim's key, so a JSON receiver sees one request, however many clones tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// What a flush did (the background sender hands it to the command that started it as JSON).
@@ -319,6 +328,7 @@ fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[&Event]) -> Res
                 last_error: None,
                 awaiting_sync: false,
                 sending_since: None,
+                idempotency_key: None,
             };
             notifier.store.outbox().put(&delivery.id, &delivery)?;
             if shared {
@@ -350,7 +360,14 @@ pub fn claim_due(notifier: &Notifier<'_>, locks: &[(IncidentId, TimelineLock)]) 
         let markers = Markers(log.read()?);
         let mut new = Vec::new();
         for (event, kind) in markers.due() {
-            for webhook in able.iter().filter(|w| w.wants(kind) && !markers.taken(event, &w.name)) {
+            for webhook in able.iter().filter(|w| w.wants(kind)) {
+                let idempotency_key = match markers.holder(event, &webhook.name, now, webhook.lease()) {
+                    Holder::Free => None,
+                    Holder::Claimed | Holder::Delivered => continue,
+                    // Maybe posted already, and Slack cannot tell a repeat: `notify status` says so.
+                    Holder::Lapsed { maybe_sent: true, .. } if webhook.kind == WebhookKind::Slack => continue,
+                    Holder::Lapsed { key, .. } => Some(key.to_string()),
+                };
                 let delivery = Delivery {
                     id: crate::model::new_event_id(),
                     webhook: webhook.name.clone(),
@@ -365,6 +382,7 @@ pub fn claim_due(notifier: &Notifier<'_>, locks: &[(IncidentId, TimelineLock)]) 
                     last_error: None,
                     awaiting_sync: true,
                     sending_since: None,
+                    idempotency_key,
                 };
                 // Queued before the claim is written: a crash between leaves a queued delivery
                 // without a claim, which `after_sync` drops, never a claim nobody will send.
@@ -403,7 +421,10 @@ fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
             markers.push((delivery.incident.clone(), read_markers(notifier.store, &delivery.incident)?));
         }
         let Some((_, known)) = markers.iter().find(|(id, _)| *id == delivery.incident) else { continue };
-        if known.sole_claim(&delivery) && !known.delivered(&delivery.event, &delivery.webhook) {
+        let lease = webhook(notifier, &delivery.webhook).map_or_else(|| markers::lease(SEND_TIMEOUT), Webhook::lease);
+        if known.sole_claim(&delivery, notifier.clock.now(), lease)
+            && !known.delivered(&delivery.event, &delivery.webhook)
+        {
             delivery.awaiting_sync = false;
             outbox.put(&delivery.id, &delivery)?;
         } else {
@@ -522,6 +543,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             continue;
         }
         delivery.last_error = Some("the sender stopped before the answer came".to_string());
+        mark_maybe_sent(notifier, &delivery);
         if webhook(notifier, &delivery.webhook).is_some_and(|w| w.kind == WebhookKind::Slack) {
             outbox.remove(&delivery.id)?;
             report.unconfirmed.push(delivery);
@@ -556,8 +578,12 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
         }
     }
     let merged = |d: &Delivery| incidents.iter().find(|(id, ..)| *id == d.incident);
-    let (elsewhere, mut due): (Vec<Delivery>, Vec<Delivery>) =
-        due.into_iter().partition(|d| merged(d).is_some_and(|(_, m, _)| m.delivered(&d.event, &d.webhook)));
+    // Delivered by a teammate, or taken over by one after this clone's claim lapsed.
+    let lease =
+        |d: &Delivery| webhook(notifier, &d.webhook).map_or_else(|| markers::lease(SEND_TIMEOUT), Webhook::lease);
+    let (elsewhere, mut due): (Vec<Delivery>, Vec<Delivery>) = due.into_iter().partition(|d| {
+        merged(d).is_some_and(|(_, m, _)| m.delivered(&d.event, &d.webhook) || m.taken_over(d, lease(d)))
+    });
     for delivery in &elsewhere {
         outbox.remove(&delivery.id)?;
     }
@@ -583,7 +609,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
                     index: outcomes.len() - 1,
                     url,
                     body: delivery.payload.to_string().into_bytes(),
-                    idempotency_key: delivery.id.clone(),
+                    idempotency_key: delivery.idempotency_key.clone().unwrap_or_else(|| delivery.id.clone()),
                     timeout: webhook(notifier, &delivery.webhook).map_or(SEND_TIMEOUT, Webhook::send_timeout),
                 };
                 let key = (delivery.incident.clone(), delivery.webhook.clone());
@@ -629,6 +655,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             Err(why @ DeliveryError::NoAnswer(_))
                 if webhook(notifier, &delivery.webhook).is_some_and(|w| w.kind == WebhookKind::Slack) =>
             {
+                mark_maybe_sent(notifier, &delivery);
                 delivery.attempts += 1;
                 delivery.last_error = Some(why.to_string());
                 outbox.remove(&delivery.id)?;
@@ -652,10 +679,25 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
 
 /// Writes the `delivered` marker that tells every clone, once synced, not to post it again.
 fn mark_delivered(notifier: &Notifier<'_>, delivery: &Delivery) -> Result<()> {
+    append_marker(notifier, delivery, MarkState::Delivered)
+}
+
+/// In a shared store, writes the `sending` marker that tells every clone, once synced, that
+/// `delivery` may have been posted: a clone taking over the lapsed claim does not post it to
+/// Slack again.
+fn mark_maybe_sent(notifier: &Notifier<'_>, delivery: &Delivery) {
+    if notifier.store.is_shared()
+        && let Err(err) = append_marker(notifier, delivery, MarkState::Sending)
+    {
+        notifier.out.warn(&format!("a notification's answer was lost, and teammates' clones not told: {err}"));
+    }
+}
+
+fn append_marker(notifier: &Notifier<'_>, delivery: &Delivery, state: MarkState) -> Result<()> {
     let Ok(id) = IncidentId::parse(&delivery.incident) else { return Ok(()) };
     let dir = notifier.store.dir(id);
     let lock = dir.timeline().lock()?;
-    let marker = Marker::for_delivery(MarkState::Delivered, delivery, notifier.author, notifier.clock.now());
+    let marker = Marker::for_delivery(state, delivery, notifier.author, notifier.clock.now());
     dir.delivery_log().append(&lock, &[marker])
 }
 

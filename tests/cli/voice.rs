@@ -176,3 +176,55 @@ fn two_clones_with_the_webhook_claiming_the_same_event_post_it_once() {
     let claims = std::fs::read_to_string(bo.store().join(INCIDENT).join("deliveries.jsonl")).expect("markers");
     assert_eq!(claims.lines().filter(|l| l.contains("\"claimed\"") && l.contains("\"bo\"")).count(), 1, "{claims}");
 }
+
+// What broke: a clone that claimed an event and then could not post it (its receiver down,
+// then it died or never synced again) left it "taken" for good, and the channel never heard.
+#[test]
+fn a_claim_not_delivered_within_its_lease_is_posted_once_by_a_teammate() {
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let down = Server::start(|_, _| Reply::new(500, ""));
+    let env = Env::new();
+    let remote = bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let mut ana = Clone::new(&env, "ana", None);
+    let bo = Clone::new(&env, "bo", Some(&receiver.url()));
+
+    ana.ok("2026-11-22T14:00:00Z", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ana.ok("2026-11-22T14:00:30Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:40Z", &["sync", "--init", remote]);
+    // Ana claims her change at once, but her receiver fails it; her claim reaches Bo.
+    ana.url = Some(down.url());
+    ana.ok("2026-11-22T14:02:00Z", &["status", "identified"]);
+    ana.ok("2026-11-22T14:02:10Z", &["sync"]);
+    assert!(down.hits() >= 1, "Ana's sender tried her receiver");
+    let ana_claim = claim_of(&ana, "ana");
+
+    // Within the lease (30 s timeout + 1 min + 2 min clock tolerance) Bo leaves it to Ana.
+    bo.ok("2026-11-22T14:05:20Z", &["sync"]);
+    assert_eq!(receiver.hits(), 0);
+    // After it, Bo takes it on and posts it, with Ana's key: a JSON receiver sees one request.
+    let said = bo.ok("2026-11-22T14:05:40Z", &["sync"]);
+    assert_eq!(receiver.hits(), 1, "{said}");
+    let posted = &receiver.requests()[0];
+    assert_eq!(posted.json()["event"]["to"], "identified");
+    assert_eq!(posted.header("idempotency-key"), Some(ana_claim.as_str()));
+
+    // Ana's receiver comes back; her sync learns Bo delivered it, and she does not post it again.
+    ana.url = Some(receiver.url());
+    ana.ok("2026-11-22T14:06:00Z", &["sync"]);
+    ana.ok("2026-11-22T14:06:10Z", &["notify", "flush"]);
+    let (counts, _) = posts(&receiver);
+    let change = notifying_ids(&ana)[1].clone();
+    assert_eq!(counts.get(&change), Some(&1), "{counts:?}");
+}
+
+/// The delivery id of `who`'s claim in `clone`'s markers.
+fn claim_of(clone: &Clone<'_>, who: &str) -> String {
+    let log = std::fs::read_to_string(clone.store().join(INCIDENT).join("deliveries.jsonl")).expect("markers");
+    let claim = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a marker"))
+        .find(|m| m["state"] == "claimed" && m["by"] == who)
+        .unwrap_or_else(|| panic!("no claim by {who}:\n{log}"));
+    claim["delivery"].as_str().expect("a delivery id").to_string()
+}
