@@ -434,6 +434,43 @@ fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
     Ok(())
 }
 
+/// An event left unposted on purpose: every claim on it lapsed after a claimant sent it and
+/// lost the answer, and its webhook (Slack) cannot tell a repeat, so no clone posts it again.
+#[derive(Debug)]
+pub struct MaybePosted {
+    pub incident: String,
+    pub kind: String,
+    pub webhook: String,
+}
+
+/// The events of a shared store that no clone will post because they may have been posted
+/// (see [`MaybePosted`]), for `notify status` to name.
+pub fn maybe_posted(notifier: &Notifier<'_>) -> Result<Vec<MaybePosted>> {
+    let slack: Vec<&Webhook> = notifier.webhooks.iter().filter(|w| w.kind == WebhookKind::Slack).collect();
+    if !notifier.store.is_shared() || slack.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = notifier.clock.now();
+    let mut found = Vec::new();
+    for id in notifier.store.ids()? {
+        let markers = read_markers(notifier.store, id.as_str())?;
+        for (event, kind) in markers.due() {
+            for webhook in slack.iter().filter(|w| w.wants(kind)) {
+                if let Holder::Lapsed { maybe_sent: true, .. } =
+                    markers.holder(event, &webhook.name, now, webhook.lease())
+                {
+                    found.push(MaybePosted {
+                        incident: id.to_string(),
+                        kind: kind.to_string(),
+                        webhook: webhook.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Sends what is due through the background sender, telling the responder what did not go
 /// out if it finished within [`BUDGET`]; never fails the command.
 fn send_due(notifier: &Notifier<'_>) {

@@ -228,3 +228,39 @@ fn claim_of(clone: &Clone<'_>, who: &str) -> String {
         .unwrap_or_else(|| panic!("no claim by {who}:\n{log}"));
     claim["delivery"].as_str().expect("a delivery id").to_string()
 }
+
+// What would break: a teammate taking over a lapsed claim whose request may have reached Slack
+// (sent, answer lost) would post it twice, as Slack ignores Idempotency-Key.
+#[test]
+fn a_lapsed_claim_that_may_have_reached_slack_is_not_posted_again_and_status_says_so() {
+    let slow = Server::start(|_, _| Reply::new(200, "").after(std::time::Duration::from_secs(3)));
+    let env = Env::new();
+    let remote = bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let ana = Clone::new(&env, "ana", Some(&slow.url()));
+    let bo = Clone::new(&env, "bo", Some(&slow.url()));
+    let slack = "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"HOOK_URL\"\ntimeout = \"1s\"\n";
+    for who in ["ana", "bo"] {
+        std::fs::write(env.path().join(who).join("incident.toml"), format!("store = \"store\"\n\n{slack}"))
+            .expect("write");
+    }
+
+    ana.ok("2026-11-22T14:00:00Z", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ana.ok("2026-11-22T14:00:30Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:40Z", &["sync", "--init", remote]);
+    // Ana's change is sent and its answer lost; her next syncs carry her `sending` marker.
+    ana.ok("2026-11-22T14:02:00Z", &["status", "identified"]);
+    ana.ok("2026-11-22T14:02:10Z", &["sync"]);
+    ana.ok("2026-11-22T14:02:20Z", &["sync"]);
+    let sent = slow.hits();
+    assert_eq!(sent, 2, "the opening and the change reached the receiver");
+
+    // Long after the lease (1 s + 1 min + 2 min), Bo's sync does not post it ...
+    bo.ok("2026-11-22T14:10:00Z", &["sync"]);
+    bo.ok("2026-11-22T14:10:10Z", &["notify", "flush"]);
+    assert_eq!(slow.hits(), sent, "Bo posted an event that may already be in the channel");
+    // ... and his `notify status` says why.
+    let status = bo.ok("2026-11-22T14:10:20Z", &["notify", "status"]);
+    assert!(status.contains("status.changed of 2026-11-22-checkout-502s to team"), "{status}");
+    assert!(status.contains("may have been posted, so no clone posts it again"), "{status}");
+}
