@@ -45,8 +45,9 @@ fn disk_full_says_the_usage_beside_the_level_not_the_expression() {
 /// A query's value against its bar, from a real Prometheus, both when it passes and when not.
 #[test]
 fn a_prometheus_comparison_reads_as_the_value_beside_the_bar() {
-    let Some(prometheus) = crate::probe::start_prometheus() else {
-        eprintln!("SKIPPED a_prometheus_comparison_reads_as_the_value_beside_the_bar: no prometheus binary");
+    let Some(prometheus) =
+        crate::harness::daemons::Prometheus::start(None, "a_prometheus_comparison_reads_as_the_value_beside_the_bar")
+    else {
         return;
     };
     let env = Env::new();
