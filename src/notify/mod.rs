@@ -16,6 +16,7 @@ mod send;
 
 pub use markers::{Holder, MarkState, Marker, Markers};
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -589,19 +590,21 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             alive.push(delivery);
         }
     }
-    let queued = alive;
-    // One not yet due holds back the later ones of its incident and webhook: they go in order.
+    // In the events' (time, id) order, not the order this clone queued them: an older event
+    // pulled from a teammate and claimed here goes before a newer one of this clone's own.
+    let queued = in_event_order(notifier.store, alive);
+    // One not yet due, or claimed and awaiting the sync that settles it, holds back the later
+    // ones of its incident and webhook: they go in order.
     let mut held: Vec<(String, String)> = Vec::new();
-    let (queued, awaiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| !d.awaiting_sync);
     let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| {
         let key = (d.incident.clone(), d.webhook.clone());
-        let ready = !held.contains(&key) && (all || d.next_try <= now);
+        let ready = !d.awaiting_sync && !held.contains(&key) && (all || d.next_try <= now);
         if !ready {
             held.push(key);
         }
         ready
     });
-    report.waiting = waiting.len() + awaiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
+    report.waiting = waiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
     due.truncate(MAX_PER_FLUSH);
 
     // The merged state, once per incident: what teammates' clones delivered, and the timeline
@@ -712,6 +715,20 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
         }
     }
     Ok(report)
+}
+
+/// `queued` sorted by its events' (time, id) as each incident's timeline has them now (a
+/// delivery whose event is not there keeps its place after those that are, by queueing time).
+fn in_event_order(store: &Store, mut queued: Vec<Delivery>) -> Vec<Delivery> {
+    let mut times: std::collections::HashMap<String, DateTime<Utc>> = std::collections::HashMap::new();
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    for delivery in &queued {
+        if read.insert(delivery.incident.clone()) {
+            times.extend(timeline_events(store, &delivery.incident).into_iter().map(|e| (e.id, e.ts)));
+        }
+    }
+    queued.sort_by_cached_key(|d| (times.get(&d.event).copied().unwrap_or(d.created), d.event.clone()));
+    queued
 }
 
 /// Writes the `delivered` marker that tells every clone, once synced, not to post it again.

@@ -264,3 +264,30 @@ fn a_lapsed_claim_that_may_have_reached_slack_is_not_posted_again_and_status_say
     assert!(status.contains("status.changed of 2026-11-22-checkout-502s to team"), "{status}");
     assert!(status.contains("may have been posted, so no clone posts it again"), "{status}");
 }
+
+// What broke: after a backlog, a teammate's older event, pulled and claimed by this clone, was
+// posted after this clone's own newer one (the queue went in the order it was queued).
+#[test]
+fn a_teammates_older_event_is_posted_before_this_clones_newer_one() {
+    // The receiver fails Ana's own change the first time, so it is still queued when she syncs.
+    let receiver = Server::start(|_, n| Reply::new(if n == 1 { 500 } else { 200 }, ""));
+    let env = Env::new();
+    let remote = bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let ana = Clone::new(&env, "ana", Some(&receiver.url()));
+    let bo = Clone::new(&env, "bo", None);
+
+    ana.ok("2026-11-22T14:00:00Z", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ana.ok("2026-11-22T14:00:30Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:40Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:50Z", &["use", INCIDENT]);
+    bo.ok("2026-11-22T14:02:00Z", &["status", "identified"]);
+    bo.ok("2026-11-22T14:02:10Z", &["sync"]);
+    ana.ok("2026-11-22T14:04:00Z", &["status", "mitigated"]);
+    assert_eq!(receiver.hits(), 2, "Ana's change was tried and failed");
+    ana.ok("2026-11-22T14:05:00Z", &["sync"]);
+    ana.ok("2026-11-22T14:05:10Z", &["notify", "flush"]);
+
+    let posted: Vec<Value> = receiver.requests().iter().skip(2).map(|r| r.json()["event"]["to"].clone()).collect();
+    assert_eq!(posted, ["identified", "mitigated"], "posted in the events' order");
+}
