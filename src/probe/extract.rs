@@ -51,7 +51,7 @@ fn take(name: &str, source: &Source, observed: &Map<String, Value>) -> Result<Va
     match source {
         Source::Json(pointer) => {
             let document = json_document(observed)?;
-            document.pointer(pointer).cloned().ok_or_else(|| format!("nothing at {pointer:?} in the JSON"))
+            follow(&document, pointer).cloned().ok_or_else(|| format!("nothing at {pointer:?} in the JSON"))
         }
         Source::Regex { pattern, all } => {
             let text = observed
@@ -77,6 +77,41 @@ fn take(name: &str, source: &Source, observed: &Map<String, Value>) -> Result<Va
                 series.iter().take(MAX_ITEMS).filter_map(|s| s.pointer(&format!("/metric/{label}")).cloned()).collect(),
             ))
         }
+    }
+}
+
+/// Follows an RFC 6901 pointer, with one addition for lists whose order means nothing (a
+/// Kubernetes object's conditions, a cluster's members): on an array, a segment `[KEY=VALUE]`
+/// selects the first element whose field KEY reads VALUE, as in
+/// `/status/conditions/[type=Ready]/status`. On anything but an array it is a plain key.
+fn follow<'a>(document: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let mut at = document;
+    let mut plain = String::new();
+    for segment in pointer.split('/').skip(1) {
+        if let Some((key, wanted)) = selection(segment)
+            && let Value::Array(items) = at.pointer(&plain)?
+        {
+            at = items.iter().find(|item| item.get(key).is_some_and(|v| reads_as(v, wanted)))?;
+            plain.clear();
+            continue;
+        }
+        plain.push('/');
+        plain.push_str(segment);
+    }
+    at.pointer(&plain)
+}
+
+/// `[KEY=VALUE]` as its key and value.
+fn selection(segment: &str) -> Option<(&str, &str)> {
+    segment.strip_prefix('[')?.strip_suffix(']')?.split_once('=')
+}
+
+/// Whether a JSON value reads as `wanted`: a string as itself, a number or boolean as written.
+fn reads_as(value: &Value, wanted: &str) -> bool {
+    match value {
+        Value::String(text) => text == wanted,
+        Value::Number(_) | Value::Bool(_) => serde_json::from_str::<Value>(wanted).is_ok_and(|w| w == *value),
+        _ => false,
     }
 }
 
@@ -126,5 +161,22 @@ mod tests {
         let mut seen = json;
         apply(&[Extraction { name: "m".into(), source: Source::Json("/members/1/name".into()) }], &mut seen).unwrap();
         assert_eq!(seen["extract"]["m"], "b");
+    }
+
+    /// Kubernetes does not promise the order of an object's conditions: reading the Ready
+    /// condition by its index read MemoryPressure's status on nodes that list it first.
+    #[test]
+    fn a_selection_segment_finds_the_element_by_its_field_not_its_place() {
+        let node = serde_json::json!({"status": {"conditions": [
+            {"type": "MemoryPressure", "status": "False"},
+            {"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown"},
+        ]}, "members": [{"id": 7, "name": "a"}], "odd": {"[k=v]": 1}});
+        assert_eq!(follow(&node, "/status/conditions/[type=Ready]/status"), Some(&Value::from("Unknown")));
+        assert_eq!(follow(&node, "/status/conditions/[type=Ready]/reason"), Some(&Value::from("NodeStatusUnknown")));
+        assert_eq!(follow(&node, "/members/[id=7]/name"), Some(&Value::from("a")), "a number reads as written");
+        assert_eq!(follow(&node, "/status/conditions/[type=DiskPressure]/status"), None, "no such element");
+        assert_eq!(follow(&node, "/odd/[k=v]"), Some(&Value::from(1)), "on an object it is a plain key");
+        assert_eq!(follow(&node, "/status/conditions/1/type"), Some(&Value::from("Ready")), "plain pointers as before");
+        assert_eq!(follow(&node, ""), Some(&node));
     }
 }

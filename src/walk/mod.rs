@@ -155,8 +155,9 @@ fn status_line(ctx: &Context, loaded: &Loaded, phase: Phase) {
     let since = i.clocks.opened.map(|o| time::format_offset(ctx.clock.now() - o)).unwrap_or_default();
     let open: Vec<&str> = i.open_hypotheses().map(|h| h.id.as_str()).collect();
     let open = if open.is_empty() { "none".to_string() } else { open.join(", ") };
+    let update = i.update_due(ctx.clock.now()).map(|due| format!(" · {due}")).unwrap_or_default();
     let line = format!(
-        "── {} · {} · {} · T{since} · open hypotheses: {open} ── {}",
+        "── {} · {} · {} · T{since} · open hypotheses: {open}{update} ── {}",
         i.id,
         i.severity,
         i.status,

@@ -44,6 +44,36 @@ orient:
     assert_eq!(report["hypotheses"][0]["id"], "no_leader", "{report}");
 }
 
+/// Kubernetes does not promise the order of a node's conditions: read by index, the Ready
+/// check saw MemoryPressure's "False" on a node that lists it first, and called a healthy node
+/// not ready. `[type=Ready]` selects the element by its field; a selection without `=` is a
+/// lint error at its place.
+#[test]
+fn a_kubernetes_condition_is_read_by_its_type_not_its_place_in_the_list() {
+    let env = Env::new();
+    env.write(
+        "runbooks/node.yaml",
+        r#"title: node
+observe:
+  - id: node
+    command: {shell: "printf '{\"status\": {\"conditions\": [{\"type\": \"MemoryPressure\", \"status\": \"False\"}, {\"type\": \"Ready\", \"status\": \"True\"}]}}'"}
+    extract:
+      ready: {json: "/status/conditions/[type=Ready]/status"}
+    assert: ["extract.ready == 'True'"]
+"#,
+    );
+    let report = check_json(&env, "node", &[]);
+    let node = record(&report, "node");
+    assert_eq!(node["status"], "ok", "{node}");
+    assert_eq!(node["observed"]["extract"]["ready"], "True");
+
+    env.write("bad.yaml", "title: t\nobserve:\n  - id: c\n    command: {run: [echo]}\n    extract:\n      x: {json: \"/items/[type]/status\"}\n");
+    let out = env.run(&["runbook", "lint", "bad.yaml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("bad.yaml:6:17: extract x: `[type]` selects nothing: write `[KEY=VALUE]`"), "{text}");
+}
+
 #[test]
 fn a_regex_group_is_graded_by_thresholds_and_the_summary_shows_the_value_beside_the_threshold() {
     let env = Env::new();
@@ -62,7 +92,7 @@ observe:
         .args(["check", "disk", "--no-record"])
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("used (97) >= 90: critical"));
+        .stdout(predicate::str::contains("used 97 >= 90 (critical)"));
 }
 
 #[test]
@@ -105,8 +135,10 @@ observe:
 
 #[test]
 fn a_label_of_every_series_of_a_real_prometheus_vector_is_a_list() {
-    let Some(prometheus) = crate::probe::start_prometheus() else {
-        eprintln!("SKIPPED a_label_of_every_series_of_a_real_prometheus_vector_is_a_list: no prometheus binary");
+    let Some(prometheus) = crate::harness::daemons::Prometheus::start(
+        None,
+        "a_label_of_every_series_of_a_real_prometheus_vector_is_a_list",
+    ) else {
         return;
     };
     let env = Env::new();

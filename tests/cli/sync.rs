@@ -61,10 +61,15 @@ impl Responder<'_> {
     }
 }
 
+/// Git's environment in every test: no system config, a pinned committer.
+pub(crate) const HERMETIC_GIT: &[(&str, &str)] = &[
+    ("GIT_CONFIG_NOSYSTEM", "1"),
+    ("GIT_COMMITTER_NAME", "Test Committer"),
+    ("GIT_COMMITTER_EMAIL", "committer@example.invalid"),
+];
+
 fn hermetic_git(cmd: &mut std::process::Command) {
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_COMMITTER_NAME", "Test Committer")
-        .env("GIT_COMMITTER_EMAIL", "committer@example.invalid");
+    cmd.envs(HERMETIC_GIT.iter().copied());
 }
 
 fn git_in(dir: &Path, args: &[&str]) -> Output {
