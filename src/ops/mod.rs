@@ -28,7 +28,7 @@ pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
 pub(crate) use procedure::describe_action;
 pub use service::{catalog_service, record_service_vars};
 pub use update::{MAX_UPDATE_BYTES, draft_update, post_update, update_too_long};
-pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
+pub use watch::{WatchDisplay, WatchEnd, WatchOptions, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};
