@@ -71,6 +71,13 @@ fn status(ctx: &Context) -> Result<u8> {
     for entry in &damaged {
         ctx.out.warn(&format!("{}: unreadable outbox entry: {}", entry.path.display(), entry.reason));
     }
+    for left in notify::maybe_posted(&ctx.notifier())? {
+        ctx.out.warn(&format!(
+            "{} of {} to {}: a teammate's clone sent it and lost the answer, then its claim lapsed; \
+             it may have been posted, so no clone posts it again (check the channel)",
+            left.kind, left.incident, left.webhook
+        ));
+    }
     if ctx.out.json {
         let rows: Vec<Queued> = queue.iter().map(Queued::from).collect();
         return ctx.out.json_value(&rows).map(|()| 0);

@@ -10,6 +10,14 @@
 //!   claimed claims it, and posts only if, once its push is accepted, its claim is the only one:
 //!   pushes are serialised by the remote, so exactly one claimant (the first to push) sees that.
 //! - `delivered`: the webhook answered 2xx; a clone holding the same delivery drops it unposted.
+//! - `sending`: the claimant sent it and lost the answer (no answer in time, or its sender died
+//!   waiting): it may have been posted.
+//!
+//! A claim is a lease ([`lease`]): a clone that claims and then dies, loses the URL or never
+//! syncs again would otherwise hold its events forever. Once every claim on an event has lapsed
+//! with nothing delivered, another clone with the webhook may claim it again, sending the first
+//! claim's delivery id as its `Idempotency-Key`; unless a claimant marked it `sending` and the
+//! webhook is Slack, which cannot tell a repeat: that one is left unposted (see [`Holder`]).
 
 use std::collections::BTreeSet;
 
@@ -24,6 +32,7 @@ pub enum MarkState {
     Due,
     Claimed,
     Delivered,
+    Sending,
     /// A state a newer version writes: kept in the file, ignored here.
     #[serde(other)]
     Other,
@@ -76,6 +85,34 @@ impl Marker {
     }
 }
 
+/// How long past its recorded time a claim holds its event against other clones: the
+/// webhook's timeout, a margin for the claimant's next sync, and the clock tolerance (the
+/// claimant's clock may be ahead of ours).
+pub fn lease(send_timeout: std::time::Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(send_timeout).unwrap_or(chrono::TimeDelta::MAX / 2)
+        + LEASE_MARGIN
+        + time::CLOCK_TOLERANCE
+}
+
+/// What a claimant gets, beyond the webhook's timeout, to post and sync its `delivered`.
+const LEASE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Who holds an event's posting to a webhook, as of a moment.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Holder<'a> {
+    /// Nobody claimed it.
+    Free,
+    /// A claim within its lease.
+    Claimed,
+    Delivered,
+    /// Every claim lapsed with nothing delivered: another clone may take it on with `key`,
+    /// the first claim's delivery id. `maybe_sent`: a claimant marked it `sending`.
+    Lapsed {
+        key: &'a str,
+        maybe_sent: bool,
+    },
+}
+
 /// An incident's markers, as merged from every clone.
 #[derive(Debug, Default)]
 pub struct Markers(pub Vec<Marker>);
@@ -85,24 +122,56 @@ impl Markers {
         self.0.iter().filter(move |m| m.event == event && m.webhook.as_deref() == Some(webhook))
     }
 
-    /// Some clone claimed or delivered `event` to `webhook`: nobody else takes it on.
-    pub fn taken(&self, event: &str, webhook: &str) -> bool {
-        self.about(event, webhook).any(|m| matches!(m.state, MarkState::Claimed | MarkState::Delivered))
+    /// Who holds `event` for `webhook` at `now`, claims lasting `lease`.
+    pub fn holder<'a>(
+        &'a self,
+        event: &'a str,
+        webhook: &'a str,
+        now: DateTime<Utc>,
+        lease: chrono::TimeDelta,
+    ) -> Holder<'a> {
+        if self.delivered(event, webhook) {
+            return Holder::Delivered;
+        }
+        let claims = || self.about(event, webhook).filter(|m| m.state == MarkState::Claimed);
+        if claims().any(|m| m.at + lease > now) {
+            return Holder::Claimed;
+        }
+        // The first claim's key, so every taker's request is the same one to a JSON receiver.
+        let first = claims().filter_map(|m| Some((m.at, m.delivery.as_deref()?))).min();
+        match first {
+            None => Holder::Free,
+            Some((_, key)) => {
+                Holder::Lapsed { key, maybe_sent: self.about(event, webhook).any(|m| m.state == MarkState::Sending) }
+            }
+        }
     }
 
     pub fn delivered(&self, event: &str, webhook: &str) -> bool {
         self.about(event, webhook).any(|m| m.state == MarkState::Delivered)
     }
 
-    /// Whether `delivery` is the one claim on its event and webhook: true for exactly one
-    /// clone once its push was accepted (see the module's comment).
-    pub fn sole_claim(&self, delivery: &super::Delivery) -> bool {
+    /// Whether `delivery` is the one live claim on its event and webhook (lapsed ones, older
+    /// than `lease` at `now`, do not count): true for exactly one clone once its push was
+    /// accepted (see the module's comment).
+    pub fn sole_claim(&self, delivery: &super::Delivery, now: DateTime<Utc>, lease: chrono::TimeDelta) -> bool {
         let claims: BTreeSet<&str> = self
             .about(&delivery.event, &delivery.webhook)
             .filter(|m| m.state == MarkState::Claimed)
+            .filter(|m| m.at + lease > now || m.delivery.as_deref() == Some(delivery.id.as_str()))
             .filter_map(|m| m.delivery.as_deref())
             .collect();
         claims.len() == 1 && claims.contains(delivery.id.as_str())
+    }
+
+    /// Another clone claimed `delivery`'s event after this clone's claim had lapsed: it is
+    /// theirs now.
+    pub fn taken_over(&self, delivery: &super::Delivery, lease: chrono::TimeDelta) -> bool {
+        self.about(&delivery.event, &delivery.webhook).any(|m| {
+            m.state == MarkState::Claimed
+                && m.delivery.as_deref() != Some(delivery.id.as_str())
+                && m.at >= delivery.created + lease
+        })
     }
 
     /// The events marked due, with their kinds, each once.
@@ -135,6 +204,7 @@ mod tests {
             last_error: None,
             awaiting_sync: true,
             sending_since: None,
+            idempotency_key: None,
         }
     }
 
@@ -143,13 +213,38 @@ mod tests {
         let (ours, theirs) = (delivery("A"), delivery("B"));
         let now = Utc::now();
         let mut markers = Markers(vec![Marker::for_delivery(MarkState::Claimed, &ours, "ana", now)]);
-        assert!(markers.sole_claim(&ours));
+        let lease = lease(std::time::Duration::from_secs(30));
+        assert!(markers.sole_claim(&ours, now, lease));
         // The same line twice (a union merge can repeat one) is still one claim.
         markers.0.push(Marker::for_delivery(MarkState::Claimed, &ours, "ana", now));
-        assert!(markers.sole_claim(&ours));
+        assert!(markers.sole_claim(&ours, now, lease));
         markers.0.push(Marker::for_delivery(MarkState::Claimed, &theirs, "bo", now));
-        assert!(!markers.sole_claim(&ours) && !markers.sole_claim(&theirs));
-        assert!(markers.taken("E", "team") && !markers.taken("E", "other"));
+        assert!(!markers.sole_claim(&ours, now, lease) && !markers.sole_claim(&theirs, now, lease));
+        assert_eq!(markers.holder("E", "team", now, lease), Holder::Claimed);
+        assert_eq!(markers.holder("E", "other", now, lease), Holder::Free);
+    }
+
+    // What broke: a clone that claimed an event and then died held it forever.
+    #[test]
+    fn a_lapsed_claim_frees_its_event_with_the_first_claims_key_unless_it_may_have_been_sent() {
+        let claimed: DateTime<Utc> = "2026-11-22T14:00:00Z".parse().expect("a time");
+        let (ours, theirs) = (super::super::Delivery { created: claimed, ..delivery("A") }, delivery("B"));
+        let lease = lease(std::time::Duration::from_secs(30));
+        let mut markers = Markers(vec![Marker::for_delivery(MarkState::Claimed, &ours, "ana", claimed)]);
+        assert_eq!(
+            markers.holder("E", "team", claimed + lease - chrono::TimeDelta::seconds(1), lease),
+            Holder::Claimed
+        );
+        let later = claimed + lease;
+        assert_eq!(markers.holder("E", "team", later, lease), Holder::Lapsed { key: "A", maybe_sent: false });
+        // Bo's takeover is the sole live claim; Ana's lapsed one no longer counts.
+        let theirs = super::super::Delivery { created: later, ..theirs };
+        markers.0.push(Marker::for_delivery(MarkState::Claimed, &theirs, "bo", later));
+        assert!(markers.sole_claim(&theirs, later, lease) && markers.taken_over(&ours, lease));
+        assert!(!markers.taken_over(&theirs, lease));
+        markers.0.push(Marker::for_delivery(MarkState::Sending, &ours, "ana", later));
+        let much_later = later + lease;
+        assert_eq!(markers.holder("E", "team", much_later, lease), Holder::Lapsed { key: "A", maybe_sent: true });
     }
 
     #[test]

@@ -14,8 +14,9 @@ mod compose;
 mod markers;
 mod send;
 
-pub use markers::{MarkState, Marker, Markers};
+pub use markers::{Holder, MarkState, Marker, Markers};
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -85,6 +86,11 @@ impl Webhook {
     /// How long to wait for this webhook's answer.
     fn send_timeout(&self) -> Duration {
         self.timeout.as_deref().and_then(|t| crate::time::parse_duration(t).ok()).unwrap_or(SEND_TIMEOUT)
+    }
+
+    /// How long a clone's claim to post to this webhook holds against other clones.
+    fn lease(&self) -> chrono::TimeDelta {
+        markers::lease(self.send_timeout())
     }
 
     /// Whether this webhook is sent events of `kind`.
@@ -226,6 +232,10 @@ pub struct Delivery {
     /// by a later sender, the one that sent it died waiting for the answer.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde_ts::option")]
     pub sending_since: Option<DateTime<Utc>>,
+    /// The `Idempotency-Key` when it is not `id`: a claim taken over from a lapsed one sends
+    /// the first claim's key, so a JSON receiver sees one request, however many clones tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// What a flush did (the background sender hands it to the command that started it as JSON).
@@ -319,6 +329,7 @@ fn enqueue(notifier: &Notifier<'_>, dir: &IncidentDir, events: &[&Event]) -> Res
                 last_error: None,
                 awaiting_sync: false,
                 sending_since: None,
+                idempotency_key: None,
             };
             notifier.store.outbox().put(&delivery.id, &delivery)?;
             if shared {
@@ -350,7 +361,14 @@ pub fn claim_due(notifier: &Notifier<'_>, locks: &[(IncidentId, TimelineLock)]) 
         let markers = Markers(log.read()?);
         let mut new = Vec::new();
         for (event, kind) in markers.due() {
-            for webhook in able.iter().filter(|w| w.wants(kind) && !markers.taken(event, &w.name)) {
+            for webhook in able.iter().filter(|w| w.wants(kind)) {
+                let idempotency_key = match markers.holder(event, &webhook.name, now, webhook.lease()) {
+                    Holder::Free => None,
+                    Holder::Claimed | Holder::Delivered => continue,
+                    // Maybe posted already, and Slack cannot tell a repeat: `notify status` says so.
+                    Holder::Lapsed { maybe_sent: true, .. } if webhook.kind == WebhookKind::Slack => continue,
+                    Holder::Lapsed { key, .. } => Some(key.to_string()),
+                };
                 let delivery = Delivery {
                     id: crate::model::new_event_id(),
                     webhook: webhook.name.clone(),
@@ -365,6 +383,7 @@ pub fn claim_due(notifier: &Notifier<'_>, locks: &[(IncidentId, TimelineLock)]) 
                     last_error: None,
                     awaiting_sync: true,
                     sending_since: None,
+                    idempotency_key,
                 };
                 // Queued before the claim is written: a crash between leaves a queued delivery
                 // without a claim, which `after_sync` drops, never a claim nobody will send.
@@ -403,7 +422,10 @@ fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
             markers.push((delivery.incident.clone(), read_markers(notifier.store, &delivery.incident)?));
         }
         let Some((_, known)) = markers.iter().find(|(id, _)| *id == delivery.incident) else { continue };
-        if known.sole_claim(&delivery) && !known.delivered(&delivery.event, &delivery.webhook) {
+        let lease = webhook(notifier, &delivery.webhook).map_or_else(|| markers::lease(SEND_TIMEOUT), Webhook::lease);
+        if known.sole_claim(&delivery, notifier.clock.now(), lease)
+            && !known.delivered(&delivery.event, &delivery.webhook)
+        {
             delivery.awaiting_sync = false;
             outbox.put(&delivery.id, &delivery)?;
         } else {
@@ -411,6 +433,43 @@ fn settle_claims(notifier: &Notifier<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An event left unposted on purpose: every claim on it lapsed after a claimant sent it and
+/// lost the answer, and its webhook (Slack) cannot tell a repeat, so no clone posts it again.
+#[derive(Debug)]
+pub struct MaybePosted {
+    pub incident: String,
+    pub kind: String,
+    pub webhook: String,
+}
+
+/// The events of a shared store that no clone will post because they may have been posted
+/// (see [`MaybePosted`]), for `notify status` to name.
+pub fn maybe_posted(notifier: &Notifier<'_>) -> Result<Vec<MaybePosted>> {
+    let slack: Vec<&Webhook> = notifier.webhooks.iter().filter(|w| w.kind == WebhookKind::Slack).collect();
+    if !notifier.store.is_shared() || slack.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = notifier.clock.now();
+    let mut found = Vec::new();
+    for id in notifier.store.ids()? {
+        let markers = read_markers(notifier.store, id.as_str())?;
+        for (event, kind) in markers.due() {
+            for webhook in slack.iter().filter(|w| w.wants(kind)) {
+                if let Holder::Lapsed { maybe_sent: true, .. } =
+                    markers.holder(event, &webhook.name, now, webhook.lease())
+                {
+                    found.push(MaybePosted {
+                        incident: id.to_string(),
+                        kind: kind.to_string(),
+                        webhook: webhook.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Sends what is due through the background sender, telling the responder what did not go
@@ -522,6 +581,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             continue;
         }
         delivery.last_error = Some("the sender stopped before the answer came".to_string());
+        mark_maybe_sent(notifier, &delivery);
         if webhook(notifier, &delivery.webhook).is_some_and(|w| w.kind == WebhookKind::Slack) {
             outbox.remove(&delivery.id)?;
             report.unconfirmed.push(delivery);
@@ -530,19 +590,21 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             alive.push(delivery);
         }
     }
-    let queued = alive;
-    // One not yet due holds back the later ones of its incident and webhook: they go in order.
+    // In the events' (time, id) order, not the order this clone queued them: an older event
+    // pulled from a teammate and claimed here goes before a newer one of this clone's own.
+    let queued = in_event_order(notifier.store, alive);
+    // One not yet due, or claimed and awaiting the sync that settles it, holds back the later
+    // ones of its incident and webhook: they go in order.
     let mut held: Vec<(String, String)> = Vec::new();
-    let (queued, awaiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| !d.awaiting_sync);
     let (mut due, waiting): (Vec<Delivery>, Vec<Delivery>) = queued.into_iter().partition(|d| {
         let key = (d.incident.clone(), d.webhook.clone());
-        let ready = !held.contains(&key) && (all || d.next_try <= now);
+        let ready = !d.awaiting_sync && !held.contains(&key) && (all || d.next_try <= now);
         if !ready {
             held.push(key);
         }
         ready
     });
-    report.waiting = waiting.len() + awaiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
+    report.waiting = waiting.len() + due.len().saturating_sub(MAX_PER_FLUSH);
     due.truncate(MAX_PER_FLUSH);
 
     // The merged state, once per incident: what teammates' clones delivered, and the timeline
@@ -556,8 +618,12 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
         }
     }
     let merged = |d: &Delivery| incidents.iter().find(|(id, ..)| *id == d.incident);
-    let (elsewhere, mut due): (Vec<Delivery>, Vec<Delivery>) =
-        due.into_iter().partition(|d| merged(d).is_some_and(|(_, m, _)| m.delivered(&d.event, &d.webhook)));
+    // Delivered by a teammate, or taken over by one after this clone's claim lapsed.
+    let lease =
+        |d: &Delivery| webhook(notifier, &d.webhook).map_or_else(|| markers::lease(SEND_TIMEOUT), Webhook::lease);
+    let (elsewhere, mut due): (Vec<Delivery>, Vec<Delivery>) = due.into_iter().partition(|d| {
+        merged(d).is_some_and(|(_, m, _)| m.delivered(&d.event, &d.webhook) || m.taken_over(d, lease(d)))
+    });
     for delivery in &elsewhere {
         outbox.remove(&delivery.id)?;
     }
@@ -583,7 +649,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
                     index: outcomes.len() - 1,
                     url,
                     body: delivery.payload.to_string().into_bytes(),
-                    idempotency_key: delivery.id.clone(),
+                    idempotency_key: delivery.idempotency_key.clone().unwrap_or_else(|| delivery.id.clone()),
                     timeout: webhook(notifier, &delivery.webhook).map_or(SEND_TIMEOUT, Webhook::send_timeout),
                 };
                 let key = (delivery.incident.clone(), delivery.webhook.clone());
@@ -629,6 +695,7 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
             Err(why @ DeliveryError::NoAnswer(_))
                 if webhook(notifier, &delivery.webhook).is_some_and(|w| w.kind == WebhookKind::Slack) =>
             {
+                mark_maybe_sent(notifier, &delivery);
                 delivery.attempts += 1;
                 delivery.last_error = Some(why.to_string());
                 outbox.remove(&delivery.id)?;
@@ -650,12 +717,41 @@ pub fn flush(notifier: &Notifier<'_>, all: bool) -> Result<FlushReport> {
     Ok(report)
 }
 
+/// `queued` sorted by its events' (time, id) as each incident's timeline has them now (a
+/// delivery whose event is not there keeps its place after those that are, by queueing time).
+fn in_event_order(store: &Store, mut queued: Vec<Delivery>) -> Vec<Delivery> {
+    let mut times: std::collections::HashMap<String, DateTime<Utc>> = std::collections::HashMap::new();
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    for delivery in &queued {
+        if read.insert(delivery.incident.clone()) {
+            times.extend(timeline_events(store, &delivery.incident).into_iter().map(|e| (e.id, e.ts)));
+        }
+    }
+    queued.sort_by_cached_key(|d| (times.get(&d.event).copied().unwrap_or(d.created), d.event.clone()));
+    queued
+}
+
 /// Writes the `delivered` marker that tells every clone, once synced, not to post it again.
 fn mark_delivered(notifier: &Notifier<'_>, delivery: &Delivery) -> Result<()> {
+    append_marker(notifier, delivery, MarkState::Delivered)
+}
+
+/// In a shared store, writes the `sending` marker that tells every clone, once synced, that
+/// `delivery` may have been posted: a clone taking over the lapsed claim does not post it to
+/// Slack again.
+fn mark_maybe_sent(notifier: &Notifier<'_>, delivery: &Delivery) {
+    if notifier.store.is_shared()
+        && let Err(err) = append_marker(notifier, delivery, MarkState::Sending)
+    {
+        notifier.out.warn(&format!("a notification's answer was lost, and teammates' clones not told: {err}"));
+    }
+}
+
+fn append_marker(notifier: &Notifier<'_>, delivery: &Delivery, state: MarkState) -> Result<()> {
     let Ok(id) = IncidentId::parse(&delivery.incident) else { return Ok(()) };
     let dir = notifier.store.dir(id);
     let lock = dir.timeline().lock()?;
-    let marker = Marker::for_delivery(MarkState::Delivered, delivery, notifier.author, notifier.clock.now());
+    let marker = Marker::for_delivery(state, delivery, notifier.author, notifier.clock.now());
     dir.delivery_log().append(&lock, &[marker])
 }
 

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
 pub(crate) use atomic::sync_dir;
-pub use atomic::write_atomically;
+pub use atomic::{write_atomically, write_named_output};
 pub use delivery_log::{DELIVERY_LOG_FILE, DeliveryLog};
 pub use merge::{MergeReport, merge_timeline_files, merge_timelines, write_union};
 pub use outbox::{DamagedEntry, INBOX_DIR, OUTBOX_DIR, Outbox, OutboxLock};

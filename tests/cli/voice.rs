@@ -176,3 +176,118 @@ fn two_clones_with_the_webhook_claiming_the_same_event_post_it_once() {
     let claims = std::fs::read_to_string(bo.store().join(INCIDENT).join("deliveries.jsonl")).expect("markers");
     assert_eq!(claims.lines().filter(|l| l.contains("\"claimed\"") && l.contains("\"bo\"")).count(), 1, "{claims}");
 }
+
+// What broke: a clone that claimed an event and then could not post it (its receiver down,
+// then it died or never synced again) left it "taken" for good, and the channel never heard.
+#[test]
+fn a_claim_not_delivered_within_its_lease_is_posted_once_by_a_teammate() {
+    let receiver = Server::start(|_, _| Reply::new(200, ""));
+    let down = Server::start(|_, _| Reply::new(500, ""));
+    let env = Env::new();
+    let remote = bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let mut ana = Clone::new(&env, "ana", None);
+    let bo = Clone::new(&env, "bo", Some(&receiver.url()));
+
+    ana.ok("2026-11-22T14:00:00Z", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ana.ok("2026-11-22T14:00:30Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:40Z", &["sync", "--init", remote]);
+    // Ana claims her change at once, but her receiver fails it; her claim reaches Bo.
+    ana.url = Some(down.url());
+    ana.ok("2026-11-22T14:02:00Z", &["status", "identified"]);
+    ana.ok("2026-11-22T14:02:10Z", &["sync"]);
+    assert!(down.hits() >= 1, "Ana's sender tried her receiver");
+    let ana_claim = claim_of(&ana, "ana");
+
+    // Within the lease (30 s timeout + 1 min + 2 min clock tolerance) Bo leaves it to Ana.
+    bo.ok("2026-11-22T14:05:20Z", &["sync"]);
+    assert_eq!(receiver.hits(), 0);
+    // After it, Bo takes it on and posts it, with Ana's key: a JSON receiver sees one request.
+    let said = bo.ok("2026-11-22T14:05:40Z", &["sync"]);
+    assert_eq!(receiver.hits(), 1, "{said}");
+    let posted = &receiver.requests()[0];
+    assert_eq!(posted.json()["event"]["to"], "identified");
+    assert_eq!(posted.header("idempotency-key"), Some(ana_claim.as_str()));
+
+    // Ana's receiver comes back; her sync learns Bo delivered it, and she does not post it again.
+    ana.url = Some(receiver.url());
+    ana.ok("2026-11-22T14:06:00Z", &["sync"]);
+    ana.ok("2026-11-22T14:06:10Z", &["notify", "flush"]);
+    let (counts, _) = posts(&receiver);
+    let change = notifying_ids(&ana)[1].clone();
+    assert_eq!(counts.get(&change), Some(&1), "{counts:?}");
+}
+
+/// The delivery id of `who`'s claim in `clone`'s markers.
+fn claim_of(clone: &Clone<'_>, who: &str) -> String {
+    let log = std::fs::read_to_string(clone.store().join(INCIDENT).join("deliveries.jsonl")).expect("markers");
+    let claim = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("a marker"))
+        .find(|m| m["state"] == "claimed" && m["by"] == who)
+        .unwrap_or_else(|| panic!("no claim by {who}:\n{log}"));
+    claim["delivery"].as_str().expect("a delivery id").to_string()
+}
+
+// What would break: a teammate taking over a lapsed claim whose request may have reached Slack
+// (sent, answer lost) would post it twice, as Slack ignores Idempotency-Key.
+#[test]
+fn a_lapsed_claim_that_may_have_reached_slack_is_not_posted_again_and_status_says_so() {
+    let slow = Server::start(|_, _| Reply::new(200, "").after(std::time::Duration::from_secs(3)));
+    let env = Env::new();
+    let remote = bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let ana = Clone::new(&env, "ana", Some(&slow.url()));
+    let bo = Clone::new(&env, "bo", Some(&slow.url()));
+    let slack = "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"HOOK_URL\"\ntimeout = \"1s\"\n";
+    for who in ["ana", "bo"] {
+        std::fs::write(env.path().join(who).join("incident.toml"), format!("store = \"store\"\n\n{slack}"))
+            .expect("write");
+    }
+
+    ana.ok("2026-11-22T14:00:00Z", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ana.ok("2026-11-22T14:00:30Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:40Z", &["sync", "--init", remote]);
+    // Ana's change is sent and its answer lost; her next syncs carry her `sending` marker.
+    ana.ok("2026-11-22T14:02:00Z", &["status", "identified"]);
+    ana.ok("2026-11-22T14:02:10Z", &["sync"]);
+    ana.ok("2026-11-22T14:02:20Z", &["sync"]);
+    let sent = slow.hits();
+    assert_eq!(sent, 2, "the opening and the change reached the receiver");
+
+    // Long after the lease (1 s + 1 min + 2 min), Bo's sync does not post it ...
+    bo.ok("2026-11-22T14:10:00Z", &["sync"]);
+    bo.ok("2026-11-22T14:10:10Z", &["notify", "flush"]);
+    assert_eq!(slow.hits(), sent, "Bo posted an event that may already be in the channel");
+    // ... and his `notify status` says why.
+    let status = bo.ok("2026-11-22T14:10:20Z", &["notify", "status"]);
+    assert!(status.contains("status.changed of 2026-11-22-checkout-502s to team"), "{status}");
+    assert!(status.contains("may have been posted, so no clone posts it again"), "{status}");
+}
+
+// What broke: after a backlog, a teammate's older event, pulled and claimed by this clone, was
+// posted after this clone's own newer one (the queue went in the order it was queued).
+#[test]
+fn a_teammates_older_event_is_posted_before_this_clones_newer_one() {
+    // The receiver fails Ana's own change the first time, so it is still queued when she syncs.
+    let receiver = Server::start(|_, n| Reply::new(if n == 1 { 500 } else { 200 }, ""));
+    let env = Env::new();
+    let remote = bare_remote(&env, "remote.git");
+    let remote = remote.to_str().expect("UTF-8");
+    let ana = Clone::new(&env, "ana", Some(&receiver.url()));
+    let bo = Clone::new(&env, "bo", None);
+
+    ana.ok("2026-11-22T14:00:00Z", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ana.ok("2026-11-22T14:00:30Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:40Z", &["sync", "--init", remote]);
+    bo.ok("2026-11-22T14:00:50Z", &["use", INCIDENT]);
+    bo.ok("2026-11-22T14:02:00Z", &["status", "identified"]);
+    bo.ok("2026-11-22T14:02:10Z", &["sync"]);
+    ana.ok("2026-11-22T14:04:00Z", &["status", "mitigated"]);
+    assert_eq!(receiver.hits(), 2, "Ana's change was tried and failed");
+    ana.ok("2026-11-22T14:05:00Z", &["sync"]);
+    ana.ok("2026-11-22T14:05:10Z", &["notify", "flush"]);
+
+    let posted: Vec<Value> = receiver.requests().iter().skip(2).map(|r| r.json()["event"]["to"].clone()).collect();
+    assert_eq!(posted, ["identified", "mitigated"], "posted in the events' order");
+}
