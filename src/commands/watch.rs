@@ -39,7 +39,7 @@ pub fn watch(ctx: &Context, incident: Option<&Loaded>, runbook: &Runbook, vars: 
     } else {
         None
     };
-    let options = WatchOptions { interval, until_ok, run: args.run, give_up_after, logs_since };
+    let options = WatchOptions { interval, until_ok, run: args.run, give_up_after, logs_since, known: &[] };
     ctx.out.info(&ctx.out.paint_err(
         Style::Dim,
         &format!(

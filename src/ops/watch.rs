@@ -23,7 +23,7 @@ pub const HISTORY: usize = 20;
 
 /// How to watch.
 #[derive(Debug, Clone, Copy)]
-pub struct WatchOptions {
+pub struct WatchOptions<'a> {
     /// From the start of one run to the start of the next.
     pub interval: Duration,
     /// How long every check must keep passing before the watch ends.
@@ -34,6 +34,9 @@ pub struct WatchOptions {
     /// Log checks count only records from this moment (the last action), so errors logged
     /// before a fix do not keep them failing after it.
     pub logs_since: Option<DateTime<Utc>>,
+    /// States the timeline holds already (the walk's run before its question): a check still in
+    /// its known state is not recorded again, only what changes during the watch is.
+    pub known: &'a [CheckRecord],
 }
 
 /// One check as watched: its latest result and its recent states, oldest first.
@@ -82,7 +85,8 @@ pub fn watch_checks(
     let watching = Instant::now();
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
-    let mut watched: Vec<WatchedCheck> = Vec::new();
+    let mut watched: Vec<WatchedCheck> =
+        options.known.iter().map(|r| WatchedCheck { latest: r.clone(), history: VecDeque::new() }).collect();
     let mut all_ok_since: Option<Instant> = None;
     for number in 1.. {
         let started = Instant::now();

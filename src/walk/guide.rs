@@ -97,12 +97,24 @@ impl Guide {
         let concurrency = self.runbook.file.defaults.concurrency.unwrap_or(8);
         let since_action =
             |at: std::time::Instant| chrono::Utc::now() - chrono::Duration::from_std(at.elapsed()).unwrap_or_default();
+        // The states recorded just before the question, latest per check of this runbook.
+        let mut known: Vec<CheckRecord> = Vec::new();
+        for event in loaded.read.events.iter().rev() {
+            if let crate::model::Body::CheckResult(r) = &event.body
+                && !known.iter().any(|k| k.check == r.check)
+                && self.runbook.file.observe.iter().any(|c| c.id.value == r.check)
+            {
+                known.push(r.clone());
+            }
+        }
+        known.reverse();
         let options = ops::WatchOptions {
             interval: (hold / 3).clamp(Duration::from_secs(1), Duration::from_secs(10)),
             until_ok: hold,
             run: RunOptions { concurrency, deadline: CHECKS_DEADLINE },
             give_up_after: Some(hold + WATCH_BEYOND_HOLD),
             logs_since: self.acted.get().map(since_action),
+            known: &known,
         };
         ctx.out.info(&format!("Watching until every check has passed for {}.", crate::expr::show_duration(hold)));
         let stop = crate::signals::StopOnInterrupt::begin();

@@ -187,3 +187,16 @@ fn a_confirmed_cause_is_kept_across_a_resume_and_not_yet_recovered_offers_anothe
     assert_eq!(kinds.last().map(String::as_str), Some("command.finished"), "{kinds:?}");
     assert_eq!(env.show()["status"], "investigating", "nothing marked it recovered");
 }
+
+#[test]
+fn the_cursor_is_shown_again_after_ctrl_c_at_a_multi_line_answer() {
+    let env = Env::new();
+    env.ok(&["open", "Disk full", "-s", "sev3"]);
+    let mut t = walk(&env);
+    t.answer("When did the impact start?", "").answer("What do you see?", "/var at 100%");
+    // The first line is on disk: the prompt is at its second line.
+    env.wait_for_event(|e| e["text"] == "/var at 100%");
+    t.send("half a li\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    assert!(after(&t.screen, "half a li").contains(SHOW_CURSOR), "{:?}", t.screen);
+}
