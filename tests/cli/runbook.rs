@@ -60,6 +60,23 @@ act:
 }
 
 #[test]
+fn every_shipped_runbook_but_the_drills_names_the_alerts_it_is_for() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    let mut without: Vec<String> = Vec::new();
+    for entry in std::fs::read_dir(&shipped).expect("runbooks/").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".yaml") || name.starts_with("drill-") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("a runbook");
+        if !text.lines().any(|line| line == "match:") {
+            without.push(name);
+        }
+    }
+    assert!(without.is_empty(), "without `match:` rules, an alert never picks them: {without:?}");
+}
+
+#[test]
 fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     let env = Env::new();
     env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("21 runbooks OK"));
