@@ -889,6 +889,10 @@ pub enum NotifyCommand {
     Status,
     /// Retry every queued delivery now (exit 1 if any is still queued)
     Flush,
+    /// Send what is due, waiting up to each webhook's timeout, and print what happened as JSON
+    /// (the background sender that recording commands start)
+    #[command(hide = true)]
+    Send,
 }
 
 #[derive(Debug, Subcommand)]

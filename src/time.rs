@@ -63,6 +63,10 @@ pub fn format_offset(delta: Duration) -> String {
     if days > 0 { format!("{sign}{days}d {h:02}:{m:02}:{s:02}") } else { format!("{sign}{h:02}:{m:02}:{s:02}") }
 }
 
+/// How far a clock may be off from a teammate's before it is suspected: events dated further
+/// ahead of this clock than this are reported, at sync and when recording.
+pub const CLOCK_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
 /// A duration for humans: `45s`, `12m 5s`, `3h 2m`, `2d 4h`.
 pub fn format_duration(delta: Duration) -> String {
     let secs = delta.num_seconds().max(0);

@@ -31,6 +31,14 @@ pub struct Event {
     pub body: Body,
 }
 
+impl Event {
+    /// The latest moment its author's clock put on it (when it happened or was written): how far
+    /// ahead of another clock that is says how far apart the two clocks are, at least.
+    pub fn latest_time(&self) -> DateTime<Utc> {
+        self.recorded.unwrap_or(self.ts).max(self.ts)
+    }
+}
+
 /// A file kept beside the timeline (a command's whole output, a response body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtifactRef {

@@ -20,5 +20,5 @@ pub use incident::{
 pub use items::{
     HANDLE_LEN, ItemRef, about, change_field, effective_item, handle, item_ref, reference_mut, renumberings,
 };
-pub use probe_kind::{ProbeKind, kind_names};
+pub use probe_kind::{HTTP_DEFAULT_MAX_BODY, HTTP_MAX_MAX_BODY, ProbeKind, kind_names};
 pub use vocab::{Phase, Priority, Severity, Status};

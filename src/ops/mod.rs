@@ -30,7 +30,7 @@ pub use service::{catalog_service, record_service_vars};
 pub use update::{
     DEFAULT_UPDATE_INTERVAL, MAX_UPDATE_BYTES, draft_update, edit_update, post_update, update_owed, update_too_long,
 };
-pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
+pub use watch::{WatchDisplay, WatchEnd, WatchOptions, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

@@ -311,7 +311,7 @@ fn to_jira_csv(
     let text = jira::csv(&rows).map_err(|e| Error::runtime(format!("cannot write the CSV: {e}")))?;
     match &args.output {
         Some(path) if !args.dry_run => {
-            crate::store::write_atomically(path, text.as_bytes())?;
+            crate::store::write_named_output(path, text.as_bytes())?;
             ctx.out.info(&format!(
                 "Wrote {} follow-up(s) to {} for Jira's CSV import (give the importer the date format yyyy-MM-dd).",
                 rows.len(),
