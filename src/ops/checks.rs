@@ -95,7 +95,15 @@ pub(super) fn run_in_waves(
         for (record, _) in &outcomes {
             with_values.add_extracted(&record.check, &record.observed);
         }
-        let checks = windowed(later.iter().flat_map(|c| prepare_later(ctx, runbook, c, &with_values)).collect());
+        let checks = windowed(
+            later
+                .iter()
+                .flat_map(|c| match missing_value(runbook, c, &outcomes) {
+                    Some(message) => vec![needs_missing_value(runbook, c, vars, message)],
+                    None => prepare_later(ctx, runbook, c, &with_values),
+                })
+                .collect(),
+        );
         outcomes.extend(run_engine(ctx, masker, checks, left(options), progress)?);
         // `for_each` results (`ID[item]`) sort with their check.
         let order =
@@ -144,9 +152,55 @@ fn prepare_later(ctx: &Context, runbook: &Runbook, spec: &CheckSpec, vars: &Vars
         .collect()
 }
 
-/// Whether a check's templates read `checks.` (values other checks extracted).
+/// Whether a check's templates, `if:` or `assert:` read `checks.` (values other checks extracted).
 fn reads_other_checks(check: &CheckSpec) -> bool {
-    check.for_each.is_some() || check.template_texts().iter().any(|t| t.value.contains("checks."))
+    check.for_each.is_some() || texts_reading_checks(check).any(|t| t.contains("checks."))
+}
+
+fn texts_reading_checks(check: &CheckSpec) -> impl Iterator<Item = &str> {
+    let for_each = check.for_each.as_ref().map(|f| &f.items);
+    check
+        .template_texts()
+        .into_iter()
+        .chain(&check.assert)
+        .chain(&check.condition)
+        .chain(for_each)
+        .map(|t| t.value.as_str())
+}
+
+/// Why a second-wave check cannot run: the first `checks.ID.extract.NAME` it reads that the
+/// first wave did not produce, said in the runbook's terms (a template's "`checks` is
+/// undefined" tells nobody which check failed).
+fn missing_value(runbook: &Runbook, spec: &CheckSpec, outcomes: &[(CheckRecord, Option<String>)]) -> Option<String> {
+    static REFERENCE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let pattern = REFERENCE
+        .get_or_init(|| regex::Regex::new(r"checks\.([A-Za-z0-9_-]+)\.extract\.([A-Za-z0-9_]+)").ok())
+        .as_ref()?;
+    texts_reading_checks(spec).flat_map(|text| pattern.captures_iter(text)).find_map(|found| {
+        let (check, name) = (&found[1], &found[2]);
+        let needs = format!("needs checks.{check}.extract.{name}, but check `{check}`");
+        let Some((record, _)) = outcomes.iter().find(|(r, _)| r.check == check) else {
+            let why = match runbook.file.observe.iter().find(|c| c.id.value == check) {
+                None => "does not exist".to_string(),
+                Some(c) if c.condition.is_some() && !reads_other_checks(c) => "was skipped by if:".to_string(),
+                Some(c) if reads_other_checks(c) => "reads other checks itself, so runs alongside it".to_string(),
+                Some(_) => "was not run".to_string(),
+            };
+            return Some(format!("{needs} {why}"));
+        };
+        if record.status == crate::model::CheckStatus::Unknown {
+            return Some(format!("{needs} was unknown: {}", record.summary));
+        }
+        let extracted = record.observed.get("extract").and_then(|e| e.get(name)).is_some_and(|v| !v.is_null());
+        (!extracted).then(|| format!("{needs} extracted no `{name}`"))
+    })
+}
+
+/// A check that reads a value no earlier check produced: `unknown`, saying which and why.
+fn needs_missing_value(runbook: &Runbook, spec: &CheckSpec, vars: &Vars, message: String) -> Check {
+    let mut check = prepare_check(runbook, spec, vars);
+    check.probe = Probe::Invalid { kind: spec.kind(), reason: "missing_value", message };
+    check
 }
 
 /// A log check counts at most the records of the last `window` (its own window when shorter).

@@ -33,6 +33,7 @@ mod list_vars;
 mod live_stream;
 mod log_checks;
 mod logformats;
+mod missing_values;
 mod notify;
 mod postmortem;
 mod postmortem_sections;
