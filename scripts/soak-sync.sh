@@ -6,7 +6,8 @@
 #   - no acknowledged event lost or duplicated; identical timeline files and `show --json`;
 #   - every verdict on the hypothesis its responder saw (by event id, whatever the numbers did);
 #   - no conflict markers, `timeline --verify` clean; every clone's final sync succeeded;
-#   - each notification posted exactly once to the receiver.
+#   - each notification posted exactly once to the receiver, including the events of the clones
+#     that do not have the webhook's URL (r3 and r4: r1 and r2 post theirs after sync).
 # and prints events, syncs, failed and killed syncs, sync p50/p95.
 #
 # Usage: scripts/soak-sync.sh [BINARY]   (default target/debug/incident; needs openssh-server,
@@ -68,7 +69,7 @@ class H(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         with lock:
-            log.write("%s %s %s\n" % (body["event"]["id"], body["event"]["kind"], self.headers.get("Idempotency-Key")))
+            log.write("%s %s %s %s\n" % (body["event"]["id"], body["event"]["kind"], self.headers.get("Idempotency-Key"), body["event"].get("from", "-")))
         self.send_response(200); self.end_headers()
     def log_message(self, *a): pass
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
@@ -84,8 +85,12 @@ for i in $(seq $CLONES); do
     mkdir -p "$T/c$i"
     printf 'store = "store"\n[sync]\ntimeout = "30s"\n\n[[notify]]\nname = "hook"\nkind = "json"\nurl_env = "HOOK_URL"\n' > "$T/c$i/incident.toml"
 done
-# `exec`: a `kill -9` of the background sync's pid must hit incident itself.
-inc() { local i=$1; shift; (cd "$T/c$i" && HOME="$T/c$i" INCIDENT_AUTHOR="r$i" exec "$BIN" "$@"); }
+# `exec`: a `kill -9` of the background sync's pid must hit incident itself. Only r1 and r2
+# have the webhook's URL; r3's and r4's events are posted by whichever of them claims first.
+inc() {
+    local i=$1; shift
+    (cd "$T/c$i" && { [ "$i" -le 2 ] || unset HOOK_URL; } && HOME="$T/c$i" INCIDENT_AUTHOR="r$i" exec "$BIN" "$@")
+}
 ID=$(inc 1 open "Soak: checkout 502s" -s sev2 --no-walk)
 inc 1 sync --init "$REMOTE" >/dev/null 2>&1
 for i in $(seq 2 $CLONES); do inc "$i" sync --init "$REMOTE" >/dev/null 2>&1; inc "$i" use "$ID" >/dev/null; done
@@ -196,7 +201,20 @@ killed = sum(1 for s in syncs if s == ["killed"])
 pct = lambda p: done[min(len(done) - 1, int(len(done) * p))] if done else 0
 print(f"events {len(events)} (acknowledged records {len(acked)}), verdicts {len(verdicts)} all on the hypothesis seen: {not wrong}")
 print(f"syncs {len(syncs)}: completed {len(done)}, failed {failed}, killed {killed}; p50 {pct(0.5)} ms, p95 {pct(0.95)} ms")
-print(f"notifications: {len(notified)} events to notify, {sum(posts.values())} posts, each once: {not twice and not missing}")
+by_hookless = {e["id"] for e in events if e["id"] in notified and e["author"] in ("r3", "r4")}
+# What each status change moved from in the merged timeline (the fold's order: time, then line).
+said_from = {l.split()[0]: l.split()[3] for l in open(t + "/posts.log")} if glob.glob(t + "/posts.log") else {}
+order = sorted(range(len(events)), key=lambda i: (events[i]["ts"], i))
+status, merged_from = "investigating", {}
+for i in order:
+    e = events[i]
+    if e["kind"] == "status.changed":
+        merged_from[e["id"]] = status
+        status = e["to"]
+changes = [i for i in merged_from if i in said_from]
+disagree = [i for i in changes if said_from[i] != merged_from[i]]
+print(f"status messages whose 'from' differs from the merged timeline: {len(disagree)} of {len(changes)}")
+print(f"notifications: {len(notified)} events to notify ({len(by_hookless)} by clones without the URL), {sum(posts.values())} posts, each once: {not twice and not missing}")
 sys.exit(0 if ok else 1)
 EOF
 echo "SOAK OK" >&2

@@ -105,6 +105,9 @@ pub enum Command {
     Impact(ImpactArgs),
     /// Resolve the incident
     Resolve(ResolveArgs),
+    /// Tell stakeholders where things stand: a drafted update, edited, recorded and sent
+    #[command(after_help = UPDATE_AFTER_HELP)]
+    Update(UpdateArgs),
     /// Record an observation (Observe)
     Observe(TextArgs),
     /// Record a note, optionally in a phase
@@ -118,7 +121,7 @@ pub enum Command {
     Act(DecideArgs),
     /// Run a command, stream its output, and record it (Act)
     Run(RunArgs),
-    /// Add, list and complete follow-up action items
+    /// Add, list, complete and export follow-up action items
     #[command(subcommand)]
     Followup(FollowupCommand),
     /// Print the timeline
@@ -250,6 +253,22 @@ pub struct AckArgs {
     /// Who was paged, or how you heard
     #[arg(long)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The update's text, instead of the draft
+    #[arg(short, long, value_name = "TEXT", conflicts_with = "yes")]
+    pub message: Option<String>,
+    /// When the next update is due, from now: 15m, 1h
+    #[arg(long, value_name = "DUR", default_value = "30m")]
+    pub next: String,
+    /// Send the draft as it is, without an editor
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the draft (or --message) and send nothing
+    #[arg(long, visible_alias = "print")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -419,6 +438,71 @@ pub enum FollowupCommand {
     List,
     /// Mark an action item done
     Done(FollowupDoneArgs),
+    /// Send action items to an issue tracker, or write them for one
+    #[command(after_help = FOLLOWUP_EXPORT_AFTER_HELP)]
+    Export(FollowupExportArgs),
+}
+
+const FOLLOWUP_EXPORT_AFTER_HELP: &str = "\
+GitHub and GitLab issues are created through their own tools, `gh` and `glab`, which must be on
+PATH and logged in (`gh auth login`, `glab auth login`): the account and its token stay with them.
+Each issue's URL is recorded on its follow-up (`followup.linked`); a follow-up already linked to
+an issue on that tracker is skipped, so exporting twice creates one issue. Jira gets a CSV file
+for its importer (Summary, Description, Assignee, Due date, Priority, Labels); `json` prints the
+follow-ups for scripts. Without IDs, every follow-up not done is exported (`--all`: done too).
+
+Examples:
+  incident followup export --to github --repo acme/shop --dry-run   show the gh commands
+  incident followup export --to github --repo acme/shop             create the issues
+  incident followup export --to gitlab F2 F3 --label incident       two of them, labelled
+  incident followup export --to jira-csv -o followups.csv           a file for Jira's import
+
+Exit status: 0 when every follow-up was exported or already linked; 1 when any failed (the rest
+are still exported and recorded; each failure is named with the tool's own words) or the tool is
+missing; 2 for a usage error.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTo {
+    /// GitHub issues, through `gh`
+    Github,
+    /// GitLab issues, through `glab`
+    Gitlab,
+    /// A CSV file for Jira's importer
+    JiraCsv,
+    /// JSON on stdout, for scripts
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FollowupExportArgs {
+    /// Where to: github, gitlab, jira-csv or json
+    #[arg(long, value_name = "TRACKER")]
+    pub to: ExportTo,
+    /// The repository (github, gitlab): OWNER/NAME; default: the one the tool finds from the
+    /// current directory
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Which follow-ups: F1, ~a1b2, ...; default: every one not done
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Done follow-ups too
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+    /// Add this label to each issue or row (repeatable; on GitHub and GitLab it must exist)
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Assign each issue to its follow-up's owner (github, gitlab): owners must then be logins
+    #[arg(long)]
+    pub assign: bool,
+    /// Write the CSV to this file instead of stdout (jira-csv)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// How long each `gh`/`glab` run may take before it is ended
+    #[arg(long, value_name = "DUR", default_value = "60s")]
+    pub timeout: String,
+    /// Show what would be run or written; create, write and record nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -696,6 +780,26 @@ pub struct RunbookDirArgs {
     pub dir: Option<PathBuf>,
 }
 
+const UPDATE_AFTER_HELP: &str = "\
+The draft says what is known (confirmed causes, checks failing and recovered), the impact, what
+is being done (status, phase, the latest decision and action) and when the next update comes.
+
+Where the text comes from:
+  --message TEXT   that text
+  --yes            the draft as it is
+  a pipe           standard input, when it is not a terminal
+  otherwise        the draft, opened in $VISUAL or $EDITOR (else vi); save an empty file to
+                   send nothing
+
+The update is recorded (update.posted) and sent to the [[notify]] webhooks of incident.toml.
+`incident show`, `incident list` and the walk then say when the next one is due, or by how
+long it is overdue; the post-mortem lists every update under Communications.
+
+Examples:
+  incident update                  edit the draft, then send it
+  incident update --print          see the draft; send nothing
+  incident update --yes --next 1h  send the draft; the next in an hour";
+
 const SHELL_AFTER_HELP: &str = "\
 Each command is recorded when it finishes, as typed (secrets masked as `run` masks them), with
 its exit status, duration and directory; its output goes to the terminal, not the record.
@@ -785,6 +889,10 @@ pub enum NotifyCommand {
     Status,
     /// Retry every queued delivery now (exit 1 if any is still queued)
     Flush,
+    /// Send what is due, waiting up to each webhook's timeout, and print what happened as JSON
+    /// (the background sender that recording commands start)
+    #[command(hide = true)]
+    Send,
 }
 
 #[derive(Debug, Subcommand)]

@@ -161,6 +161,7 @@ impl Context {
 
     /// Appends events to an incident and reports any repair the store made first.
     pub fn append(&self, dir: &IncidentDir, events: &[Event]) -> Result<()> {
+        self.warn_if_behind_the_store(dir);
         let appended = dir.timeline().append(events)?;
         self.report_repair(dir, appended.repair);
         self.after_recorded(dir, events);
@@ -173,6 +174,7 @@ impl Context {
         dir: &IncidentDir,
         build: impl FnOnce(&TimelineRead) -> Result<Vec<Event>>,
     ) -> Result<()> {
+        self.warn_if_behind_the_store(dir);
         let mut built = Vec::new();
         let appended = dir.timeline().append_with(|current| {
             let events = build(current)?;
@@ -184,6 +186,22 @@ impl Context {
         Ok(())
     }
 
+    /// Warns when the incident's newest event is dated ahead of this clock beyond the tolerance
+    /// sync uses: this clock is slow or its author's is fast, and an event recorded here would
+    /// be ordered before it (a status set here outvoted by an older one). Reads only the last line.
+    fn warn_if_behind_the_store(&self, dir: &IncidentDir) {
+        let Ok(Some(newest)) = dir.timeline().last_event() else { return };
+        let ahead = newest.latest_time() - self.clock.now();
+        if ahead > time::CLOCK_TOLERANCE {
+            self.out.warn(&format!(
+                "{}: its newest event (by {}) is dated {} ahead of this clock: this clock is slow or theirs is fast; check both (what you record now is ordered before it)",
+                dir.id,
+                newest.author,
+                time::format_duration(ahead)
+            ));
+        }
+    }
+
     /// What follows every durable record: webhooks are told (see `notify`). Called by
     /// `append`, `append_with` and `ops::open` (whose first event creates the timeline), and
     /// only once the events are on disk; it never fails the command.
@@ -193,7 +211,13 @@ impl Context {
 
     /// What `notify` needs of this context to queue and send.
     pub fn notifier(&self) -> crate::notify::Notifier<'_> {
-        crate::notify::Notifier { store: &self.store, clock: &self.clock, webhooks: &self.notify, out: &self.out }
+        crate::notify::Notifier {
+            store: &self.store,
+            clock: &self.clock,
+            author: self.author(),
+            webhooks: &self.notify,
+            out: &self.out,
+        }
     }
 
     fn report_repair(&self, dir: &IncidentDir, repair: Option<Repair>) {

@@ -30,6 +30,7 @@ pub(crate) mod sync;
 pub mod template_limits;
 pub(crate) mod text_file;
 pub mod time;
+pub(crate) mod tracker;
 pub(crate) mod trust;
 pub(crate) mod walk;
 

@@ -63,6 +63,10 @@ pub fn format_offset(delta: Duration) -> String {
     if days > 0 { format!("{sign}{days}d {h:02}:{m:02}:{s:02}") } else { format!("{sign}{h:02}:{m:02}:{s:02}") }
 }
 
+/// How far a clock may be off from a teammate's before it is suspected: events dated further
+/// ahead of this clock than this are reported, at sync and when recording.
+pub const CLOCK_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
 /// A duration for humans: `45s`, `12m 5s`, `3h 2m`, `2d 4h`.
 pub fn format_duration(delta: Duration) -> String {
     let secs = delta.num_seconds().max(0);
@@ -71,6 +75,17 @@ pub fn format_duration(delta: Duration) -> String {
         60..3600 => format!("{}m {}s", secs / 60, secs % 60),
         3600..86_400 => format!("{}h {}m", secs / 3600, secs % 3600 / 60),
         _ => format!("{}d {}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// A duration to the minute, for a glance: `0m`, `12m`, `1h 5m`, `2d 4h` (seconds dropped,
+/// so "in 12m" does not tick every second).
+pub fn format_minutes(delta: Duration) -> String {
+    let minutes = delta.num_minutes().max(0);
+    match minutes {
+        0..60 => format!("{minutes}m"),
+        60..1440 => format!("{}h {}m", minutes / 60, minutes % 60),
+        _ => format!("{}d {}h", minutes / 1440, minutes % 1440 / 60),
     }
 }
 

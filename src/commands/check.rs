@@ -183,6 +183,9 @@ pub fn probe(ctx: &Context, command: &ProbeCommand) -> Result<u8> {
                 body: None,
                 follow_redirects: !a.no_follow,
                 insecure: a.insecure,
+                max_body: crate::model::HTTP_DEFAULT_MAX_BODY,
+                // Only `--contains` reads the body; a status probe of a large page is not unknown.
+                body_judged: a.contains.is_some(),
             });
             (probe, expect, &a.options)
         }
@@ -271,6 +274,7 @@ fn adhoc_check(id: &str, probe: Probe, expect: Expectations, options: &ProbeOpti
             extract: Vec::new(),
             unknown_on: crate::probe::UnknownOn::default(),
             on_empty: None,
+            wording: crate::probe::Wording::default(),
         },
         options.no_record,
     ))

@@ -378,14 +378,16 @@ fn report(
     if config.histogram && !summary.per_minute.is_empty() {
         out.data(&histogram(out, &summary.per_minute))?;
     }
-    let files: Vec<&PathBuf> = summary.files.iter().map(|f| &f.path).collect();
-    let mut line = format!(
-        "{} matching record{} ({} file{} searched)",
-        summary.matched,
-        if summary.matched == 1 { "" } else { "s" },
-        files.len(),
-        if files.len() == 1 { "" } else { "s" }
-    );
+    let files = summary.files.len();
+    let failed = summary.files.iter().filter(|f| f.error.is_some()).count();
+    // A source that failed (a journal journalctl could not open) was not searched: never count it.
+    let searched = if failed == 0 {
+        format!("{files} file{} searched", if files == 1 { "" } else { "s" })
+    } else {
+        format!("{} of {files} sources searched, {failed} failed", files - failed)
+    };
+    let mut line =
+        format!("{} matching record{} ({searched})", summary.matched, if summary.matched == 1 { "" } else { "s" });
     if let (Some(first), Some(last)) = (summary.first, summary.last) {
         line.push_str(&format!("; first {}, last {}", format_micros(first), format_micros(last)));
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::cli::{ListArgs, UseArgs};
 use crate::context::Context;
 use crate::error::Result;
-use crate::model::{Incident, Severity, Status};
+use crate::model::{Incident, Severity, Status, UpdateDue};
 use crate::output::table;
 use crate::time;
 
@@ -19,6 +19,11 @@ struct Row<'a> {
     #[serde(with = "time::serde_ts::option")]
     opened: Option<chrono::DateTime<chrono::Utc>>,
     drill: bool,
+    /// When the next stakeholder update is due (`incident update`), while open.
+    #[serde(with = "time::serde_ts::option", skip_serializing_if = "Option::is_none")]
+    next_update: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip)]
+    update_due: Option<UpdateDue>,
 }
 
 pub fn run(ctx: &Context, args: &ListArgs) -> Result<u8> {
@@ -34,6 +39,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<u8> {
     incidents.retain(|i| args.all || i.is_open());
     // Newest first: the one you want at 3 a.m. is at the top.
     incidents.sort_by(|a, b| b.clocks.opened.cmp(&a.clocks.opened).then_with(|| b.id.cmp(&a.id)));
+    let now = ctx.clock.now();
     let rows: Vec<Row> = incidents
         .iter()
         .map(|i| Row {
@@ -44,6 +50,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<u8> {
             current: current.as_ref().is_some_and(|c| c.as_str() == i.id),
             opened: i.clocks.opened,
             drill: i.drill,
+            next_update: i.next_update,
+            update_due: i.update_due(now),
         })
         .collect();
     if ctx.out.json {
@@ -55,18 +63,29 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<u8> {
         ctx.out.info(&format!("{what} in {}.", ctx.store.root().display()));
         return Ok(0);
     }
-    let mut t = table(&["", "ID", "Sev", "Status", "Opened (UTC)", "Title"], ctx.out.stdout_is_terminal);
+    // The column only when an update was promised: most stores never post one.
+    let updates = rows.iter().any(|r| r.update_due.is_some());
+    let mut header = vec!["", "ID", "Sev", "Status", "Opened (UTC)"];
+    if updates {
+        header.push("Next update (UTC)");
+    }
+    header.push("Title");
+    let mut t = table(&header, ctx.out.stdout_is_terminal);
     for row in &rows {
         let opened = row.opened.map(|o| time::format_table_ts(&o)).unwrap_or_default();
         let title = if row.drill { format!("{} [drill]", row.title) } else { row.title.to_string() };
-        t.add_row(vec![
-            if row.current { "*" } else { "" },
-            row.id,
-            row.severity.as_str(),
-            row.status.as_str(),
-            &opened,
-            &title,
-        ]);
+        let mut cells = vec![
+            if row.current { "*" } else { "" }.to_string(),
+            row.id.to_string(),
+            row.severity.as_str().to_string(),
+            row.status.as_str().to_string(),
+            opened,
+        ];
+        if updates {
+            cells.push(row.update_due.map(|due| due.brief()).unwrap_or_default());
+        }
+        cells.push(title);
+        t.add_row(cells);
     }
     ctx.out.data(&crate::output::render_table(&t))?;
     Ok(0)

@@ -25,6 +25,7 @@ mod show;
 mod stats;
 mod sync;
 mod timeline;
+mod update;
 mod vars;
 mod watch;
 
@@ -45,6 +46,7 @@ pub fn dispatch(ctx: &Context, command: &Command) -> Result<u8> {
         Command::Role(args) => lifecycle::role(ctx, args),
         Command::Impact(args) => lifecycle::impact(ctx, args),
         Command::Resolve(args) => lifecycle::resolve(ctx, args),
+        Command::Update(args) => update::run(ctx, args),
         Command::Observe(args) => record::observe(ctx, args),
         Command::Note(args) => record::note(ctx, args),
         Command::Decide(args) => record::decide(ctx, args),

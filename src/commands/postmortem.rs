@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: &PostmortemArgs) -> Result<u8> {
     if ctx.out.json {
         ctx.out.json_value(&serde_json::json!({ "markdown": markdown, "findings": findings }))?;
     } else if let Some(path) = &args.output {
-        crate::store::write_atomically(path, markdown.as_bytes())?;
+        crate::store::write_named_output(path, markdown.as_bytes())?;
         ctx.out.info(&format!("Wrote the post-mortem of {} to {}", loaded.incident.id, path.display()));
     } else {
         ctx.out.data(&markdown)?;

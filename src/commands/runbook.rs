@@ -50,7 +50,10 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
         let checks: Vec<serde_json::Value> = file
             .observe
             .iter()
-            .map(|c| serde_json::json!({"id": c.id.value, "title": c.title, "probe": probe_of(c)}))
+            .map(|c| {
+                let from = runbook.included_from.get(&c.id.value);
+                serde_json::json!({"id": c.id.value, "title": c.title, "probe": probe_of(c), "included_from": from})
+            })
             .collect();
         let doc = serde_json::json!({
             "name": runbook.name, "path": runbook.path, "title": file.title.value,
@@ -111,10 +114,14 @@ pub fn show(ctx: &Context, args: &RunbookShowArgs) -> Result<u8> {
         for check in &file.observe {
             let title = check.title.as_deref().unwrap_or("");
             // Where it runs matters to whoever reads the runbook before trusting it.
-            let title = match &check.host {
+            let mut title = match &check.host {
                 Some(host) => format!("{title} [on {}]", host.value).trim_start().to_string(),
                 None => title.to_string(),
             };
+            // A shared check is changed in its own file, not here: say which.
+            if let Some(from) = runbook.included_from.get(&check.id.value) {
+                title = format!("{title} (from {from})").trim_start().to_string();
+            }
             text.push_str(&format!("  {:<20} {:<10} {title}\n", check.id.value, probe_of(check)));
         }
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::model::{HypothesisState, Incident, Status};
+use crate::model::{HypothesisState, Incident, Status, UpdateDue};
 use crate::output::{Output, Style};
 use crate::time;
 
@@ -36,6 +36,10 @@ fn render(i: &Incident, out: &Output, now: DateTime<Utc>) -> String {
     }
     if let Some(phase) = i.phase {
         let _ = writeln!(s, "  phase      {phase}");
+    }
+    if let Some(due) = i.update_due(now) {
+        let style = if matches!(due, UpdateDue::Overdue { .. }) { Style::Red } else { Style::Dim };
+        let _ = writeln!(s, "  updates    {}", out.paint(style, &due.to_string()));
     }
     for line in clashes(i) {
         let _ = writeln!(s, "  {}", out.paint(Style::Yellow, &format!("! {line}")));

@@ -5,7 +5,8 @@
 //! load) and `probe` (which evaluates them) need not import each other.
 
 pub mod compare;
+pub mod explain;
 pub mod template;
 
-pub use compare::{Comparison, ComparisonError, Unit, show_duration, show_number};
+pub use compare::{Comparison, ComparisonError, Unit, parse_size, show_duration, show_number, show_size};
 pub use template::ExprError;

@@ -31,6 +31,14 @@ pub struct Event {
     pub body: Body,
 }
 
+impl Event {
+    /// The latest moment its author's clock put on it (when it happened or was written): how far
+    /// ahead of another clock that is says how far apart the two clocks are, at least.
+    pub fn latest_time(&self) -> DateTime<Utc> {
+        self.recorded.unwrap_or(self.ts).max(self.ts)
+    }
+}
+
 /// A file kept beside the timeline (a command's whole output, a response body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArtifactRef {
@@ -268,7 +276,14 @@ pub enum Body {
     },
     /// A follow-up now tracked elsewhere (`followup export`): the URL.
     #[serde(rename = "followup.linked")]
-    FollowUpLinked { followup: String, url: String },
+    FollowUpLinked {
+        followup: String,
+        url: String,
+        /// The event id of the follow-up (its `followup.added`): the reference that survives
+        /// renumbering. Absent in timelines written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<String>,
+    },
     #[serde(rename = "followup.done")]
     FollowUpDone {
         followup: String,
@@ -398,6 +413,14 @@ pub enum Body {
         /// The event ids of the other `incident.opened` events.
         openings: Vec<String>,
     },
+    /// A stakeholder update as posted (`incident update`): the text people were told, and when
+    /// they were promised the next one.
+    #[serde(rename = "update.posted")]
+    UpdatePosted {
+        text: String,
+        #[serde(with = "serde_ts")]
+        next_update: DateTime<Utc>,
+    },
     #[serde(rename = "event.amended")]
     Amended {
         target: String,
@@ -452,6 +475,7 @@ impl Body {
         "data_loss.recorded",
         "openings.merged",
         "hypothesis.claimed",
+        "update.posted",
     ];
 
     /// A line whose kind this version knows but whose fields do not fit it.
@@ -489,6 +513,7 @@ impl Body {
             Body::Amended { .. } => "event.amended",
             Body::OpeningsMerged { .. } => "openings.merged",
             Body::Claimed { .. } => "hypothesis.claimed",
+            Body::UpdatePosted { .. } => "update.posted",
             Body::AlertReceived { .. } => "alert.received",
             Body::AlertChecked { .. } => "alert.checked",
             Body::MitigationOffered { .. } => "mitigation.offered",
@@ -654,7 +679,7 @@ impl Body {
                 text
             }
             Body::FollowUpDone { followup, about } => format!("{} done", labelled(followup, about)),
-            Body::FollowUpLinked { followup, url } => format!("{followup} tracked at {url}"),
+            Body::FollowUpLinked { followup, url, .. } => format!("{followup} tracked at {url}"),
             Body::PhaseEntered { to } => format!("Entered {to}"),
             Body::Acknowledged { note } => with_note("Acknowledged".to_string(), note),
             Body::PostmortemRecorded { review_status, authors, trigger, root_cause } => {
@@ -732,6 +757,13 @@ impl Body {
                 format!("Verifying {}", labelled(hypothesis, about))
             }
             Body::Claimed { hypothesis, about, released: true } => format!("Let go of {}", labelled(hypothesis, about)),
+            Body::UpdatePosted { text, next_update } => {
+                format!(
+                    "Update posted: {} (next by {} UTC)",
+                    one_line(text, UPDATE_GIST_CHARS),
+                    next_update.format("%H:%M")
+                )
+            }
             Body::OpeningsMerged { openings } => {
                 format!("Openings on two machines kept as one incident ({} more)", openings.len())
             }
@@ -744,6 +776,19 @@ impl Body {
             }
         }
     }
+}
+
+/// How much of an update's text its one-line description keeps (tables, the Slack line).
+const UPDATE_GIST_CHARS: usize = 120;
+
+/// `text` on one line (its lines joined, spaces collapsed), cut to `max` characters with `…`.
+fn one_line(text: &str, max: usize) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() <= max {
+        return joined;
+    }
+    let cut: String = joined.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
 }
 
 fn with_note(text: String, note: &Option<String>) -> String {

@@ -50,6 +50,12 @@ pub struct Incident {
     /// the responder; shown until the status says mitigated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mitigation_offer: Option<String>,
+    /// Stakeholder updates posted (`incident update`), in time order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub updates: Vec<Update>,
+    /// When the next update is due: the promise of the latest update, while the incident is open.
+    #[serde(skip_serializing_if = "Option::is_none", with = "serde_ts::option")]
+    pub next_update: Option<DateTime<Utc>>,
     pub events: usize,
     /// Other `incident.opened` events of this id: two clones opened it offline (see
     /// `other_openings`). Their facts are kept: services joined, the worse severity taken.
@@ -134,6 +140,50 @@ pub struct AlertGroup {
     pub firing: Vec<String>,
     #[serde(with = "serde_ts")]
     pub last: DateTime<Utc>,
+}
+
+/// A stakeholder update as posted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Update {
+    #[serde(with = "serde_ts")]
+    pub ts: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+    #[serde(with = "serde_ts")]
+    pub next_update: DateTime<Utc>,
+}
+
+/// Where the incident stands against its promised next update (see [`Incident::update_due`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateDue {
+    /// Due at this time, still ahead.
+    In { at: DateTime<Utc>, left: chrono::Duration },
+    /// Promised for this time, which has passed.
+    Overdue { at: DateTime<Utc>, by: chrono::Duration },
+}
+
+impl UpdateDue {
+    /// The same, short, for a table cell: `14:30, in 12m`, `overdue by 5m`.
+    pub fn brief(&self) -> String {
+        match self {
+            UpdateDue::In { at, left } => format!("{}, in {}", at.format("%H:%M"), crate::time::format_minutes(*left)),
+            UpdateDue::Overdue { by, .. } => format!("overdue by {}", crate::time::format_minutes(*by)),
+        }
+    }
+}
+
+impl std::fmt::Display for UpdateDue {
+    /// The status line's words: `next update 14:30 UTC, in 12m`, `update overdue by 5m`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UpdateDue::In { at, left } => {
+                write!(f, "next update {} UTC, in {}", at.format("%H:%M"), crate::time::format_minutes(*left))
+            }
+            UpdateDue::Overdue { at, by } => {
+                write!(f, "update overdue by {} (due {} UTC)", crate::time::format_minutes(*by), at.format("%H:%M"))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -227,6 +277,10 @@ pub struct FollowUp {
     /// Where it is tracked: the issue's URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracker: Option<String>,
+    /// Every issue it has been linked to, oldest first (`--tracker` at adding, then each
+    /// `followup.linked`): how `followup export` knows a tracker already has it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     pub done: bool,
     #[serde(with = "serde_ts::option")]
     pub done_at: Option<DateTime<Utc>>,
@@ -401,6 +455,8 @@ impl Incident {
             links: Vec::new(),
             alerts: BTreeMap::new(),
             mitigation_offer: None,
+            updates: Vec::new(),
+            next_update: None,
             events: events.len(),
             opened_twice: Vec::new(),
             conflicts: Vec::new(),
@@ -468,6 +524,7 @@ impl Incident {
                         priority: *priority,
                         item_type: item_type.clone(),
                         tracker: tracker.clone(),
+                        links: tracker.iter().cloned().collect(),
                         done: false,
                         done_at: None,
                     })
@@ -592,6 +649,12 @@ impl Incident {
                             .offer((value.clone(), source.clone()), ts);
                     }
                 }
+                Body::UpdatePosted { text, next_update } => incident.updates.push(Update {
+                    ts,
+                    author: event.author.clone(),
+                    text: text.clone(),
+                    next_update: *next_update,
+                }),
                 offer @ Body::MitigationOffered { .. } => incident.mitigation_offer = Some(offer.describe()),
                 Body::AlertReceived { group_key, status, alert_name, firing, .. } => {
                     let newer = incident.alerts.get(group_key).is_none_or(|group| group.last <= ts);
@@ -657,6 +720,7 @@ impl Incident {
                     let target = target_of(event);
                     if let Some(f) = incident.followups.iter_mut().find(|f| Some(&f.event) == target.as_ref()) {
                         f.tracker = Some(url.clone());
+                        f.links.push(url.clone());
                     }
                 }
                 Body::FollowUpDone { .. } => {
@@ -671,6 +735,8 @@ impl Incident {
         }
 
         number_items(&mut incident);
+        // Back-dated or synced updates arrive out of order: the latest by time holds the promise.
+        incident.updates.sort_by_key(|u| u.ts);
         incident.opened_twice.retain(|o| !merged_openings.contains(&o.event));
         incident.conflicts = conflicts(rest);
         incident.severity = severity.value;
@@ -696,6 +762,8 @@ impl Incident {
             incident.runbook_vars.insert(key.clone(), value);
             incident.var_sources.insert(key, source);
         }
+        incident.next_update =
+            incident.updates.last().filter(|_| incident.status != Status::Resolved).map(|u| u.next_update);
         incident.phase = phase.value;
         incident.walk_phase = walk_phase.value;
         incident.clocks.impact_start = impact_start.value;
@@ -716,6 +784,13 @@ impl Incident {
 
     pub fn is_open(&self) -> bool {
         self.status != Status::Resolved
+    }
+
+    /// When the next stakeholder update is due, against `now`: `None` when no update was
+    /// posted yet or the incident is resolved.
+    pub fn update_due(&self, now: DateTime<Utc>) -> Option<UpdateDue> {
+        let at = self.next_update?;
+        Some(if now <= at { UpdateDue::In { at, left: at - now } } else { UpdateDue::Overdue { at, by: now - at } })
     }
 
     pub fn open_hypotheses(&self) -> impl Iterator<Item = &Hypothesis> {
@@ -756,6 +831,29 @@ mod tests {
     }
 
     #[test]
+    fn the_latest_update_by_time_sets_when_the_next_is_due_until_resolution() {
+        let update = |at: &str, next: &str| {
+            event(at, "bo", Body::UpdatePosted { text: format!("as of {at}"), next_update: ts(next) })
+        };
+        // Synced out of order: the later update's promise stands, not the last line's.
+        let mut events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            update("2026-11-22T14:40:00Z", "2026-11-22T15:10:00Z"),
+            update("2026-11-22T14:10:00Z", "2026-11-22T14:40:00Z"),
+        ];
+        let incident = Incident::from_events("x", &events).unwrap_or_else(|| panic!("folds"));
+        assert_eq!(incident.next_update, Some(ts("2026-11-22T15:10:00Z")));
+        let due = |now: &str| incident.update_due(ts(now)).map(|d| d.to_string()).unwrap_or_default();
+        assert_eq!(due("2026-11-22T14:58:00Z"), "next update 15:10 UTC, in 12m");
+        assert_eq!(due("2026-11-22T15:15:30Z"), "update overdue by 5m (due 15:10 UTC)");
+
+        events.push(event("2026-11-22T15:20:00Z", "bo", Body::Resolved { summary: None }));
+        let resolved = Incident::from_events("x", &events).unwrap_or_else(|| panic!("folds"));
+        assert_eq!(resolved.update_due(ts("2026-11-22T16:00:00Z")), None, "a resolved incident owes no update");
+        assert_eq!(resolved.updates.len(), 2);
+    }
+
+    #[test]
     fn a_lost_opening_still_folds_what_remains_under_a_stand_in() {
         assert!(Incident::from_events("x", &[]).is_none());
         let note = event("2026-11-22T14:00:00Z", "ana", Body::Note { text: "x".into() });
@@ -763,6 +861,46 @@ mod tests {
         assert!(incident.opening_damaged);
         assert_eq!((incident.severity, incident.events), (Severity::Sev1, 1));
         assert!(incident.title.starts_with("x "), "{}", incident.title);
+    }
+
+    /// `followup export` tells trackers apart by every link a follow-up has had, not only the
+    /// newest; a link written before `about` (by number) still lands on its follow-up.
+    #[test]
+    fn a_followup_keeps_every_link_including_ones_named_by_number() {
+        let added = |at: &str, number: &str, tracker: Option<&str>| {
+            event(
+                at,
+                "ana",
+                Body::FollowUpAdded {
+                    followup: number.into(),
+                    text: "x".into(),
+                    owner: "ana".into(),
+                    due: None,
+                    priority: None,
+                    item_type: None,
+                    tracker: tracker.map(str::to_string),
+                },
+            )
+        };
+        let linked = |at: &str, url: &str, about: Option<&str>| {
+            event(
+                at,
+                "ana",
+                Body::FollowUpLinked { followup: "F1".into(), url: url.into(), about: about.map(str::to_string) },
+            )
+        };
+        let events = vec![
+            opened("2026-11-22T14:00:00Z"),
+            added("2026-11-22T14:01:00Z", "F1", Some("https://jira.example/browse/OPS-1")),
+            added("2026-11-22T14:02:00Z", "F2", None),
+            linked("2026-11-22T14:03:00Z", "https://github.com/a/b/issues/1", None),
+            linked("2026-11-22T14:04:00Z", "https://gitlab.com/a/b/-/issues/2", Some("2026-11-22T14:02:00Z")),
+        ];
+        let incident = Incident::from_events("x", &events).expect("an incident");
+        let [f1, f2] = incident.followups.as_slice() else { panic!("two follow-ups") };
+        assert_eq!(f1.links, ["https://jira.example/browse/OPS-1", "https://github.com/a/b/issues/1"]);
+        assert_eq!(f1.tracker.as_deref(), Some("https://github.com/a/b/issues/1"));
+        assert_eq!(f2.links, ["https://gitlab.com/a/b/-/issues/2"]);
     }
 
     #[test]

@@ -153,7 +153,9 @@ pub fn reference_mut(body: &mut Body) -> Option<(ItemKind, &mut String, &mut Opt
         | Body::Action { hypothesis: Some(hypothesis), about, .. }
         | Body::CommandFinished { hypothesis: Some(hypothesis), about, .. }
         | Body::Claimed { hypothesis, about, .. } => Some((ItemKind::Hypothesis, hypothesis, about)),
-        Body::FollowUpDone { followup, about } => Some((ItemKind::FollowUp, followup, about)),
+        Body::FollowUpDone { followup, about } | Body::FollowUpLinked { followup, about, .. } => {
+            Some((ItemKind::FollowUp, followup, about))
+        }
         _ => None,
     }
 }
@@ -167,7 +169,8 @@ pub fn about(body: &Body) -> Option<&str> {
         | Body::Action { about, .. }
         | Body::CommandFinished { about, .. }
         | Body::Claimed { about, .. }
-        | Body::FollowUpDone { about, .. } => about.as_deref(),
+        | Body::FollowUpDone { about, .. }
+        | Body::FollowUpLinked { about, .. } => about.as_deref(),
         _ => None,
     }
 }

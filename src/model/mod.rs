@@ -15,10 +15,10 @@ pub use event::{ArtifactRef, Body, Event, FORMAT_VERSION};
 pub use ids::{IdError, IncidentId, IncidentIdProblem, ItemId, ItemKind, new_event_id, slugify};
 pub use incident::{
     AlertGroup, Clocks, Conflict, Evidence, FollowUp, Hypothesis, HypothesisState, Impact, Incident, OtherOpening,
-    RoleAssignment,
+    RoleAssignment, Update, UpdateDue,
 };
 pub use items::{
     HANDLE_LEN, ItemRef, about, change_field, effective_item, handle, item_ref, reference_mut, renumberings,
 };
-pub use probe_kind::{ProbeKind, kind_names};
+pub use probe_kind::{HTTP_DEFAULT_MAX_BODY, HTTP_MAX_MAX_BODY, ProbeKind, kind_names};
 pub use vocab::{Phase, Priority, Severity, Status};

@@ -176,6 +176,11 @@ pub fn kind_names(pick: impl Fn(ProbeKind) -> bool) -> String {
     ProbeKind::ALL.into_iter().filter(|k| pick(*k)).map(ProbeKind::name).collect::<Vec<_>>().join(", ")
 }
 
+/// The most of an HTTP body read unless a check says otherwise (`http: {max_body: 4MiB}`).
+pub const HTTP_DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// The largest `max_body` an HTTP check may ask for.
+pub const HTTP_MAX_MAX_BODY: usize = 64 * 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;

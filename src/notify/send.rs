@@ -1,5 +1,6 @@
-//! Posting deliveries: all at once, each bounded by the same deadline.
+//! Posting deliveries: all at once, each with its webhook's timeout, the whole by a deadline.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::DeliveryError;
@@ -13,17 +14,28 @@ pub(super) struct Request {
     /// The delivery's id: a receiver that saw it already can drop a repeat (a crash after
     /// the send and before the outbox entry was removed).
     pub idempotency_key: String,
+    /// How long to wait for the answer once sent.
+    pub timeout: Duration,
 }
+
+/// Called with a request's index just before it is sent (and not for one never sent), so the
+/// caller can record the attempt durably first.
+pub(super) type Started = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// Posts the chains concurrently, each chain's requests one after another (stopping at the
 /// first that fails: the rest are `Waiting`), and returns `(index, outcome)` for each by
-/// `deadline`: `Ok` for a 2xx, else why not. Requests not answered by then fail as timed out.
-pub(super) fn post_all(chains: Vec<Vec<Request>>, deadline: Instant) -> Vec<(usize, Result<(), DeliveryError>)> {
+/// `deadline`: `Ok` for a 2xx, else why not. A request sent and not answered by then is
+/// `NoAnswer` (it may have been posted); one never sent is `Waiting`.
+pub(super) fn post_all(
+    chains: Vec<Vec<Request>>,
+    deadline: Instant,
+    started: &Started,
+) -> Vec<(usize, Result<(), DeliveryError>)> {
     if chains.iter().all(Vec::is_empty) {
         return Vec::new();
     }
-    let indexes: Vec<usize> = chains.iter().flatten().map(|r| r.index).collect();
-    let fail_all = |why: String| indexes.iter().map(|&i| (i, Err(DeliveryError::Setup(why.clone())))).collect();
+    let indexes: Vec<(usize, Duration)> = chains.iter().flatten().map(|r| (r.index, r.timeout)).collect();
+    let fail_all = |why: String| indexes.iter().map(|&(i, _)| (i, Err(DeliveryError::Setup(why.clone())))).collect();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail_all(format!("cannot start sending: {e}")),
@@ -32,23 +44,30 @@ pub(super) fn post_all(chains: Vec<Vec<Request>>, deadline: Instant) -> Vec<(usi
     let client = match crate::trust::http_client_builder()
         // A redirect would send the payload somewhere the configuration did not name.
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(remaining)
-        .timeout(remaining)
+        .connect_timeout(remaining.min(CONNECT_TIMEOUT))
         .build()
     {
         Ok(client) => client,
         Err(e) => return fail_all(format!("cannot set up HTTP: {e}")),
     };
+    let sent: Arc<std::sync::Mutex<Vec<usize>>> = Arc::default();
     runtime.block_on(async move {
         let mut set = tokio::task::JoinSet::new();
         for chain in chains {
             let client = client.clone();
+            let (started, sent) = (started.clone(), sent.clone());
             set.spawn(async move {
                 let mut outcomes = Vec::new();
                 let mut failed = false;
                 for request in chain {
                     let index = request.index;
-                    let outcome = if failed { Err(DeliveryError::Waiting) } else { post(&client, request).await };
+                    let outcome = if failed {
+                        Err(DeliveryError::Waiting)
+                    } else {
+                        started(index);
+                        sent.lock().map(|mut s| s.push(index)).unwrap_or(());
+                        post(&client, request).await
+                    };
                     failed |= outcome.is_err();
                     outcomes.push((index, outcome));
                 }
@@ -65,24 +84,34 @@ pub(super) fn post_all(chains: Vec<Vec<Request>>, deadline: Instant) -> Vec<(usi
             }
         })
         .await;
-        for &index in &indexes {
+        let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
+        for &(index, timeout) in &indexes {
             if !results.iter().any(|(i, _)| *i == index) {
-                results.push((index, Err(DeliveryError::NoAnswer)));
+                let why = if sent.contains(&index) {
+                    DeliveryError::NoAnswer(timeout.as_secs())
+                } else {
+                    DeliveryError::Waiting
+                };
+                results.push((index, Err(why)));
             }
         }
         results
     })
 }
 
+/// Connecting gets at most this long, whatever the webhook's timeout: nothing is sent before.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn post(client: &reqwest::Client, request: Request) -> Result<(), DeliveryError> {
     let response = client
         .post(&request.url)
+        .timeout(request.timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("Idempotency-Key", &request.idempotency_key)
         .body(request.body)
         .send()
         .await
-        .map_err(describe)?;
+        .map_err(|e| describe(e, request.timeout))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
@@ -105,9 +134,10 @@ fn retry_after_secs(value: &str) -> Option<i64> {
 }
 
 /// An error with its causes, without the URL (the caller masks what is left).
-fn describe(err: reqwest::Error) -> DeliveryError {
-    if err.is_timeout() {
-        return DeliveryError::NoAnswer;
+fn describe(err: reqwest::Error, timeout: Duration) -> DeliveryError {
+    // A connection never made sent nothing: it can be retried whatever the receiver.
+    if err.is_timeout() && !err.is_connect() {
+        return DeliveryError::NoAnswer(timeout.as_secs());
     }
     let err = err.without_url();
     let mut text = err.to_string();

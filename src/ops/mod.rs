@@ -10,6 +10,7 @@ mod logs;
 mod prepare;
 mod procedure;
 mod service;
+mod update;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -26,7 +27,8 @@ pub use logs::{SAMPLE_CHARS, SAMPLES, log_search_body, search_logs};
 pub use prepare::{DEFAULT_BACKOFF, prepare_check, prepare_if_applies};
 pub(crate) use procedure::describe_action;
 pub use service::{catalog_service, record_service_vars};
-pub use watch::{WatchEnd, WatchOptions, WatchRound, WatchedCheck, last_action_at, watch_checks};
+pub use update::{MAX_UPDATE_BYTES, draft_update, post_update, update_too_long};
+pub use watch::{WatchDisplay, WatchEnd, WatchOptions, last_action_at, watch_checks};
 
 use crate::context::{Context, Loaded};
 use crate::error::{Error, Result};

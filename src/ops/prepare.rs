@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::expr::{Comparison, Unit};
 use crate::model::CheckStatus;
-use crate::probe::{Check, Expectations, ExtractSource, Extraction, HttpProbe, OnEmpty, Probe, StatusWant, UnknownOn};
+use crate::probe::{
+    Check, Expectations, ExtractSource, Extraction, HttpProbe, OnEmpty, Probe, StatusWant, UnknownOn, Wording,
+};
 use crate::runbook::schema::{CheckSpec, Expect, Scalar, StatusSet, Text};
 use crate::runbook::{
     RenderError, Runbook, Vars, condition_holds, parse_status_class, render_command, render_port, render_remote,
@@ -103,6 +105,10 @@ pub fn prepare_check(runbook: &Runbook, spec: &CheckSpec, vars: &Vars) -> Check 
             Scalar::Float(f) => Some(OnEmpty::Value(*f)),
             _ => None,
         }),
+        wording: Wording {
+            unit: spec.unit.as_ref().map(|u| u.value.clone()),
+            summary: spec.summary.as_ref().map(|s| s.value.clone()),
+        },
     }
 }
 
@@ -124,6 +130,12 @@ fn render_probe(spec: &CheckSpec, vars: &Vars) -> Result<Probe, RenderError> {
             body: http.body.as_ref().map(|b| render_text(b, vars)).transpose()?,
             follow_redirects: http.follow_redirects.unwrap_or(true),
             insecure: http.insecure,
+            max_body: http
+                .max_body
+                .as_ref()
+                .and_then(|m| crate::expr::parse_size(&m.value).ok())
+                .map_or(crate::model::HTTP_DEFAULT_MAX_BODY, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            body_judged: true,
         }));
     }
     if let Some(tcp) = &spec.tcp {

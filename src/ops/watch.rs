@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use super::checks::{Progress, record, run_in_waves};
 use crate::context::{Context, Loaded};
 use crate::error::Result;
+use crate::expr::show_duration;
 use crate::model::{Body, CheckRecord, CheckStatus, Event};
+use crate::output::{Style, render_table, table};
 use crate::probe::RunOptions;
 use crate::runbook::{Runbook, Vars};
 use crate::secrets::Masker;
@@ -21,7 +23,7 @@ pub const HISTORY: usize = 20;
 
 /// How to watch.
 #[derive(Debug, Clone, Copy)]
-pub struct WatchOptions {
+pub struct WatchOptions<'a> {
     /// From the start of one run to the start of the next.
     pub interval: Duration,
     /// How long every check must keep passing before the watch ends.
@@ -32,6 +34,9 @@ pub struct WatchOptions {
     /// Log checks count only records from this moment (the last action), so errors logged
     /// before a fix do not keep them failing after it.
     pub logs_since: Option<DateTime<Utc>>,
+    /// States the timeline holds already (the walk's run before its question): a check still in
+    /// its known state is not recorded again, only what changes during the watch is.
+    pub known: &'a [CheckRecord],
 }
 
 /// One check as watched: its latest result and its recent states, oldest first.
@@ -58,12 +63,15 @@ pub enum WatchEnd {
     Held,
     /// `give_up_after` passed first; the worst state of the last run.
     GaveUp(CheckStatus),
+    /// The responder asked it to stop (the walk's Ctrl-C); the worst state of the last run.
+    Stopped(CheckStatus),
 }
 
 /// Runs `runbook`'s checks every `interval` until all of them have passed for `until_ok` (or
 /// `give_up_after` passed), recording each change of state on `incident` (nothing without
-/// one) and handing each round to `show`. Fails only when a run or a record fails; Ctrl-C ends
-/// the program as usual.
+/// one) and handing each round to `show`. Between runs it asks `stop` whether to end early
+/// (the walk goes back to its question); fails only when a run or a record fails.
+#[allow(clippy::too_many_arguments)]
 pub fn watch_checks(
     ctx: &Context,
     incident: Option<&Loaded>,
@@ -72,11 +80,13 @@ pub fn watch_checks(
     only: &[String],
     options: WatchOptions,
     show: &mut dyn FnMut(&WatchRound) -> Result<()>,
+    stop: &dyn Fn() -> bool,
 ) -> Result<WatchEnd> {
     let watching = Instant::now();
     let mut masker = Masker::from_env(std::env::vars(), []);
     vars.add_secrets(&mut masker);
-    let mut watched: Vec<WatchedCheck> = Vec::new();
+    let mut watched: Vec<WatchedCheck> =
+        options.known.iter().map(|r| WatchedCheck { latest: r.clone(), history: VecDeque::new() }).collect();
     let mut all_ok_since: Option<Instant> = None;
     for number in 1.. {
         let started = Instant::now();
@@ -108,9 +118,9 @@ pub fn watch_checks(
         if all_ok_for.is_some_and(|held| held >= options.until_ok) || watched.is_empty() {
             return Ok(WatchEnd::Held);
         }
+        let worst = latest_run.iter().min_by_key(|s| s.urgency()).copied().unwrap_or(CheckStatus::Unknown);
         let left = options.give_up_after.map(|limit| limit.saturating_sub(watching.elapsed()));
         if left.is_some_and(|left| left.is_zero()) {
-            let worst = latest_run.iter().min_by_key(|s| s.urgency()).copied().unwrap_or(CheckStatus::Unknown);
             return Ok(WatchEnd::GaveUp(worst));
         }
         // The next run would see the hold through: wait only as long as needed.
@@ -119,9 +129,124 @@ pub fn watch_checks(
             None => options.interval,
         };
         let wait = left.map_or(wait, |left| wait.min(left + started.elapsed()));
-        std::thread::sleep(wait.saturating_sub(started.elapsed()));
+        let next_run = started + wait;
+        while let Some(pause) = next_run.checked_duration_since(Instant::now()).filter(|p| !p.is_zero()) {
+            if stop() {
+                return Ok(WatchEnd::Stopped(worst));
+            }
+            std::thread::sleep(pause.min(STOP_POLL));
+        }
+        if stop() {
+            return Ok(WatchEnd::Stopped(worst));
+        }
     }
     Ok(WatchEnd::Held)
+}
+
+/// How often a pause between runs asks whether to stop.
+const STOP_POLL: Duration = Duration::from_millis(100);
+
+/// How a watch is shown, the same for `check --watch` and the walk: on a terminal a live table
+/// (one row per check with its recent states) redrawn in place, else one line per change.
+pub struct WatchDisplay {
+    live: bool,
+    drawn: usize,
+    until_ok: Duration,
+    interval: Duration,
+    /// How to stop, said under the table: "Ctrl-C stops", "Ctrl-C goes back to the question".
+    stop_hint: &'static str,
+}
+
+impl WatchDisplay {
+    pub fn new(ctx: &Context, options: &WatchOptions, stop_hint: &'static str) -> Self {
+        WatchDisplay {
+            live: ctx.out.stdout_is_terminal && !ctx.out.json,
+            drawn: 0,
+            until_ok: options.until_ok,
+            interval: options.interval,
+            stop_hint,
+        }
+    }
+
+    /// Shows one round: the table redrawn, or the round's changes as lines.
+    pub fn show(&mut self, ctx: &Context, round: &WatchRound) -> Result<()> {
+        if self.live {
+            let frame = self.frame(ctx, round);
+            ctx.out.redraw(self.drawn, &frame)?;
+            self.drawn = frame.lines().count();
+            Ok(())
+        } else {
+            change_lines(ctx, round)
+        }
+    }
+
+    /// Ends the display: the cursor is shown again after a live table.
+    pub fn end(&self, ctx: &Context) -> Result<()> {
+        if self.live { ctx.out.end_live() } else { Ok(()) }
+    }
+
+    /// The table as it stands after a round, and a line saying how far along the hold is.
+    fn frame(&self, ctx: &Context, round: &WatchRound) -> String {
+        // Rows never wrap: a wrapped row would throw off the count of lines to redraw.
+        let mut t = table(&["STATE", "CHECK", "OBSERVED", "HISTORY"], false);
+        for w in round.checks {
+            t.add_row([
+                w.latest.status.as_str().to_ascii_uppercase(),
+                w.latest.check.clone(),
+                observed(&w.latest).chars().take(OBSERVED_CHARS).collect(),
+                history(w),
+            ]);
+        }
+        let progress = match round.all_ok_for {
+            Some(held) => format!("All ok for {} of {}", show_duration(held), show_duration(self.until_ok)),
+            None => "Not all ok yet".to_string(),
+        };
+        let status = format!(
+            "Run {}; {progress}; next run in {}; {}.",
+            round.number,
+            show_duration(self.interval),
+            self.stop_hint
+        );
+        format!("{}\n{}", render_table(&t).trim_end(), ctx.out.paint(Style::Dim, &status))
+    }
+}
+
+/// How much of an observation a live row shows (the record keeps it whole).
+const OBSERVED_CHARS: usize = 60;
+
+/// One mark per recent run, oldest first: `✓` ok, `!` warning, `✗` critical, `?` unknown.
+fn history(w: &WatchedCheck) -> String {
+    w.history
+        .iter()
+        .map(|s| match s {
+            CheckStatus::Ok => '✓',
+            CheckStatus::Warning => '!',
+            CheckStatus::Critical => '✗',
+            CheckStatus::Unknown => '?',
+        })
+        .collect()
+}
+
+fn observed(r: &CheckRecord) -> String {
+    if r.summary.is_empty() { r.reason.clone() } else { format!("{} [{}]", r.summary, r.reason) }
+}
+
+/// Off a terminal: one line per change of state, stamped with the time it was seen.
+fn change_lines(ctx: &Context, round: &WatchRound) -> Result<()> {
+    for change in round.changes {
+        if ctx.out.json {
+            ctx.out.json_line(change)?;
+        } else {
+            ctx.out.data(&format!(
+                "{} {} {} {}",
+                ctx.clock.now().format("%H:%M:%S"),
+                ctx.out.status_mark(change.status, false),
+                change.check,
+                observed(change)
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// Updates each row with this run's result (changed ones replace the latest, unchanged ones

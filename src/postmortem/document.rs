@@ -46,6 +46,8 @@ pub struct Document {
     pub decisions: Vec<Row>,
     pub actions: Vec<Row>,
     pub commands: Vec<CommandLine>,
+    /// Stakeholder updates posted (`incident update`), in time order.
+    pub updates: Vec<UpdateLine>,
     pub contributing_factors: Vec<String>,
     pub went_well: Vec<Row>,
     pub went_poorly: Vec<Row>,
@@ -154,6 +156,22 @@ pub struct CommandLine {
     pub outcome: String,
     pub duration: String,
     pub artifact: Option<String>,
+}
+
+/// One stakeholder update, with how it kept the promise of the one before.
+#[derive(Debug, Serialize)]
+pub struct UpdateLine {
+    pub time: String,
+    pub offset: String,
+    pub author: String,
+    /// Its lines, as posted.
+    pub lines: Vec<String>,
+    /// When it promised the next, `14:35`.
+    pub next: String,
+    /// Time since the update before (none for the first).
+    pub since_previous: Option<String>,
+    /// How long after the time the update before promised it came, when it was late.
+    pub late: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -293,6 +311,7 @@ pub fn build(incident: &Incident, events: &[Event], now: DateTime<Utc>) -> Docum
             first_observation,
             time_to_detect,
         },
+        updates: updates(incident, opened),
         decisions: of_kind(&["decision"]),
         actions: ordered.iter().filter(|e| is_response_action(e)).map(|e| row(e)).collect(),
         contributing_factors: incident
@@ -499,6 +518,26 @@ fn to_row(e: &Event, opened: DateTime<Utc>, incident: &Incident, ordered: &[&Eve
         evidence,
         milestone,
     }
+}
+
+fn updates(incident: &Incident, opened: DateTime<Utc>) -> Vec<UpdateLine> {
+    let mut previous: Option<&crate::model::Update> = None;
+    let mut lines = Vec::new();
+    for u in &incident.updates {
+        lines.push(UpdateLine {
+            time: time::format_table_ts(&u.ts),
+            offset: time::format_offset(u.ts - opened),
+            author: u.author.clone(),
+            lines: u.text.lines().map(str::trim_end).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            next: u.next_update.format("%H:%M").to_string(),
+            since_previous: previous.map(|p| time::format_minutes(u.ts - p.ts)),
+            late: previous
+                .filter(|p| u.ts - p.next_update >= chrono::Duration::minutes(1))
+                .map(|p| time::format_minutes(u.ts - p.next_update)),
+        });
+        previous = Some(u);
+    }
+    lines
 }
 
 /// What Response lists as done: actions by hand, and the steps of runbook actions that changed

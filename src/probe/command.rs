@@ -108,7 +108,12 @@ pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdi
     }
 }
 
-/// What an `ok` says: the most telling figure.
+/// What an `ok` says: the exit code and the last line printed, which is where a figure is
+/// (`du -sm` prints `812\t/var/log`).
 pub(super) fn ok_summary(seen: &Map<String, Value>) -> String {
-    format!("exit {}", field(seen, "exit_code"))
+    let stdout = text(seen, "stdout");
+    match stdout.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(last) => format!("exit {}: {}", field(seen, "exit_code"), excerpt(last)),
+        None => format!("exit {}", field(seen, "exit_code")),
+    }
 }

@@ -5,7 +5,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::{Check, Observation, Probe, command, dns, http, log, prometheus, tcp, tls};
-use crate::expr::{Comparison, show_number, template};
+use crate::expr::{Comparison, explain, show_number, template};
 use crate::model::{Assertion, CheckStatus};
 
 /// Status codes wanted.
@@ -91,9 +91,10 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
     }
     if !check.asserts.is_empty() {
         let ctx = assertion_context(check, observation);
+        let unit = check.wording.unit.as_deref();
         for expr in &check.asserts {
-            match template::eval_bool(&template::environment(), expr, &ctx) {
-                Ok(ok) => out.push(expr.clone(), if ok { "true".into() } else { "false".into() }, ok, "assertion"),
+            match explain::explain(&template::environment(), expr, &ctx, unit) {
+                Ok(explained) => out.push_explained(expr.clone(), explained),
                 Err(err) => {
                     // An expression that cannot be evaluated says nothing about the target.
                     return (
@@ -114,44 +115,72 @@ pub fn judge(check: &Check, observation: &Observation) -> (CheckStatus, &'static
         Some(name) => seen.get("extract").and_then(|x| x.get(name)).and_then(Value::as_f64).map(|v| (name.as_str(), v)),
         None => number(seen, "value").map(|v| ("value", v)),
     };
+    let unit = check.wording.unit.as_deref();
+    let mut threshold_ok = None;
     if let Some((subject, value)) = graded {
+        let seen = explain::show_quantity(value, unit);
         for (want, status) in [(&e.critical, CheckStatus::Critical), (&e.warning, CheckStatus::Warning)] {
             if let Some(want) = want {
                 let hit = want.holds(value);
                 out.push(format!("{subject} not {want} ({})", status.as_str()), show_number(value), !hit, "threshold");
+                let bar = explain::show_quantity(want.value, unit);
                 if hit && threshold_status == CheckStatus::Ok {
                     threshold_status = status;
-                    threshold_summary = Some(format!("{subject} ({}) {want}: {}", show_number(value), status.as_str()));
+                    threshold_summary =
+                        Some(format!("{subject} {seen} {} {bar} ({})", want.op.as_str(), status.as_str()));
                 }
+                // The last bar is the lowest (warning when there is one): an ok is below it.
+                threshold_ok = Some(format!("{subject} {seen} {} {bar}", want.op.negated().as_str()));
             }
         }
     }
 
     let out = out.0;
-    let failing = |(a, reason): &&(Assertion, &'static str)| !a.ok && *reason != "threshold";
+    let failing = |v: &&Verdict| !v.assertion.ok && v.reason != "threshold";
     let first_failed = out.iter().find(failing);
-    if let Some((assertion, reason)) = first_failed {
+    if let Some(verdict) = first_failed {
         let failed = out.iter().filter(failing).count();
         let more = if failed > 1 { format!(" (+{} more)", failed - 1) } else { String::new() };
         let mut status = check.severity;
-        if *reason == "cert_expired" {
+        if verdict.reason == "cert_expired" {
             status = CheckStatus::Critical;
-        } else if *reason == "cert_expiry"
+        } else if verdict.reason == "cert_expiry"
             && let Some(severity) = e.expiry_severity
-            && out.iter().all(|(a, r)| a.ok || *r == "cert_expiry")
+            && out.iter().all(|v| v.assertion.ok || v.reason == "cert_expiry")
         {
             status = severity;
         }
-        return (status, reason, format!("{}{more}", assertion.describe()), take(out));
+        let said = match &verdict.words {
+            Some(words) => worded(check, observation, words),
+            None => verdict.assertion.describe(),
+        };
+        return (status, verdict.reason, format!("{said}{more}"), take(out));
     }
     if let Some(summary) = threshold_summary {
-        return (threshold_status, "threshold", summary, take(out));
+        return (threshold_status, "threshold", worded(check, observation, &summary), take(out));
     }
-    (CheckStatus::Ok, "ok", ok_summary(check, observation), take(out))
+    let explained: Vec<&str> = out.iter().filter_map(|v| v.words.as_deref()).collect();
+    let summary = if !explained.is_empty() {
+        worded(check, observation, &explained.join(", "))
+    } else if let Some(below) = threshold_ok {
+        worded(check, observation, &below)
+    } else {
+        ok_summary(check, observation)
+    };
+    (CheckStatus::Ok, "ok", summary, take(out))
 }
 
-fn take(out: Vec<(Assertion, &'static str)>) -> Vec<Assertion> {
-    out.into_iter().map(|(a, _)| a).collect()
+/// A result in the runbook's words: its `summary:` template with `result` set to `result`,
+/// or `result` itself (also when the template fails: the figures matter more than the words).
+fn worded(check: &Check, observation: &Observation, result: &str) -> String {
+    let Some(summary) = &check.wording.summary else { return result.to_string() };
+    let ctx = assertion_context(check, observation);
+    let ctx = minijinja::context! { result => result, ..ctx };
+    template::render(&template::environment(), summary, &ctx).unwrap_or_else(|_| result.to_string())
+}
+
+fn take(out: Vec<Verdict>) -> Vec<Assertion> {
+    out.into_iter().map(|v| v.assertion).collect()
 }
 
 /// What an `ok` says: the most telling figure, as each probe words it.
@@ -169,13 +198,32 @@ fn ok_summary(check: &Check, observation: &Observation) -> String {
     }
 }
 
-/// The assertions of one attempt so far, each with the reason code it fails with.
+/// One assertion of an attempt, with the reason code it fails with and, for an `assert:`,
+/// its result in words (`97% >= 90%`).
+#[derive(Debug)]
+pub(super) struct Verdict {
+    assertion: Assertion,
+    reason: &'static str,
+    words: Option<String>,
+}
+
+/// The assertions of one attempt so far.
 #[derive(Debug, Default)]
-pub(super) struct Verdicts(Vec<(Assertion, &'static str)>);
+pub(super) struct Verdicts(Vec<Verdict>);
 
 impl Verdicts {
     pub(super) fn push(&mut self, expect: String, seen: String, ok: bool, reason: &'static str) {
-        self.0.push((Assertion { expect, seen, ok }, reason));
+        self.0.push(Verdict { assertion: Assertion { expect, seen, ok }, reason, words: None });
+    }
+
+    /// An expectation with its result already in words (`value 7.5 >= 0.05`).
+    pub(super) fn push_worded(&mut self, expect: String, seen: String, ok: bool, reason: &'static str, words: String) {
+        self.0.push(Verdict { assertion: Assertion { expect, seen, ok }, reason, words: Some(words) });
+    }
+
+    fn push_explained(&mut self, expr: String, explained: explain::Explained) {
+        let assertion = Assertion { expect: expr, seen: explained.text.clone(), ok: explained.ok };
+        self.0.push(Verdict { assertion, reason: "assertion", words: Some(explained.text) });
     }
 
     fn into_assertions(self) -> Vec<Assertion> {

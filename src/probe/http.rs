@@ -8,10 +8,10 @@ use super::evaluate::{Expectations, StatusWant, Verdicts, excerpt, field, number
 use super::{Failure, HttpProbe, Observation, millis};
 use crate::secrets::Masker;
 
-/// The most of a body read; the rest is not needed to judge a health endpoint.
-const MAX_BODY: usize = 1024 * 1024;
 /// How much of the body the record keeps.
 const BODY_IN_RECORD: usize = 2048;
+/// The largest JSON document (compact) a record keeps whole for `when:`.
+pub const JSON_IN_RECORD: usize = 16 * 1024;
 
 pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration, masker: &Masker) -> Observation {
     let method = match reqwest::Method::from_bytes(spec.method.as_bytes()) {
@@ -53,12 +53,14 @@ pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration
     }
     let final_url = response.url().to_string();
     let mut body = Vec::new();
+    let mut cut = false;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 body.extend_from_slice(&chunk);
-                if body.len() >= MAX_BODY {
-                    body.truncate(MAX_BODY);
+                if body.len() > spec.max_body {
+                    body.truncate(spec.max_body);
+                    cut = true;
                     break;
                 }
             }
@@ -66,7 +68,15 @@ pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration
             Err(e) => return Observation::failed(classify(&e)),
         }
     }
-    let text = String::from_utf8_lossy(&body).into_owned();
+    if cut && spec.body_judged {
+        // Judging the start of a body as if it were all of it could pass what the rest fails.
+        let limit = crate::expr::show_size(spec.max_body as u64);
+        return Observation::failed(Failure::unknown(
+            "body_too_large",
+            format!("HTTP {status}: body over {limit}; not judged (raise `max_body` to read more)"),
+        ));
+    }
+    let mut text = String::from_utf8_lossy(&body).into_owned();
     let mut observed = Map::new();
     observed.insert("status".into(), Value::from(status));
     observed.insert("latency_ms".into(), Value::from(millis(latency)));
@@ -74,7 +84,10 @@ pub async fn probe(client: &reqwest::Client, spec: &HttpProbe, timeout: Duration
     if final_url != spec.url {
         observed.insert("url".into(), Value::from(masker.mask(&final_url)));
     }
-    if let Ok(json) = serde_json::from_str::<Value>(&text) {
+    if cut {
+        // Only a status probe gets here: its body is not judged, and the record says it is cut.
+        text.push('…');
+    } else if let Ok(json) = serde_json::from_str::<Value>(&text) {
         observed.insert("json".into(), json);
     }
     // The whole body is judged; the record keeps its start.
@@ -99,7 +112,13 @@ pub fn trim_body(observed: &mut Map<String, Value>) {
         body.truncate(end);
         body.push('…');
     }
-    observed.remove("json");
+    // A JSON body stays readable by `when:` (`checks.ID.observed.json.status`) when it is small,
+    // as health documents are; a larger one is in the evidence, read through `extract:`.
+    let small =
+        observed.get("json").and_then(|j| serde_json::to_string(j).ok()).is_some_and(|t| t.len() <= JSON_IN_RECORD);
+    if !small {
+        observed.remove("json");
+    }
 }
 
 /// A reason code for a failed request, from the error and its causes.

@@ -87,6 +87,11 @@ pub struct HttpProbe {
     pub body: Option<String>,
     pub follow_redirects: bool,
     pub insecure: bool,
+    /// The most of the body read, in bytes.
+    pub max_body: usize,
+    /// Whether the body is judged (a runbook check's always is: `assert:`, `extract:` and
+    /// `when:` may read it): one longer than `max_body` is then `unknown`, never judged cut.
+    pub body_judged: bool,
 }
 
 impl Probe {
@@ -149,6 +154,16 @@ pub struct Check {
     pub unknown_on: UnknownOn,
     /// What a Prometheus query without series means.
     pub on_empty: Option<OnEmpty>,
+    /// How the check's result is worded.
+    pub wording: Wording,
+}
+
+/// The runbook's words for a check's result: `unit: "%"` dresses the figures (`97% >= 90%`),
+/// `summary: "used {{ result }}"` puts them in a sentence.
+#[derive(Debug, Clone, Default)]
+pub struct Wording {
+    pub unit: Option<String>,
+    pub summary: Option<String>,
 }
 
 /// Exit codes and an output pattern that mean "cannot tell" (`unknown`, reason `cannot_tell`).

@@ -89,7 +89,11 @@ pub async fn probe(client: &reqwest::Client, base: &str, query: &str, timeout: D
 /// The value against `expect.value` (thresholds are graded for every kind that has a value).
 pub(super) fn judge(e: &Expectations, seen: &Map<String, Value>, out: &mut Verdicts) {
     if let (Some(value), Some(want)) = (number(seen, "value"), &e.value) {
-        out.push(format!("value {want}"), show_number(value), want.holds(value), "threshold");
+        // Its own reason: under `threshold` (which grades, not fails) a miss once passed as ok.
+        let ok = want.holds(value);
+        let op = if ok { want.op } else { want.op.negated() };
+        let words = format!("value {} {} {}", show_number(value), op.as_str(), show_number(want.value));
+        out.push_worded(format!("value {want}"), show_number(value), ok, "value", words);
     }
 }
 

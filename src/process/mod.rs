@@ -12,5 +12,5 @@ pub mod groups;
 pub mod spawn;
 pub mod words;
 
-pub use spawn::{Captured, Options, Stream, capture, command, run, run_interactive};
+pub use spawn::{Captured, Options, Stream, capture, command, on_path, run, run_interactive};
 pub use words::{shell_join, shell_quote, split_command_line};

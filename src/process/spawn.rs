@@ -97,6 +97,17 @@ pub fn command(argv: &[String]) -> Result<Command, SpawnError> {
     Ok(command)
 }
 
+/// Whether `program` is an executable file in a folder of PATH: for a clear "install it"
+/// before anything starts, where not finding it is not a failure (or is a different one).
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 /// Runs `argv`, calling `sink` with each chunk of output as it arrives.
 pub fn run(argv: &[String], options: &Options, sink: &mut dyn FnMut(Stream, &[u8])) -> Result<Outcome, SpawnError> {
     run_prepared(&mut command(argv)?, options, sink)

@@ -23,6 +23,8 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("etcd-no-leader", include_str!("../../runbooks/etcd-no-leader.yaml")),
     ("kube-pod-crashlooping", include_str!("../../runbooks/kube-pod-crashlooping.yaml")),
     ("kube-deployment-replicas", include_str!("../../runbooks/kube-deployment-replicas.yaml")),
+    ("kube-node-not-ready", include_str!("../../runbooks/kube-node-not-ready.yaml")),
+    ("kube-pv-filling", include_str!("../../runbooks/kube-pv-filling.yaml")),
     ("retry-storm", include_str!("../../runbooks/retry-storm.yaml")),
     ("restore-from-backup", include_str!("../../runbooks/restore-from-backup.yaml")),
     ("drill-bad-deploy", include_str!("../../runbooks/drill-bad-deploy.yaml")),

@@ -58,7 +58,10 @@ impl fmt::Display for Problem {
 pub struct Runbook {
     pub name: String,
     pub path: String,
+    /// With its includes merged in.
     pub file: RunbookFile,
+    /// Each included check's file (`common/http-health.yaml`), by check id.
+    pub included_from: BTreeMap<String, String>,
 }
 
 impl Runbook {
@@ -108,10 +111,13 @@ fn expectations_of(expect: &Expect) -> Vec<(&'static str, Location)> {
 
 /// Parses and checks a runbook; `default_name` is the file stem.
 pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>> {
-    let file: RunbookFile = match serde_saphyr::from_str(&source.text) {
+    let mut file: RunbookFile = match serde_saphyr::from_str(&source.text) {
         Ok(file) => file,
         Err(err) => return Err(vec![yaml_problem(source, &err)]),
     };
+    let (included, mut include_problems) = super::include::resolve(source, &file);
+    let (check_from, var_from, merge_problems) = super::include::merge(source, &mut file, &included);
+    include_problems.extend(merge_problems);
     let check_kinds = file.observe.iter().filter_map(|c| Some((c.id.value.clone(), c.kind()?))).collect();
     let extracted = file.observe.iter().map(|c| (c.id.value.clone(), c.extract.keys().cloned().collect())).collect();
     let mut checker = Checker {
@@ -122,16 +128,21 @@ pub fn load(source: &Source, default_name: &str) -> Result<Runbook, Vec<Problem>
         extracted,
         own_extracts: BTreeSet::new(),
         in_for_each: false,
+        check_origins: check_from.iter().map(|(id, i)| (id.clone(), &included[*i].source)).collect(),
+        var_origins: var_from.iter().map(|(name, i)| (name.clone(), &included[*i].source)).collect(),
     };
+    checker.problems = include_problems;
     checker.check_file(&file);
     if !checker.problems.is_empty() {
         let mut problems = checker.problems;
-        problems.sort_by_key(|p| (p.line, p.column));
+        // The runbook's own problems first, each file's in the order of its lines.
+        problems.sort_by_key(|p| (p.path != source.path, p.path.clone(), p.line, p.column));
         problems.dedup();
         return Err(problems);
     }
     let name = file.name.as_ref().map_or_else(|| default_name.to_string(), |n| n.value.clone());
-    Ok(Runbook { name, path: source.path.clone(), file })
+    let included_from = check_from.into_iter().map(|(id, i)| (id, included[i].key.clone())).collect();
+    Ok(Runbook { name, path: source.path.clone(), file, included_from })
 }
 
 /// A YAML or shape error as a located problem (runbooks and the service catalog).
@@ -205,6 +216,10 @@ struct Checker<'a> {
     own_extracts: BTreeSet<String>,
     /// Whether the check being looked at has `for_each:` (its templates may read `item`).
     in_for_each: bool,
+    /// The included file of each check and variable that came from one: its problems are
+    /// reported at that file's lines.
+    check_origins: BTreeMap<String, &'a Source>,
+    var_origins: BTreeMap<String, &'a Source>,
 }
 
 impl Checker<'_> {
@@ -220,7 +235,9 @@ impl Checker<'_> {
             self.report(name.referenced, format!("name {:?}: use letters, digits, `-` and `_`", name.value));
         }
         let vars: BTreeSet<&str> = file.vars.keys().map(String::as_str).collect();
+        let own = self.source;
         for (name, spec) in &file.vars {
+            self.source = self.var_origins.get(name).copied().unwrap_or(own);
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 self.report(spec.referenced, format!("variable name {name:?}: use letters, digits and `_`"));
             }
@@ -228,6 +245,7 @@ impl Checker<'_> {
                 self.report(at, format!("variable {name}: {message}"));
             }
         }
+        self.source = own;
         self.duration(file.defaults.timeout.as_ref(), "timeout");
         self.duration(file.defaults.backoff.as_ref(), "backoff");
 
@@ -236,8 +254,10 @@ impl Checker<'_> {
         let action_ids = self.unique_ids(file.act.iter().map(|a| &a.id), "action");
 
         for check in &file.observe {
+            self.source = self.check_origins.get(&check.id.value).copied().unwrap_or(own);
             self.check_check(check, &vars);
         }
+        self.source = own;
         for rule in &file.matches {
             for text in &rule.matchers {
                 if let Err(e) = super::Matcher::parse(&text.value) {
@@ -383,7 +403,11 @@ impl Checker<'_> {
 
     fn unique_ids<'b>(&mut self, ids: impl Iterator<Item = &'b Text>, what: &str) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
+        let own = self.source;
         for id in ids {
+            if what == "check" {
+                self.source = self.check_origins.get(&id.value).copied().unwrap_or(own);
+            }
             if id.value.is_empty() || !id.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                 // Ids are read in expressions as `checks.ID`: they must be names.
                 self.report(id.referenced, format!("{what} id {:?}: use letters, digits, `_` and `-`", id.value));
@@ -392,6 +416,7 @@ impl Checker<'_> {
                 self.report(id.referenced, format!("duplicate {what} id `{}`", id.value));
             }
         }
+        self.source = own;
         seen
     }
 
@@ -533,7 +558,11 @@ impl Checker<'_> {
         const STATUSES: [&str; 4] = ["ok", "warning", "critical", "unknown"];
         static PATTERN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
         let pattern = PATTERN.get_or_init(|| {
-            regex::Regex::new(r#"\.status\s*(?:==|!=|in|not\s+in)\s*(\[[^\]]*\]|'[^']*'|"[^"]*")"#).ok()
+            // Only a check's own status: `checks.ID.observed.json.status` is the target's word.
+            regex::Regex::new(
+                r#"\bchecks\.[A-Za-z0-9_-]+\.status\s*(?:==|!=|in|not\s+in)\s*(\[[^\]]*\]|'[^']*'|"[^"]*")"#,
+            )
+            .ok()
         });
         let Some(pattern) = pattern else { return };
         for found in pattern.captures_iter(&text.value) {
@@ -754,6 +783,19 @@ impl Checker<'_> {
         if let Some(http) = &check.http {
             texts.push(&http.url);
             texts.extend(http.method.iter().chain(http.body.iter()).chain(http.headers.values()));
+            if let Some(max_body) = &http.max_body {
+                match crate::expr::parse_size(&max_body.value) {
+                    Err(e) => self.report(max_body.referenced, format!("max_body: {e}")),
+                    Ok(n) if n == 0 || n > crate::model::HTTP_MAX_MAX_BODY as u64 => self.report(
+                        max_body.referenced,
+                        format!(
+                            "max_body: from 1 byte to {}",
+                            crate::expr::show_size(crate::model::HTTP_MAX_MAX_BODY as u64)
+                        ),
+                    ),
+                    Ok(_) => {}
+                }
+            }
             if let Some(method) = &http.method
                 && !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(&method.value.as_str())
             {
@@ -863,6 +905,23 @@ impl Checker<'_> {
         self.own_extracts = check.extract.keys().cloned().collect();
         for assertion in &check.assert {
             self.expression(assertion, &roots, vars, None);
+        }
+        if let Some(summary) = &check.summary {
+            roots.push("result");
+            self.summary(summary, &roots, vars);
+        }
+    }
+
+    /// A check's `summary:` template reads what its `assert:` reads, and `result`.
+    fn summary(&mut self, text: &Text, roots: &[&str], vars: &BTreeSet<&str>) {
+        self.filters_and_tests(text, true);
+        match template::template_names(&self.env, &text.value) {
+            Err(e) => self.report(text.referenced, format!("bad template: {e}")),
+            Ok(names) => {
+                for name in names {
+                    self.name_in_scope(text.referenced, &name, roots, vars, None);
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! Runbooks: the YAML format, loading with located errors, variables, templates, and the
 //! shipped library (embedded in the binary, overridable on disk).
 
+mod include;
 mod library;
 mod load;
 mod matching;
@@ -14,6 +15,7 @@ pub use crate::expr::template;
 mod var_types;
 mod vars;
 
+pub use include::SHARED;
 pub use library::{Catalog, Entry, Origin, SHIPPED};
 pub use load::{
     MAX_WAIT, Problem, Runbook, Source, did_you_mean, load, parse_status_class, summary_counts, yaml_problem,

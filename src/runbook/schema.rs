@@ -22,6 +22,9 @@ pub struct RunbookFile {
     /// Defaults to the file's stem.
     pub name: Option<Text>,
     pub title: Text,
+    /// Files of shared checks and variables (`common/http-health.yaml`), relative to this one.
+    #[serde(default)]
+    pub include: Vec<Text>,
     pub description: Option<String>,
     /// Used to offer this runbook when an incident names the service.
     pub service: Option<String>,
@@ -43,6 +46,21 @@ pub struct RunbookFile {
     /// The alerts this runbook is for (`open --from-alert` and `incident receive` pick by them).
     #[serde(default, rename = "match")]
     pub matches: Vec<MatchRule>,
+}
+
+/// A file a runbook includes: shared variables (with their defaults) and checks, and what it
+/// includes in turn.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncludeFile {
+    /// What the block is for, for people reading it.
+    pub description: Option<String>,
+    #[serde(default)]
+    pub include: Vec<Text>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<VarSpec>>,
+    #[serde(default)]
+    pub observe: Vec<CheckSpec>,
 }
 
 /// One `match:` rule: an alert whose name is among `alertname` (any, when empty) and whose
@@ -180,6 +198,12 @@ pub struct CheckSpec {
     pub unknown_on: Option<UnknownOn>,
     /// What a Prometheus query with no series means: `ok`, or a number to grade (`0`).
     pub on_empty: Option<Spanned<Scalar>>,
+    /// The unit of the figures an `assert:` or threshold compares: `%`, `bytes`, `seconds` or
+    /// a word (`members`); the summary reads `97% >= 90%`, `lag 12.0 MB > 1.0 MB`.
+    pub unit: Option<Text>,
+    /// The result in a sentence, a template where `{{ result }}` is the figures compared
+    /// (`used {{ result }}`); it may read what `assert:` reads.
+    pub summary: Option<Text>,
 }
 
 /// `unknown_on: {exit_codes: [1], output_matches: "connection refused"}`: either makes it unknown.
@@ -284,6 +308,9 @@ pub struct HttpSpec {
     /// Skip TLS certificate verification for this check only.
     #[serde(default)]
     pub insecure: bool,
+    /// The most of the body read (default `1MiB`, at most `64MiB`); a longer body makes the
+    /// check `unknown` (reason `body_too_large`) rather than judged cut.
+    pub max_body: Option<Text>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,6 +5,11 @@
 //! Masking works on whole lines (the stream masker), so the recording gets each line when it is
 //! complete: a token typed or printed is never kept in two halves that each pass unmasked. The
 //! terminal shows everything at once; only the recording waits for the end of a line.
+//!
+//! A resize of our terminal is passed on to the shell's (which tells the shell with SIGWINCH)
+//! and kept as an `"r"` event. SIGTERM, SIGHUP or SIGINT sent to us hang up the shell instead
+//! of ending us at once, so the recording is finished, the session recorded and our terminal
+//! put back in its own mode on that way out too.
 
 use std::fs::File;
 use std::io::Write;
@@ -27,6 +32,8 @@ use crate::store::ArtifactWriter;
 const MAX_LINE_BYTES: usize = 64 * 1024;
 /// How long output may keep coming after the shell exited (a job it left writing).
 const DRAIN: Duration = Duration::from_millis(200);
+/// How long a hung-up shell has to exit before it is killed.
+const HANGUP_GRACE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(100);
 
 /// Runs `command` (the shell, its rc already arranged) on a new pseudo-terminal, relaying our
@@ -56,6 +63,7 @@ pub fn run_captured(
     }
     let (width, height) = size.map_or((80, 24), |s| (s.ws_col, s.ws_row));
     let mut recording = Asciicast::start(artifact, masker, width, height, shell)?;
+    recording.size = size.map(|s| (s.ws_col, s.ws_row));
 
     // The shell leads a session of its own whose controlling terminal is the new one (setsid -c).
     command.stdin(Stdio::from(slave.try_clone().map_err(|e| Error::io("cannot open", &slave_path, &e))?));
@@ -64,12 +72,14 @@ pub fn run_captured(
     let mut child = command.spawn().map_err(|e| Error::runtime(format!("cannot start the shell: {e}")))?;
     drop(command); // our copies of the terminal's slave side: the end of output is when theirs close
 
+    // From here an interrupt sent to us hangs up the shell (below) instead of ending us.
+    let stop = crate::signals::StopOnInterrupt::begin();
     let raw = RawMode::enter(&stdin);
     let done = Arc::new(AtomicBool::new(false));
     let master = File::from(master);
     let keys =
         relay_keys(master.try_clone().map_err(|e| Error::runtime(format!("pseudo-terminal: {e}")))?, done.clone());
-    let status = relay_output(&master, &mut child, &mut recording);
+    let status = relay_output(&master, &mut child, &mut recording, &stop);
     done.store(true, Ordering::SeqCst);
     let _ = keys.join();
     drop(raw);
@@ -103,13 +113,23 @@ fn relay_keys(mut master: File, done: Arc<AtomicBool>) -> std::thread::JoinHandl
 
 /// The shell's output to our terminal and the recording, until it exited and its terminal
 /// fell silent.
-fn relay_output(master: &File, child: &mut Child, recording: &mut Asciicast) -> Result<std::process::ExitStatus> {
+fn relay_output(
+    master: &File,
+    child: &mut Child,
+    recording: &mut Asciicast,
+    stop: &crate::signals::StopOnInterrupt,
+) -> Result<std::process::ExitStatus> {
     let mut stdout = std::io::stdout();
     let mut buf = [0u8; 16 * 1024];
     let mut exited: Option<(std::process::ExitStatus, Instant)> = None;
+    let mut hung_up: Option<Instant> = None;
     loop {
         if exited.is_none() {
             exited = child.try_wait().ok().flatten().map(|s| (s, Instant::now()));
+        }
+        if exited.is_none() {
+            hang_up_when_asked(child, stop, &mut hung_up);
+            follow_resize(master, recording)?;
         }
         if let Some((status, at)) = exited
             && at.elapsed() >= DRAIN
@@ -137,6 +157,43 @@ fn relay_output(master: &File, child: &mut Child, recording: &mut Asciicast) -> 
             }
         }
     }
+}
+
+/// Asked to stop (an interrupt sent to us): the shell's session gets SIGHUP, as when a terminal
+/// closes, and SIGKILL if it is still there after [`HANGUP_GRACE`].
+fn hang_up_when_asked(child: &Child, stop: &crate::signals::StopOnInterrupt, hung_up: &mut Option<Instant>) {
+    // The shell leads its own session and process group: its id is the group's.
+    let Ok(group) = i32::try_from(child.id()) else { return };
+    match hung_up {
+        None if stop.asked() => {
+            // SAFETY: kill(2) on the shell's own process group; no memory is involved.
+            unsafe {
+                libc::kill(-group, libc::SIGHUP);
+            }
+            *hung_up = Some(Instant::now());
+        }
+        Some(at) if at.elapsed() >= HANGUP_GRACE => {
+            // SAFETY: as above.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Our terminal's size, passed on to the shell's when it changed (the kernel sends the shell
+/// SIGWINCH) and kept in the recording as asciicast's `"r"` event.
+fn follow_resize(master: &File, recording: &mut Asciicast) -> Result<()> {
+    let Some(size) = tcgetwinsize(std::io::stdin()).ok().filter(|s| s.ws_col > 0 && s.ws_row > 0) else {
+        return Ok(());
+    };
+    if recording.size == Some((size.ws_col, size.ws_row)) {
+        return Ok(());
+    }
+    let _ = tcsetwinsize(master, size);
+    recording.size = Some((size.ws_col, size.ws_row));
+    recording.resize(size.ws_col, size.ws_row)
 }
 
 /// Our terminal in raw mode while the shell's terminal does the line editing; restored on drop.
@@ -170,6 +227,8 @@ struct Asciicast {
     masker: StreamMasker,
     started: Instant,
     partial: Vec<u8>,
+    /// The terminal's size as last recorded (columns, rows).
+    size: Option<(u16, u16)>,
 }
 
 impl Asciicast {
@@ -183,7 +242,13 @@ impl Asciicast {
             "title": "incident shell",
         });
         artifact.write(format!("{header}\n").as_bytes())?;
-        Ok(Asciicast { artifact, masker: StreamMasker::new(masker), started: Instant::now(), partial: Vec::new() })
+        Ok(Asciicast {
+            artifact,
+            masker: StreamMasker::new(masker),
+            started: Instant::now(),
+            partial: Vec::new(),
+            size: None,
+        })
     }
 
     fn output(&mut self, bytes: &[u8]) -> Result<()> {
@@ -204,6 +269,13 @@ impl Asciicast {
         let masked = self.masker.line(&String::from_utf8_lossy(raw));
         let at = self.started.elapsed().as_secs_f64();
         let line = serde_json::json!([(at * 1e6).round() / 1e6, "o", masked]);
+        self.artifact.write(format!("{line}\n").as_bytes())
+    }
+
+    /// A resize, as `[seconds, "r", "COLSxROWS"]`.
+    fn resize(&mut self, cols: u16, rows: u16) -> Result<()> {
+        let at = self.started.elapsed().as_secs_f64();
+        let line = serde_json::json!([(at * 1e6).round() / 1e6, "r", format!("{cols}x{rows}")]);
         self.artifact.write(format!("{line}\n").as_bytes())
     }
 

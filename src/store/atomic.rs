@@ -25,6 +25,26 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     publish(&file, &tmp, path)
 }
 
+/// Writes a file the user named (`-o FILE`): a regular file (or none yet) is replaced
+/// atomically, through a symbolic link to its target so the link stays; anything else that
+/// exists (`/dev/null`, `/dev/stdout`, a FIFO) is written into as it is, never replaced by a
+/// rename (as root, a rename would swap `/dev/null` for a regular file).
+pub fn write_named_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(Error::usage(format!("{} is a directory", path.display()))),
+        Ok(meta) if !meta.is_file() => fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(bytes))
+            .map_err(|e| Error::io("cannot write", path, &e)),
+        Ok(_) => {
+            let target = fs::canonicalize(path).map_err(|e| Error::io("cannot resolve", path, &e))?;
+            write_atomically(&target, bytes)
+        }
+        Err(_) => write_atomically(path, bytes),
+    }
+}
+
 /// Makes a fully written temporary file durable and visible under `target` (same folder).
 ///
 /// On failure the temporary file is removed and `target` is untouched.
@@ -55,6 +75,35 @@ fn folder_of(path: &Path) -> &Path {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
+
+    /// `-o /dev/null` run as root once swapped the device for a regular file; a FIFO stands in
+    /// for it here so that a regression cannot break the machine running the test.
+    #[test]
+    fn output_named_to_a_fifo_or_device_is_written_into_not_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o600)).expect("mkfifo");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read_to_string(fifo).expect("read the fifo"))
+        };
+        write_named_output(&fifo, b"a post-mortem").expect("write into the fifo");
+        assert_eq!(reader.join().expect("reader"), "a post-mortem");
+        assert!(fs::symlink_metadata(&fifo).expect("still there").file_type().is_fifo(), "replaced by a file");
+    }
+
+    #[test]
+    fn output_through_a_symbolic_link_replaces_its_target_and_keeps_the_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("real.md");
+        fs::write(&target, "old").expect("write");
+        let link = dir.path().join("link.md");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        write_named_output(&link, b"new").expect("write");
+        assert!(fs::symlink_metadata(&link).expect("link").file_type().is_symlink(), "the link stays");
+        assert_eq!(fs::read_to_string(&target).expect("read"), "new");
+    }
 
     #[test]
     fn replacing_a_file_leaves_no_temporary_beside_it() {

@@ -5,6 +5,7 @@
 
 mod artifacts;
 mod atomic;
+mod delivery_log;
 mod merge;
 mod outbox;
 mod repo;
@@ -17,7 +18,8 @@ use chrono::{DateTime, Utc};
 
 pub use artifacts::ArtifactWriter;
 pub(crate) use atomic::sync_dir;
-pub use atomic::write_atomically;
+pub use atomic::{write_atomically, write_named_output};
+pub use delivery_log::{DELIVERY_LOG_FILE, DeliveryLog};
 pub use merge::{MergeReport, merge_timeline_files, merge_timelines, write_union};
 pub use outbox::{DamagedEntry, INBOX_DIR, OUTBOX_DIR, Outbox, OutboxLock};
 pub use repo::{MERGE_DRIVER, clear_stale_index_lock, remove_merge_leftovers, write_git_files};
@@ -48,6 +50,11 @@ impl IncidentDir {
         Timeline::new(self.path.join(TIMELINE_FILE))
     }
 
+    /// What the team's clones did about notifying this incident's events (see `notify`).
+    pub fn delivery_log(&self) -> DeliveryLog {
+        DeliveryLog::new(&self.path)
+    }
+
     /// Starts a new artifact file under `artifacts/`; see [`ArtifactWriter::finish`].
     pub fn new_artifact(&self) -> Result<ArtifactWriter> {
         ArtifactWriter::create(&self.path)
@@ -66,6 +73,12 @@ impl Store {
     /// Notifications waiting to be delivered (see `notify`).
     pub fn outbox(&self) -> Outbox {
         Outbox::new(&self.root, OUTBOX_DIR)
+    }
+
+    /// Whether the store is shared through git (`incident sync`): then what is notified is
+    /// settled with the teammates' clones (see `notify`).
+    pub fn is_shared(&self) -> bool {
+        self.root.join(".git").exists()
     }
 
     /// Alerts the receiver acknowledged and has not recorded yet: the same kind of queue.

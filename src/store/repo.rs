@@ -14,7 +14,11 @@ const GITIGNORE: &str = ".gitignore";
 
 /// Lines the store's `.gitattributes` must hold.
 fn attribute_lines() -> Vec<String> {
-    vec![format!("*/timeline.jsonl merge={MERGE_DRIVER}")]
+    vec![
+        format!("*/timeline.jsonl merge={MERGE_DRIVER}"),
+        // Append-only lines whose order means nothing: git's own union merge keeps both sides.
+        format!("*/{} merge=union", super::DELIVERY_LOG_FILE),
+    ]
 }
 
 /// Lines the store's `.gitignore` must hold, each with why.

@@ -195,6 +195,23 @@ impl Timeline {
         Ok(parse_line(&line).ok())
     }
 
+    /// The last whole event in the file alone (after a sync's merge, the newest), without
+    /// reading the rest; `None` for an empty file or a last line that does not parse.
+    pub fn last_event(&self) -> Result<Option<Event>> {
+        let file = self.open(OpenOptions::new().read(true))?;
+        file.lock_shared().map_err(|e| Error::io("cannot lock", &self.path, &e))?;
+        let io = |e: std::io::Error| Error::io("cannot read", &self.path, &e);
+        let len = file.metadata().map_err(io)?.len();
+        if len == 0 {
+            return Ok(None);
+        }
+        let end = if read_byte_at(&file, len - 1).map_err(io)? == b'\n' { len - 1 } else { len };
+        let start = last_line_start(&file, end).map_err(io)?;
+        let mut line = vec![0; (end - start) as usize];
+        file.read_exact_at(&mut line, start).map_err(io)?;
+        Ok(parse_line(&line).ok())
+    }
+
     fn sidecars(&self) -> Vec<PathBuf> {
         let Some(dir) = self.path.parent() else { return Vec::new() };
         let mut found: Vec<PathBuf> = fs::read_dir(dir)

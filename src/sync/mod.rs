@@ -54,6 +54,9 @@ pub struct SyncReport {
     pub clashes: Vec<String>,
     /// Pulled events dated ahead of this clock, by author.
     pub future_dated: Vec<FutureDated>,
+    /// Notifications of teammates' events this clone claimed to post (sent once the push shows
+    /// no other clone claimed them first).
+    pub claimed_notifications: usize,
     /// Pushes that lost a race to a teammate's and were retried.
     pub lost_races: usize,
     /// What this sync repaired in the store's repository before it could go on: a stale
@@ -77,6 +80,10 @@ pub fn sync(ctx: &Context, request: &SyncRequest) -> (SyncReport, Result<()>) {
     let result = run(ctx, request, &mut report);
     if let Err(e) = &result {
         report.error = Some(e.to_string());
+    }
+    // The remote now holds this clone's claims: which ones it won is settled, and sent.
+    if result.is_ok() && report.pushed {
+        crate::notify::after_sync(&ctx.notifier());
     }
     (report, result)
 }
@@ -130,8 +137,10 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
 
     // Local work first: once committed, nothing the network does can lose it.
     {
-        let _locks = lock_all(store)?;
+        let locks = lock_all(store)?;
         heal(ctx, &git, report)?;
+        // Due notifications no clone claimed (a sync killed after its merge left some).
+        report.claimed_notifications += crate::notify::claim_due(&ctx.notifier(), &locks)?;
         commit_local(ctx, &git, report)?;
     }
     let Some(remote) = report.remote.clone() else {
@@ -170,6 +179,13 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
                         before.insert(id.clone(), lock.read()?.events.into_iter().map(|e| e.id).collect());
                     }
                     merge(&git, &tracking, &remote, report)?;
+                    // Teammates' events this clone can post for them: claimed, and the claims
+                    // go with the push that settles who posts.
+                    let claimed = crate::notify::claim_due(&ctx.notifier(), &locks)?;
+                    if claimed > 0 {
+                        report.claimed_notifications += claimed;
+                        commit_local(ctx, &git, report)?;
+                    }
                     before
                 };
                 let after = event_ids(store)?;
@@ -222,9 +238,6 @@ fn run(ctx: &Context, request: &SyncRequest, report: &mut SyncReport) -> Result<
     }
 }
 
-/// How far ahead of this clock an event may be dated before its author's clock is suspected.
-const CLOCK_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
-
 /// What the events a merge brought need people to know: events dated ahead of this clock (the
 /// author's clock is fast: their status changes would outvote later ones), and clashes the
 /// fold finds (an incident opened twice, status or severity changed at once).
@@ -233,8 +246,8 @@ fn check_pulled(ctx: &Context, id: &IncidentId, new: &HashSet<&String>, report: 
     let now = ctx.clock.now();
     let mut ahead: BTreeMap<&str, chrono::TimeDelta> = BTreeMap::new();
     for event in events.iter().filter(|e| new.contains(&e.id)) {
-        let by = event.recorded.unwrap_or(event.ts).max(event.ts) - now;
-        if by > CLOCK_TOLERANCE {
+        let by = event.latest_time() - now;
+        if by > crate::time::CLOCK_TOLERANCE {
             let slot = ahead.entry(event.author.as_str()).or_default();
             *slot = (*slot).max(by);
         }
@@ -417,6 +430,7 @@ fn commit_local(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()>
     git.run(&["add", "--all"])?;
     let mut events = 0;
     let mut incidents = Vec::new();
+    let mut markers = false;
     for line in git.run(&["diff", "--cached", "--numstat"])?.lines() {
         let mut fields = line.split('\t');
         let (Some(added), Some(_), Some(path)) = (fields.next(), fields.next(), fields.next()) else { continue };
@@ -424,8 +438,9 @@ fn commit_local(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()>
             events += added.parse::<usize>().unwrap_or(0);
             incidents.push(id.to_string());
         }
+        markers |= path.ends_with(&format!("/{}", crate::store::DELIVERY_LOG_FILE));
     }
-    if incidents.is_empty() && events == 0 && !merging && git.check(&["diff", "--cached", "--quiet"])? {
+    if incidents.is_empty() && !markers && events == 0 && !merging && git.check(&["diff", "--cached", "--quiet"])? {
         return Ok(());
     }
     if merging {
@@ -434,6 +449,8 @@ fn commit_local(ctx: &Context, git: &Git, report: &mut SyncReport) -> Result<()>
     }
     let message = if merging {
         format!("incident sync: {}: finish a merge left unfinished", ctx.author())
+    } else if incidents.is_empty() && markers {
+        format!("incident sync: {}: notification markers", ctx.author())
     } else if incidents.is_empty() {
         format!("incident sync: {}: store settings", ctx.author())
     } else {

@@ -15,6 +15,10 @@ use crate::store::IncidentDir;
 /// How long a walk waits for a runbook's checks before showing what it has.
 const CHECKS_DEADLINE: Duration = Duration::from_secs(120);
 
+/// How much longer than the hold asked for a walk watches checks that never hold, before it
+/// goes back to its question with the worst state.
+const WATCH_BEYOND_HOLD: Duration = Duration::from_secs(600);
+
 pub struct Guide {
     pub runbook: Runbook,
     vars: Vars,
@@ -83,6 +87,50 @@ impl Guide {
             ctx.out.info(&format!("  {} {}: {what}", ctx.out.status_mark(r.status, true), r.check));
         }
         Ok((run.records, run.suggestions))
+    }
+
+    /// "Watch longer": the checks again and again, with the same watcher and live table as
+    /// `incident check --watch`, until all have passed for `hold` (only changes of state are
+    /// recorded; log checks count from the latest action). Ctrl-C ends the watch, not the walk.
+    pub fn watch(&self, ctx: &Context, dir: &IncidentDir, hold: Duration) -> Result<ops::WatchEnd> {
+        let loaded = ctx.load_dir(dir.clone())?;
+        let concurrency = self.runbook.file.defaults.concurrency.unwrap_or(8);
+        let since_action =
+            |at: std::time::Instant| chrono::Utc::now() - chrono::Duration::from_std(at.elapsed()).unwrap_or_default();
+        // The states recorded just before the question, latest per check of this runbook.
+        let mut known: Vec<CheckRecord> = Vec::new();
+        for event in loaded.read.events.iter().rev() {
+            if let crate::model::Body::CheckResult(r) = &event.body
+                && !known.iter().any(|k| k.check == r.check)
+                && self.runbook.file.observe.iter().any(|c| c.id.value == r.check)
+            {
+                known.push(r.clone());
+            }
+        }
+        known.reverse();
+        let options = ops::WatchOptions {
+            interval: (hold / 3).clamp(Duration::from_secs(1), Duration::from_secs(10)),
+            until_ok: hold,
+            run: RunOptions { concurrency, deadline: CHECKS_DEADLINE },
+            give_up_after: Some(hold + WATCH_BEYOND_HOLD),
+            logs_since: self.acted.get().map(since_action),
+            known: &known,
+        };
+        ctx.out.info(&format!("Watching until every check has passed for {}.", crate::expr::show_duration(hold)));
+        let stop = crate::signals::StopOnInterrupt::begin();
+        let mut display = ops::WatchDisplay::new(ctx, &options, "Ctrl-C goes back to the question");
+        let end = ops::watch_checks(
+            ctx,
+            Some(&loaded),
+            &self.runbook,
+            &self.vars,
+            &[],
+            options,
+            &mut |round| display.show(ctx, round),
+            &|| stop.asked(),
+        );
+        display.end(ctx)?;
+        end
     }
 
     /// Whether one of the runbook's rules suggests a hypothesis titled `title`.

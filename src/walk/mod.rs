@@ -155,8 +155,9 @@ fn status_line(ctx: &Context, loaded: &Loaded, phase: Phase) {
     let since = i.clocks.opened.map(|o| time::format_offset(ctx.clock.now() - o)).unwrap_or_default();
     let open: Vec<&str> = i.open_hypotheses().map(|h| h.id.as_str()).collect();
     let open = if open.is_empty() { "none".to_string() } else { open.join(", ") };
+    let update = i.update_due(ctx.clock.now()).map(|due| format!(" · {due}")).unwrap_or_default();
     let line = format!(
-        "── {} · {} · {} · T{since} · open hypotheses: {open} ── {}",
+        "── {} · {} · {} · T{since} · open hypotheses: {open}{update} ── {}",
         i.id,
         i.severity,
         i.status,
@@ -574,59 +575,96 @@ fn recovery(
         let (records, _) = guide.observe(ctx, dir)?;
         passing = Some(records.iter().all(|r| r.status == crate::model::CheckStatus::Ok));
     }
-    let (question, mut choices) = if mitigated {
-        ("It is mitigated. Is it holding?".to_string(), vec!["Holding: resolve the incident".to_string()])
-    } else {
-        (
-            "Has the service recovered?".to_string(),
-            vec![
-                "Recovered: mark it mitigated and keep watching".to_string(),
-                "Recovered for good: resolve the incident".to_string(),
-            ],
-        )
+    loop {
+        let (question, mut choices) = if mitigated {
+            ("It is mitigated. Is it holding?".to_string(), vec!["Holding: resolve the incident".to_string()])
+        } else {
+            (
+                "Has the service recovered?".to_string(),
+                vec![
+                    "Recovered: mark it mitigated and keep watching".to_string(),
+                    "Recovered for good: resolve the incident".to_string(),
+                ],
+            )
+        };
+        let acted = choices.len();
+        choices.push("Not yet: watch longer (the checks until they hold)".to_string());
+        if let Some(h) = hypothesis {
+            choices.push(format!("Not yet: another action for {h}"));
+        }
+        choices.push(if mitigated { "Not holding: back to Observe" } else { "Not yet: back to Observe" }.to_string());
+        if mitigated {
+            choices.push("Leave it mitigated and stop the walk for now".to_string());
+        }
+        // The checks failing make "watch longer" the answer at hand.
+        let default = if passing == Some(false) { acted } else { 0 };
+        let picked = p.choose(&question, &choices, default)?;
+        let loaded = ctx.load_dir(dir.clone())?;
+        let again = Step::Recovery(hypothesis.map(String::from));
+        return match (picked, mitigated) {
+            (0, false) => {
+                if !p.confirm("Mark it mitigated? (people watching the incident are told)")? {
+                    return Ok(again);
+                }
+                ask_impact_end(ctx, p, dir)?;
+                ops::set_status(ctx, &loaded, Status::Mitigated, None)?;
+                ctx.out.info("Mitigated. When it holds, `incident walk` again offers to resolve it.");
+                Ok(Step::Done)
+            }
+            (0, true) | (1, false) => {
+                if !p.confirm("Resolve the incident? (people watching the incident are told)")? {
+                    return Ok(again);
+                }
+                let fixed = hypothesis
+                    .and_then(|h| loaded.incident.hypotheses.iter().find(|x| x.id == h))
+                    .map(|h| format!("{}; acted on it", h.text));
+                ask_impact_end(ctx, p, dir)?;
+                let summary = p.required("In a sentence or two: what happened and what fixed it?", fixed.as_deref())?;
+                ops::resolve(ctx, &loaded, Some(summary))?;
+                ctx.out.info("Resolved. Write it up with `incident postmortem -o postmortem.md`.");
+                Ok(Step::Done)
+            }
+            (n, _) if n == acted => {
+                // Without a runbook there is nothing to watch: the question again.
+                let Some(guide) = guide else { return Ok(again) };
+                passing = Some(watch_longer(ctx, p, dir, guide)?);
+                continue;
+            }
+            (n, _) if hypothesis.is_some() && n == acted + 1 => Ok(Step::Remedy(hypothesis.unwrap_or_default().into())),
+            (n, true) if n == choices.len() - 1 => Ok(Step::Done),
+            _ => Ok(Step::Observe),
+        };
+    }
+}
+
+/// How long the checks must keep passing when the responder watches for recovery.
+const DEFAULT_HOLD: &str = "1m";
+
+/// Asks how long the checks must hold, watches them, says how it ended; whether they held.
+fn watch_longer(ctx: &Context, p: &Prompter, dir: &IncidentDir, guide: &Guide) -> Result<bool> {
+    let hold = loop {
+        let answer = p.required("Watch until every check has passed for how long?", Some(DEFAULT_HOLD))?;
+        match time::parse_duration(&answer) {
+            Ok(hold) if !hold.is_zero() => break hold,
+            Ok(_) => ctx.out.warn("a hold must be longer than zero"),
+            Err(e) => ctx.out.warn(&format!("{e}")),
+        }
     };
-    let acted = choices.len();
-    choices.push("Not yet: watch longer (the checks again)".to_string());
-    if let Some(h) = hypothesis {
-        choices.push(format!("Not yet: another action for {h}"));
-    }
-    choices.push(if mitigated { "Not holding: back to Observe" } else { "Not yet: back to Observe" }.to_string());
-    if mitigated {
-        choices.push("Leave it mitigated and stop the walk for now".to_string());
-    }
-    // The checks failing make "watch longer" the answer at hand.
-    let default = if passing == Some(false) { acted } else { 0 };
-    let picked = p.choose(&question, &choices, default)?;
-    let loaded = ctx.load_dir(dir.clone())?;
-    let again = Step::Recovery(hypothesis.map(String::from));
-    match (picked, mitigated) {
-        (0, false) => {
-            if !p.confirm("Mark it mitigated? (people watching the incident are told)")? {
-                return Ok(again);
-            }
-            ask_impact_end(ctx, p, dir)?;
-            ops::set_status(ctx, &loaded, Status::Mitigated, None)?;
-            ctx.out.info("Mitigated. When it holds, `incident walk` again offers to resolve it.");
-            Ok(Step::Done)
+    let shown = crate::expr::show_duration(hold);
+    Ok(match guide.watch(ctx, dir, hold)? {
+        ops::WatchEnd::Held => {
+            ctx.out.info(&format!("Every check has passed for {shown}: holding."));
+            true
         }
-        (0, true) | (1, false) => {
-            if !p.confirm("Resolve the incident? (people watching the incident are told)")? {
-                return Ok(again);
-            }
-            let fixed = hypothesis
-                .and_then(|h| loaded.incident.hypotheses.iter().find(|x| x.id == h))
-                .map(|h| format!("{}; acted on it", h.text));
-            ask_impact_end(ctx, p, dir)?;
-            let summary = p.required("In a sentence or two: what happened and what fixed it?", fixed.as_deref())?;
-            ops::resolve(ctx, &loaded, Some(summary))?;
-            ctx.out.info("Resolved. Write it up with `incident postmortem -o postmortem.md`.");
-            Ok(Step::Done)
+        ops::WatchEnd::GaveUp(worst) => {
+            ctx.out.info(&format!("Gave up watching: not all checks passed for {shown} (worst: {}).", worst.as_str()));
+            false
         }
-        (n, _) if n == acted => Ok(again),
-        (n, _) if hypothesis.is_some() && n == acted + 1 => Ok(Step::Remedy(hypothesis.unwrap_or_default().into())),
-        (n, true) if n == choices.len() - 1 => Ok(Step::Done),
-        _ => Ok(Step::Observe),
-    }
+        ops::WatchEnd::Stopped(worst) => {
+            ctx.out.info(&format!("Stopped watching (worst state on the last run: {}).", worst.as_str()));
+            worst == crate::model::CheckStatus::Ok
+        }
+    })
 }
 
 /// Once per incident, when nobody said yet: when did users start to feel it? The default is

@@ -233,3 +233,59 @@ fn context_around_a_container_match_is_not_cut_by_separators_between_neighbours(
          2026-11-24T06:00:04Z refused again\n"
     );
 }
+
+/// A stand-in for kubectl (no cluster can run here): prints what `kubectl logs --timestamps`
+/// prints for pod `shop/api` and keeps its arguments; fails like kubectl for any other pod.
+fn fake_kubectl(env: &Env) -> std::path::PathBuf {
+    let bin = env.path().join("bin");
+    let script = env.write(
+        "bin/kubectl",
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {args}\n\
+             eval \"name=\\${{$#}}\"\n\
+             if [ \"$name\" != api ]; then echo \"Error from server (NotFound): pods \\\"$name\\\" not found\" >&2; exit 1; fi\n\
+             echo '2026-11-24T06:00:00.000000001Z listening'\n\
+             echo '2026-11-24T06:01:00.5Z upstream timed out'\n\
+             echo '2026-11-24T06:05:00Z upstream timed out again'\n",
+            args = env.path().join("kubectl-args").display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    bin
+}
+
+#[test]
+fn without_pod_files_kubectl_is_asked_from_the_windows_start_and_its_lines_are_records() {
+    let env = Env::new();
+    let bin = fake_kubectl(&env);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = |args: &[&str]| {
+        env.cmd()
+            .env("INCIDENT_PODS_ROOT", env.path().join("nowhere"))
+            .env("PATH", &path)
+            .arg("grep")
+            .args(args)
+            .output()
+            .expect("run incident")
+    };
+    // kubectl logs has no --until: the window's end is applied to the records that come back.
+    let output =
+        run(&["timed out", "pod:shop/api", "--since", "2026-11-24T06:00:30Z", "--until", "2026-11-24T06:02:00Z"]);
+    assert_eq!(text(&output.stdout), "2026-11-24T06:01:00.500Z upstream timed out\n", "{}", text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0));
+    let args = std::fs::read_to_string(env.path().join("kubectl-args")).expect("the stand-in ran");
+    assert_eq!(
+        args,
+        "logs\n--namespace=shop\n--timestamps\n--request-timeout=30s\n--all-containers=true\n\
+         --since-time=2026-11-24T06:00:30.000000Z\n--\napi\n"
+    );
+
+    let output = run(&["-c", "timed out", "pod:shop/api/web"]);
+    assert_eq!(text(&output.stdout).trim(), "2");
+    let args = std::fs::read_to_string(env.path().join("kubectl-args")).expect("the stand-in ran");
+    assert!(args.contains("--container=web\n") && !args.contains("--since-time"), "{args}");
+
+    let output = run(&["x", "pod:shop/gone"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("pods \"gone\" not found"), "{}", text(&output.stderr));
+}

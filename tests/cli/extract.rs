@@ -92,7 +92,7 @@ observe:
         .args(["check", "disk", "--no-record"])
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("used (97) >= 90: critical"));
+        .stdout(predicate::str::contains("used 97 >= 90 (critical)"));
 }
 
 #[test]
@@ -135,8 +135,10 @@ observe:
 
 #[test]
 fn a_label_of_every_series_of_a_real_prometheus_vector_is_a_list() {
-    let Some(prometheus) = crate::probe::start_prometheus() else {
-        eprintln!("SKIPPED a_label_of_every_series_of_a_real_prometheus_vector_is_a_list: no prometheus binary");
+    let Some(prometheus) = crate::harness::daemons::Prometheus::start(
+        None,
+        "a_label_of_every_series_of_a_real_prometheus_vector_is_a_list",
+    ) else {
         return;
     };
     let env = Env::new();

@@ -399,7 +399,7 @@ fn exit_codes_follow_grep_and_a_missing_file_does_not_stop_the_others() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("request 2 failed"));
     snapshot!(&env, text(&output.stderr), @r#"
         error: missing.log: No such file or directory (os error 2)
-        1 matching record (2 files searched); first 2026-11-22T14:00:02Z, last 2026-11-22T14:00:02Z
+        1 matching record (1 of 2 sources searched, 1 failed); first 2026-11-22T14:00:02Z, last 2026-11-22T14:00:02Z
         "#);
     // --record needs an incident; without one it is an error, still exit 2.
     let unrecorded = env.run(&["grep", "ERROR", "app.log", "--record"]);

@@ -35,13 +35,14 @@ fn the_top_level_help_lists_every_command_and_global_flag() {
           role         Assign a role (commander, comms, scribe, or any other) to a person
           impact       Record the impact: when it started and ended, when it was detected, who was affected
           resolve      Resolve the incident
+          update       Tell stakeholders where things stand: a drafted update, edited, recorded and sent
           observe      Record an observation (Observe)
           note         Record a note, optionally in a phase
           hypothesis   Raise, confirm, refute and list hypotheses (Orient)
           decide       Record a decision and why (Decide)
           act          Record an action done by hand (Act)
           run          Run a command, stream its output, and record it (Act)
-          followup     Add, list and complete follow-up action items
+          followup     Add, list, complete and export follow-up action items
           timeline     Print the timeline
           walk         Walk the Observe-Orient-Decide-Act loop on the current incident, interactively
           drill        Practise on a simulated failure: walk it yourself, or watch it played (--auto)
@@ -170,13 +171,114 @@ fn check_help_states_the_exit_code_contract_and_its_flags() {
 }
 
 #[test]
+fn update_help_says_where_the_text_comes_from_and_who_is_told() {
+    let env = Env::new();
+    snapshot!(&env, help(&env, &["update", "--help"]), @r#"
+        Tell stakeholders where things stand: a drafted update, edited, recorded and sent
+
+        Usage: incident update [OPTIONS]
+
+        Options:
+          -m, --message <TEXT>  The update's text, instead of the draft
+              --store <DIR>     Where incidents live [default: nearest incident.toml's `store`, else
+                                $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+          -i, --incident <ID>   The incident to act on: an id or an unambiguous prefix [default: the current
+                                one] [env: INCIDENT_ID=]
+              --next <DUR>      When the next update is due, from now: 15m, 1h [default: 30m]
+              --json            Machine-readable output on stdout
+          -y, --yes             Send the draft as it is, without an editor
+              --color <WHEN>    When to use colour [default: auto] [possible values: auto, always, never]
+              --dry-run         Print the draft (or --message) and send nothing [alias: --print]
+              --at <TIME>       When the recorded event happened, if not now: 10m ago, 14:05, yesterday
+                                14:05, 2026-11-22 14:05
+          -q, --quiet           Print less on stderr
+          -v, --verbose         Print more on stderr
+          -h, --help            Print help
+
+        The draft says what is known (confirmed causes, checks failing and recovered), the impact, what
+        is being done (status, phase, the latest decision and action) and when the next update comes.
+
+        Where the text comes from:
+          --message TEXT   that text
+          --yes            the draft as it is
+          a pipe           standard input, when it is not a terminal
+          otherwise        the draft, opened in $VISUAL or $EDITOR (else vi); save an empty file to
+                           send nothing
+
+        The update is recorded (update.posted) and sent to the [[notify]] webhooks of incident.toml.
+        `incident show`, `incident list` and the walk then say when the next one is due, or by how
+        long it is overdue; the post-mortem lists every update under Communications.
+
+        Examples:
+          incident update                  edit the draft, then send it
+          incident update --print          see the draft; send nothing
+          incident update --yes --next 1h  send the draft; the next in an hour
+    "#);
+}
+
+#[test]
+fn followup_export_help_names_the_trackers_what_they_need_and_the_exit_status() {
+    let env = Env::new();
+    snapshot!(&env, help(&env, &["followup", "export", "-h"]), @r#"
+        Send action items to an issue tracker, or write them for one
+
+        Usage: incident followup export [OPTIONS] --to <TRACKER> [ID]...
+
+        Arguments:
+          [ID]...  Which follow-ups: F1, ~[HANDLE], ...; default: every one not done
+
+        Options:
+              --store <DIR>        Where incidents live [default: nearest incident.toml's `store`, else
+                                   $XDG_DATA_HOME/incident] [env: INCIDENT_STORE=]
+              --to <TRACKER>       Where to: github, gitlab, jira-csv or json [possible values: github,
+                                   gitlab, jira-csv, json]
+          -i, --incident <ID>      The incident to act on: an id or an unambiguous prefix [default: the
+                                   current one] [env: INCIDENT_ID=]
+              --repo <OWNER/NAME>  The repository (github, gitlab): OWNER/NAME; default: the one the tool
+                                   finds from the current directory
+              --all                Done follow-ups too
+              --json               Machine-readable output on stdout
+              --color <WHEN>       When to use colour [default: auto] [possible values: auto, always, never]
+              --label <LABEL>      Add this label to each issue or row (repeatable; on GitHub and GitLab it
+                                   must exist)
+              --assign             Assign each issue to its follow-up's owner (github, gitlab): owners must
+                                   then be logins
+              --at <TIME>          When the recorded event happened, if not now: 10m ago, 14:05, yesterday
+                                   14:05, 2026-11-22 14:05
+          -o, --output <FILE>      Write the CSV to this file instead of stdout (jira-csv)
+          -q, --quiet              Print less on stderr
+              --timeout <DUR>      How long each `gh`/`glab` run may take before it is ended [default: 60s]
+          -v, --verbose            Print more on stderr
+              --dry-run            Show what would be run or written; create, write and record nothing
+          -h, --help               Print help (see more with '--help')
+
+        GitHub and GitLab issues are created through their own tools, `gh` and `glab`, which must be on
+        PATH and logged in (`gh auth login`, `glab auth login`): the account and its token stay with them.
+        Each issue's URL is recorded on its follow-up (`followup.linked`); a follow-up already linked to
+        an issue on that tracker is skipped, so exporting twice creates one issue. Jira gets a CSV file
+        for its importer (Summary, Description, Assignee, Due date, Priority, Labels); `json` prints the
+        follow-ups for scripts. Without IDs, every follow-up not done is exported (`--all`: done too).
+
+        Examples:
+          incident followup export --to github --repo acme/shop --dry-run   show the gh commands
+          incident followup export --to github --repo acme/shop             create the issues
+          incident followup export --to gitlab F2 F3 --label incident       two of them, labelled
+          incident followup export --to jira-csv -o followups.csv           a file for Jira's import
+
+        Exit status: 0 when every follow-up was exported or already linked; 1 when any failed (the rest
+        are still exported and recorded; each failure is named with the tool's own words) or the tool is
+        missing; 2 for a usage error.
+    "#);
+}
+
+#[test]
 fn no_command_is_a_usage_error_that_shows_the_usage() {
     let env = Env::new();
     let out = env.run(&[]);
     assert_eq!(out.status.code(), Some(2));
     snapshot!(&env, text(&out.stderr), @r#"
         error: 'incident' requires a subcommand but one was not provided
-          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, shell, shell-record, merge-timeline, completions, man, help]
+          [subcommands: open, use, list, show, vars, ack, status, severity, role, impact, resolve, update, observe, note, hypothesis, decide, act, run, followup, timeline, walk, drill, postmortem, link, lint, stats, grep, check, probe, runbook, service, sync, unify, receive, notify, shell, shell-record, merge-timeline, completions, man, help]
 
         Usage: incident [OPTIONS] <COMMAND>
 

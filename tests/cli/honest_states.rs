@@ -78,8 +78,10 @@ orient:
 
 #[test]
 fn an_empty_prometheus_result_is_ok_or_a_value_when_the_runbook_says_so() {
-    let Some(prometheus) = crate::probe::start_prometheus() else {
-        eprintln!("SKIPPED an_empty_prometheus_result_is_ok_or_a_value_when_the_runbook_says_so: no prometheus binary");
+    let Some(prometheus) = crate::harness::daemons::Prometheus::start(
+        None,
+        "an_empty_prometheus_result_is_ok_or_a_value_when_the_runbook_says_so",
+    ) else {
         return;
     };
     let env = Env::new();

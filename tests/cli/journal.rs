@@ -82,4 +82,6 @@ fn a_journal_that_cannot_be_read_is_an_error_with_journalctls_reason() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(stderr.contains("journalctl failed") && stderr.contains("missing"), "{stderr}");
+    // The journal that failed is not counted as searched.
+    assert!(stderr.contains("(0 of 1 sources searched, 1 failed)"), "{stderr}");
 }

@@ -22,7 +22,11 @@ observe:
 fn a_list_default_becomes_one_argv_word_per_item_without_word_splitting() {
     let env = Env::new();
     env.write("runbooks/lst.yaml", PRINTF_RUNBOOK.replace("<x>", ""));
-    env.cmd().args(["check", "lst", "--no-record"]).assert().success().stdout(predicate::str::contains("exit 0 [ok]"));
+    env.cmd()
+        .args(["check", "lst", "--no-record"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("exit 0: <a><b c> [ok]"));
 }
 
 #[test]
@@ -33,7 +37,7 @@ fn repeated_and_comma_separated_var_flags_give_the_items_in_order() {
         .args(["check", "lst", "--no-record", "--var", "names=x", "--var", "names=y,z"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("exit 0 [ok]"));
+        .stdout(predicate::str::contains("exit 0: <x><y><z> [ok]"));
 }
 
 #[test]
@@ -68,6 +72,10 @@ observe:
     expect: {stdout_contains: "<a><b c><$(touch pwned)>"}
 "#,
     );
-    env.cmd().args(["check", "lst", "--no-record"]).assert().success().stdout(predicate::str::contains("exit 0 [ok]"));
+    env.cmd()
+        .args(["check", "lst", "--no-record"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("exit 0: <a><b c><$(touch pwned)> [ok]"));
     assert!(!env.path().join("pwned").exists(), "an item ran as shell code");
 }

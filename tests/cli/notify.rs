@@ -166,20 +166,49 @@ fn a_missing_url_variable_is_reported_and_the_delivery_queued() {
     assert_eq!(env.queue(NOW)[0]["attempts"], 2);
 }
 
+// What broke: a webhook slower than the 2 s budget was never marked delivered and was posted
+// again on every retry (Slack ignores Idempotency-Key). Now the command returns after the budget
+// and the background sender waits for the answer, then marks it delivered.
 #[test]
-fn a_receiver_slower_than_the_budget_does_not_hold_the_command_and_the_delivery_stays_queued() {
-    // Far longer than the budget: the command returning at all shows it did not wait.
-    let receiver = Server::start(|_, _| Reply::new(200, "").after(Duration::from_secs(60)));
+fn a_webhook_slower_than_the_budget_does_not_hold_the_command_and_is_posted_once() {
+    let receiver = Server::start(|_, _| Reply::new(200, "").after(Duration::from_secs(6)));
     let url = webhook_url(&receiver);
     let env = Notifying::new(
         "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
         &[("SLACK_WEBHOOK_URL", &url)],
     );
+    let started = std::time::Instant::now();
     let opened = env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
-    assert_eq!(receiver.requests().len(), 1);
-    let queue = env.queue(NOW);
-    assert_eq!(queue.len(), 1, "{opened}");
-    assert_eq!(queue[0]["last_error"], "no answer within 2s");
+    assert!(started.elapsed() < Duration::from_secs(5), "the command waited for the webhook: {opened}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !env.queue(NOW).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never marked delivered: {:?}", env.queue(NOW));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    env.ok(LATER, &["notify", "flush"]);
+    env.ok(LATER, &["status", "identified"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let opening_posts =
+        receiver.requests().iter().filter(|r| r.json()["text"].to_string().contains("Incident opened")).count();
+    assert_eq!(opening_posts, 1);
+    assert_secret_nowhere_in(&env.env.store(), &[&opened]);
+}
+
+// A post whose answer never came may have reached the channel: to Slack, which cannot tell a
+// repeat, it is not sent again, and the responder is told to look.
+#[test]
+fn a_slack_post_left_unanswered_past_its_timeout_is_not_posted_again() {
+    let receiver = Server::start(|_, _| Reply::new(200, "").after(Duration::from_secs(20)));
+    let url = webhook_url(&receiver);
+    let env = Notifying::new(
+        "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\ntimeout = \"1s\"\n",
+        &[("SLACK_WEBHOOK_URL", &url)],
+    );
+    let opened = env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    assert!(opened.contains("no answer within 1s; it may have been posted, so it is not sent again"), "{opened}");
+    assert!(env.queue(NOW).is_empty());
+    env.ok(LATER, &["notify", "flush"]);
+    assert_eq!(receiver.hits(), 1);
     assert_secret_nowhere_in(&env.env.store(), &[&opened]);
 }
 
@@ -239,4 +268,74 @@ fn notifications_of_an_incident_go_out_in_order_and_wait_as_long_as_the_receiver
         "{texts:?}"
     );
     assert!(env.queue("2026-11-22T14:16:00Z").is_empty());
+}
+
+/// The pids of background senders (`incident notify send`) working in `dir`.
+fn senders_in(dir: &Path) -> Vec<i32> {
+    let dir = dir.canonicalize().expect("the env's folder");
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|p| p.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+            cmdline.ends_with(b"notify\0send\0") && cwd.as_deref() == Some(dir.as_path())
+        })
+        .collect()
+}
+
+// What would break: a sender killed while waiting for Slack's answer leaves a post that may
+// have reached the channel; the next sender must not post it again.
+#[test]
+fn a_slack_post_whose_sender_was_killed_waiting_is_not_posted_again() {
+    let receiver = Server::start(|_, _| Reply::new(200, "").after(Duration::from_secs(20)));
+    let url = webhook_url(&receiver);
+    let env = Notifying::new(
+        "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
+        &[("SLACK_WEBHOOK_URL", &url)],
+    );
+    env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    assert_eq!(receiver.hits(), 1);
+    let senders = senders_in(env.env.path());
+    assert_eq!(senders.len(), 1, "one sender still waits for the answer");
+    let queue = env.queue(NOW);
+    assert_eq!((queue.len(), &queue[0]["sending"]), (1, &Value::Bool(true)), "{queue:?}");
+    // SAFETY: kill(2) on a pid this test found; no memory is involved.
+    assert_eq!(unsafe { libc::kill(senders[0], libc::SIGKILL) }, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !senders_in(env.env.path()).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let flushed = env.cmd(LATER).args(["notify", "flush"]).output().expect("ran");
+    let said = text(&flushed.stderr);
+    assert!(said.contains("the sender stopped before the answer came; it may have been posted"), "{said}");
+    assert!(env.queue(LATER).is_empty());
+    assert_eq!(receiver.hits(), 1);
+}
+
+// What would break: the command after a slow post finds the outbox held by the sender still
+// waiting, so its own notification would wait for some later command. The sender takes it.
+#[test]
+fn a_notification_queued_while_the_sender_waits_on_a_slow_webhook_goes_out_without_another_command() {
+    let receiver =
+        Server::start(
+            |_, n| if n == 0 { Reply::new(200, "").after(Duration::from_secs(4)) } else { Reply::new(200, "") },
+        );
+    let url = webhook_url(&receiver);
+    let env = Notifying::new(
+        "[[notify]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"SLACK_WEBHOOK_URL\"\n",
+        &[("SLACK_WEBHOOK_URL", &url)],
+    );
+    env.ok(NOW, &["open", "Checkout returns 502s", "-s", "sev2", "--no-walk"]);
+    env.ok(NOW, &["status", "identified"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while receiver.hits() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the status change was left queued: {:?}", env.queue(NOW));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let texts: Vec<String> = receiver.requests().iter().map(|r| r.json()["text"].to_string()).collect();
+    assert!(texts[0].contains("Incident opened") && texts[1].contains("identified"), "{texts:?}");
+    assert!(env.queue(NOW).is_empty());
 }

@@ -2,9 +2,8 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::TcpListener;
-use std::process::{Child, Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
 
+use crate::harness::daemons::Prometheus;
 use crate::harness::snapshot::snapshot;
 use crate::harness::{Env, Reply, Server, text};
 use predicates::prelude::*;
@@ -144,53 +143,10 @@ fn dns_probe_answers_from_the_system_resolver() {
         .stdout(predicate::str::contains("answers ([127.0.0.1]) contain 10.9.9.9"));
 }
 
-/// A real Prometheus (Debian's package) on loopback, stopped when dropped.
-pub(crate) struct Prometheus {
-    child: Child,
-    pub(crate) url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub(crate) fn start_prometheus() -> Option<Prometheus> {
-    let binary =
-        ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].into_iter().find(|p| std::path::Path::new(p).exists())?;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = StdCommand::new(binary)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let prometheus = Prometheus { child, url: format!("http://127.0.0.1:{port}"), _dir: dir };
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        let ready = StdCommand::new("curl").args(["-fsS", &format!("{}/-/ready", prometheus.url)]).output();
-        if ready.is_ok_and(|o| o.status.success()) {
-            return Some(prometheus);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("prometheus did not become ready in 60s");
-}
-
 #[test]
 fn prometheus_probe_grades_a_real_query_result_with_thresholds() {
-    let Some(prometheus) = start_prometheus() else {
-        eprintln!(
-            "SKIPPED prometheus_probe_grades_a_real_query_result_with_thresholds: no prometheus binary (apt-get install prometheus)"
-        );
+    let Some(prometheus) = Prometheus::start(None, "prometheus_probe_grades_a_real_query_result_with_thresholds")
+    else {
         return;
     };
     let env = Env::new();
@@ -199,7 +155,7 @@ fn prometheus_probe_grades_a_real_query_result_with_thresholds() {
         .args(["--no-record"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("value (0.03) > 0.01: warning"));
+        .stdout(predicate::str::contains("value 0.03 > 0.01 (warning)"));
     env.cmd()
         .args(["probe", "prometheus", &prometheus.url, "scalar(vector(2))", "--critical", "> 1", "--no-record"])
         .assert()

@@ -60,9 +60,26 @@ act:
 }
 
 #[test]
+fn every_shipped_runbook_but_the_drills_names_the_alerts_it_is_for() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    let mut without: Vec<String> = Vec::new();
+    for entry in std::fs::read_dir(&shipped).expect("runbooks/").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".yaml") || name.starts_with("drill-") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("a runbook");
+        if !text.lines().any(|line| line == "match:") {
+            without.push(name);
+        }
+    }
+    assert!(without.is_empty(), "without `match:` rules, an alert never picks them: {without:?}");
+}
+
+#[test]
 fn lint_with_no_paths_checks_every_shipped_runbook_and_they_all_pass() {
     let env = Env::new();
-    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("19 runbooks OK"));
+    env.cmd().args(["runbook", "lint"]).assert().success().stderr(predicate::str::contains("21 runbooks OK"));
 }
 
 /// What broke: `config-not-reloaded` and `tls-cert-expired` passed a variable to `sh -c`, so
@@ -117,38 +134,43 @@ fn show_lists_variables_checks_hypotheses_and_actions() {
         db-primary-down — Database primary down
         builtin:db-primary-down.yaml
 
-        The primary does not accept connections. Confirm it is down, check that the replica is up and not far behind, promote it, and fence the old primary so it cannot come back as a second writer.
+        The primary does not accept connections. Confirm it is down, check that the replica is up, really a standby and not far behind, promote it (guarded: only a server in recovery is promoted), and fence the old primary so it cannot come back as a second writer.
 
-        4 checks, 2 hypotheses, 2 actions, 5 variables
+        5 checks, 3 hypotheses, 2 actions, 6 variables
 
         Variables
-          max_lag_seconds (default "30") — replication lag that is still acceptable to promote
-          pgdata (default "/var/lib/postgresql/data")
-          port (default "5432")
+          max_lag_seconds (int, default "30") — replication lag that is still acceptable to promote
+          port (port, default "5432") — the primary's port
           primary_host (required) — primary database host
           replica_host (required) — replica database host
+          replica_port (port, default "5432")
+          user (default "postgres") — a role that may connect (password from ~/.pgpass or PGPASSWORD)
 
         Observe
           primary_port         tcp        primary accepts TCP connections
           primary_ready        command    primary answers pg_isready
           replica_ready        command    replica answers pg_isready
-          replica_lag          command    replica replay lag in seconds
+          replica_is_standby   command    the replica is a standby (pg_is_in_recovery() is t), so promoting it is a failover
+          replica_lag          command    replica replay lag in seconds (0 when it has replayed all it received)
 
         Orient
           ? Is the primary host itself up (ssh, console), or only the database?
           ? Are writes failing for users right now, and since when?
-          primary_lost         The primary is down and the replica can take over  [when checks.primary_ready.status != 'ok' and checks.replica_ready.status == 'ok']
+          primary_lost         The primary is down and the replica, a standby, can take over  [when checks.primary_ready.status != 'ok' and checks.replica_ready.status == 'ok' and checks.replica_is_standby.status == 'ok']
+          replica_lagging      The replica is behind; promoting it now would lose the writes it has not replayed  [when checks.replica_lag.status != 'ok']
           both_down            Primary and replica are both unreachable (network or shared dependency)  [when checks.primary_ready.status != 'ok' and checks.replica_ready.status != 'ok']
 
         Act
           promote_replica      high   Promote the replica to primary
               risk:      high
-              preview:   psql -h {{ vars.replica_host }} -p {{ vars.port }} -Atc select pg_is_in_recovery() (as written: a variable has no value)
-              runs:      psql -h {{ vars.replica_host }} -p {{ vars.port }} -Atc select pg_promote() (as written: a variable has no value)
+              guards:    replica_is_standby (each must be ok)
+              preview:   psql -X -w -A -t -d host={{ vars.replica_host }} port={{ vars.replica_port }} user={{ vars.user }} dbname=postgres connect_timeout=3 -c select inet_server_addr(), inet_server_port(), pg_is_in_recovery() (as written: a variable has no value)
+              runs:      psql -X -w -A -t -d host={{ vars.replica_host }} port={{ vars.replica_port }} user={{ vars.user }} dbname=postgres connect_timeout=3 -c select pg_promote(true, 60) (as written: a variable has no value)
               verify:    replica_ready
           fence_old_primary    high   Stop the old primary so it cannot accept writes
               risk:      high
-              runs:      ssh {{ vars.primary_host }} sudo systemctl stop postgresql (as written: a variable has no value)
+              on:        {{ vars.primary_host }}
+              runs:      sudo systemctl stop postgresql (as written: a variable has no value)
         "#);
 }
 
@@ -621,7 +643,9 @@ fn a_misspelt_runbook_name_gets_a_suggestion_and_a_broken_one_its_problems() {
          expired-credentials         Expired or missing credentials               shipped
          http-5xx                    HTTP service returns errors or is down       shipped
          kube-deployment-replicas    Kubernetes deployment short of replicas      shipped
+         kube-node-not-ready         Kubernetes node not ready                    shipped
          kube-pod-crashlooping       Kubernetes pod crash-looping                 shipped
+         kube-pv-filling             Kubernetes persistent volume filling up      shipped
          oom                         Memory exhaustion and OOM kills              shipped
          postgres-replication        PostgreSQL replica lagging or primary down   shipped
          proxy-upstream-errors       Reverse proxy answers 502 or 504             shipped

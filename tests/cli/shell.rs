@@ -127,6 +127,61 @@ fn captured_session_is_an_asciicast_v2_with_the_secret_masked(shell: &str) {
     assert!(!env.timeline().contains(TOKEN));
 }
 
+/// The recording of the last captured session, as JSON events after the header.
+fn cast_events(env: &Env) -> Vec<serde_json::Value> {
+    let commands = commands(env);
+    let session = commands.last().expect("the session is recorded");
+    let path = session["artifact"]["path"].as_str().expect("with the recording as its artifact");
+    let incident = env.show()["id"].as_str().unwrap_or_default().to_string();
+    let cast = std::fs::read_to_string(env.store().join(incident).join(path)).expect("the recording");
+    cast.lines().skip(1).map(|line| serde_json::from_str(line).expect("each event is JSON")).collect()
+}
+
+#[test]
+fn a_resized_terminal_reaches_the_captured_shell_and_the_recording() {
+    let env = Env::new();
+    env.open_incident();
+    let mut cmd = env.std_cmd();
+    cmd.env("SHELL", "/bin/bash").args(["shell", "--capture"]);
+    let mut term = Terminal::spawn(cmd);
+    term.resize(80, 24);
+    term.expect("observe] ").send("stty size\r").expect("24 80");
+    term.resize(120, 40);
+    // Polled every 100 ms: asked again until the shell's terminal has the new size.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !term.screen.contains("40 120") && std::time::Instant::now() < deadline {
+        term.expect("observe] ").send("stty size\r");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        term.expect("\n");
+    }
+    term.expect("observe] ").send("exit\r");
+    assert_eq!(term.finish(), Some(0), "{}", term.screen);
+    assert!(term.screen.contains("40 120"), "the shell saw the new size\n{}", term.screen);
+    let resizes: Vec<String> =
+        cast_events(&env).into_iter().filter(|e| e[1] == "r").filter_map(|e| e[2].as_str().map(String::from)).collect();
+    assert!(resizes.iter().any(|r| r == "120x40"), "the resize is in the recording: {resizes:?}");
+}
+
+#[test]
+fn sigterm_during_a_capture_hangs_up_the_shell_keeps_the_recording_and_restores_the_terminal() {
+    let env = Env::new();
+    env.open_incident();
+    let mut cmd = env.std_cmd();
+    cmd.env("SHELL", "/bin/bash").args(["shell", "--capture"]);
+    let mut term = Terminal::spawn(cmd);
+    term.expect("observe] ").send("echo before-the-signal\r").expect("before-the-signal");
+    term.expect("observe] ");
+    assert!(!term.is_in_cooked_mode(), "our terminal is raw while the shell's does the editing");
+    // SAFETY: kill(2) on the child this test started.
+    unsafe {
+        libc::kill(term.child.id() as i32, libc::SIGTERM);
+    }
+    term.finish();
+    assert!(term.is_in_cooked_mode(), "the terminal was left in raw mode\n{}", term.screen);
+    let shown: String = cast_events(&env).iter().filter_map(|e| e[2].as_str()).collect();
+    assert!(shown.contains("before-the-signal"), "the recording was finished and kept\n{shown}");
+}
+
 #[test]
 fn bash_capture_keeps_the_session_as_a_masked_asciicast() {
     captured_session_is_an_asciicast_v2_with_the_secret_masked("/bin/bash");

@@ -61,10 +61,15 @@ impl Responder<'_> {
     }
 }
 
+/// Git's environment in every test: no system config, a pinned committer.
+pub(crate) const HERMETIC_GIT: &[(&str, &str)] = &[
+    ("GIT_CONFIG_NOSYSTEM", "1"),
+    ("GIT_COMMITTER_NAME", "Test Committer"),
+    ("GIT_COMMITTER_EMAIL", "committer@example.invalid"),
+];
+
 fn hermetic_git(cmd: &mut std::process::Command) {
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_COMMITTER_NAME", "Test Committer")
-        .env("GIT_COMMITTER_EMAIL", "committer@example.invalid");
+    cmd.envs(HERMETIC_GIT.iter().copied());
 }
 
 fn git_in(dir: &Path, args: &[&str]) -> Output {
@@ -337,4 +342,42 @@ fn escapes_in_a_teammates_synced_note_never_reach_the_other_terminal_raw() {
         }
     }
     assert!(ana.timeline().contains("pwn\\u001b[2J"), "the note arrived, bytes kept in the record");
+}
+
+/// What broke: an unreachable remote was reported with a generic hint blaming the remote, and
+/// ssh's own words (here "Connection refused") were dropped, so nobody could tell a closed port
+/// from a wrong key.
+#[test]
+fn a_refused_ssh_remote_is_reported_in_sshs_own_words() {
+    if std::process::Command::new("ssh").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: no ssh client (openssh-client)");
+        return;
+    }
+    let env = Env::new();
+    let project = env.dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    // A loopback port nothing listens on: taken free, then released, so ssh is refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    std::fs::write(
+        project.join("incident.toml"),
+        format!(
+            "store = \"incidents\"\n[sync]\nremote = \"ssh://127.0.0.1:{port}/incidents.git\"\ntimeout = \"10s\"\n"
+        ),
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        let mut cmd = env.std_cmd();
+        cmd.env_remove("INCIDENT_STORE")
+            .env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
+            .current_dir(&project)
+            .args(args);
+        hermetic_git(&mut cmd);
+        cmd.output().expect("ran")
+    };
+    assert!(run(&["open", "Checkout 502s", "-s", "sev2", "--no-walk"]).status.success());
+    let out = run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("ssh: connect to host 127.0.0.1 port {port}: Connection refused")), "{stderr}");
+    assert!(stderr.contains("your events are safe"), "{stderr}");
 }

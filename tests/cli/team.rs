@@ -196,3 +196,28 @@ fn following_the_timeline_shows_teammates_events_as_they_land_and_who_is_on_what
     let show: Value = serde_json::from_str(&bo.ok(&["show", "--json"])).expect("JSON");
     assert!(show["hypotheses"][0].get("claimed_by").is_none(), "{show}");
 }
+
+// What broke: a clock 10 minutes behind the store's newest event recorded without a word, and its
+// status change was silently outvoted by the older one. The tolerance is sync's (2 minutes).
+#[test]
+fn recording_behind_the_stores_newest_event_warns_with_the_offset() {
+    let env = Env::new();
+    let ok = |now: &str, author: &str, args: &[&str]| {
+        let out = env.cmd_at(now).env("INCIDENT_AUTHOR", author).args(args).output().expect("ran");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stderr)
+    };
+    ok("2026-11-22T14:00:00Z", "ana", &["open", "Checkout 502s", "-s", "sev2", "--no-walk"]);
+    ok("2026-11-22T14:15:00Z", "bo", &["status", "mitigated"]);
+    let behind = ok("2026-11-22T14:05:00Z", "ana", &["note", "still failing here"]);
+    assert!(
+        behind.contains(
+            "its newest event (by bo) is dated 10m 0s ahead of this clock: this clock is slow or theirs is fast"
+        ),
+        "{behind}"
+    );
+    // Within the tolerance, nothing is said.
+    ok("2026-11-22T14:16:00Z", "bo", &["note", "holding"]);
+    let close = ok("2026-11-22T14:15:00Z", "ana", &["note", "a minute behind"]);
+    assert!(!close.contains("ahead of this clock"), "{close}");
+}

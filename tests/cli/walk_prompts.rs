@@ -187,3 +187,62 @@ fn a_confirmed_cause_is_kept_across_a_resume_and_not_yet_recovered_offers_anothe
     assert_eq!(kinds.last().map(String::as_str), Some("command.finished"), "{kinds:?}");
     assert_eq!(env.show()["status"], "investigating", "nothing marked it recovered");
 }
+
+#[test]
+fn the_cursor_is_shown_again_after_ctrl_c_at_a_multi_line_answer() {
+    let env = Env::new();
+    env.ok(&["open", "Disk full", "-s", "sev3"]);
+    let mut t = walk(&env);
+    t.answer("When did the impact start?", "").answer("What do you see?", "/var at 100%");
+    // The first line is on disk: the prompt is at its second line.
+    env.wait_for_event(|e| e["text"] == "/var at 100%");
+    t.send("half a li\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    assert!(after(&t.screen, "half a li").contains(SHOW_CURSOR), "{:?}", t.screen);
+}
+
+/// What was recorded after the first `before` events, phase markers aside.
+fn recorded_since(env: &Env, before: usize) -> Vec<String> {
+    env.events()[before..]
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
+        .filter(|k| k != "phase.entered")
+        .collect()
+}
+
+#[test]
+fn typing_at_the_decide_test_and_verdict_menus_filters_and_never_picks_or_records() {
+    let env = Env::new();
+    env.ok(&["open", "Checkout returns 502s", "-s", "sev2"]);
+    let mut t = walk(&env);
+    t.answer("When did the impact start?", "").answer("What do you see?", "");
+    t.answer("What do the answers tell you?", "").answer("What could explain it?", "The deploy broke it");
+    t.answer("What could explain it?", "The database is full").answer("What could explain it?", "");
+    // Decide: which hypothesis first.
+    t.expect("Which hypothesis is most probable?");
+    let before = env.events().len();
+    t.send("q j k \r").expect("nothing matches the filter").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    assert_eq!(recorded_since(&env, before), Vec::<String>::new(), "typing at Decide recorded something");
+
+    // Resumed at Decide; H1 picked on purpose, then its test menu typed at.
+    let mut t = walk(&env);
+    t.expect("Which hypothesis is most probable?").send("deploy\r");
+    t.answer("Why H1?", "");
+    t.expect("What does it show about H1?");
+    let before = env.events().len();
+    t.send("y n q \r").expect("nothing matches the filter").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    assert_eq!(recorded_since(&env, before), Vec::<String>::new(), "typing at the test menu recorded something");
+
+    // Resumed at H1's test: tested by hand, then the verdict menu typed at.
+    let mut t = walk(&env);
+    t.expect("What does it show about H1?").send("by hand\r");
+    t.expect("What did it show about H1?");
+    let before = env.events().len();
+    t.send("confirmed it \r").expect("nothing matches the filter").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let verdicts = recorded_since(&env, before);
+    assert!(!verdicts.iter().any(|k| k.starts_with("hypothesis.")), "typing gave a verdict: {verdicts:?}");
+    assert!(after(&t.screen, "nothing matches").contains(SHOW_CURSOR), "the cursor is shown again");
+}

@@ -102,3 +102,43 @@ fn a_watch_that_never_holds_gives_up_when_told_with_the_worst_state_as_exit_code
     assert_eq!(check_results(&env).len(), 2, "nothing changed after the first run, so nothing more was recorded");
     assert!(text(&out.stderr).contains("Gave up watching"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn the_walks_watch_longer_watches_until_recovery_holds_records_no_state_twice_and_comes_back_to_the_question() {
+    // Mitigated, and the checks still fail: the walk resumes at "is it holding?" with "watch
+    // longer" at hand. The service recovers during the watch.
+    let (env, server) = incident_on(recovering_service(4));
+    env.ok(&["status", "mitigated"]);
+    let mut t = env.terminal(&["walk"]);
+    t.expect("It is mitigated. Is it holding?").send("watch longer\r");
+    t.answer("Watch until every check has passed for how long?", "2s");
+    t.expect("HISTORY").expect("holding.");
+    // Back at the question, the watch's result in hand: resolving is now the default.
+    t.expect("It is mitigated. Is it holding?").send("\r");
+    t.expect("Resolve the incident?").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    assert!(server.hits() >= 6, "the checks ran until recovery held: {} runs", server.hits());
+    // The walk's first look, then the watch: only health's recovery, not the states the
+    // question was asked with recorded a second time by the watch's first run.
+    let results = check_results(&env);
+    assert_eq!(
+        results,
+        [("health".into(), "critical".into()), ("steady".into(), "ok".into()), ("health".into(), "ok".into())],
+        "{results:?}"
+    );
+    assert_eq!(env.show()["status"], "mitigated", "nothing was resolved without its confirmation");
+}
+
+#[test]
+fn ctrl_c_during_the_walks_watch_goes_back_to_the_question_not_out_of_the_walk() {
+    let (env, _server) = incident_on(recovering_service(usize::MAX));
+    env.ok(&["status", "mitigated"]);
+    let mut t = env.terminal(&["walk"]);
+    t.expect("It is mitigated. Is it holding?").send("watch longer\r");
+    t.answer("Watch until every check has passed for how long?", "1m");
+    t.expect("✗").send("\x03");
+    t.expect("Stopped watching").expect("It is mitigated. Is it holding?").send("\x03");
+    assert_eq!(t.finish(), Some(130), "{}", t.screen);
+    let hidden = t.screen.rfind("\x1b[?25l").expect("the table hid the cursor while live");
+    assert!(t.screen.rfind("\x1b[?25h").is_some_and(|shown| shown > hidden), "the cursor is shown again");
+}

@@ -100,7 +100,7 @@ pub fn resolve(named: &Named, roots: &Roots, window: Window) -> Result<Resolved,
         Err(e) => format!("cannot read {}: {e}", looked.display()),
     };
     let source = cli_source(named, window);
-    if on_path(&source.program) {
+    if crate::process::on_path(&source.program) {
         return Ok(Resolved::Command(source));
     }
     Err(format!("{}: {why}, and no {} on PATH to ask", named.name(), source.program))
@@ -165,15 +165,6 @@ pub fn cli_source(named: &Named, window: Window) -> CommandSource {
             }
         }
     }
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| {
-            let candidate = dir.join(program);
-            std::fs::metadata(&candidate).is_ok_and(|m| m.is_file())
-        })
-    })
 }
 
 #[derive(serde::Deserialize)]

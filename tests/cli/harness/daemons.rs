@@ -94,25 +94,69 @@ pub struct Nginx {
     pub port: u16,
     pub error_log: PathBuf,
     _daemon: Daemon,
-    _dir: TempDir,
+    dir: TempDir,
+}
+
+/// One process as the test's own user (no master, no `user` switch), every path in `dir`, so it
+/// runs the same as root in CI and as a developer; `location` goes inside `location / { }`.
+fn nginx_config(dir: &Path, port: u16, location: &str) -> String {
+    let d = dir.display();
+    format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+         \x20 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+         \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      {location}\n    }}\n  }}\n}}\n"
+    )
+}
+
+fn returning(body: &str) -> String {
+    format!("default_type text/plain;\n      return 200 \"{body}\";")
 }
 
 impl Nginx {
     pub fn start(upstream: u16, test: &str) -> Option<Nginx> {
+        let location = format!(
+            "proxy_pass http://127.0.0.1:{upstream};\n      proxy_connect_timeout 1s;\n      proxy_read_timeout 1s;"
+        );
+        Nginx::start_with(&location, test)
+    }
+
+    /// nginx answering every request with `body` itself (`return 200`), for a test that changes
+    /// its config ([`Nginx::write_config`]) the way an operator would.
+    pub fn serving(body: &str, test: &str) -> Option<Nginx> {
+        Nginx::start_with(&returning(body), test)
+    }
+
+    /// The config file, its pid file, and the `nginx -t` that validates the file as it is now.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("nginx.conf")
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.dir.path().join("nginx.pid")
+    }
+
+    pub fn test_command(&self) -> String {
+        let d = self.dir.path().display();
+        format!("/usr/sbin/nginx -t -q -p {d} -e {d}/error.log -c {d}/nginx.conf")
+    }
+
+    /// Rewrites the config file (not reloaded: the running nginx keeps the old one).
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config_file(), text).unwrap();
+    }
+
+    /// This nginx's config as [`Nginx::serving`] writes it, answering `body` instead.
+    pub fn config_serving(&self, body: &str) -> String {
+        nginx_config(self.dir.path(), self.port, &returning(body))
+    }
+
+    fn start_with(location: &str, test: &str) -> Option<Nginx> {
         let nginx = binary(&["/usr/sbin/nginx"], "nginx-light", test)?;
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let d = dir.path().display();
-        // One process as the test's own user (no master, no `user` switch), every path in the
-        // temp dir, so it runs the same as root in CI and as a developer.
-        let conf = format!(
-            "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  access_log {d}/access.log;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-             \x20 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-             \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://127.0.0.1:{upstream};\n\
-             \x20     proxy_connect_timeout 1s;\n      proxy_read_timeout 1s;\n    }}\n  }}\n}}\n"
-        );
+        let conf = nginx_config(dir.path(), port, location);
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
         let daemon = Daemon::spawn(
             Command::new(nginx)
@@ -124,7 +168,7 @@ impl Nginx {
                 .arg(dir.path().join("nginx.conf")),
         );
         wait_until("nginx", || listening(port));
-        Some(Nginx { port, error_log: dir.path().join("error.log"), _daemon: daemon, _dir: dir })
+        Some(Nginx { port, error_log: dir.path().join("error.log"), _daemon: daemon, dir })
     }
 
     pub fn url(&self) -> String {
@@ -243,12 +287,23 @@ impl Postgres {
         self.dir.path().join(name).display().to_string()
     }
 
-    fn as_postgres(&self, program: &str, args: &[&str]) -> String {
+    /// `program` of the server's bin folder as the user PostgreSQL runs as (see [`postgres_user`]).
+    fn as_postgres_command(&self, program: &str, args: &[&str]) -> Command {
         let program = self.bin.join(program);
-        match postgres_user() {
-            Some(user) => run(Command::new("runuser").args(["-u", user, "--"]).arg(program).args(args)),
-            None => run(Command::new(program).args(args)),
-        }
+        let mut command = match postgres_user() {
+            Some(user) => {
+                let mut runuser = Command::new("runuser");
+                runuser.args(["-u", user, "--"]).arg(program);
+                runuser
+            }
+            None => Command::new(program),
+        };
+        command.args(args);
+        command
+    }
+
+    fn as_postgres(&self, program: &str, args: &[&str]) -> String {
+        run(&mut self.as_postgres_command(program, args))
     }
 
     fn start_cluster(&self, data: &str, port: u16) {
@@ -287,13 +342,9 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         for (name, up) in [("replica", true), ("primary", self.primary_daemon.is_some())] {
             if up {
-                let program = self.bin.join("pg_ctl");
                 let data = self.data(name);
-                let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-                let _ = match postgres_user() {
-                    Some(user) => Command::new("runuser").args(["-u", user, "--"]).arg(program).args(args).output(),
-                    None => Command::new(program).args(args).output(),
-                };
+                // Not `run`: a drop must not panic over a server that is already gone.
+                let _ = self.as_postgres_command("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]).output();
             }
         }
     }
@@ -346,5 +397,80 @@ impl Etcd {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).contains("\"true\""))
             .unwrap_or(false)
+    }
+}
+
+/// Debian's Prometheus on a free port, its data in a temp dir. With `scrape`, it scrapes
+/// `127.0.0.1:PORT/metrics` every second as job `kubelet` (labels as the target writes them), so
+/// a test can serve an exporter's metrics from a [`crate::harness::Server`].
+pub struct Prometheus {
+    pub url: String,
+    _daemon: Daemon,
+    _dir: TempDir,
+}
+
+impl Prometheus {
+    pub fn start(scrape: Option<u16>, test: &str) -> Option<Prometheus> {
+        let prometheus = binary(&["/usr/bin/prometheus", "/usr/local/bin/prometheus"], "prometheus", test)?;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("prometheus.yml");
+        let mut yaml = String::from("global:\n  scrape_interval: 1m\n");
+        if let Some(port) = scrape {
+            yaml.push_str(&format!(
+                "scrape_configs:\n  - job_name: kubelet\n    scrape_interval: 1s\n    honor_labels: true\n\
+                 \x20   static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+            ));
+        }
+        std::fs::write(&config, yaml).unwrap();
+        let port = free_port();
+        let daemon = Daemon::spawn(
+            Command::new(prometheus)
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}")),
+        );
+        let prometheus = Prometheus { url: format!("http://127.0.0.1:{port}"), _daemon: daemon, _dir: dir };
+        wait_until("prometheus", || {
+            Command::new("curl")
+                .args(["-fsS", "-m", "2", &format!("{}/-/ready", prometheus.url)])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        Some(prometheus)
+    }
+
+    /// Waits until `query` returns at least one series (a scrape has landed).
+    pub fn wait_for(&self, query: &str) {
+        wait_until(query, || {
+            Command::new("curl")
+                .args(["-fsS", "-m", "2", &format!("{}/api/v1/query", self.url), "--data-urlencode"])
+                .arg(format!("query={query}"))
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("\"metric\""))
+        });
+    }
+}
+
+/// `openssl s_server` on a free loopback port presenting `cert` (with `key`): a real TLS
+/// endpoint, whatever the certificate's dates.
+pub struct TlsEndpoint {
+    pub port: u16,
+    _daemon: Daemon,
+}
+
+impl TlsEndpoint {
+    pub fn start(cert: &Path, key: &Path, test: &str) -> Option<TlsEndpoint> {
+        let openssl = binary(&["/usr/bin/openssl"], "openssl", test)?;
+        let port = free_port();
+        let daemon = Daemon::spawn(
+            Command::new(openssl)
+                .args(["s_server", "-quiet", "-www", "-accept", &format!("127.0.0.1:{port}")])
+                .arg("-cert")
+                .arg(cert)
+                .arg("-key")
+                .arg(key),
+        );
+        wait_until("openssl s_server", || listening(port));
+        Some(TlsEndpoint { port, _daemon: daemon })
     }
 }

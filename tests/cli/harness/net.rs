@@ -84,3 +84,44 @@ pub fn dns_server() -> u16 {
     });
     port
 }
+
+/// A certificate authority made for one test, writing PEM files into `dir`: `ca.pem` (give it to
+/// `incident` as `SSL_CERT_FILE`, so what it signs verifies) and leaves for `localhost`.
+pub struct TestCa {
+    dir: std::path::PathBuf,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+impl TestCa {
+    pub fn new(dir: &std::path::Path) -> TestCa {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, "incident test CA");
+        params.not_before = time_now() - time::Duration::days(365);
+        params.not_after = time_now() + time::Duration::days(365);
+        let ca = params.self_signed(&key).unwrap();
+        std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+        TestCa { dir: dir.to_path_buf(), issuer: rcgen::Issuer::new(params, key) }
+    }
+
+    /// The CA's certificate, for `SSL_CERT_FILE`.
+    pub fn ca_file(&self) -> std::path::PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// A leaf for `localhost` valid for `days` more days (negative: expired that long ago),
+    /// written as `NAME.pem` and `NAME.key`; their paths.
+    pub fn leaf(&self, name: &str, days: i64) -> (std::path::PathBuf, std::path::PathBuf) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+        params.not_before = time_now() - time::Duration::days(90);
+        params.not_after = time_now() + time::Duration::days(days);
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (cert_file, key_file) = (self.dir.join(format!("{name}.pem")), self.dir.join(format!("{name}.key")));
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        (cert_file, key_file)
+    }
+}

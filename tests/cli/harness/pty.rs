@@ -98,6 +98,28 @@ impl Terminal {
         self
     }
 
+    /// Resizes the terminal, as a person dragging its window does (the kernel tells the
+    /// terminal's foreground group with SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) -> &mut Self {
+        use std::os::fd::AsRawFd;
+        let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+        // SAFETY: TIOCSWINSZ reads one winsize, which lives for the call.
+        let rc = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+        assert_eq!(rc, 0, "TIOCSWINSZ failed");
+        self
+    }
+
+    /// Whether the terminal is in its ordinary mode (line editing and echo), as a shell left
+    /// after a program in raw mode ended needs it.
+    pub fn is_in_cooked_mode(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        // SAFETY: tcgetattr fills the zeroed termios it is given.
+        let mut mode: libc::termios = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut mode) };
+        assert_eq!(rc, 0, "tcgetattr failed");
+        mode.c_lflag & libc::ICANON != 0 && mode.c_lflag & libc::ECHO != 0
+    }
+
     /// Waits for `prompt`, then types `line` and Enter.
     pub fn answer(&mut self, prompt: &str, line: &str) -> &mut Self {
         self.expect(prompt).send(&format!("{line}\r"))

@@ -1,4 +1,6 @@
-//! `incident followup add|list|done`: action items for after the incident.
+//! `incident followup add|list|done|export`: action items for after the incident.
+
+mod export;
 
 use chrono::NaiveDate;
 
@@ -14,6 +16,7 @@ pub fn run(ctx: &Context, command: &FollowupCommand) -> Result<u8> {
         FollowupCommand::Add(args) => add(ctx, args),
         FollowupCommand::List => list(ctx),
         FollowupCommand::Done(args) => done(ctx, args),
+        FollowupCommand::Export(args) => export::run(ctx, args),
     }
 }
 
