@@ -1,6 +1,5 @@
 //! A check that reads a value another check did not produce (`checks.ID.extract.NAME`) is
-//! `unknown` and says which check and why, never a template's "`checks` is undefined"; lint
-//! finds the references that cannot work (a check that comes later) at their place.
+//! `unknown` and says which check and why, never a template's "`checks` is undefined".
 #![allow(clippy::unwrap_used)]
 
 use crate::extract::check_json;
