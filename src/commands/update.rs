@@ -39,7 +39,8 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
     let text = if let Some(message) = &args.message {
         message.clone()
     } else if args.yes {
-        draft()
+        // `echo TEXT | incident update --yes` means that text: never drop it for the draft.
+        piped_text()?.unwrap_or_else(draft)
     } else if !std::io::stdin().is_terminal() {
         read_stdin()?
     } else {
@@ -73,8 +74,42 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// The text piped in, at most [`MAX_UPDATE_BYTES`] (one more is read to tell it was longer).
+/// With `--yes`: the text piped in, if stdin is a pipe or a file that holds some. A pipe that
+/// stays open and silent is waited on for a second only (a CI job's inherited stdin), and
+/// `/dev/null` or a terminal give none: the draft is sent then.
+fn piped_text() -> Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let kind = rustix::fs::fstat(&stdin).map(|st| rustix::fs::FileType::from_raw_mode(st.st_mode));
+    let readable = match kind {
+        Ok(rustix::fs::FileType::RegularFile) => true,
+        Ok(rustix::fs::FileType::Fifo | rustix::fs::FileType::Socket) => {
+            let wait = rustix::event::Timespec { tv_sec: 1, tv_nsec: 0 };
+            let mut fds = [rustix::event::PollFd::new(&stdin, rustix::event::PollFlags::IN)];
+            matches!(rustix::event::poll(&mut fds, Some(&wait)), Ok(n) if n > 0)
+        }
+        _ => false,
+    };
+    if !readable {
+        return Ok(None);
+    }
+    Ok(Some(read_stdin_text()?).filter(|text| !text.trim().is_empty()))
+}
+
+/// The text piped in, which must not be empty.
 fn read_stdin() -> Result<String> {
+    let text = read_stdin_text()?;
+    if text.trim().is_empty() {
+        return Err(Error::usage("update not sent: standard input was empty")
+            .with_hint("pipe the text in, or run it on a terminal to edit the draft; --yes sends the draft as it is"));
+    }
+    Ok(text)
+}
+
+/// Standard input as text, at most [`MAX_UPDATE_BYTES`] (one more is read to tell it was longer).
+fn read_stdin_text() -> Result<String> {
     let mut bytes = Vec::new();
     let limit = u64::try_from(MAX_UPDATE_BYTES + 1).unwrap_or(u64::MAX);
     std::io::stdin()
@@ -85,11 +120,5 @@ fn read_stdin() -> Result<String> {
     if bytes.len() > MAX_UPDATE_BYTES {
         return Err(ops::update_too_long("standard input holds more"));
     }
-    let text =
-        String::from_utf8(bytes).map_err(|_| Error::usage("update not sent: standard input is not UTF-8 text"))?;
-    if text.trim().is_empty() {
-        return Err(Error::usage("update not sent: standard input was empty")
-            .with_hint("pipe the text in, or run it on a terminal to edit the draft; --yes sends the draft as it is"));
-    }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|_| Error::usage("update not sent: standard input is not UTF-8 text"))
 }

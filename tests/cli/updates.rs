@@ -115,6 +115,21 @@ fn a_piped_update_is_recorded_as_piped_and_secrets_in_it_are_masked() {
 }
 
 #[test]
+fn text_piped_with_yes_is_what_is_posted_and_an_empty_stdin_sends_the_draft() {
+    let env = Env::new();
+    incident_under_way(&env);
+    // `--yes` used to send the draft and drop the text piped in.
+    let out = env.cmd().args(["update", "--yes"]).write_stdin("Rolled back; errors are gone.\n").output().expect("ran");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env.cmd().args(["update", "--yes"]).write_stdin("").output().expect("ran");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let posted = updates(&env);
+    assert_eq!(posted.len(), 2);
+    assert_eq!(posted[0]["text"], "Rolled back; errors are gone.");
+    assert!(posted[1]["text"].as_str().unwrap_or_default().contains("Next update by"), "the draft: {}", posted[1]);
+}
+
+#[test]
 fn an_empty_pipe_or_message_sends_nothing() {
     let env = Env::new();
     incident_under_way(&env);
