@@ -263,7 +263,7 @@ pub struct UpdateArgs {
     /// When the next update is due, from now: 15m, 1h
     #[arg(long, value_name = "DUR", default_value = "30m")]
     pub next: String,
-    /// Send the draft as it is, without an editor
+    /// Send without an editor: what is piped in, else the draft as it is
     #[arg(short, long)]
     pub yes: bool,
     /// Print the draft (or --message) and send nothing
@@ -786,8 +786,8 @@ is being done (status, phase, the latest decision and action) and when the next 
 
 Where the text comes from:
   --message TEXT   that text
-  --yes            the draft as it is
-  a pipe           standard input, when it is not a terminal
+  a pipe           standard input, when it is not a terminal (with --yes too)
+  --yes            the draft as it is, when nothing is piped in
   otherwise        the draft, opened in $VISUAL or $EDITOR (else vi); save an empty file to
                    send nothing
 

@@ -186,7 +186,7 @@ fn update_help_says_where_the_text_comes_from_and_who_is_told() {
                                 one] [env: INCIDENT_ID=]
               --next <DUR>      When the next update is due, from now: 15m, 1h [default: 30m]
               --json            Machine-readable output on stdout
-          -y, --yes             Send the draft as it is, without an editor
+          -y, --yes             Send without an editor: what is piped in, else the draft as it is
               --color <WHEN>    When to use colour [default: auto] [possible values: auto, always, never]
               --dry-run         Print the draft (or --message) and send nothing [alias: --print]
               --at <TIME>       When the recorded event happened, if not now: 10m ago, 14:05, yesterday
@@ -200,8 +200,8 @@ fn update_help_says_where_the_text_comes_from_and_who_is_told() {
 
         Where the text comes from:
           --message TEXT   that text
-          --yes            the draft as it is
-          a pipe           standard input, when it is not a terminal
+          a pipe           standard input, when it is not a terminal (with --yes too)
+          --yes            the draft as it is, when nothing is piped in
           otherwise        the draft, opened in $VISUAL or $EDITOR (else vi); save an empty file to
                            send nothing
 
