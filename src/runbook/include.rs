@@ -2,7 +2,7 @@
 //! a runbook before it is checked, so that one HTTP health block serves several runbooks.
 //!
 //! A path is relative to the file that names it and must stay inside the including runbook's
-//! folder (no absolute path, no `..` above it): a runbook cannot read files elsewhere on the
+//! folder (no absolute path, no `..` above it, no symbolic link out of it): a runbook cannot read files elsewhere on the
 //! machine. A shipped runbook includes from the shared blocks shipped beside it ([`SHARED`]).
 //! Cycles and a check id defined twice are problems at their file, line and column.
 
@@ -78,13 +78,12 @@ impl Resolver {
             if !self.seen.insert(key.clone()) {
                 continue; // included twice along two paths: its checks once
             }
-            let Some(source) = self.read(&key) else {
-                self.report(
-                    from,
-                    at,
-                    format!("include {:?}: no such file ({key} in the runbook's folder)", include.value),
-                );
-                continue;
+            let source = match self.read(&key) {
+                Ok(source) => source,
+                Err(why) => {
+                    self.report(from, at, format!("include {:?}: {why}", include.value));
+                    continue;
+                }
             };
             let file: IncludeFile = match serde_saphyr::from_str(&source.text) {
                 Ok(file) => file,
@@ -101,16 +100,27 @@ impl Resolver {
         }
     }
 
-    fn read(&self, key: &str) -> Option<Source> {
+    /// The file keyed `key`, or why it cannot be read. A symbolic link may not lead out of the
+    /// runbook's folder either: its target is checked, not only the name.
+    fn read(&self, key: &str) -> Result<Source, String> {
+        let missing = || format!("no such file ({key} in the runbook's folder)");
         match &self.root {
             Root::Shipped => SHARED
                 .iter()
                 .find(|(k, _)| *k == key)
-                .map(|(k, text)| Source { path: format!("builtin:{k}"), text: (*text).to_string() }),
+                .map(|(k, text)| Source { path: format!("builtin:{k}"), text: (*text).to_string() })
+                .ok_or_else(missing),
             Root::Dir(dir) => {
                 let path = dir.join(key);
-                let text = crate::text_file::read_whole(&path).ok()?;
-                Some(Source { path: path.display().to_string(), text })
+                let folder = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+                let (Ok(real), Ok(inside)) = (std::fs::canonicalize(&path), std::fs::canonicalize(folder)) else {
+                    return Err(missing());
+                };
+                if !real.starts_with(&inside) {
+                    return Err("a symbolic link leads out of the runbook's folder".to_string());
+                }
+                let text = crate::text_file::read_whole(&path).map_err(|e| e.to_string())?;
+                Ok(Source { path: path.display().to_string(), text })
             }
         }
     }

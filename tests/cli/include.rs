@@ -66,6 +66,20 @@ fn an_absolute_include_or_one_leading_out_of_the_folder_is_refused_where_it_is_w
 }
 
 #[test]
+fn a_symbolic_link_out_of_the_folder_is_refused_and_its_target_never_shown() {
+    let env = Env::new();
+    env.write("outside.yaml", "secret-looking: first line of a file elsewhere\n");
+    env.write("rb/a.yaml", "title: a\ninclude: [link.yaml, up/outside.yaml]\n");
+    std::os::unix::fs::symlink(env.path().join("outside.yaml"), env.path().join("rb/link.yaml")).expect("link");
+    std::os::unix::fs::symlink(env.path(), env.path().join("rb/up")).expect("link");
+    let (code, text) = lint(&env, "rb/a.yaml");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("rb/a.yaml:2:11: include \"link.yaml\": a symbolic link leads out"), "{text}");
+    assert!(text.contains("rb/a.yaml:2:22: include \"up/outside.yaml\": a symbolic link leads out"), "{text}");
+    assert!(!text.contains("first line of a file elsewhere"), "the outside file was read: {text}");
+}
+
+#[test]
 fn an_include_cycle_is_refused_at_the_include_that_closes_it() {
     let env = Env::new();
     env.write("rb/a.yaml", "title: a\ninclude: [common/b.yaml]\n");
